@@ -1,0 +1,1 @@
+"""Stage 1: read a Kaplan-Meier figure (image) into curve points, censor marks and calibration."""

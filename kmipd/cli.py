@@ -1,0 +1,64 @@
+"""The ``kmipd`` command: a thin layer of subcommands over the library calls.
+
+Each subcommand lives in its own module under :mod:`kmipd.commands` and
+exposes ``add_parser(subparsers)``, which registers its arguments and sets
+``func`` to a function taking the parsed arguments. Bad input is reported
+here, on one line, with exit status 2 and no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from kmipd import __version__
+from kmipd.errors import InputError
+
+#: Subcommand modules under kmipd.commands, in the order ``--help`` lists them.
+COMMANDS: list[str] = []
+
+EXIT_BAD_INPUT = 2
+
+
+class _OneLineParser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one line and exit status 2."""
+
+    def error(self, message: str):  # noqa: D102 - argparse hook
+        raise InputError(f"{self.prog}: {message} (see '{self.prog} --help')")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser with every subcommand registered."""
+    parser = _OneLineParser(
+        prog="kmipd",
+        description="Kaplan-Meier figures -> individual patient data -> pooled results.",
+    )
+    parser.add_argument("--version", action="version", version=f"kmipd {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_OneLineParser)
+    subparsers.required = True
+    for name in COMMANDS:
+        importlib.import_module(f"kmipd.commands.{name}").add_parser(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the kmipd command line; return the exit status."""
+    try:
+        args = build_parser().parse_args(argv)
+        args.func(args)
+    except InputError as error:
+        print(f"kmipd: error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as error:
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"kmipd: error: {where}{error.strerror or error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("kmipd: interrupted; no output written", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

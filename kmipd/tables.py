@@ -1,0 +1,114 @@
+"""Reading the CSV files of kmipd's stage contracts, with one-line errors.
+
+Each contract is a mapping of column name to kind (``"text"``, ``"number"``
+or ``"integer"``). Reading checks that the file exists and parses, that every
+required column is present, and that every value has its kind; it returns
+the columns in contract order. Checks of meaning (survival within [0, 1],
+counts that do not rise) belong to the stage that uses the table.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from kmipd.errors import InputError
+
+#: Digitized points of each arm; survival as a probability, time in the figure's unit.
+CURVES = {"arm": "text", "time": "number", "survival": "number"}
+#: The numbers-at-risk table printed under a figure.
+AT_RISK = {"arm": "text", "time": "number", "n_risk": "integer"}
+#: Censor marks seen on the curves.
+CENSOR_MARKS = {"arm": "text", "time": "number"}
+#: Reconstructed individual patient data, one row a patient (event 1, censored 0).
+IPD = {"arm": "text", "time": "number", "event": "integer"}
+#: IPD of several studies, the input of ``meta``.
+STUDY_IPD = {"study": "text", "arm": "text", "time": "number", "event": "integer"}
+
+#: Largest CSV kmipd reads, in bytes; a larger one is almost surely the wrong file.
+MAX_CSV_BYTES = 200 * 1024 * 1024
+
+
+def read_table(
+    path: str | Path,
+    columns: dict[str, str],
+    optional: dict[str, str] | None = None,
+) -> pd.DataFrame:
+    """Read a contract CSV file and check its columns and value kinds.
+
+    Parameters
+    ----------
+    path : str or Path
+        The CSV file.
+    columns : dict
+        Required columns, name -> kind (``"text"``, ``"number"``, ``"integer"``).
+    optional : dict, optional
+        Columns kept when present, same form.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The required columns, then the optional ones present, in contract
+        order; text columns as str, numbers as float, integers as int.
+
+    Raises
+    ------
+    InputError
+        Naming the file and the first problem found (with its line number).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("no such file", source=path)
+    if path.stat().st_size > MAX_CSV_BYTES:
+        raise InputError(f"file is larger than {MAX_CSV_BYTES // 2**20} MiB", source=path)
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else "unreadable"
+        raise InputError(f"not a readable CSV file ({reason})", source=path) from None
+    raw.columns = [str(name).strip() for name in raw.columns]
+    missing = [name for name in columns if name not in raw.columns]
+    if missing:
+        expected = ",".join(columns)
+        raise InputError(
+            f"missing column(s) {', '.join(missing)}; expected header {expected}", source=path
+        )
+    if raw.empty:
+        raise InputError("has a header but no rows", source=path)
+    wanted = dict(columns)
+    wanted.update({name: kind for name, kind in (optional or {}).items() if name in raw.columns})
+    table = pd.DataFrame(index=raw.index)
+    for name, kind in wanted.items():
+        table[name] = _convert(raw[name].str.strip(), name, kind, path)
+    return table.reset_index(drop=True)
+
+
+def _convert(values: pd.Series, name: str, kind: str, path: Path) -> pd.Series:
+    """Convert one column to its kind, naming the first bad value's line on failure."""
+    if kind == "text":
+        bad = values == ""
+        if bad.any():
+            raise InputError(f"line {_line(bad)}: empty value in column '{name}'", source=path)
+        return values
+    numbers = pd.to_numeric(values, errors="coerce")
+    bad = numbers.isna() | ~np.isfinite(numbers.astype(float))
+    if bad.any():
+        shown = values[bad].iloc[0]
+        raise InputError(
+            f"line {_line(bad)}: column '{name}' must be a finite number, got '{shown}'", source=path
+        )
+    if kind == "integer":
+        fractional = numbers != np.round(numbers)
+        if fractional.any():
+            raise InputError(
+                f"line {_line(fractional)}: column '{name}' must be a whole number", source=path
+            )
+        return numbers.astype(np.int64)
+    return numbers.astype(float)
+
+
+def _line(mask: pd.Series) -> int:
+    """The file line of the first True in ``mask`` (line 1 is the header)."""
+    return int(np.flatnonzero(mask.to_numpy())[0]) + 2

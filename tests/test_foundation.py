@@ -1,0 +1,91 @@
+"""The shared plumbing: contract CSV reading, staged outputs, one-line CLI errors."""
+
+import pandas as pd
+import pytest
+
+from kmipd.cli import main
+from kmipd.errors import InputError, input_source
+from kmipd.outputs import StagedOutputs
+from kmipd.tables import CURVES, IPD, read_table
+
+
+def write(path, text):
+    path.write_text(text)
+    return path
+
+
+def test_read_table_converts_kinds_and_keeps_contract_order(tmp_path):
+    path = write(tmp_path / "c.csv", "survival,time,arm,extra\n1,0,A,x\n0.5, 2.5 ,A,y\n")
+    table = read_table(path, CURVES)
+    assert list(table.columns) == ["arm", "time", "survival"]
+    assert table["time"].tolist() == [0.0, 2.5]
+    assert table["arm"].tolist() == ["A", "A"]
+
+
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("arm,time\nA,1\n", "missing column(s) survival"),
+        ("arm,time,survival\n", "no rows"),
+        ("arm,time,survival\nA,1,0.5\nA,two,0.4\n", "line 3: column 'time' must be a finite number, got 'two'"),
+        ("arm,time,survival\n,1,0.5\n", "line 2: empty value in column 'arm'"),
+        ("arm,time,survival\nA,inf,0.5\n", "line 2"),
+        ("", "not a readable CSV"),
+    ],
+)
+def test_read_table_names_file_and_problem(tmp_path, text, fragment):
+    path = write(tmp_path / "bad.csv", text)
+    with pytest.raises(InputError) as caught:
+        read_table(path, CURVES)
+    assert fragment in str(caught.value)
+    assert str(caught.value).startswith(str(path))
+
+
+def test_read_table_rejects_fractional_integers(tmp_path):
+    path = write(tmp_path / "ipd.csv", "arm,time,event\nA,1,0.5\n")
+    with pytest.raises(InputError, match="whole number"):
+        read_table(path, IPD)
+
+
+def test_input_source_names_file_only_when_missing():
+    with pytest.raises(InputError) as caught:
+        with input_source("a.csv"):
+            raise InputError("bad")
+    assert str(caught.value) == "a.csv: bad"
+    with pytest.raises(InputError) as caught:
+        with input_source("a.csv"):
+            raise InputError("bad", source="b.csv")
+    assert str(caught.value) == "b.csv: bad"
+
+
+def test_staged_outputs_all_or_nothing(tmp_path):
+    keep = write(tmp_path / "old.csv", "precious\n")
+    with pytest.raises(RuntimeError):
+        with StagedOutputs() as outputs:
+            outputs.path(tmp_path / "new" / "a.csv").write_text("a")
+            outputs.path(keep).write_text("overwritten")
+            raise RuntimeError("failure after writing")
+    assert keep.read_text() == "precious\n"
+    assert not (tmp_path / "new").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["old.csv"]
+
+    with StagedOutputs() as outputs:
+        outputs.path(tmp_path / "new" / "a.csv").write_text("a")
+        outputs.path(keep).write_text("replaced")
+    assert (tmp_path / "new" / "a.csv").read_text() == "a"
+    assert keep.read_text() == "replaced"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new", "old.csv"]
+
+
+def test_staged_outputs_refuses_to_overwrite_inputs(tmp_path):
+    source = write(tmp_path / "curves.csv", "arm,time,survival\n")
+    with pytest.raises(InputError, match="overwrite an input"):
+        with StagedOutputs(protected=[source]) as outputs:
+            outputs.path(tmp_path / "." / "curves.csv")
+    assert source.read_text() == "arm,time,survival\n"
+
+
+def test_cli_usage_error_is_one_line_exit_2(capsys):
+    assert main(["no-such-command"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("kmipd: error:") and err.count("\n") == 1
