@@ -1,0 +1,1 @@
+"""Speed and accuracy benchmarks; each module runs as ``python -m benchmarks.<name>``."""
