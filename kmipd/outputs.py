@@ -41,12 +41,29 @@ class StagedOutputs:
         self._staging_dir: Path | None = None
 
     def path(self, destination: str | Path) -> Path:
-        """Return a temporary path to write ``destination``'s content to."""
+        """Return a temporary path to write file ``destination``'s content to."""
         final = Path(destination).resolve()
+        if final.is_dir():
+            raise InputError("output path is a folder", source=destination)
+        return self._stage(final, destination)
+
+    def folder(self, destination: str | Path) -> Path:
+        """Return a temporary folder whose files will land in folder ``destination``.
+
+        For writers that fill a folder (``result.to_folder(outputs.folder(out))``);
+        files already in ``destination`` that the writer does not write are kept.
+        """
+        final = Path(destination).resolve()
+        if final.exists() and not final.is_dir():
+            raise InputError("output folder is an existing file", source=destination)
+        staged = self._stage(final, destination)
+        staged.mkdir(exist_ok=True)
+        return staged
+
+    def _stage(self, final: Path, destination: str | Path) -> Path:
+        """The staging path for ``final`` (the same one if asked twice)."""
         if final in self._protected:
             raise InputError("output would overwrite an input file", source=destination)
-        if final.exists() and final.is_dir():
-            raise InputError("output path is a folder", source=destination)
         if final in self._staged:
             return self._staged[final]
         if self._staging_dir is None:
@@ -56,16 +73,29 @@ class StagedOutputs:
         return staged
 
     def commit(self) -> list[Path]:
-        """Move every staged file to its destination; return the destinations."""
-        for final, staged in self._staged.items():
-            if not staged.exists():
-                raise RuntimeError(f"output {final} was staged but never written")
-        for final, staged in self._staged.items():
-            final.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staged, final)
-        written = list(self._staged)
-        self.discard()
-        return written
+        """Move every staged file to its destination; return the destinations.
+
+        Everything is checked before the first file moves; the staging
+        folder is removed whatever happens.
+        """
+        try:
+            moves = []
+            for final, staged in self._staged.items():
+                if not staged.exists():
+                    raise RuntimeError(f"output {final} was staged but never written")
+                if staged.is_dir():
+                    moves += [(final / f.relative_to(staged), f) for f in sorted(staged.rglob("*")) if f.is_file()]
+                else:
+                    moves.append((final, staged))
+            clashes = self._protected.intersection(final for final, _ in moves)
+            if clashes:
+                raise InputError("output would overwrite an input file", source=min(clashes))
+            for final, staged in moves:
+                final.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(staged, final)
+            return [final for final, _ in moves]
+        finally:
+            self.discard()
 
     def discard(self) -> None:
         """Delete the staged files and the staging folder."""

@@ -89,3 +89,21 @@ def test_cli_usage_error_is_one_line_exit_2(capsys):
     assert main(["no-such-command"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("kmipd: error:") and err.count("\n") == 1
+
+
+def test_staged_folder_lands_files_together_and_protects_inputs(tmp_path):
+    out = tmp_path / "out"
+    with StagedOutputs() as outputs:
+        staged = outputs.folder(out)
+        (staged / "curves.csv").write_text("c")
+        (staged / "sub").mkdir()
+        (staged / "sub" / "plot.png").write_bytes(b"p")
+    assert (out / "curves.csv").read_text() == "c"
+    assert (out / "sub" / "plot.png").read_bytes() == b"p"
+
+    source = write(out / "curves.csv", "input")
+    with pytest.raises(InputError, match="overwrite an input"):
+        with StagedOutputs(protected=[source]) as outputs:
+            (outputs.folder(out) / "curves.csv").write_text("clobber")
+    assert source.read_text() == "input"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".kmipd-")]
