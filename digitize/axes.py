@@ -1,0 +1,309 @@
+"""Finding the plot area (the axes lines or frame) and the tick marks on its axes.
+
+A KM plot is drawn inside an L of two axis lines, or inside a full box. Axis
+lines are long, straight, thin and dark grey or black; curves are usually
+coloured, grid lines light. So the axes are found as the longest dark,
+unsaturated horizontal and vertical line segments that meet in a bottom-left
+corner. Tick marks are short dark runs that leave an axis line at a right
+angle, outward or inward.
+
+Pixel convention: ``x_px`` is the column, ``y_px`` the row, row 0 at the top.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from kmipd.errors import InputError
+
+#: A line is "long" if it spans at least this share of the image side.
+MIN_AXIS_SHARE = 0.2
+#: Another corner counts as a second panel if its axes are at least this share of the first's.
+MIN_PANEL_SHARE = 0.5
+
+
+@dataclass(frozen=True)
+class PlotArea:
+    """The rectangle the curves are drawn in, in pixels of the full image.
+
+    Attributes
+    ----------
+    left : int
+        Column of the y axis line (or the left frame line), at its centre.
+    top : int
+        Row of the top of the plotting region (top frame line or top of the y axis).
+    right : int
+        Column of the right end of the x axis (or the right frame line).
+    bottom : int
+        Row of the x axis line, at its centre.
+    framed : bool
+        True if a full box surrounds the plot.
+    """
+
+    left: int
+    top: int
+    right: int
+    bottom: int
+    framed: bool
+
+    @property
+    def width(self) -> int:
+        """Columns from the y axis to the right end, in pixels."""
+        return self.right - self.left
+
+    @property
+    def height(self) -> int:
+        """Rows from the top to the x axis, in pixels."""
+        return self.bottom - self.top
+
+
+@dataclass(frozen=True)
+class _Segment:
+    """A straight line: ``position`` across it (row or column centre), ``start..end`` along it."""
+
+    position: float
+    start: int
+    end: int
+    thickness: int
+
+    @property
+    def length(self) -> int:
+        return self.end - self.start
+
+
+def darkness(image: np.ndarray) -> np.ndarray:
+    """Ink of neutral (black to grey) colour, 0-1 per pixel; coloured ink counts as none.
+
+    Axis lines, ticks and tick labels are printed in black or dark grey, so
+    hue-free darkness separates them from coloured curves and fills.
+    """
+    red, green, blue = cv2.split(image)  # OpenCV's per-pixel max/min are ~20x numpy's on (h, w, 3)
+    chroma = cv2.subtract(cv2.max(cv2.max(red, green), blue), cv2.min(cv2.min(red, green), blue))
+    ink = 1 - cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255
+    ink[chroma > 80] = 0
+    return ink
+
+
+def _axis_mask(image: np.ndarray) -> np.ndarray:
+    return (darkness(image) > 0.4).astype(np.uint8)
+
+
+def _segments(mask: np.ndarray, min_length: int) -> list[_Segment]:
+    """Horizontal runs of at least ``min_length`` pixels in ``mask`` (transpose it for vertical ones).
+
+    Gaps of up to two pixels, which JPEG and antialiasing leave in thin lines,
+    are bridged. Runs on adjacent rows with the same extent are one line
+    several pixels thick, positioned at its centre row.
+    """
+    # Only rows holding enough ink can hold a long run; this keeps large images fast.
+    candidate_rows = np.flatnonzero(mask.sum(axis=1) >= min_length)
+    open_lines: list[dict] = []
+    finished: list[dict] = []
+    for row in candidate_rows:
+        still_open = []
+        for start, end in _runs(mask[row], max_gap=2):
+            if end - start < min_length:
+                continue
+            for line in open_lines:
+                overlap = min(end, line["end"]) - max(start, line["start"])
+                if line["row"] == row - 1 and overlap >= 0.8 * min(end - start, line["end"] - line["start"]):
+                    line.update(row=row, start=min(start, line["start"]), end=max(end, line["end"]),
+                                rows=line["rows"] + [row])
+                    still_open.append(line)
+                    open_lines.remove(line)
+                    break
+            else:
+                still_open.append({"row": row, "start": start, "end": end, "rows": [row]})
+        finished.extend(open_lines)
+        open_lines = still_open
+    finished.extend(open_lines)
+    return sorted((_Segment(float(np.mean(line["rows"])), int(line["start"]), int(line["end"]),
+                            len(line["rows"])) for line in finished),
+                  key=lambda s: (s.position, s.start))
+
+
+def _runs(values: np.ndarray, max_gap: int = 0) -> list[tuple[int, int]]:
+    """``(start, end)`` (end exclusive) of the runs of non-zero values in a 1-D array.
+
+    Runs separated by at most ``max_gap`` zeros are joined.
+    """
+    padded = np.concatenate([[0], (values > 0).astype(np.int8), [0]])
+    edges = np.flatnonzero(np.diff(padded))
+    starts, ends = edges[::2], edges[1::2]
+    if max_gap and len(starts) > 1:
+        keep = (starts[1:] - ends[:-1]) > max_gap
+        starts = starts[np.concatenate([[True], keep])]
+        ends = ends[np.concatenate([keep, [True]])]
+    return list(zip(starts.tolist(), ends.tolist()))
+
+
+def find_plot_areas(image: np.ndarray) -> list[PlotArea]:
+    """All plot areas in a figure (one per panel), left to right, top to bottom.
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        RGB uint8 figure (see :func:`digitize.image.load_image`).
+
+    Returns
+    -------
+    list of PlotArea
+        Panels in reading order: rows of panels top to bottom, each row left
+        to right.
+
+    Raises
+    ------
+    InputError
+        When no pair of axis lines meeting at a bottom-left corner is found.
+    """
+    height, width = image.shape[:2]
+    mask = _axis_mask(image)
+    horizontal = _segments(mask, max(20, int(MIN_AXIS_SHARE * width)))
+    vertical = _segments(mask.T, max(20, int(MIN_AXIS_SHARE * height)))
+    corners = []
+    for v in vertical:
+        for h in horizontal:
+            tolerance = 3 + max(v.thickness, h.thickness)
+            meets = (v.end >= h.position - tolerance and v.start < h.position - 0.5 * v.length
+                     and h.start <= v.position + tolerance and h.end > v.position + 0.5 * h.length)
+            # Outward ticks may extend an axis past the corner, but not by a sizeable share.
+            overshoot = max(v.end - h.position, v.position - h.start)
+            if meets and overshoot < 0.1 * min(v.length, h.length):
+                corners.append((v, h))
+    if not corners:
+        raise InputError("no plot axes found: the image has no pair of straight dark axis lines "
+                         "meeting at a corner; is this a Kaplan-Meier figure?")
+    # Longest axes first; a ties-free order keeps the choice deterministic.
+    corners.sort(key=lambda vh: (-(vh[0].length + vh[1].length), vh[0].position, vh[1].position))
+    best = corners[0][0].length + corners[0][1].length
+    areas: list[PlotArea] = []
+    for v, h in corners:
+        if v.length + h.length < MIN_PANEL_SHARE * best:
+            break
+        area = _plot_area(v, h, horizontal, vertical)
+        if not any(_overlaps(area, other) for other in areas):
+            areas.append(area)
+    return _reading_order(areas)
+
+
+def find_plot_area(image: np.ndarray) -> PlotArea:
+    """The plot area of a figure; for a multi-panel figure, the first panel.
+
+    See :func:`find_plot_areas`.
+    """
+    return find_plot_areas(image)[0]
+
+
+def _plot_area(v: _Segment, h: _Segment, horizontal: list[_Segment], vertical: list[_Segment]) -> PlotArea:
+    left, bottom = v.position, h.position
+    top, right = float(v.start), float(h.end - 1)
+    tolerance = 3 + max(v.thickness, h.thickness)
+    # A frame: a top line and a right line closing the box over the same extent.
+    top_line = [s for s in horizontal if abs(s.position - top) <= tolerance
+                and s.start <= left + tolerance and s.end >= right - tolerance]
+    right_line = [s for s in vertical if abs(s.position - right) <= tolerance
+                  and s.start <= top + tolerance and s.end >= bottom - tolerance]
+    framed = bool(top_line and right_line)
+    if framed:
+        top, right = top_line[0].position, right_line[0].position
+    else:
+        # The end of a thick line is its outer edge; report the centre like the other sides.
+        top += (h.thickness - 1) / 2
+        right -= (v.thickness - 1) / 2
+    return PlotArea(int(round(left)), int(round(top)), int(round(right)), int(round(bottom)), framed)
+
+
+def _overlaps(a: PlotArea, b: PlotArea) -> bool:
+    return not (a.right <= b.left or b.right <= a.left or a.bottom <= b.top or b.bottom <= a.top)
+
+
+def _reading_order(areas: list[PlotArea]) -> list[PlotArea]:
+    """Sort panels into rows (by vertical overlap), rows top to bottom, each left to right."""
+    rows: list[list[PlotArea]] = []
+    for area in sorted(areas, key=lambda a: (a.top, a.left)):
+        for row in rows:
+            if min(row[0].bottom, area.bottom) - max(row[0].top, area.top) > 0.5 * area.height:
+                row.append(area)
+                break
+        else:
+            rows.append([area])
+    return [area for row in rows for area in sorted(row, key=lambda a: a.left)]
+
+
+def find_ticks(image: np.ndarray, plot_area: PlotArea) -> tuple[np.ndarray, np.ndarray]:
+    """Tick mark positions on the x and y axes, to a fraction of a pixel.
+
+    A tick is a short dark run leaving the axis line at a right angle;
+    outward ticks are looked for first, inward ticks when there are fewer
+    than two outward ones. A tick's position is the darkness-weighted centre
+    of its run, which is exact for antialiased ticks that fall between two
+    pixel columns.
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        RGB uint8 figure.
+    plot_area : PlotArea
+        From :func:`find_plot_area`.
+
+    Returns
+    -------
+    x_ticks_px : numpy.ndarray
+        Columns of the x-axis ticks, increasing (floats).
+    y_ticks_px : numpy.ndarray
+        Rows of the y-axis ticks, increasing (floats; top first).
+    """
+    reach = 12  # rows either side of an axis line searched for ticks, in pixels
+    height, width = image.shape[:2]
+    # Darkness only near the axes: the whole image would cost more than the search itself.
+    rows = slice(max(plot_area.bottom - reach, 0), min(plot_area.bottom + reach + 1, height))
+    cols = slice(max(plot_area.left - 3, 0), min(plot_area.right + 4, width))
+    x_ticks = _axis_ticks(darkness(image[rows, cols]), plot_area.bottom - rows.start) + cols.start
+    rows = slice(max(plot_area.top - 3, 0), min(plot_area.bottom + 4, height))
+    cols = slice(max(plot_area.left - reach, 0), min(plot_area.left + reach + 1, width))
+    # Transposed, the y axis is a horizontal line whose outside (left) is above it.
+    y_ticks = _axis_ticks(darkness(image[rows, cols]).T, plot_area.left - cols.start, outward_sign=-1)
+    return x_ticks, y_ticks + rows.start
+
+
+def _axis_ticks(ink: np.ndarray, axis_row: int, outward_sign: int = 1) -> np.ndarray:
+    """Tick columns on the horizontal axis line at ``axis_row`` of the window ``ink``.
+
+    ``outward_sign`` is +1 when outside the plot is below the line (larger
+    rows), -1 when above it.
+    """
+    half = _half_thickness(ink, axis_row)
+    for sign in (outward_sign, -outward_sign):
+        rows = [axis_row + sign * (half + 1 + k) for k in range(2)]
+        if min(rows) < 0 or max(rows) >= ink.shape[0]:
+            continue
+        # A tick is dark over its whole length: take the lighter of the two rows.
+        ticks = _peaks(ink[rows].min(axis=0), max_width=2 * half + 4)
+        if len(ticks) >= 2:
+            return ticks
+    return np.empty(0)
+
+
+def _half_thickness(ink: np.ndarray, axis_row: int) -> int:
+    """Half the thickness of the horizontal line at ``axis_row``, in whole pixels."""
+    half = 0
+    while (axis_row + half + 1 < ink.shape[0] and axis_row - half - 1 >= 0
+           and min(np.median(ink[axis_row + half + 1]), np.median(ink[axis_row - half - 1])) > 0.3):
+        half += 1
+    return half
+
+
+def _peaks(profile: np.ndarray, max_width: int, threshold: float = 0.35) -> np.ndarray:
+    """Darkness-weighted centres of the runs of ``profile`` above ``threshold`` no wider than ``max_width``."""
+    centres = []
+    # A tick drawn as an outline shows as two runs a pixel or two apart: bridge them.
+    for start, end in _runs(profile > threshold, max_gap=2):
+        if end - start > max_width:
+            continue  # a curve lying on the axis, not a tick
+        lo, hi = max(start - 1, 0), min(end + 1, len(profile))  # antialiased fringes carry position too
+        weights = profile[lo:hi]
+        centres.append(float(np.sum(np.arange(lo, hi) * weights) / np.sum(weights)))
+    return np.asarray(centres)
