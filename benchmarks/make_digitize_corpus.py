@@ -1,0 +1,261 @@
+"""Regenerate the digitizer's figure corpus: ``python -m benchmarks.make_digitize_corpus``.
+
+Writes ``benchmarks/digitize_corpus/*.png|jpg`` and ``truth.json`` (one record a figure, sorted
+by file name, sorted keys), byte-identical on every run with the same library versions. Each
+figure is real IPD from :mod:`benchmarks.datasets` (or another split of the same lifelines
+datasets, for 1, 3 and 4 arms) drawn by :func:`benchmarks.figures.draw_km_figure` in one of the
+styles of :data:`benchmarks.figures.FAMILIES`, varied in size, DPI, line width, font, grid,
+legend, censor marks, confidence bands, y in percent, time unit and JPEG quality.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from lifelines import datasets as lifelines_datasets
+
+from benchmarks import datasets
+from benchmarks.figures import FAMILIES, convert_time, draw_km_figure, save_image
+from kmipd.progress import progress
+
+CORPUS = Path(__file__).with_name("digitize_corpus")
+
+#: Time unit of each dataset in :mod:`benchmarks.datasets`.
+DATASET_UNITS = {"rossi": "weeks", "gbsg2": "days", "leukemia": "weeks", "larynx": "years",
+                 "kidney_transplant": "days", "waltons": "days", "lung": "days"}
+
+
+def _split(frame: pd.DataFrame, time: str, event: str, arm) -> pd.DataFrame:
+    return pd.DataFrame({"arm": np.asarray(arm).astype(str), "time": frame[time].astype(float),
+                         "event": frame[event].astype(int)}).sort_values("arm", kind="mergesort")
+
+
+def _more_arms(name: str) -> pd.DataFrame:
+    """Splits with 3 or 4 arms, from the lifelines datasets :mod:`benchmarks.datasets` uses."""
+    if name == "gbsg2:grade":
+        df = lifelines_datasets.load_gbsg2()
+        return _split(df, "time", "cens", "grade " + df["tgrade"].astype(str))
+    if name == "lung:ecog":
+        df = lifelines_datasets.load_lung().dropna(subset=["ph.ecog"])
+        ecog = np.minimum(df["ph.ecog"], 2).map({0: "ECOG 0", 1: "ECOG 1", 2: "ECOG 2-3"})
+        return _split(df, "time", "status", ecog)
+    if name == "larynx:stage":
+        df = lifelines_datasets.load_larynx()
+        stage = np.select([df["Stage_IV"] == 1, df["Stage_III"] == 1, df["Stage_II"] == 1],
+                          ["stage IV", "stage III", "stage II"], "stage I")
+        return _split(df, "time", "death", stage)
+    if name == "kidney_transplant:group":
+        df = lifelines_datasets.load_kidney_transplant()
+        white_female = 1 - df["black_male"] - df["white_male"] - df["black_female"]
+        group = np.select([df["black_male"] == 1, df["white_male"] == 1, df["black_female"] == 1,
+                           white_female == 1], ["black male", "white male", "black female",
+                                                "white female"], "other")
+        return _split(df, "time", "death", group)
+    raise KeyError(name)
+
+
+def load_source(source: str) -> tuple[pd.DataFrame, str]:
+    """IPD (``arm,time,event``, arms in drawing order) and its time unit for a source name.
+
+    ``"rossi"`` is a dataset of :mod:`benchmarks.datasets`; ``"lung=male"`` one of its arms;
+    ``"rossi:halves"`` the whole dataset split in two random halves (seeded), so that the
+    curves overlap; ``"gbsg2:grade"`` etc. the 3- and 4-arm splits of :func:`_more_arms`.
+    """
+    dataset = source.split(":")[0].split("=")[0]
+    unit = DATASET_UNITS[dataset]
+    if "=" in source:
+        ipd = datasets.load(dataset)
+        return ipd[ipd["arm"] == source.split("=")[1]].reset_index(drop=True), unit
+    if source.endswith(":halves"):
+        ipd = datasets.load(dataset)
+        half = np.random.default_rng(2012).permutation(len(ipd)) % 2
+        return ipd.assign(arm=np.where(half == 0, "group A", "group B")), unit
+    if ":" in source:
+        return _more_arms(source).reset_index(drop=True), unit
+    return datasets.load(source), unit
+
+
+# (file stem, source, unit printed, family, changes to the family's style)
+SPECS = [
+    ("survminer_01", "gbsg2", "months", "survminer", dict(width_px=900, height_px=760)),
+    ("survminer_02", "lung", "days", "survminer", dict(width_px=1200, height_px=1000, dpi=150,
+                                                        font_size_px=20, line_width_px=3,
+                                                        bands=True, y_percent=True)),
+    ("survminer_03", "gbsg2:grade", "years", "survminer", dict(width_px=720, height_px=640,
+                                                               font_size_px=12, jpeg_quality=85)),
+    ("survminer_04", "kidney_transplant:group", "years", "survminer",
+     dict(width_px=1600, height_px=1400, dpi=200, font_size_px=26, line_width_px=4)),
+    ("survminer_05", "leukemia", "weeks", "survminer", dict(width_px=520, height_px=420,
+                                                            font_size_px=11, risk_table=False,
+                                                            legend="inside")),
+    ("survminer_06", "rossi:halves", "months", "survminer", dict(width_px=1000, height_px=820)),
+    ("survminer_07", "waltons", "days", "survminer", dict(width_px=2400, height_px=2000, dpi=300,
+                                                          font_size_px=36, line_width_px=4,
+                                                          x_end="at", jpeg_quality=90)),
+    ("ggplot_grey_01", "lung", "months", "ggplot_grey", dict()),
+    ("ggplot_grey_02", "larynx:stage", "years", "ggplot_grey", dict(width_px=820, height_px=600,
+                                                                   bands=True)),
+    ("ggplot_grey_03", "rossi", "weeks", "ggplot_grey", dict(width_px=600, height_px=450,
+                                                            font_size_px=12, jpeg_quality=75)),
+    ("ggplot_grey_04", "gbsg2", "years", "ggplot_grey", dict(width_px=1400, height_px=1000,
+                                                            dpi=150, font_size_px=20,
+                                                            y_percent=True, line_width_px=3)),
+    ("ggplot_grey_05", "kidney_transplant=male", "years", "ggplot_grey",
+     dict(width_px=360, height_px=290, font_size_px=10, legend="none", line_width_px=1.5)),
+    ("base_r_01", "gbsg2", "days", "base_r", dict(width_px=800, height_px=800)),
+    ("base_r_02", "lung", "months", "base_r", dict(width_px=620, height_px=600,
+                                                   colours=("#DF536B", "#2297E6"),
+                                                   font="DejaVu Serif")),
+    ("base_r_03", "leukemia", "weeks", "base_r", dict(width_px=700, height_px=700,
+                                                      y_labels_rotated=True, line_width_px=2)),
+    ("base_r_04", "larynx", "years", "base_r", dict(width_px=460, height_px=460, font_size_px=11,
+                                                    line_width_px=1, jpeg_quality=80)),
+    ("base_r_05", "lung:ecog", "months", "base_r", dict(width_px=1000, height_px=900, dpi=150,
+                                                        font_size_px=20, line_width_px=2.5,
+                                                        colours=("#000000", "#DF536B",
+                                                                 "#2297E6"))),
+    ("base_r_06", "rossi", "weeks", "base_r", dict(width_px=760, height_px=640,
+                                                   colours=("#000000", "#000000"),
+                                                   line_styles=("-", "--"))),
+    ("base_r_07", "kidney_transplant=female", "years", "base_r",
+     dict(width_px=320, height_px=320, font_size_px=10, bands=True, legend="none",
+          line_width_px=1)),
+    ("sas_01", "gbsg2", "days", "sas", dict(width_px=800, height_px=640)),
+    ("sas_02", "lung:ecog", "months", "sas", dict(width_px=1000, height_px=800)),
+    ("sas_03", "rossi", "weeks", "sas", dict(width_px=640, height_px=520, font_size_px=11,
+                                             bands=True, jpeg_quality=85)),
+    ("sas_04", "kidney_transplant:group", "years", "sas", dict(width_px=1200, height_px=1000,
+                                                               dpi=150, font_size_px=18)),
+    ("sas_05", "leukemia", "weeks", "sas", dict(width_px=900, height_px=720, font="STIXGeneral",
+                                                font_size_px=16)),
+    ("sas_06", "larynx", "years", "sas", dict(width_px=2000, height_px=1500, dpi=200,
+                                              font_size_px=28, line_width_px=3,
+                                              risk_table=False)),
+    ("prism_01", "gbsg2", "months", "prism", dict(width_px=800, height_px=600)),
+    ("prism_02", "leukemia", "weeks", "prism", dict(width_px=600, height_px=500, line_width_px=4,
+                                                    font_size_px=14)),
+    ("prism_03", "larynx:stage", "years", "prism", dict(width_px=1000, height_px=800)),
+    ("prism_04", "lung", "months", "prism", dict(width_px=700, height_px=520, jpeg_quality=70,
+                                                 y_tick_step=0.5)),
+    ("prism_05", "waltons=control", "days", "prism", dict(width_px=400, height_px=320,
+                                                          font_size_px=11, censor_marker=None,
+                                                          legend="none", line_width_px=2)),
+    ("prism_06", "rossi", "weeks", "prism", dict(width_px=3000, height_px=2200, dpi=300,
+                                                 font_size_px=44, line_width_px=4, x_end="at")),
+    ("stata_01", "rossi", "weeks", "stata", dict()),
+    ("stata_02", "gbsg2:grade", "years", "stata", dict(width_px=1100, height_px=820)),
+    ("stata_03", "lung", "days", "stata", dict(width_px=800, height_px=620,
+                                               y_labels_rotated=True)),
+    ("stata_04", "kidney_transplant", "years", "stata", dict(width_px=700, height_px=520,
+                                                             y_percent=True, jpeg_quality=80)),
+    ("stata_05", "leukemia", "weeks", "stata", dict(width_px=520, height_px=400, font_size_px=11,
+                                                    font="STIXGeneral", title=None)),
+    ("stata_06", "larynx", "years", "stata", dict(width_px=1500, height_px=1100, dpi=150,
+                                                  font_size_px=21, line_width_px=3)),
+    ("lifelines_01", "waltons", "days", "lifelines", dict(width_px=800, height_px=560)),
+    ("lifelines_02", "rossi", "weeks", "lifelines", dict(width_px=640, height_px=480,
+                                                         font_size_px=12)),
+    ("lifelines_03", "lung:ecog", "months", "lifelines", dict(width_px=1200, height_px=800,
+                                                              dpi=150, font_size_px=20)),
+    ("lifelines_04", "gbsg2", "years", "lifelines", dict(width_px=1000, height_px=700,
+                                                         bands=False, grid="major",
+                                                         jpeg_quality=90)),
+    ("lifelines_05", "kidney_transplant:group", "years", "lifelines",
+     dict(width_px=1600, height_px=1100, dpi=200, font_size_px=27, line_width_px=3)),
+    ("lifelines_06", "leukemia=6-MP", "weeks", "lifelines", dict(width_px=330, height_px=270,
+                                                                 font_size_px=10, legend="none",
+                                                                 line_width_px=1.5)),
+    ("matplotlib_01", "gbsg2", "months", "matplotlib", dict(width_px=640, height_px=480,
+                                                            font_size_px=12)),
+    ("matplotlib_02", "lung", "days", "matplotlib", dict(width_px=900, height_px=600,
+                                                         grid="major", line_width_px=1)),
+    ("matplotlib_03", "larynx:stage", "years", "matplotlib", dict(width_px=1100, height_px=800,
+                                                                  dpi=150, font_size_px=19)),
+    ("matplotlib_04", "rossi:halves", "months", "matplotlib", dict(width_px=800, height_px=600,
+                                                                   jpeg_quality=60)),
+    ("matplotlib_05", "kidney_transplant", "years", "matplotlib",
+     dict(width_px=2000, height_px=1400, dpi=200, font_size_px=28, line_width_px=3,
+          y_percent=True)),
+    ("matplotlib_06", "waltons", "days", "matplotlib", dict(width_px=500, height_px=360,
+                                                            font_size_px=11,
+                                                            censor_marker="|")),
+]
+
+
+def _pairwise_tags(arms: list[dict]) -> list[str]:
+    """``crossing`` when two arms swap order by more than 0.02; ``overlapping`` when two arms are
+    within 0.03 of each other on average over their common follow-up."""
+    tags = set()
+    for i, first in enumerate(arms):
+        for second in arms[i + 1:]:
+            end = min(first["km"]["time"][-1], second["km"]["time"][-1])
+            grid = np.linspace(0, end, 2001)
+            gap = _step(first, grid) - _step(second, grid)
+            if gap.max() > 0.02 and gap.min() < -0.02:
+                tags.add("crossing")
+            if np.mean(np.abs(gap)) < 0.03:
+                tags.add("overlapping")
+    return sorted(tags)
+
+
+def _step(arm: dict, at: np.ndarray) -> np.ndarray:
+    times, survival = np.asarray(arm["km"]["time"]), np.asarray(arm["km"]["survival"])
+    return survival[np.searchsorted(times, at, side="right") - 1]
+
+
+def style_tags(truth: dict) -> list[str]:
+    """Short tags naming what is hard about a figure, for grouping benchmark results."""
+    style = truth["style"]
+    flags = {
+        "jpeg": style["jpeg_quality"] is not None,
+        "grid": style["grid"] != "none",
+        "bands": style["bands"],
+        "censor_marks": style["censor_marker"] is not None,
+        "risk_table": style["risk_table"],
+        "percent": style["y_percent"],
+        "small": style["width_px"] < 500,
+        "large": style["width_px"] >= 2000,
+        "rotated_y_labels": style["y_labels_rotated"],
+        "dashed": any(s != "-" for s in style["line_styles"]),
+        "thick_lines": style["line_width_px"] >= 3,
+        "thin_lines": style["line_width_px"] <= 1,
+        "x_end_at_last_time": style["x_end"] == "at",
+        "l_axes": not style["frame"],
+        "legend_" + style["legend"]: True,
+        f"{truth['n_arms']}_arms": True,
+    }
+    return sorted([style["family"], *(tag for tag, on in flags.items() if on),
+                   *_pairwise_tags(truth["arms"])])
+
+
+def make_figure(stem: str, source: str, unit: str, family: str, changes: dict):
+    """Draw one corpus figure; return its image, file name and truth record."""
+    ipd, dataset_unit = load_source(source)
+    ipd = convert_time(ipd, dataset_unit, unit)
+    style = FAMILIES[family].but(**changes)
+    image, truth = draw_km_figure(ipd, style, time_label=f"Time ({unit})")
+    file = stem + (".jpg" if style.jpeg_quality else ".png")
+    truth.update(file=file, family=family, source=source, dataset=source.split(":")[0].split("=")[0],
+                 time_unit=unit)
+    truth["tags"] = style_tags(truth)
+    return image, truth
+
+
+def main(folder: Path = CORPUS) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    records = []
+    for stem, source, unit, family, changes in progress(SPECS, "drawing figures"):
+        image, truth = make_figure(stem, source, unit, family, changes)
+        save_image(image, folder / truth["file"], truth["style"]["jpeg_quality"])
+        records.append(truth)
+    records.sort(key=lambda record: record["file"])
+    (folder / "truth.json").write_text(json.dumps(records, sort_keys=True, indent=1) + "\n")
+    size = sum(path.stat().st_size for path in folder.iterdir())
+    print(f"{len(records)} figures, {size / 1e6:.1f} MB in {folder}")
+
+
+if __name__ == "__main__":
+    main()
