@@ -1,0 +1,209 @@
+"""Reconstruction of IPD from one arm's curve (:func:`reconstruct_arm`) or a whole figure (:func:`reconstruct`)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from kmipd.errors import InputError
+from reconstruct.at_risk import check_at_risk, snap_to_table
+from reconstruct.censoring import CensoringModel
+from reconstruct.clean import clean_curve
+from reconstruct.counts import fit_counts
+from reconstruct.result import (ArmReconstruction, Reconstruction, build_intervals, kaplan_meier,
+                                step_distance)
+
+#: Doublings and halvings of the price per event tried to meet a published total of events.
+MAX_PRICE_STEPS = 60
+
+
+def reconstruct_arm(curve: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
+                    n_total: int | None = None, total_events: int | None = None,
+                    censor_times=None, survival_noise: float | None = None) -> ArmReconstruction:
+    """Reconstruct the individual patient data of one arm from its KM curve.
+
+    The curve is cleaned (:func:`reconstruct.clean.clean_curve`), the
+    at-risk table checked (:func:`reconstruct.at_risk.check_at_risk`), the
+    number at risk and deaths at every drop chosen by an exact dynamic
+    programme that meets the table and fits the relative size of every drop
+    (:func:`reconstruct.counts.fit_counts`), and censored patients are given
+    times evenly between events or at the censor marks
+    (:class:`reconstruct.censoring.CensoringModel`).
+
+    Parameters
+    ----------
+    curve : pandas.DataFrame
+        Columns ``time, survival``: digitized points, in any order, not necessarily clean.
+    at_risk : pandas.DataFrame, optional
+        Columns ``time, n_risk``: the numbers-at-risk table under the figure.
+    n_total : int, optional
+        Number of patients; needed when there is no table or it lacks time 0.
+    total_events : int, optional
+        Published total of events; the reconstruction then has exactly this
+        many when the curve allows it (a note says so otherwise).
+    censor_times : array_like, optional
+        Times of the censor marks drawn on the curve.
+    survival_noise : float, optional
+        Standard deviation of the digitizing error of a survival value;
+        estimated from the points by default.
+
+    Returns
+    -------
+    ArmReconstruction
+
+    Raises
+    ------
+    InputError
+        If the curve holds no drop, the table contradicts itself or the curve,
+        or neither a table nor ``n_total`` is given.
+
+    References
+    ----------
+    Guyot P, Ades AE, Ouwens MJ, Welton NJ. Enhanced secondary analysis of
+    survival data: reconstructing the data from published Kaplan-Meier
+    survival curves. BMC Med Res Methodol 2012;12:9.
+
+    Examples
+    --------
+    >>> from benchmarks.datasets import load
+    >>> from benchmarks.km_points import km_step_corners, at_risk_table
+    >>> ipd = load("leukemia").query("arm == '6-MP'")
+    >>> result = reconstruct_arm(km_step_corners(ipd), at_risk_table(ipd, [0, 10, 20, 30]))
+    >>> result.n_total, result.n_events
+    (21, 9)
+    """
+    drops = clean_curve(curve["time"], curve["survival"], survival_noise)
+    notes = list(drops.notes)
+    if at_risk is not None and len(at_risk):
+        table_time, table_n, table_notes = check_at_risk(
+            at_risk["time"], at_risk["n_risk"], end_time=drops.end_time, n_total=n_total)
+        notes += table_notes
+    elif n_total is not None:
+        if n_total < 1:
+            raise InputError(f"the number of patients must be positive, got {n_total}")
+        table_time, table_n = np.zeros(1), np.array([n_total])
+    else:
+        raise InputError("give the numbers-at-risk table or the number of patients (--n ARM=N)")
+    if total_events is not None and not 0 < total_events <= table_n[0]:
+        raise InputError(f"total events {total_events} must be between 1 and N = {table_n[0]}")
+
+    drop_time = snap_to_table(drops.time, table_time, drops.time_step)
+    censoring = CensoringModel(drops, table_time, table_n, censor_times)
+    expected = censoring.expected_at_risk(drop_time)
+
+    def fit(price: float):
+        return fit_counts(drop_time, drops.before, drops.after, drops.noise, expected,
+                          table_time, table_n, event_price=price)
+
+    counts = fit(0.0)
+    if total_events is not None:
+        counts = _meet_total_events(fit, counts, total_events)
+        if counts.events.sum() != total_events:
+            notes.append(f"total events {total_events} cannot be met by this curve and table; "
+                         f"{counts.events.sum()} is the closest")
+
+    death_times = np.repeat(drop_time, counts.events)
+    censored = [censoring.censor_times(start, end, count) for start, end, count in counts.censored]
+    tail_start = max(drop_time[-1], table_time[-1])
+    censored.append(censoring.censor_times(tail_start, drops.end_time, counts.remaining, tail=True))
+    time = np.r_[death_times, np.concatenate(censored)]
+    event = np.r_[np.ones(death_times.size, dtype=np.int64), np.zeros(time.size - death_times.size,
+                                                                     dtype=np.int64)]
+    order = np.lexsort((event, time))
+    ipd = pd.DataFrame({"time": time[order], "event": event[order]})
+
+    km_time, km_survival = kaplan_meier(time, event)
+    distance = step_distance(km_time, km_survival, drops.points_time, drops.points_survival)
+    published = table_n if at_risk is not None and len(at_risk) else [table_n[0]]
+    result = ArmReconstruction(
+        ipd=ipd, intervals=build_intervals(ipd, table_time, published),
+        max_abs_error=float(distance.max()), mean_abs_error=float(distance.mean()), notes=notes,
+        curve=pd.DataFrame({"time": drops.points_time, "survival": drops.points_survival}))
+    worst = int(np.argmax(distance))
+    if distance[worst] > 0.05 + 4 * drops.noise:
+        notes.append(f"the reconstruction misses the curve by {distance[worst]:.3f} at time "
+                     f"{drops.points_time[worst]:g}: the at-risk table and the curve disagree")
+    return result
+
+
+def _meet_total_events(fit, counts, total_events: int):
+    """Search the price per event until the total of deaths is ``total_events`` (bounded).
+
+    The number of deaths falls as the price rises, so the price is doubled
+    until it brackets the target and then bisected; the closest fit wins.
+    """
+    best = counts
+    low, high = None, None
+    price = 1.0 if counts.events.sum() > total_events else -1.0
+    for _ in range(MAX_PRICE_STEPS):
+        counts = fit(price)
+        gap = int(counts.events.sum()) - total_events
+        if abs(gap) < abs(int(best.events.sum()) - total_events):
+            best = counts
+        if gap == 0:
+            return counts
+        if gap > 0:
+            low = price
+        else:
+            high = price
+        if low is not None and high is not None:
+            price = 0.5 * (low + high)
+        else:
+            price *= 2.0
+    return best
+
+
+def reconstruct(curves: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
+                n_total: dict | None = None, total_events: dict | None = None,
+                censor_marks: pd.DataFrame | None = None,
+                survival_noise: float | None = None) -> Reconstruction:
+    """Reconstruct the IPD of every arm of a figure.
+
+    Parameters
+    ----------
+    curves : pandas.DataFrame
+        Columns ``arm, time, survival`` (the curves contract).
+    at_risk : pandas.DataFrame, optional
+        Columns ``arm, time, n_risk``; arms without rows need ``n_total``.
+    n_total, total_events : dict of str -> int, optional
+        Per-arm number of patients and published total of events.
+    censor_marks : pandas.DataFrame, optional
+        Columns ``arm, time``: censor marks seen on each arm.
+    survival_noise : float, optional
+        Digitizing noise of survival values (see :func:`reconstruct_arm`).
+
+    Returns
+    -------
+    Reconstruction
+        ``.ipd`` with columns ``arm, time, event`` sorted by arm then time,
+        and ``.arms`` with each arm's :class:`ArmReconstruction`.
+
+    Raises
+    ------
+    InputError
+        Naming the arm, for any problem :func:`reconstruct_arm` finds, or when
+        a table, a count or a mark names an arm that has no curve.
+    """
+    n_total, total_events = dict(n_total or {}), dict(total_events or {})
+    arms = sorted(curves["arm"].astype(str).unique())
+    for what, names in (("at-risk table", [] if at_risk is None else at_risk["arm"]),
+                        ("--n", n_total), ("--total-events", total_events),
+                        ("censor marks", [] if censor_marks is None else censor_marks["arm"])):
+        unknown = sorted(set(map(str, names)) - set(arms))
+        if unknown:
+            raise InputError(f"{what} names arm(s) {', '.join(unknown)} with no curve; "
+                             f"curves have {', '.join(arms)}")
+    results = {}
+    for arm in arms:
+        rows = None if at_risk is None else at_risk[at_risk["arm"].astype(str) == arm]
+        marks = None if censor_marks is None else \
+            censor_marks.loc[censor_marks["arm"].astype(str) == arm, "time"]
+        try:
+            results[arm] = reconstruct_arm(
+                curves[curves["arm"].astype(str) == arm], rows, n_total=n_total.get(arm),
+                total_events=total_events.get(arm), censor_times=marks, survival_noise=survival_noise)
+        except InputError as error:
+            error.message = f"arm {arm}: {error.message}"
+            raise
+    ipd = pd.concat([r.ipd.assign(arm=arm) for arm, r in results.items()], ignore_index=True)
+    return Reconstruction(ipd=ipd[["arm", "time", "event"]], arms=results)
