@@ -1,0 +1,186 @@
+"""The ``meta`` stage in one call: IPD of several studies -> every analysis."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from kmipd.errors import InputError
+from meta.leave_one_out import leave_one_out
+from meta.one_stage import one_stage
+from meta.per_study import per_study
+from meta.pooled_arms import pooled_arms
+from meta.pooling import DEFAULT_CI, DEFAULT_MODEL, pool_all
+from meta.result import MetaResult
+
+
+def measures(milestones=()) -> list[dict]:
+    """The pooled measures: log HR, RMST difference, survival difference at each milestone.
+
+    Each is a dict with ``measure``, ``milestone`` (or NaN) and the
+    ``per_study`` columns of its estimate and SE.
+    """
+    found = [{"measure": "log_hr", "milestone": np.nan, "column": "log_hr", "se": "se_log_hr"},
+             {"measure": "rmst_difference", "milestone": np.nan, "column": "rmst_difference",
+              "se": "rmst_difference_se"}]
+    for milestone in milestones:
+        column = f"survival_difference_at_{milestone:g}"
+        found.append({"measure": "survival_difference", "milestone": float(milestone),
+                      "column": column, "se": f"{column}_se"})
+    return found
+
+
+def _check(ipd: pd.DataFrame, treatment: str, control: str) -> pd.DataFrame:
+    missing = [c for c in ("study", "arm", "time", "event") if c not in ipd.columns]
+    if missing:
+        raise InputError(f"IPD lacks column(s) {', '.join(missing)}")
+    if treatment == control:
+        raise InputError(f"treatment and control are the same arm '{treatment}'")
+    ipd = ipd.copy()
+    ipd["study"] = ipd["study"].astype(str)
+    ipd["arm"] = ipd["arm"].astype(str)
+    ipd["time"] = pd.to_numeric(ipd["time"], errors="coerce").astype(float)
+    if not np.all(np.isfinite(ipd["time"])) or (ipd["time"] < 0).any():
+        raise InputError("every time must be a finite number >= 0")
+    if not ipd["event"].isin([0, 1]).all():
+        raise InputError("event must be 1 (event) or 0 (censored)")
+    ipd["event"] = ipd["event"].astype(int)
+    return ipd
+
+
+def _default_tau(comparative: pd.DataFrame, treatment: str, control: str, tau: float | None) -> float:
+    """tau: the largest time every compared arm of every study reaches, or the user's, checked."""
+    arms = comparative[comparative["arm"].isin([treatment, control])]
+    last = arms.groupby(["study", "arm"], sort=True)["time"].max()
+    if tau is None:
+        return float(last.min())
+    if not np.isfinite(tau) or tau <= 0:
+        raise InputError(f"tau must be a positive number, got {tau}")
+    short = last[last < tau]
+    if len(short):
+        (study, arm), reach = short.index[0], short.iloc[0]
+        raise InputError(f"tau={tau:g} is beyond the follow-up of study '{study}' arm '{arm}' "
+                         f"(last time {reach:g}); use a tau of at most {last.min():g}")
+    return float(tau)
+
+
+def _pool_measures(table: pd.DataFrame, milestones) -> tuple[pd.DataFrame, pd.DataFrame]:
+    pooled_rows, loo_rows = [], []
+    for spec in measures(milestones):
+        head = {"measure": spec["measure"], "milestone": spec["milestone"]}
+        usable = table[np.isfinite(table[spec["column"]]) & (table[spec["se"]] > 0)]
+        k = len(usable)
+        if k < 2:
+            note = ("one study: nothing pooled, see per_study" if k == 1
+                    else "no study with an estimate: nothing pooled")
+            pooled_rows.append({**head, "k": k, "note": note})
+            continue
+        for result in pool_all(usable[spec["column"]], usable[spec["se"]]):
+            default = result.model == DEFAULT_MODEL and result.ci_method == DEFAULT_CI
+            pooled_rows.append({**head, **result.as_row(), "default": default})
+        if k >= 3:
+            loo = leave_one_out(usable["study"], usable[spec["column"]], usable[spec["se"]])
+            loo_rows.append(loo.assign(**head))
+    loo = pd.concat(loo_rows, ignore_index=True) if loo_rows else pd.DataFrame()
+    return pd.DataFrame(pooled_rows), loo
+
+
+def analyse_outcome(ipd: pd.DataFrame, treatment: str, control: str, tau=None, milestones=()) -> dict:
+    """Every analysis of one outcome; a dict of tables and notes (see :func:`analyse`)."""
+    notes = []
+    present = set(ipd["arm"])
+    for label in (treatment, control):
+        if label not in present:
+            raise InputError(f"no arm '{label}' in the IPD (arms: {', '.join(sorted(present))})")
+    has_both = ipd.groupby("study")["arm"].agg(lambda arms: {treatment, control} <= set(arms))
+    comparative = ipd[ipd["study"].isin(has_both.index[has_both])]
+    if comparative.empty:
+        raise InputError(f"no study has both arms '{treatment}' and '{control}'")
+    tau = _default_tau(comparative, treatment, control, tau)
+    table = per_study(ipd, treatment, control, tau, milestones)
+    pooled, loo = _pool_measures(table, milestones)
+    k = len(table)
+    if k == 1:
+        notes.append("one study: per-study results only, nothing is pooled")
+        stage_one = pd.DataFrame([{"model": "one-stage", "k": 1, "note": "one study: nothing pooled"}])
+    else:
+        pair = comparative[comparative["arm"].isin([treatment, control])]
+        events = pair.groupby("arm")["event"].sum()
+        if (events == 0).any():
+            empty = ", ".join(events.index[events == 0])
+            stage_one = pd.DataFrame([{"model": "one-stage", "k": k,
+                                       "note": f"no events in any study's arm {empty}: not estimable"}])
+        else:
+            stage_one = one_stage(comparative, treatment, control)
+    dropped = table.loc[table["note"].str.contains("no events in arm"), "study"]
+    if len(dropped):
+        notes.append(f"left out of hazard-ratio pooling (no events in an arm): {', '.join(dropped)}")
+    arms_summary, curves = pooled_arms(ipd, milestones)
+    return {"per_study": table, "pooled": pooled, "one_stage": stage_one, "leave_one_out": loo,
+            "pooled_arms": arms_summary, "pooled_curves": curves, "tau": tau, "notes": notes}
+
+
+def analyse(ipd: pd.DataFrame, treatment: str = "TKI+ICI", control: str = "TKI", tau: float | None = None,
+            milestones=None, outcome: str | None = None) -> MetaResult:
+    """Per-study, two-stage, one-stage and pooled-arm analyses of IPD from several studies.
+
+    Parameters
+    ----------
+    ipd : DataFrame
+        ``study, arm, time, event`` and optionally ``outcome`` (one row a patient).
+    treatment, control : str
+        Arm labels compared (hazard ratio of treatment vs control, RMST and
+        survival differences treatment minus control).
+    tau : float, optional
+        RMST truncation time; by default the largest time every compared arm
+        of every study reaches (reported in the result).
+    milestones : sequence of float, optional
+        Times for survival (per study, differences pooled, pooled arms).
+    outcome : str, optional
+        Analyse only this outcome; by default every outcome in the ``outcome``
+        column (or the whole table when there is none).
+
+    Returns
+    -------
+    MetaResult
+
+    Raises
+    ------
+    InputError
+        When an arm is missing, no study has both arms, or tau is beyond follow-up.
+
+    Examples
+    --------
+    >>> from benchmarks.datasets import load
+    >>> ipd = load("gbsg2").assign(study=lambda d: (d.index % 3).astype(str))
+    >>> result = analyse(ipd, treatment="hormone", control="no hormone")
+    >>> result.pooled.query("default & measure == 'log_hr'")[["estimate", "ci_low", "ci_high"]]  # doctest: +SKIP
+    """
+    ipd = _check(ipd, treatment, control)
+    milestones = sorted(float(m) for m in (milestones or ()))
+    if any(m <= 0 for m in milestones):
+        raise InputError("milestones must be positive times")
+    if "outcome" in ipd.columns:
+        ipd["outcome"] = ipd["outcome"].astype(str)
+        outcomes = sorted(ipd["outcome"].unique())
+        if outcome is not None:
+            if outcome not in outcomes:
+                raise InputError(f"no outcome '{outcome}' in the IPD (outcomes: {', '.join(outcomes)})")
+            outcomes = [outcome]
+    elif outcome is not None:
+        raise InputError(f"outcome '{outcome}' asked for but the IPD has no outcome column")
+    else:
+        outcomes = [""]
+    parts, subsets = {}, {}
+    for name in outcomes:
+        subset = ipd[ipd["outcome"] == name] if name else ipd
+        subsets[name] = subset
+        try:
+            parts[name] = analyse_outcome(subset, treatment, control, tau, milestones)
+        except InputError as error:
+            if name:
+                error.message = f"outcome {name}: {error.message}"
+                error.args = (error.message,)
+            raise
+    return MetaResult.from_outcomes(parts, treatment=treatment, control=control, milestones=milestones,
+                                    ipd=subsets)

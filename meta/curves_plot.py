@@ -1,0 +1,73 @@
+"""Pooled survival curves per treatment group, with a numbers-at-risk table."""
+
+from __future__ import annotations
+
+import itertools
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+#: Colour-blind safe (Okabe-Ito), in arm order.
+COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
+
+
+def pooled_km_plot(curves: pd.DataFrame, ipd: pd.DataFrame, title: str = "", n_ticks: int = 6) -> Figure:
+    """Pooled curve and 95% band of every arm, numbers at risk summed over studies below.
+
+    Parameters
+    ----------
+    curves : DataFrame
+        ``arm, time, survival, ci_low, ci_high`` (from :func:`meta.pooled_arms.pooled_arms`).
+    ipd : DataFrame
+        ``study, arm, time, event``, for the numbers at risk.
+    title : str
+        Figure title.
+    n_ticks : int
+        Roughly how many time ticks (and at-risk columns).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    arms = sorted(curves["arm"].unique())
+    colours = dict(zip(arms, itertools.cycle(COLOURS)))
+    figure = plt.figure(figsize=(9, 6 + 0.25 * len(arms)))
+    grid = figure.add_gridspec(2, 1, height_ratios=[5, 0.6 + 0.3 * len(arms)], hspace=0.25)
+    axis = figure.add_subplot(grid[0])
+    table = figure.add_subplot(grid[1], sharex=axis)
+    for arm, colour in colours.items():
+        curve = curves[curves["arm"] == arm]
+        k = ipd.loc[ipd["arm"] == arm, "study"].nunique()
+        axis.step(curve["time"], curve["survival"], where="post", color=colour,
+                  label=f"{arm} ({k} stud{'y' if k == 1 else 'ies'})")
+        axis.fill_between(curve["time"], curve["ci_low"], curve["ci_high"], step="post", color=colour,
+                          alpha=0.15, linewidth=0)
+    axis.set_ylim(0, 1.02)
+    axis.set_ylabel("Pooled survival probability")
+    axis.legend(loc="lower left", frameon=False)
+    axis.grid(alpha=0.3)
+    axis.tick_params(labelbottom=False)
+    ticks = axis.xaxis.get_major_locator().tick_values(0, curves["time"].max())
+    ticks = ticks[(ticks >= 0) & (ticks <= curves["time"].max())][: n_ticks + 2]
+    axis.set_xlim(0, curves["time"].max() * 1.02)
+    for row, (arm, colour) in enumerate(colours.items()):
+        times = ipd.loc[ipd["arm"] == arm, "time"].to_numpy()
+        at_risk = [(times >= tick).sum() for tick in ticks]
+        for tick, n in zip(ticks, at_risk):
+            table.text(tick, -row, str(n), ha="center", va="center", color=colour, fontsize=9)
+    table.set_ylim(-len(arms) + 0.5, 0.5)
+    table.set_yticks(-np.arange(len(arms)), arms)
+    table.set_xticks(ticks)
+    table.set_xlabel("Time")
+    table.set_title("Number at risk (all studies)", loc="left", fontsize=9)
+    for side in ("top", "right", "left"):
+        table.spines[side].set_visible(False)
+    table.tick_params(left=False)
+    if title:
+        axis.set_title(title, loc="left", fontweight="bold")
+    return figure

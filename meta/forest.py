@@ -1,0 +1,161 @@
+"""Forest plots drawn as metafor's ``forest()`` and meta's ``forest.meta()`` draw them.
+
+One row per study: label, events/N per arm, a square sized by the study's
+weight in the pooled model with its 95% CI, the estimate and weight in text;
+then the pooled diamond, the prediction-interval bar, and a heterogeneity
+line (I^2, tau^2 with its Q-profile CI, Q and its p). Hazard ratios on a log
+axis.
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from meta.pooling import study_weights  # noqa: E402
+
+#: How each pooled measure is drawn: axis label, exponentiate?, null value.
+DISPLAY = {
+    "log_hr": ("Hazard ratio (log scale)", "HR", True, 1.0),
+    "rmst_difference": ("RMST difference (treatment - control)", "Difference", False, 0.0),
+    "survival_difference": ("Survival difference (treatment - control)", "Difference", False, 0.0),
+}
+
+
+def _format_p(p: float) -> str:
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
+def _interval(estimate, low, high, exponentiate) -> str:
+    if not np.isfinite(estimate):
+        return "not estimable"
+    if exponentiate:
+        estimate, low, high = np.exp([estimate, low, high])
+    return f"{estimate:.2f} [{low:.2f}, {high:.2f}]"
+
+
+def forest_plot(studies: pd.DataFrame, pooled: pd.Series | None, measure: str, treatment: str,
+                control: str, title: str = "") -> Figure:
+    """Draw a forest plot.
+
+    Parameters
+    ----------
+    studies : DataFrame
+        One row per study: ``study, estimate, se, events_treatment, n_treatment,
+        events_control, n_control`` (estimate on the pooling scale, e.g. log HR).
+    pooled : Series or None
+        The pooled row (a row of ``pooled.csv``); None when nothing is pooled.
+    measure : str
+        A key of :data:`DISPLAY`.
+    treatment, control : str
+        Arm labels for the column headers.
+    title : str
+        Figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    axis_label, column_label, exponentiate, null = DISPLAY[measure]
+    k = len(studies)
+    transform = np.exp if exponentiate else (lambda value: value)
+    estimate = studies["estimate"].to_numpy(dtype=float)
+    se = studies["se"].to_numpy(dtype=float)
+    estimable = np.isfinite(estimate) & np.isfinite(se)
+    low, high = estimate - 1.959964 * se, estimate + 1.959964 * se
+    tau2 = float(pooled["tau2"]) if pooled is not None else 0.0
+    weights = np.full(k, np.nan)
+    weights[estimable] = study_weights(se[estimable], tau2)
+
+    figure = plt.figure(figsize=(11, 0.32 * (k + 7) + 0.6))
+    grid = figure.add_gridspec(1, 3, width_ratios=[4.2, 4.0, 2.8], wspace=0.02)
+    left, middle, right = (figure.add_subplot(grid[0, i]) for i in range(3))
+    rows = np.arange(k, 0, -1, dtype=float)
+    bottom = -3.2
+    for axis in (left, middle, right):
+        axis.set_ylim(bottom, k + 1.8)
+        axis.tick_params(left=False, labelleft=False)
+        for side in ("left", "right", "top"):
+            axis.spines[side].set_visible(False)
+    for axis in (left, right):
+        axis.set_xlim(0, 1)
+        axis.axis("off")
+
+    header = k + 1.0
+    left.text(0.0, header, "Study", fontweight="bold", va="center")
+    left.text(0.62, header, f"{treatment}\nevents/N", fontweight="bold", va="center", ha="center")
+    left.text(0.90, header, f"{control}\nevents/N", fontweight="bold", va="center", ha="center")
+    right.text(0.05, header, f"{column_label} [95% CI]", fontweight="bold", va="center")
+    right.text(0.98, header, "Weight", fontweight="bold", va="center", ha="right")
+    for row, (_, study), weight, e, lo, hi in zip(rows, studies.iterrows(), weights, estimate, low, high):
+        left.text(0.0, row, str(study["study"]), va="center")
+        left.text(0.62, row, f"{study['events_treatment']}/{study['n_treatment']}", va="center", ha="center")
+        left.text(0.90, row, f"{study['events_control']}/{study['n_control']}", va="center", ha="center")
+        right.text(0.05, row, _interval(e, lo, hi, exponentiate), va="center")
+        right.text(0.98, row, f"{weight:.1f}%" if np.isfinite(weight) else "-", va="center", ha="right")
+
+    sizes = 4 + 10 * np.sqrt(np.nan_to_num(weights) / np.nanmax(weights)) if estimable.any() else []
+    for row, e, lo, hi, size, ok in zip(rows, estimate, low, high, sizes, estimable):
+        if ok:
+            middle.plot(transform(np.array([lo, hi])), [row, row], color="black", linewidth=1)
+            middle.plot(transform(e), row, marker="s", markersize=size, color="0.25", linestyle="none")
+
+    extent = [low[estimable], high[estimable]]
+    if pooled is not None and np.isfinite(pooled.get("estimate", np.nan)):
+        center, ci_low, ci_high = (float(pooled[c]) for c in ("estimate", "ci_low", "ci_high"))
+        diamond_row = -0.6
+        middle.fill(transform(np.array([ci_low, center, ci_high, center])),
+                    [diamond_row, diamond_row + 0.35, diamond_row, diamond_row - 0.35], color="black")
+        middle.axvline(transform(center), color="0.4", linestyle=":", linewidth=1)
+        model = f"Random effects ({pooled['model']}, {pooled['ci_method'].upper()})"
+        if pooled["model"] == "common":
+            model = "Common effect (inverse variance)"
+        left.text(0.0, diamond_row, model, fontweight="bold", va="center")
+        left.text(0.62, diamond_row, f"{int(studies['events_treatment'].sum())}/{int(studies['n_treatment'].sum())}",
+                  va="center", ha="center", fontweight="bold")
+        left.text(0.90, diamond_row, f"{int(studies['events_control'].sum())}/{int(studies['n_control'].sum())}",
+                  va="center", ha="center", fontweight="bold")
+        right.text(0.05, diamond_row, _interval(center, ci_low, ci_high, exponentiate), va="center",
+                   fontweight="bold")
+        right.text(0.98, diamond_row, "100%", va="center", ha="right", fontweight="bold")
+        extent.append([ci_low, ci_high])
+        if np.isfinite(pooled.get("pi_low", np.nan)):
+            pi_row = -1.5
+            middle.plot(transform(np.array([pooled["pi_low"], pooled["pi_high"]])), [pi_row, pi_row],
+                        color="firebrick", linewidth=3, solid_capstyle="butt")
+            left.text(0.0, pi_row, "Prediction interval", va="center")
+            right.text(0.05, pi_row, _interval(center, pooled["pi_low"], pooled["pi_high"], exponentiate)
+                       .split(" ", 1)[1], va="center")
+            extent.append([pooled["pi_low"], pooled["pi_high"]])
+        heterogeneity = (f"Heterogeneity: I\u00b2 = {pooled['i2']:.0f}%, \u03c4\u00b2 = {pooled['tau2']:.3g} "
+                         f"[{pooled['tau2_ci_low']:.3g}, {pooled['tau2_ci_high']:.3g}], "
+                         f"Q = {pooled['q']:.2f} (df = {int(pooled['q_df'])}), {_format_p(pooled['q_p'])}; "
+                         f"test of effect {_format_p(pooled['p_value'])}")
+    else:
+        heterogeneity = "One study with an estimate: nothing pooled"
+    left.text(0.0, -2.5, heterogeneity, va="center", fontsize=9)
+
+    values = np.concatenate([np.ravel(part) for part in extent]) if extent else np.array([null])
+    values = values[np.isfinite(values)]
+    lo_all, hi_all = (min(values.min(), null), max(values.max(), null)) if values.size else (null - 1, null + 1)
+    pad = 0.05 * (hi_all - lo_all or 1.0)
+    middle.set_xlim(transform(lo_all - pad), transform(hi_all + pad))
+    if exponentiate:
+        middle.set_xscale("log")
+        ticks = [t for t in (0.1, 0.2, 0.5, 1, 2, 5, 10) if transform(lo_all - pad) <= t <= transform(hi_all + pad)]
+        middle.set_xticks(ticks, [f"{t:g}" for t in ticks])
+        middle.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
+    middle.axvline(null, color="black", linewidth=0.8)
+    middle.set_xlabel(axis_label)
+    middle.text(0.02, -0.07, f"favours {treatment}" if exponentiate else f"favours {control}",
+                transform=middle.transAxes, ha="left", va="top", fontsize=8)
+    middle.text(0.98, -0.07, f"favours {control}" if exponentiate else f"favours {treatment}",
+                transform=middle.transAxes, ha="right", va="top", fontsize=8)
+    if title:
+        figure.suptitle(title, x=0.02, ha="left", fontweight="bold")
+    return figure

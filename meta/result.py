@@ -1,0 +1,169 @@
+"""The result of :func:`meta.analyse`: tables, figures, and writers kept apart from computation."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from meta.curves_plot import pooled_km_plot
+from meta.forest import forest_plot
+
+#: Tables written as ``<name>.csv``, in this order.
+TABLES = ("per_study", "pooled", "one_stage", "leave_one_out", "pooled_arms")
+
+#: Figures: file stem -> pooled measure drawn (None for the pooled curves).
+FIGURES = {"forest_hr": "log_hr", "forest_rmst": "rmst_difference", "pooled_km": None}
+
+_FLOAT_FORMAT = "%.10g"
+_DPI = 120
+
+
+def _with_outcome(parts: dict, key: str) -> pd.DataFrame:
+    frames = [part[key].assign(outcome=name) for name, part in parts.items() if not part[key].empty]
+    if not frames:
+        return pd.DataFrame()
+    table = pd.concat(frames, ignore_index=True)
+    return table[["outcome"] + [c for c in table.columns if c != "outcome"]]
+
+
+def _json_value(value):
+    if isinstance(value, (np.bool_, bool)):
+        return bool(value)
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value) if math.isfinite(value) else None
+    return value
+
+
+@dataclass
+class MetaResult:
+    """Everything :func:`meta.analyse` computed, as tidy DataFrames.
+
+    Each table has an ``outcome`` column (empty when the IPD has none).
+
+    Attributes
+    ----------
+    per_study : DataFrame
+        One row per study: N/events, medians, milestone survival, Cox HR,
+        log-rank, PH test, RMST (see :func:`meta.per_study.study_row`).
+    pooled : DataFrame
+        One row per measure x model x CI method (:class:`meta.pooling.Pooled`
+        fields); ``default`` marks REML + HKSJ.
+    one_stage : DataFrame
+        Stratified Cox and gamma-frailty Cox.
+    leave_one_out : DataFrame
+        Default model refitted without each study, per measure.
+    pooled_arms : DataFrame
+        Pooled median and milestone survival per arm.
+    pooled_curves : DataFrame
+        The pooled survival curve of every arm.
+    tau : dict
+        RMST truncation time used, per outcome.
+    notes : list of str
+        Caveats (one study, studies left out, ...).
+    """
+
+    per_study: pd.DataFrame
+    pooled: pd.DataFrame
+    one_stage: pd.DataFrame
+    leave_one_out: pd.DataFrame
+    pooled_arms: pd.DataFrame
+    pooled_curves: pd.DataFrame
+    tau: dict
+    treatment: str
+    control: str
+    milestones: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+    _ipd: dict = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_outcomes(cls, parts: dict, treatment: str, control: str, milestones, ipd: dict) -> "MetaResult":
+        """Combine the per-outcome dicts of :func:`meta.analyse.analyse_outcome`."""
+        notes = [f"{name}: {note}" if name else note for name, part in parts.items() for note in part["notes"]]
+        return cls(**{key: _with_outcome(parts, key) for key in TABLES + ("pooled_curves",)},
+                   tau={name: part["tau"] for name, part in parts.items()}, treatment=treatment,
+                   control=control, milestones=list(milestones), notes=notes, _ipd=ipd)
+
+    @property
+    def outcomes(self) -> list[str]:
+        """The outcomes analysed ("" when the IPD has no outcome column)."""
+        return list(self.tau)
+
+    def to_json(self) -> str:
+        """Every table and setting as JSON text: sorted keys, no NaN (null instead)."""
+        document = {
+            "treatment": self.treatment, "control": self.control, "milestones": self.milestones,
+            "tau": self.tau, "notes": self.notes,
+            **{name: [{key: _json_value(value) for key, value in row.items()}
+                      for row in getattr(self, name).to_dict(orient="records")]
+               for name in TABLES + ("pooled_curves",)},
+        }
+        return json.dumps(document, sort_keys=True, indent=1, allow_nan=False) + "\n"
+
+    def figures(self) -> dict:
+        """``{file name: matplotlib Figure}``; one set per outcome, suffixed when several."""
+        drawn = {}
+        for outcome in self.outcomes:
+            suffix = f"_{outcome}" if len(self.outcomes) > 1 else ""
+            label = f"{outcome}: " if outcome else ""
+            per_study = self.per_study[self.per_study["outcome"] == outcome]
+            for stem, measure in FIGURES.items():
+                if measure is None:
+                    curves = self.pooled_curves[self.pooled_curves["outcome"] == outcome]
+                    ipd = self._ipd[outcome]
+                    figure = pooled_km_plot(curves, ipd, title=f"{label}pooled survival per arm")
+                else:
+                    figure = self._forest(per_study, outcome, measure, label)
+                drawn[f"{stem}{suffix}.png"] = figure
+        return drawn
+
+    def _forest(self, per_study: pd.DataFrame, outcome: str, measure: str, label: str):
+        se_column = "se_log_hr" if measure == "log_hr" else f"{measure}_se"
+        studies = per_study.rename(columns={measure: "estimate", se_column: "se"})
+        chosen = self.pooled[(self.pooled["outcome"] == outcome) & (self.pooled["measure"] == measure)]
+        default = chosen[chosen.get("default", pd.Series(False, index=chosen.index)).fillna(False).astype(bool)]
+        pooled = default.iloc[0] if len(default) else None
+        name = {"log_hr": "hazard ratio", "rmst_difference": "RMST difference"}[measure]
+        tau = f" (\u03c4 = {self.tau[outcome]:g})" if measure == "rmst_difference" else ""
+        return forest_plot(studies, pooled, measure, self.treatment, self.control,
+                           title=f"{label}{name}{tau}, {self.treatment} vs {self.control}")
+
+    def write(self, path_for: Callable[[str], Path]) -> list[str]:
+        """Write every table, ``results.json`` and every figure.
+
+        Parameters
+        ----------
+        path_for : callable
+            File name -> path to write it to (e.g. a staging folder's).
+
+        Returns
+        -------
+        list of str
+            The file names written.
+        """
+        names = []
+        for name in TABLES:
+            getattr(self, name).to_csv(path_for(f"{name}.csv"), index=False, float_format=_FLOAT_FORMAT)
+            names.append(f"{name}.csv")
+        Path(path_for("results.json")).write_text(self.to_json(), encoding="utf-8")
+        names.append("results.json")
+        for name, figure in self.figures().items():
+            # no date in the metadata, so the same inputs give the same bytes
+            figure.savefig(path_for(name), dpi=_DPI, metadata={"Software": None})
+            plt.close(figure)
+            names.append(name)
+        return names
+
+    def to_folder(self, folder) -> list[str]:
+        """Write everything into ``folder`` (created if needed); see :meth:`write`."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        return self.write(lambda name: folder / name)
