@@ -29,6 +29,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from lifelines import KaplanMeierFitter  # noqa: E402
 
+from benchmarks.km_points import at_risk_table, km_step_corners  # noqa: E402
+
 #: Days in each time unit, to convert a dataset's times to the unit printed on a figure.
 DAYS_PER_UNIT = {"days": 1.0, "weeks": 7.0, "months": 365.25 / 12, "years": 365.25}
 
@@ -174,25 +176,6 @@ def convert_time(ipd: pd.DataFrame, from_unit: str, to_unit: str) -> pd.DataFram
     return ipd.assign(time=ipd["time"] * factor)
 
 
-def km_corners(time: np.ndarray, event: np.ndarray) -> pd.DataFrame:
-    """The Kaplan-Meier step function of one arm as its drop points.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``time, survival``: the first row is ``(0, 1)``, then one row per event time
-        with the survival just after it, then the end of follow-up with the last survival.
-        The step function is right-continuous: S(t) is the survival of the last row with
-        ``time <= t``. Computed with lifelines' :class:`~lifelines.KaplanMeierFitter`.
-    """
-    fitter = KaplanMeierFitter().fit(time, event)
-    survival = fitter.survival_function_.iloc[:, 0]
-    drops = survival[survival.diff().fillna(0) < 0]
-    corners = pd.DataFrame({"time": np.r_[0.0, drops.index.to_numpy(float), float(np.max(time))],
-                            "survival": np.r_[1.0, drops.to_numpy(float), float(survival.iloc[-1])]})
-    return corners
-
-
 def nice_step(span: float, max_ticks: int = 8) -> float:
     """The smallest of 1, 2, 2.5, 5 x 10^k giving at most ``max_ticks`` intervals over ``span``."""
     for exponent in range(-3, 7):
@@ -232,11 +215,14 @@ def draw_km_figure(ipd: pd.DataFrame, style: FigureStyle, *, time_label: str = "
     image : numpy.ndarray
         ``(height_px, width_px, 3)`` uint8 RGB.
     truth : dict
-        JSON-ready record: ``arms`` (name, colour, ``km`` drop points as ``time`` and
-        ``survival`` lists, ``censor_times``, ``n``), ``at_risk`` rows, ``x_limits``,
+        JSON-ready record: ``arms`` (name, colour, ``km``: the step corners as ``time`` and
+        ``survival`` lists, in the ``curves.csv`` layout; ``censor_times``, ``n``), ``at_risk``
+        (``arm, time, n_risk`` lists at the x ticks within each arm's follow-up), ``x_limits``,
         ``y_limits`` (printed units), ``x_ticks``, ``y_ticks`` (printed values), ``y_percent``,
-        ``plot_area`` (``left, top, right, bottom`` pixel edges of the plotting region, floats,
-        row 0 at the top), and the style's fields.
+        ``plot_area`` (``left, top, right, bottom``: where the data limits fall, in pixel
+        coordinates with pixel centres at integers and row 0 at the top; drawn axis lines may
+        sit up to a pixel off, as matplotlib snaps straight lines to the pixel grid), and the
+        style's fields.
     """
     arm_names = list(dict.fromkeys(ipd["arm"]))
     y_scale = 100.0 if style.y_percent else 1.0
@@ -270,8 +256,7 @@ def draw_km_figure(ipd: pd.DataFrame, style: FigureStyle, *, time_label: str = "
         for index, name in enumerate(arm_names):
             rows = ipd[ipd["arm"] == name]
             colour = style.colours[index % len(style.colours)]
-            arm_truth, handle = _draw_arm(ax, rows["time"].to_numpy(float),
-                                          rows["event"].to_numpy(int), style, colour,
+            arm_truth, handle = _draw_arm(ax, rows, style, colour,
                                           style.line_styles[index % len(style.line_styles)],
                                           y_scale, label=str(name))
             arms.append({"name": str(name), "colour": colour, **arm_truth})
@@ -286,9 +271,9 @@ def draw_km_figure(ipd: pd.DataFrame, style: FigureStyle, *, time_label: str = "
         ax.set_ylabel("Survival (%)" if style.y_percent else "Survival probability")
         _decorate(ax, style)
         _legend(fig, ax, style, handles)
-        at_risk = _at_risk(ipd, arm_names, x_ticks)
+        at_risk = at_risk_table(ipd, x_ticks)
         if table_ax is not None:
-            _draw_risk_table(table_ax, at_risk, arms, x_limits, x_ticks, style)
+            _draw_risk_table(table_ax, at_risk, arms, x_limits, style)
         if style.title:
             ax.set_title(style.title)
         fig.canvas.draw()
@@ -305,8 +290,10 @@ def draw_km_figure(ipd: pd.DataFrame, style: FigureStyle, *, time_label: str = "
         "x_ticks": [float(v) for v in x_ticks],
         "y_ticks": [float(v) for v in y_ticks],
         "y_percent": style.y_percent,
-        "plot_area": {"left": round(box.x0, 2), "right": round(box.x1, 2),
-                      "top": round(height - box.y1, 2), "bottom": round(height - box.y0, 2)},
+        # matplotlib's display coordinates put pixel centres at half-integers and count rows up
+        "plot_area": {"left": round(box.x0 - 0.5, 2), "right": round(box.x1 - 0.5, 2),
+                      "top": round(height - box.y1 - 0.5, 2),
+                      "bottom": round(height - box.y0 - 0.5, 2)},
         "n_arms": len(arms),
         "style": dataclasses.asdict(style),
     }
@@ -335,9 +322,14 @@ def _layout(fig, style: FigureStyle, arm_names: list[str]):
     return ax, table_ax
 
 
-def _draw_arm(ax, time, event, style: FigureStyle, colour: str, line_style: str,
+def _draw_arm(ax, ipd: pd.DataFrame, style: FigureStyle, colour: str, line_style: str,
               y_scale: float, label: str):
-    """Draw one arm's KM step curve, band and censor marks; return its truth and legend handle."""
+    """Draw one arm's KM step curve, band and censor marks; return its truth and legend handle.
+
+    The curve is drawn from lifelines' estimate; the truth is the independent computation of
+    :func:`benchmarks.km_points.km_step_corners`, so the two cross-check each other in tests.
+    """
+    time, event = ipd["time"].to_numpy(float), ipd["event"].to_numpy(int)
     fitter = KaplanMeierFitter().fit(time, event)
     survival = fitter.survival_function_.iloc[:, 0]
     timeline = survival.index.to_numpy(float)
@@ -348,7 +340,7 @@ def _draw_arm(ax, time, event, style: FigureStyle, colour: str, line_style: str,
         band = fitter.confidence_interval_survival_function_
         ax.fill_between(timeline, band.iloc[:, 0] * y_scale, band.iloc[:, 1] * y_scale,
                         step="post", color=colour, alpha=0.2, linewidth=0, zorder=2)
-    censor_times = np.sort(time[event == 0])
+    censor_times = np.unique(time[event == 0])
     if style.censor_marker is not None and censor_times.size:
         censor_survival = fitter.survival_function_at_times(censor_times).to_numpy()
         size_px = max(style.line_width_px * 3.5, style.font_size_px * 0.6)
@@ -356,7 +348,7 @@ def _draw_arm(ax, time, event, style: FigureStyle, colour: str, line_style: str,
                 marker=style.censor_marker, color=colour, zorder=4,
                 markersize=_points(size_px, style.dpi),
                 markeredgewidth=_points(max(style.line_width_px * 0.75, 1.0), style.dpi))
-    corners = km_corners(time, event)
+    corners = km_step_corners(ipd)
     return {"km": {"time": corners["time"].round(6).tolist(),
                    "survival": corners["survival"].round(6).tolist()},
             "censor_times": censor_times.round(6).tolist(), "n": int(time.size)}, handle
@@ -393,16 +385,7 @@ def _legend(fig, ax, style: FigureStyle, handles) -> None:
     ax.legend(handles=handles, **placement)
 
 
-def _at_risk(ipd: pd.DataFrame, arm_names: list, times: np.ndarray) -> pd.DataFrame:
-    """Numbers at risk (``time >= t``) of each arm at ``times``, as a tidy ``arm,time,n_risk`` frame."""
-    rows = []
-    for name in arm_names:
-        arm_time = ipd.loc[ipd["arm"] == name, "time"].to_numpy(float)
-        rows += [(str(name), float(t), int(np.sum(arm_time >= t))) for t in times]
-    return pd.DataFrame(rows, columns=["arm", "time", "n_risk"])
-
-
-def _draw_risk_table(table_ax, at_risk: pd.DataFrame, arms: list, x_limits, x_ticks,
+def _draw_risk_table(table_ax, at_risk: pd.DataFrame, arms: list, x_limits,
                      style: FigureStyle) -> None:
     """Numbers at risk under the plot, one row per arm in its colour, at the x ticks."""
     table_ax.set_xlim(*x_limits)

@@ -1,0 +1,221 @@
+"""Accuracy and speed of the digitizer on the figure corpus: ``python -m benchmarks.digitize``.
+
+Runs :func:`digitize.digitize` on every figure of ``benchmarks/digitize_corpus`` (drawn from real
+IPD by ``python -m benchmarks.make_digitize_corpus``) with no user input, scores the curves
+against the true Kaplan-Meier curves (:mod:`benchmarks.digitize_scoring`), and prints per style
+family, per difficulty tag and overall: median, 95th percentile and maximum IAE, the share of
+figures calibrated automatically, the share with the right number of arms, and seconds per
+figure. Then, when ``/work/shared/real_figures/plos`` exists, digitizes those published figures
+and compares survival at the landmarks and the medians printed in the papers (no IPD there).
+Writes everything to ``benchmarks/results/digitize.json``.
+
+Targets (issue 3): median IAE <= 0.003, 95th percentile <= 0.01, no figure above 0.03, 100%
+automatic calibration, under 1.5 s per figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from benchmarks.digitize_scoring import (NO_CURVE_IAE, automatic_calibration, score_curves,
+                                         step_values)
+from kmipd.progress import progress
+
+CORPUS = Path(__file__).with_name("digitize_corpus")
+REAL_FIGURES = Path("/work/shared/real_figures/plos")
+RESULTS = Path(__file__).with_name("results") / "digitize.json"
+TARGETS = {"median_iae": 0.003, "p95_iae": 0.01, "max_iae": 0.03, "automatic_calibration": 1.0,
+           "seconds_per_figure": 1.5}
+
+
+def target_met(name: str, value: float) -> bool:
+    """Whether ``value`` meets :data:`TARGETS` ``[name]`` (a floor for shares, a ceiling else)."""
+    goal = TARGETS[name]
+    return value >= goal if name == "automatic_calibration" else value <= goal
+
+
+def run_figure(path: Path, truth: dict) -> dict:
+    """Digitize one corpus figure with no user input and score it; failures score as no curve."""
+    from digitize import digitize
+
+    started = time.perf_counter()
+    try:
+        result = digitize(path)
+    except Exception as error:  # a benchmark records every failure and goes on
+        seconds = time.perf_counter() - started
+        return {"file": truth["file"], "error": f"{type(error).__name__}: {error}",
+                "seconds": seconds, "iae": NO_CURVE_IAE, "max_error": NO_CURVE_IAE,
+                "automatic_calibration": False, "right_n_arms": False,
+                "n_true_arms": truth["n_arms"], "n_found_arms": 0}
+    seconds = time.perf_counter() - started
+    score = score_curves(result.curves, truth["arms"])
+    return {"file": truth["file"], "error": None, "seconds": seconds,
+            "automatic_calibration": automatic_calibration(result.calibration),
+            "warnings": list(result.warnings), **score}
+
+
+def summarise(scores: pd.DataFrame) -> dict:
+    """The benchmark's figures for a group of scored figures."""
+    iae = scores["iae"].to_numpy(float)
+    return {"figures": len(scores), "median_iae": float(np.median(iae)),
+            "p95_iae": float(np.percentile(iae, 95)), "max_iae": float(iae.max()),
+            "automatic_calibration": float(scores["automatic_calibration"].mean()),
+            "right_n_arms": float(scores["right_n_arms"].mean()),
+            "failed": int(scores["error"].notna().sum()),
+            "seconds_per_figure": float(scores["seconds"].mean())}
+
+
+def summary_table(scores: pd.DataFrame, groups: dict[str, pd.Index]) -> pd.DataFrame:
+    """One summary row per named group of figures (rows of ``scores``)."""
+    rows = {name: summarise(scores.loc[index]) for name, index in groups.items() if len(index)}
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def run_corpus(pattern: str = "*") -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Digitize and score every corpus figure whose file name matches ``pattern``.
+
+    Returns
+    -------
+    scores : pandas.DataFrame
+        One row a figure.
+    by_family, by_tag : pandas.DataFrame
+        Summaries per style family (plus ``all``) and per difficulty tag.
+    """
+    truths = [t for t in json.loads((CORPUS / "truth.json").read_text())
+              if Path(t["file"]).match(pattern)]
+    records = [run_figure(CORPUS / truth["file"], truth) for truth in progress(truths, "digitizing")]
+    scores = pd.DataFrame(records).set_index("file")
+    families = pd.Series({t["file"]: t["family"] for t in truths})
+    tags = sorted({tag for t in truths for tag in t["tags"]} - set(families))
+    by_family = summary_table(scores, {**{family: families.index[families == family]
+                                          for family in sorted(set(families))},
+                                       "all": scores.index})
+    by_tag = summary_table(scores, {tag: pd.Index([t["file"] for t in truths if tag in t["tags"]])
+                                    for tag in tags})
+    return scores, by_family, by_tag
+
+
+def _median_time(curve: pd.DataFrame) -> float | None:
+    below = curve.loc[curve["survival"] <= 0.5, "time"]
+    return float(below.min()) if len(below) else None
+
+
+def _hex_to_rgb(colour: str) -> np.ndarray:
+    return np.array([int(colour.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4)], float)
+
+
+def run_real_figures(folder: Path = REAL_FIGURES) -> list[dict]:
+    """Digitize the published figures and compare with what their papers print.
+
+    Digitized arms are matched to the known arms by line colour (Hungarian on RGB distance), not
+    by the printed values, so that the matching cannot hide errors. Every panel of a
+    multi-panel figure is digitized.
+
+    Returns
+    -------
+    list of dict
+        One record a panel: arms expected and found, and per known arm the digitized survival
+        at each published landmark and the digitized median next to the published ones.
+    """
+    from digitize import digitize
+    from digitize.axes import find_plot_areas
+    from digitize.image import load_image
+
+    records = []
+    for known in progress(json.loads((folder / "known.json").read_text()), "real figures"):
+        path = folder / known["image"]
+        for panel in range(len(find_plot_areas(load_image(path)))):
+            record = {"image": known["image"], "panel": panel, "expected_arms": len(known["arms"])}
+            started = time.perf_counter()
+            try:
+                result = digitize(path, panel=panel)
+            except Exception as error:  # recorded, like any failure
+                records.append({**record, "error": f"{type(error).__name__}: {error}"})
+                continue
+            record.update(seconds=time.perf_counter() - started, error=None,
+                          found_arms=len(result.arms),
+                          automatic_calibration=automatic_calibration(result.calibration),
+                          arms=_compare_published(result, known["arms"]))
+            records.append(record)
+    return records
+
+
+def _compare_published(result, known_arms: list[dict]) -> list[dict]:
+    """Per known arm: the colour-matched digitized arm's landmarks and median beside the paper's."""
+    from scipy.optimize import linear_sum_assignment
+
+    found = result.arms.reset_index(drop=True)
+    distance = np.array([[np.linalg.norm(_hex_to_rgb(arm["approx_colour"]) - _hex_to_rgb(colour))
+                          for colour in found["colour"]] for arm in known_arms])
+    rows, cols = linear_sum_assignment(distance) if len(found) else ([], [])
+    compared = []
+    for i, j in zip(rows, cols):
+        arm, name = known_arms[i], found.loc[j, "arm"]
+        curve = result.curves[result.curves["arm"] == name]
+        landmarks = {time_: {"published": value,
+                             "digitized": float(step_values(curve["time"], curve["survival"],
+                                                            [float(time_)])[0])}
+                     for time_, value in arm["published_survival_at"].items()}
+        compared.append({"arm": arm["name"], "digitized_arm": str(name),
+                         "published_median": arm["published_median"],
+                         "digitized_median": _median_time(curve), "landmarks": landmarks})
+    return compared
+
+
+def _print_real(records: list[dict]) -> None:
+    for record in records:
+        head = f"{record['image']} panel {record['panel']}"
+        if record.get("error"):
+            print(f"{head}: failed: {record['error']}")
+            continue
+        print(f"{head}: {record['found_arms']} arms (expected {record['expected_arms']}), "
+              f"automatic calibration {record['automatic_calibration']}, {record['seconds']:.2f} s")
+        for arm in record["arms"]:
+            marks = ", ".join(f"S({t})={v['digitized']:.3f} vs {v['published']}"
+                              for t, v in arm["landmarks"].items())
+            median = arm["digitized_median"]
+            print(f"  {arm['arm']}: median {'-' if median is None else f'{median:.1f}'} "
+                  f"vs {arm['published_median']}; {marks}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", default="*", help="glob of corpus files to run, e.g. 'sas_*'")
+    args = parser.parse_args(argv)
+
+    scores, by_family, by_tag = run_corpus(args.only)
+    with pd.option_context("display.width", 160, "display.max_columns", 20,
+                           "display.float_format", "{:.4f}".format):
+        print("\nper style family\n", by_family, sep="")
+        print("\nper difficulty tag\n", by_tag, sep="")
+        failing = scores[scores["iae"] > TARGETS["max_iae"]]
+        if len(failing):
+            print("\nfigures above the maximum IAE target\n",
+                  failing[["iae", "n_true_arms", "n_found_arms", "automatic_calibration", "error"]],
+                  sep="")
+    overall = by_family.loc["all"]
+    print("\ntargets: " + ", ".join(
+        f"{name} {overall[name]:.4g} {'ok' if target_met(name, overall[name]) else 'MISSED'} ({goal})"
+        for name, goal in TARGETS.items()))
+
+    real = run_real_figures() if REAL_FIGURES.exists() else []
+    if real:
+        print("\nreal published figures (no IPD: compared with the papers' printed values)")
+        _print_real(real)
+
+    RESULTS.parent.mkdir(exist_ok=True)
+    report = {"targets": TARGETS, "by_family": by_family.to_dict(orient="index"),
+              "by_tag": by_tag.to_dict(orient="index"),
+              "figures": scores.reset_index().to_dict(orient="records"), "real_figures": real}
+    RESULTS.write_text(json.dumps(report, sort_keys=True, indent=1, default=str) + "\n")
+    print(f"\nwrote {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()
