@@ -1,0 +1,318 @@
+"""Arm colours: which inks inside the plot area draw curves, and how much of each pixel is which.
+
+Pixels are modelled as a blend of the plot background and one ink,
+``pixel = alpha * ink + (1 - alpha) * background``, which is what
+anti-aliased drawing does. The arm inks are found by clustering the strongly
+inked pixels in CIELAB (perceptual distances, so "far apart" means "looks
+different"), after removing the rule lines (axes, frame, grid lines) that run
+across the whole plot. Light fills (confidence bands) and anti-aliased fringes
+have a small ``alpha`` and are left out of the clustering.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import cv2
+import matplotlib.colors
+import numpy as np
+import pandas as pd
+from scipy import ndimage
+from scipy.cluster.vq import kmeans2
+from scipy.optimize import linear_sum_assignment
+
+from kmipd.errors import InputError
+
+#: CIELAB distance from the background above which a pixel counts as ink.
+INK_DELTA_E = 45.0
+#: Inks closer than this (CIELAB distance) are one arm.
+SAME_ARM_DELTA_E = 22.0
+#: A rule line (axis, frame, grid) covers at least this share of the plot's width or height.
+RULE_LINE_COVERAGE = 0.85
+#: A curve's pixels span at least this share of the plot width.
+MIN_CURVE_SPAN = 0.15
+#: Blend weight below which an arm-coloured pixel is a light fill (confidence band), not the line.
+FILL_ALPHA = 0.5
+#: Most arms kmipd looks for.
+MAX_ARMS = 6
+#: Pixels clustered at most (a deterministic stride sample above this).
+MAX_SAMPLES = 20000
+
+
+def to_lab(rgb: np.ndarray) -> np.ndarray:
+    """CIELAB (L 0-100, a and b about -128..127) of RGB uint8 colours of any shape ``(..., 3)``."""
+    rgb = np.asarray(rgb, dtype=np.float32)
+    lab = cv2.cvtColor(rgb.reshape(-1, 1, 3) / 255.0, cv2.COLOR_RGB2LAB)
+    return lab.reshape(rgb.shape)
+
+
+@dataclass(frozen=True)
+class PlotInk:
+    """The pixels inside a plot area and how strongly each is inked.
+
+    Attributes
+    ----------
+    crop : ndarray, shape (h, w, 3), uint8
+        The plot area's pixels, axis lines excluded; row 0 is ``origin[1]``
+        of the image, column 0 is ``origin[0]``.
+    origin : tuple of int
+        Image column and row of the crop's pixel (0, 0).
+    background : ndarray, shape (3,), float
+        The background RGB: the per-channel median, since most of a plot is empty.
+    strength : ndarray, shape (h, w), float
+        CIELAB distance of each pixel from the background.
+    rules : ndarray, shape (h, w), bool
+        Pixels of rule lines (axes, frame, grid lines), see :func:`rule_line_mask`.
+    """
+
+    crop: np.ndarray
+    origin: tuple[int, int]
+    background: np.ndarray
+    strength: np.ndarray
+    rules: np.ndarray
+
+    @property
+    def ink(self) -> np.ndarray:
+        """Strongly inked pixels that are not rule lines."""
+        return (self.strength >= INK_DELTA_E) & ~self.rules
+
+    @property
+    def any_ink(self) -> np.ndarray:
+        """How much each pixel is inked at all, 0-1 (rule lines included)."""
+        return np.clip(self.strength / INK_DELTA_E, 0.0, 1.0)
+
+
+def plot_ink(image: np.ndarray, plot_area) -> PlotInk:
+    """Measure the ink inside ``plot_area`` (a :class:`digitize.axes.PlotArea`) of an RGB image."""
+    crop = image[plot_area.top : plot_area.bottom, plot_area.left + 1 : plot_area.right + 1]
+    background = np.median(crop.reshape(-1, 3), axis=0).astype(np.float32)
+    strength = np.linalg.norm(to_lab(crop) - to_lab(background), axis=2)
+    rules = rule_line_mask(strength >= INK_DELTA_E)
+    return PlotInk(crop, (plot_area.left + 1, plot_area.top), background, strength, rules)
+
+
+def rule_line_mask(ink: np.ndarray) -> np.ndarray:
+    """Rows and columns of an ink mask that run across the plot: axes, frame and grid lines.
+
+    A Kaplan-Meier curve never stays level across almost the whole width, nor
+    runs down the whole height in one column, so such rows and columns are
+    rule lines; they are taken out before looking for curves.
+    """
+    rows = ink.mean(axis=1) >= RULE_LINE_COVERAGE
+    cols = ink.mean(axis=0) >= RULE_LINE_COVERAGE
+    return rows[:, None] | cols[None, :]
+
+
+def find_arm_colours(plot: PlotInk) -> np.ndarray:
+    """The inks that draw curves inside a plot, one per arm.
+
+    Strongly inked pixels (CIELAB distance from the background above
+    :data:`INK_DELTA_E`, rule lines removed) are clustered by k-means in
+    CIELAB (seeded, so deterministic) into up to :data:`MAX_ARMS` groups;
+    groups closer than :data:`SAME_ARM_DELTA_E` are merged, and a group is
+    kept as an arm only if its pixels form a curve: a connected piece spanning
+    at least :data:`MIN_CURVE_SPAN` of the plot width (text, tick labels and
+    legend swatches are small pieces).
+
+    Parameters
+    ----------
+    plot : PlotInk
+        The plot area's pixels (see :func:`plot_ink`).
+
+    Returns
+    -------
+    ndarray, shape (n_arms, 3), uint8
+        Arm colours (RGB), ordered by the row of their curve's first pixels
+        (top first), then by column; empty when no curve is found.
+
+    References
+    ----------
+    Arthur, D. and Vassilvitskii, S. (2007). k-means++: the advantages of
+    careful seeding. SODA 2007 (the seeding of :func:`scipy.cluster.vq.kmeans2`).
+    """
+    ink = plot.ink
+    if ink.sum() < 10:
+        return np.empty((0, 3), dtype=np.uint8)
+    pixels = plot.crop[ink].astype(np.float32)
+    stride = max(1, len(pixels) // MAX_SAMPLES)
+    lab = to_lab(pixels[::stride])
+    n_clusters = min(MAX_ARMS, len(np.unique(np.round(lab / 4.0), axis=0)))
+    centres, _ = kmeans2(lab, n_clusters, minit="++", seed=np.random.default_rng(0))
+    centres = _merge_close(centres, lab)
+    labels = np.argmin(_distances(to_lab(pixels), centres), axis=1)
+    arms = []
+    for k in range(len(centres)):
+        mask = np.zeros(ink.shape, dtype=bool)
+        mask[ink] = labels == k
+        span, first = _widest_piece(mask)
+        if span >= MIN_CURVE_SPAN * ink.shape[1]:
+            colour = np.median(pixels[labels == k], axis=0)
+            arms.append((first, colour))
+    arms.sort(key=lambda item: item[0])
+    colours = np.array([np.round(colour) for _, colour in arms], dtype=np.float32).reshape(-1, 3)
+    return colours[~_is_tint(colours, plot.background)].astype(np.uint8)
+
+
+def _tint_of(colours: np.ndarray, background: np.ndarray) -> np.ndarray:
+    """``tint[i, j]``: colour i is a paler blend of colour j with the background (a fill, or an edge)."""
+    tint = np.zeros((len(colours), len(colours)), dtype=bool)
+    for j, full in enumerate(colours):
+        direction = full - background
+        alpha = (colours - background) @ direction / max(float(direction @ direction), 1.0)
+        residual = np.linalg.norm(colours - background - alpha[:, None] * direction, axis=1)
+        tint[:, j] = (alpha < 0.8) & (residual < 25.0)
+    np.fill_diagonal(tint, False)
+    return tint
+
+
+def _is_tint(colours: np.ndarray, background: np.ndarray) -> np.ndarray:
+    """Colours that are a light tint of another (a confidence band's fill): not arms of their own.
+
+    A grey arm beside a black one is a tint of black too, so a tint is kept
+    as an arm when its own pixels are strong (blend weight 0.47 or more; a 50% grey is 0.5).
+    """
+    tint = _tint_of(colours, background)
+    pale = np.zeros(len(colours), dtype=bool)
+    for i, j in zip(*np.nonzero(tint)):
+        direction = colours[j] - background
+        pale[i] |= (colours[i] - background) @ direction / max(float(direction @ direction), 1.0) < 0.47
+    return pale
+
+
+def _distances(lab: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    return np.linalg.norm(lab[:, None, :] - centres[None, :, :], axis=2)
+
+
+def _merge_close(centres: np.ndarray, lab: np.ndarray) -> np.ndarray:
+    """Merge k-means centres closer than :data:`SAME_ARM_DELTA_E`, heaviest cluster first."""
+    labels = np.argmin(_distances(lab, centres), axis=1)
+    sizes = np.bincount(labels, minlength=len(centres))
+    order = np.argsort(-sizes, kind="stable")
+    kept: list[np.ndarray] = []
+    for k in order:
+        if sizes[k] == 0:
+            continue
+        if all(np.linalg.norm(centres[k] - other) >= SAME_ARM_DELTA_E for other in kept):
+            kept.append(centres[k])
+    return np.array(kept)
+
+
+def _widest_piece(mask: np.ndarray) -> tuple[int, tuple[int, int]]:
+    """Width (px) of the widest 8-connected piece of ``mask`` (gaps of 1 px bridged), and its top-left pixel."""
+    bridged = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(bridged, connectivity=8)
+    if n <= 1:
+        return 0, (0, 0)
+    widest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_WIDTH]))
+    rows, cols = np.nonzero((labels == widest) & mask)
+    first = int(np.argmin(cols))
+    return int(stats[widest, cv2.CC_STAT_WIDTH]), (int(rows[first]), int(cols[first]))
+
+
+def arm_alpha(plot: PlotInk, colours: np.ndarray) -> np.ndarray:
+    """How much of each pixel is each arm's ink, shape ``(n_arms, h, w)``, values 0-1.
+
+    Each pixel is projected on the segment from the background to each arm
+    colour in RGB (``alpha`` = the blend weight); it belongs to the arm whose
+    segment passes closest to it, and among near-ties to the one it matches
+    most fully (so a grey arm's pixels are grey's, not half of black's).
+    Pixels far from every segment (other inks, text), rule lines, and light
+    fills (alpha below :data:`FILL_ALPHA`: confidence bands) get alpha 0.
+    """
+    pixels, background = plot.crop.astype(np.float32), plot.background
+    alphas = np.zeros((len(colours),) + pixels.shape[:2], dtype=np.float32)
+    if len(colours) == 0:
+        return alphas
+    residuals = np.empty_like(alphas)
+    for k, colour in enumerate(colours.astype(np.float32)):
+        direction = colour - background
+        length2 = max(float(direction @ direction), 1.0)
+        alpha = np.clip((pixels - background) @ direction / length2, 0.0, 1.0)
+        blend = background + alpha[..., None] * direction
+        alphas[k] = alpha
+        residuals[k] = np.linalg.norm(pixels - blend, axis=2)
+    # A pixel is an arm's if it lies near that arm's blend segment; prefer the fullest match.
+    near = residuals <= 40.0
+    score = np.where(near, alphas - residuals / 200.0, -np.inf)
+    best = np.argmax(score, axis=0)
+    owned = np.take_along_axis(near, best[None], axis=0)[0] & ~plot.rules
+    result = np.zeros_like(alphas)
+    for k in range(len(colours)):
+        result[k] = np.where(owned & (best == k) & (alphas[k] >= FILL_ALPHA), alphas[k], 0.0)
+    # A paler arm (grey beside black) sees the darker arm's anti-aliased fringe as its own colour:
+    # give pixels touching the darker arm's solid core back to it.
+    kernel = np.ones((3, 3), np.uint8)
+    for k, j in zip(*np.nonzero(_tint_of(colours.astype(np.float32), background))):
+        fringe = cv2.dilate((result[j] >= 0.9).astype(np.uint8), kernel).astype(bool) & (result[k] > 0)
+        result[j] = np.where(fringe, alphas[j], result[j])
+        result[k][fringe] = 0.0
+    return result
+
+
+def parse_arm_colours(text: str) -> dict[str, tuple[int, int, int]]:
+    """Parse ``--arms "NAME=COLOUR,NAME=COLOUR"`` (COLOUR a name like red or a hex code).
+
+    Colour names are matplotlib's (CSS names, ``tab:blue``, single letters).
+
+    Returns
+    -------
+    dict
+        Arm name -> RGB tuple, in the order given.
+
+    Raises
+    ------
+    InputError
+        For an item without ``=``, an empty name, a repeated name or an unknown colour.
+    """
+    arms: dict[str, tuple[int, int, int]] = {}
+    for item in filter(None, (part.strip() for part in re.split(r",(?![^()]*\))", text))):
+        name, sep, colour = item.rpartition("=")
+        name, colour = name.strip(), colour.strip()
+        if not sep or not name:
+            raise InputError(f"--arms item '{item}' is not NAME=COLOUR")
+        if name in arms:
+            raise InputError(f"--arms names arm '{name}' twice")
+        try:
+            rgb = matplotlib.colors.to_rgb(colour if not re.fullmatch(r"[0-9a-fA-F]{6}", colour) else "#" + colour)
+        except ValueError:
+            raise InputError(f"--arms colour '{colour}' is neither a colour name nor a hex code like #1f77b4") from None
+        arms[name] = tuple(int(round(255 * c)) for c in rgb)
+    if not arms:
+        raise InputError("--arms is empty; give NAME=COLOUR,NAME=COLOUR")
+    return arms
+
+
+def match_named_colours(named: dict[str, tuple[int, int, int]], found: np.ndarray) -> pd.DataFrame:
+    """Pair user-named arm colours with the arm colours found in the figure.
+
+    Pairs are chosen to minimise the total CIELAB distance (Hungarian
+    algorithm, :func:`scipy.optimize.linear_sum_assignment`); every named arm
+    must find a curve.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``arm`` (the name), ``index`` (row of ``found``) and
+        ``delta_e`` (CIELAB distance between the named and the found colour).
+
+    Raises
+    ------
+    InputError
+        When more arms are named than curves found.
+    """
+    if len(named) > len(found):
+        raise InputError(
+            f"--arms names {len(named)} arms but the figure shows {len(found)} curve colour(s)"
+        )
+    names = list(named)
+    cost = _distances(to_lab(np.array([named[n] for n in names], dtype=np.uint8)), to_lab(found))
+    rows, cols = linear_sum_assignment(cost)
+    return pd.DataFrame(
+        {"arm": [names[r] for r in rows], "index": cols, "delta_e": cost[rows, cols]}
+    ).sort_values("index", kind="stable").reset_index(drop=True)
+
+
+def hex_colour(rgb) -> str:
+    """``#rrggbb`` of an RGB triple."""
+    return "#" + "".join(f"{int(c):02x}" for c in rgb)
