@@ -82,20 +82,22 @@ def forest_plot(studies: pd.DataFrame, pooled: pd.Series | None, measure: str, t
         axis.tick_params(left=False, labelleft=False)
         for side in ("left", "right", "top"):
             axis.spines[side].set_visible(False)
+    for axis in (middle, right):
+        axis.patch.set_visible(False)  # let the left column's long lines run across
     for axis in (left, right):
         axis.set_xlim(0, 1)
         axis.axis("off")
 
     header = k + 1.0
     left.text(0.0, header, "Study", fontweight="bold", va="center")
-    left.text(0.62, header, f"{treatment}\nevents/N", fontweight="bold", va="center", ha="center")
-    left.text(0.90, header, f"{control}\nevents/N", fontweight="bold", va="center", ha="center")
+    left.text(0.70, header, f"{treatment}\nevents/N", fontweight="bold", va="center", ha="center", fontsize=8)
+    left.text(0.92, header, f"{control}\nevents/N", fontweight="bold", va="center", ha="center", fontsize=8)
     right.text(0.05, header, f"{column_label} [95% CI]", fontweight="bold", va="center")
     right.text(0.98, header, "Weight", fontweight="bold", va="center", ha="right")
     for row, (_, study), weight, e, lo, hi in zip(rows, studies.iterrows(), weights, estimate, low, high):
         left.text(0.0, row, str(study["study"]), va="center")
-        left.text(0.62, row, f"{study['events_treatment']}/{study['n_treatment']}", va="center", ha="center")
-        left.text(0.90, row, f"{study['events_control']}/{study['n_control']}", va="center", ha="center")
+        left.text(0.70, row, f"{study['events_treatment']}/{study['n_treatment']}", va="center", ha="center")
+        left.text(0.92, row, f"{study['events_control']}/{study['n_control']}", va="center", ha="center")
         right.text(0.05, row, _interval(e, lo, hi, exponentiate), va="center")
         right.text(0.98, row, f"{weight:.1f}%" if np.isfinite(weight) else "-", va="center", ha="right")
 
@@ -112,13 +114,13 @@ def forest_plot(studies: pd.DataFrame, pooled: pd.Series | None, measure: str, t
         middle.fill(transform(np.array([ci_low, center, ci_high, center])),
                     [diamond_row, diamond_row + 0.35, diamond_row, diamond_row - 0.35], color="black")
         middle.axvline(transform(center), color="0.4", linestyle=":", linewidth=1)
-        model = f"Random effects ({pooled['model']}, {pooled['ci_method'].upper()})"
+        model = f"RE model ({pooled['model']}, {pooled['ci_method'].upper()})"
         if pooled["model"] == "common":
-            model = "Common effect (inverse variance)"
+            model = "Common effect model"
         left.text(0.0, diamond_row, model, fontweight="bold", va="center")
-        left.text(0.62, diamond_row, f"{int(studies['events_treatment'].sum())}/{int(studies['n_treatment'].sum())}",
+        left.text(0.70, diamond_row, f"{int(studies['events_treatment'].sum())}/{int(studies['n_treatment'].sum())}",
                   va="center", ha="center", fontweight="bold")
-        left.text(0.90, diamond_row, f"{int(studies['events_control'].sum())}/{int(studies['n_control'].sum())}",
+        left.text(0.92, diamond_row, f"{int(studies['events_control'].sum())}/{int(studies['n_control'].sum())}",
                   va="center", ha="center", fontweight="bold")
         right.text(0.05, diamond_row, _interval(center, ci_low, ci_high, exponentiate), va="center",
                    fontweight="bold")
@@ -138,7 +140,7 @@ def forest_plot(studies: pd.DataFrame, pooled: pd.Series | None, measure: str, t
                          f"test of effect {_format_p(pooled['p_value'])}")
     else:
         heterogeneity = "One study with an estimate: nothing pooled"
-    left.text(0.0, -2.5, heterogeneity, va="center", fontsize=9)
+    left.text(0.0, -2.5, heterogeneity, va="center", fontsize=9, zorder=10, clip_on=False)
 
     values = np.concatenate([np.ravel(part) for part in extent]) if extent else np.array([null])
     values = values[np.isfinite(values)]
@@ -151,7 +153,7 @@ def forest_plot(studies: pd.DataFrame, pooled: pd.Series | None, measure: str, t
         middle.set_xticks(ticks, [f"{t:g}" for t in ticks])
         middle.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
     middle.axvline(null, color="black", linewidth=0.8)
-    middle.set_xlabel(axis_label)
+    middle.set_xlabel(axis_label, labelpad=14)
     middle.text(0.02, -0.07, f"favours {treatment}" if exponentiate else f"favours {control}",
                 transform=middle.transAxes, ha="left", va="top", fontsize=8)
     middle.text(0.98, -0.07, f"favours {control}" if exponentiate else f"favours {treatment}",

@@ -10,10 +10,14 @@ This is the univariate, per-time-point form of the approach of Combescure
 et al. (2014), here on the cloglog scale and with DerSimonian-Laird (closed
 form, so thousands of time points pool in milliseconds).
 
-Conventions: at time t only studies followed up to t contribute; a study
-whose KM is still 1 (no event yet) or already 0 carries no variance on this
-scale and is left out at that time (if every contributing study is at 1,
-the pooled survival is 1). The pooled median is the first time the pooled
+Conventions: at time t only studies followed up to t contribute (the
+``k`` column of the curves says how many, so the end of a curve, where few
+studies remain, can be read with care). A study whose KM is still 1 (no
+event yet) has no variance on this scale; it enters with half an event
+among its patients (``S = 1 - 0.5 / n``), the usual continuity correction,
+so early times are not driven by the one study with an early event. A KM
+of 0 (everyone has died) is left out. Before the first event of any study
+the pooled curve is 1. The pooled median is the first time the pooled
 curve is at or below 0.5, and its CI the first times the lower and upper
 limits are.
 
@@ -73,7 +77,12 @@ def pooled_curve(kms: list[KaplanMeier], times) -> pd.DataFrame:
     for j, km in enumerate(kms):
         survival, greenwood = km.at(times)
         followed[:, j] = times <= km.max_time
-        usable = followed[:, j] & (survival > 0) & (survival < 1)
+        # before a study's first event: half an event among its n patients
+        n = km.n_risk[0]
+        no_event_yet = followed[:, j] & (survival >= 1.0)
+        survival = np.where(no_event_yet, 1.0 - 0.5 / n, survival)
+        greenwood = np.where(no_event_yet, 0.5 / (n * (n - 0.5)), greenwood)
+        usable = followed[:, j] & (survival > 0)
         with np.errstate(divide="ignore", invalid="ignore"):
             y[usable, j] = np.log(-np.log(survival[usable]))
             v[usable, j] = greenwood[usable] / np.log(survival[usable]) ** 2
@@ -82,9 +91,10 @@ def pooled_curve(kms: list[KaplanMeier], times) -> pd.DataFrame:
         survival = np.exp(-np.exp(mean))
         ci_low = np.exp(-np.exp(mean + Z_95 * se))
         ci_high = np.exp(-np.exp(mean - Z_95 * se))
-    # no study with variance at t: all followed studies are still at 1 (or none is followed)
-    at_one = (k == 0) & followed.any(axis=1)
-    survival[at_one] = ci_low[at_one] = ci_high[at_one] = 1.0
+    # before any event in any study the pooled curve is 1, not the corrected value
+    first_event = min((km.time[km.n_event > 0][0] for km in kms if km.n_event.any()), default=np.inf)
+    before_any = times < first_event
+    survival[before_any] = ci_low[before_any] = ci_high[before_any] = 1.0
     return pd.DataFrame({"time": times, "survival": survival, "ci_low": ci_low,
                          "ci_high": ci_high, "tau2": tau2, "k": k})
 

@@ -157,7 +157,7 @@ class MetaResult:
         names.append("results.json")
         for name, figure in self.figures().items():
             # no date in the metadata, so the same inputs give the same bytes
-            figure.savefig(path_for(name), dpi=_DPI, metadata={"Software": None})
+            figure.savefig(path_for(name), dpi=_DPI, metadata={"Software": None}, bbox_inches="tight")
             plt.close(figure)
             names.append(name)
         return names

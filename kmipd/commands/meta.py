@@ -1,0 +1,56 @@
+"""``kmipd meta``: IPD of several studies -> per-study and pooled results, figures."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from kmipd.errors import InputError, input_source
+from kmipd.outputs import StagedOutputs
+from kmipd.tables import STUDY_IPD, read_table
+
+
+def _milestones(text: str) -> list[float]:
+    try:
+        values = [float(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"milestones must be numbers separated by commas, got '{text}'")
+    if not values:
+        raise argparse.ArgumentTypeError("give at least one milestone time")
+    return values
+
+
+def add_parser(subparsers) -> None:
+    """Register ``kmipd meta``."""
+    parser = subparsers.add_parser(
+        "meta", help="pool the IPD of several studies",
+        description="Per-study survival analyses, two-stage and one-stage pooling, pooled arms "
+                    "and forest plots from an IPD CSV with columns study,arm,time,event[,outcome].",
+    )
+    parser.add_argument("ipd", help="IPD CSV (study,arm,time,event and optionally outcome)")
+    parser.add_argument("--treatment", required=True, help="arm label of the treatment group")
+    parser.add_argument("--control", required=True, help="arm label of the control group")
+    parser.add_argument("--outcome", help="analyse only this outcome (default: every outcome)")
+    parser.add_argument("--tau", type=float, help="RMST truncation time (default: the largest time "
+                        "every compared arm of every study reaches)")
+    parser.add_argument("--milestones", type=_milestones, default=[],
+                        help="comma-separated times for survival, e.g. 6,12,24")
+    parser.add_argument("--out", required=True, help="output folder")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> None:
+    """Read the IPD, analyse it, write every table and figure into ``--out`` at once."""
+    from meta import analyse  # the stage loads matplotlib; keep `kmipd --help` quick
+
+    ipd = read_table(args.ipd, STUDY_IPD, optional={"outcome": "text"})
+    with input_source(args.ipd):
+        result = analyse(ipd, treatment=args.treatment, control=args.control, tau=args.tau,
+                         milestones=args.milestones, outcome=args.outcome)
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise InputError("output path exists and is not a folder", source=out)
+    with StagedOutputs(protected=[args.ipd]) as outputs:
+        result.write(lambda name: outputs.path(out / name))
+    for note in result.notes:
+        print(f"kmipd meta: note: {note}")
