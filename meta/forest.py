@@ -22,8 +22,8 @@ from meta.pooling import study_weights  # noqa: E402
 #: How each pooled measure is drawn: axis label, exponentiate?, null value.
 DISPLAY = {
     "log_hr": ("Hazard ratio (log scale)", "HR", True, 1.0),
-    "rmst_difference": ("RMST difference (treatment - control)", "Difference", False, 0.0),
-    "survival_difference": ("Survival difference (treatment - control)", "Difference", False, 0.0),
+    "rmst_difference": ("RMST difference (treatment - control)", "Diff.", False, 0.0),
+    "survival_difference": ("Survival difference (treatment - control)", "Diff.", False, 0.0),
 }
 
 
@@ -36,7 +36,8 @@ def _interval(estimate, low, high, exponentiate) -> str:
         return "not estimable"
     if exponentiate:
         estimate, low, high = np.exp([estimate, low, high])
-    return f"{estimate:.2f} [{low:.2f}, {high:.2f}]"
+        return f"{estimate:.2f} [{low:.2f}, {high:.2f}]"
+    return f"{estimate:.3g} [{low:.3g}, {high:.3g}]"
 
 
 def forest_plot(studies: pd.DataFrame, pooled: pd.Series | None, measure: str, treatment: str,
@@ -73,7 +74,7 @@ def forest_plot(studies: pd.DataFrame, pooled: pd.Series | None, measure: str, t
     weights[estimable] = study_weights(se[estimable], tau2)
 
     figure = plt.figure(figsize=(11, 0.32 * (k + 7) + 0.6))
-    grid = figure.add_gridspec(1, 3, width_ratios=[4.2, 4.0, 2.8], wspace=0.02)
+    grid = figure.add_gridspec(1, 3, width_ratios=[4.2, 4.0, 3.2], wspace=0.02)
     left, middle, right = (figure.add_subplot(grid[0, i]) for i in range(3))
     rows = np.arange(k, 0, -1, dtype=float)
     bottom = -3.2
@@ -152,6 +153,8 @@ def forest_plot(studies: pd.DataFrame, pooled: pd.Series | None, measure: str, t
         ticks = [t for t in (0.1, 0.2, 0.5, 1, 2, 5, 10) if transform(lo_all - pad) <= t <= transform(hi_all + pad)]
         middle.set_xticks(ticks, [f"{t:g}" for t in ticks])
         middle.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
+    else:
+        middle.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(5))
     middle.axvline(null, color="black", linewidth=0.8)
     middle.set_xlabel(axis_label, labelpad=14)
     middle.text(0.02, -0.07, f"favours {treatment}" if exponentiate else f"favours {control}",
