@@ -1,0 +1,198 @@
+"""The meta stage end to end: real IPD split into studies, edge cases, the CLI."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from lifelines import CoxPHFitter, KaplanMeierFitter
+
+from benchmarks.datasets import load
+from kmipd.cli import main
+from kmipd.errors import InputError
+from meta import analyse
+from meta.km import kaplan_meier
+from meta.one_stage import GammaFrailtyCox
+from meta.pooled_arms import pooled_curve
+from meta.pooling import pool
+
+TREATED, CONTROL = "hormone", "no hormone"
+
+
+def split_into_studies(ipd: pd.DataFrame, k: int) -> pd.DataFrame:
+    """Deal patients to ``k`` studies in turn (deterministic)."""
+    return ipd.assign(study=[f"study {i % k + 1}" for i in range(len(ipd))])
+
+
+@pytest.fixture(scope="module")
+def gbsg2_four():
+    return split_into_studies(load("gbsg2"), 4)
+
+
+@pytest.fixture(scope="module")
+def result(gbsg2_four):
+    return analyse(gbsg2_four, treatment=TREATED, control=CONTROL, milestones=[365, 1095])
+
+
+def test_per_study_rows_are_each_study_alone(result, gbsg2_four):
+    assert list(result.per_study["study"]) == [f"study {i}" for i in range(1, 5)]
+    one = gbsg2_four[gbsg2_four["study"] == "study 2"].assign(x=lambda d: (d["arm"] == TREATED) * 1.0)
+    fitter = CoxPHFitter().fit(one[["time", "event", "x"]], "time", "event",
+                               fit_options={"precision": 1e-12, "r_precision": 1e-14})
+    row = result.per_study.set_index("study").loc["study 2"]
+    assert row["log_hr"] == pytest.approx(fitter.params_["x"], abs=1e-6)
+    assert row["n_treatment"] == (one["arm"] == TREATED).sum()
+    assert row["events_control"] == one.loc[one["arm"] == CONTROL, "event"].sum()
+    kmf = KaplanMeierFitter().fit(one.loc[one["arm"] == TREATED, "time"], one.loc[one["arm"] == TREATED, "event"])
+    assert row["survival_treatment_at_365"] == pytest.approx(kmf.predict(365), abs=1e-12)
+    assert row["tau"] == result.tau[""]
+
+
+def test_default_tau_is_the_shortest_arm_follow_up(result, gbsg2_four):
+    assert result.tau[""] == gbsg2_four.groupby(["study", "arm"])["time"].max().min()
+
+
+def test_pooled_rows_reproduce_pooling_of_per_study_estimates(result):
+    pooled = result.pooled
+    assert set(pooled["measure"]) == {"log_hr", "rmst_difference", "survival_difference"}
+    default = pooled[pooled["default"] & (pooled["measure"] == "log_hr")].iloc[0]
+    again = pool(result.per_study["log_hr"], result.per_study["se_log_hr"], "REML", "hksj")
+    assert default["estimate"] == again.estimate and default["k"] == 4
+    # one row per measure x (common + 3 estimators x 2 CI methods)
+    assert len(pooled) == 4 * 7
+
+
+def test_two_stage_and_one_stage_agree_on_homogeneous_studies(result):
+    two_stage = result.pooled.query("default & measure == 'log_hr'")["estimate"].iloc[0]
+    one_stage = result.one_stage.set_index("model")
+    assert one_stage.loc["stratified Cox", "log_hr"] == pytest.approx(two_stage, abs=0.02)
+    # patients dealt at random to studies: no between-study frailty
+    assert one_stage.loc["gamma frailty Cox", "frailty_variance"] < 0.01
+
+
+def test_leave_one_out_has_a_row_per_study_and_measure(result):
+    counts = result.leave_one_out.groupby(["measure", "milestone"], dropna=False).size()
+    assert (counts == 4).all() and len(counts) == 4
+
+
+def test_frailty_variance_detects_heterogeneous_baselines():
+    ipd = split_into_studies(load("gbsg2"), 5)
+    scale = {f"study {i}": np.exp(0.5 * (i - 3)) for i in range(1, 6)}
+    ipd["time"] = ipd["time"] * ipd["study"].map(scale)
+    treated = (ipd["arm"] == TREATED).to_numpy(dtype=float)
+    model = GammaFrailtyCox().fit(ipd["time"], ipd["event"], treated, ipd["study"])
+    assert model.theta_ > 0.05
+    # theta is the maximiser of the marginal likelihood
+    for other in (model.theta_ / 1.5, model.theta_ * 1.5):
+        assert GammaFrailtyCox().fit(ipd["time"], ipd["event"], treated, ipd["study"])._profile(other) \
+            < model.log_likelihood_
+    # the studies with the longer times (lower hazard) get the smaller frailties
+    assert model.frailty_.loc["study 5"] < model.frailty_.loc["study 1"]
+
+
+def test_pooled_curve_of_one_study_is_its_kaplan_meier():
+    ipd = load("leukemia")
+    arm = ipd[ipd["arm"] == "placebo"]
+    km = kaplan_meier(arm["time"], arm["event"])
+    curve = pooled_curve([km], km.time)
+    has_variance = (km.survival > 0) & (km.survival < 1)
+    assert np.allclose(curve["survival"][has_variance], km.survival[has_variance], atol=1e-12)
+    lower, upper = km.loglog_band(km.survival, km.greenwood)
+    assert np.allclose(curve["ci_low"][has_variance], lower[has_variance], atol=1e-12)
+    assert np.allclose(curve["ci_high"][has_variance], upper[has_variance], atol=1e-12)
+
+
+def test_pooled_arms_include_a_group_from_one_study(gbsg2_four):
+    ipd = gbsg2_four.copy()
+    ipd.loc[(ipd["study"] == "study 3") & (ipd["arm"] == CONTROL) & (ipd.index % 2 == 0), "arm"] = "observation"
+    result = analyse(ipd, treatment=TREATED, control=CONTROL, milestones=[365])
+    row = result.pooled_arms.query("arm == 'observation' & quantity == 'survival'").iloc[0]
+    alone = ipd[ipd["arm"] == "observation"]
+    kmf = KaplanMeierFitter().fit(alone["time"], alone["event"])
+    assert row["k"] == 1 and row["estimate"] == pytest.approx(kmf.predict(365), abs=1e-12)
+    assert row["ci_low"] < row["estimate"] < row["ci_high"]
+
+
+def test_one_study_gives_per_study_results_and_says_nothing_is_pooled():
+    result = analyse(load("gbsg2").assign(study="only"), treatment=TREATED, control=CONTROL)
+    assert len(result.per_study) == 1 and np.isfinite(result.per_study["log_hr"].iloc[0])
+    assert any("nothing is pooled" in note for note in result.notes)
+    assert (result.pooled["k"] == 1).all() and result.pooled["note"].str.contains("nothing pooled").all()
+
+
+def test_an_arm_without_events_is_reported_not_silently_nan(gbsg2_four):
+    ipd = gbsg2_four.copy()
+    no_events = (ipd["study"] == "study 1") & (ipd["arm"] == TREATED)
+    ipd.loc[no_events, "event"] = 0
+    result = analyse(ipd, treatment=TREATED, control=CONTROL)
+    row = result.per_study.set_index("study").loc["study 1"]
+    assert np.isnan(row["log_hr"]) and "no events in arm hormone" in row["note"]
+    assert np.isfinite(row["rmst_difference"]) and np.isfinite(row["logrank_p"])
+    pooled_hr = result.pooled.query("default & measure == 'log_hr'").iloc[0]
+    pooled_rmst = result.pooled.query("default & measure == 'rmst_difference'").iloc[0]
+    assert pooled_hr["k"] == 3 and pooled_rmst["k"] == 4
+    assert any("study 1" in note for note in result.notes)
+
+
+def test_several_outcomes_are_each_analysed():
+    base = split_into_studies(load("rossi"), 3)
+    ipd = pd.concat([base.assign(outcome="OS"), base.assign(outcome="PFS", time=base["time"] * 0.5)])
+    result = analyse(ipd, treatment="financial aid", control="no aid")
+    assert set(result.per_study["outcome"]) == {"OS", "PFS"}
+    assert result.tau["PFS"] == pytest.approx(result.tau["OS"] * 0.5)
+    only = analyse(ipd, treatment="financial aid", control="no aid", outcome="PFS")
+    assert set(only.per_study["outcome"]) == {"PFS"}
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"treatment": "chemo", "control": CONTROL}, "no arm 'chemo'"),
+    ({"treatment": TREATED, "control": CONTROL, "tau": 1e6}, "beyond the follow-up"),
+    ({"treatment": TREATED, "control": CONTROL, "outcome": "OS"}, "no outcome column"),
+    ({"treatment": TREATED, "control": TREATED}, "same arm"),
+])
+def test_bad_requests_raise_input_errors(gbsg2_four, kwargs, message):
+    with pytest.raises(InputError, match=message):
+        analyse(gbsg2_four, **kwargs)
+
+
+def test_no_study_with_both_arms_is_an_input_error(gbsg2_four):
+    ipd = gbsg2_four.copy()
+    ipd["study"] = ipd["arm"]
+    with pytest.raises(InputError, match="no study has both arms"):
+        analyse(ipd, treatment=TREATED, control=CONTROL)
+
+
+def _write_ipd(path, ipd):
+    ipd[["study", "arm", "time", "event"]].to_csv(path, index=False)
+    return path
+
+
+def test_cli_writes_every_output_identically_twice(tmp_path):
+    ipd = _write_ipd(tmp_path / "ipd.csv", split_into_studies(load("leukemia"), 3))
+    outputs = []
+    for run in ("a", "b"):
+        status = main(["meta", str(ipd), "--treatment", "6-MP", "--control", "placebo",
+                       "--milestones", "10,20", "--out", str(tmp_path / run)])
+        assert status == 0
+        outputs.append({p.name: p.read_bytes() for p in sorted((tmp_path / run).iterdir())})
+    expected = {"per_study.csv", "pooled.csv", "one_stage.csv", "leave_one_out.csv", "pooled_arms.csv",
+                "results.json", "forest_hr.png", "forest_rmst.png", "pooled_km.png"}
+    assert set(outputs[0]) == expected
+    assert outputs[0] == outputs[1]
+    document = json.loads(outputs[0]["results.json"])
+    assert document["treatment"] == "6-MP" and document["milestones"] == [10.0, 20.0]
+    assert len(document["per_study"]) == 3
+    per_study = pd.read_csv(tmp_path / "a" / "per_study.csv")
+    assert per_study["hr"].between(0.05, 1).all()  # 6-MP prolongs remission in every third
+
+
+def test_cli_bad_input_is_one_line_exit_2_and_no_output(tmp_path, capsys):
+    ipd = _write_ipd(tmp_path / "ipd.csv", split_into_studies(load("leukemia"), 3))
+    status = main(["meta", str(ipd), "--treatment", "6-MP", "--control", "chemo", "--out", str(tmp_path / "out")])
+    error = capsys.readouterr().err
+    assert status == 2 and error.count("\n") == 1 and str(ipd) in error and "no arm 'chemo'" in error
+    assert not (tmp_path / "out").exists()
+    broken = tmp_path / "broken.csv"
+    broken.write_text("study,arm,time,event\ns1,A,3,1\ns1,B,x,0\n")
+    assert main(["meta", str(broken), "--treatment", "A", "--control", "B", "--out", str(tmp_path / "o")]) == 2
+    assert "line 3" in capsys.readouterr().err
