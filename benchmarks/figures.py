@@ -17,7 +17,10 @@ converted to points at the figure's DPI.
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 import cv2
 import matplotlib
@@ -43,7 +46,8 @@ class FigureStyle:
     ----------
     family : str
         The program imitated: ``"survminer"``, ``"ggplot_grey"``, ``"base_r"``, ``"sas"``,
-        ``"prism"``, ``"stata"``, ``"lifelines"``, ``"matplotlib"``.
+        ``"prism"``, ``"stata"``, ``"lifelines"``, ``"matplotlib"``; or the R program that
+        really draws the figure: ``"r_survminer"``, ``"r_base"`` (:func:`draw_r_figure`).
     width_px, height_px : int
         Size of the image in pixels.
     dpi : int
@@ -167,6 +171,12 @@ FAMILIES = {
     "lifelines": FigureStyle(family="lifelines", bands=True, axis_padding=0.0),
     # A hand-made matplotlib step plot with the default 5% margins.
     "matplotlib": FigureStyle(family="matplotlib", censor_marker=None, axis_padding=0.05),
+    # Real R figures (draw_r_figure): survminer::ggsurvplot and base R plot(survfit(...)).
+    "r_survminer": FigureStyle(family="r_survminer", colours=("#F8766D", "#00BFC4", "#7CAE00",
+                                                              "#C77CFF"),
+                               frame=False, legend="top", risk_table=True),
+    "r_base": FigureStyle(family="r_base", colours=("#000000", "#DF536B", "#2297E6", "#61D04F"),
+                          frame=False, legend="inside"),
 }
 
 
@@ -224,7 +234,7 @@ def draw_km_figure(ipd: pd.DataFrame, style: FigureStyle, *, time_label: str = "
         sit up to a pixel off, as matplotlib snaps straight lines to the pixel grid), and the
         style's fields.
     """
-    arm_names = list(dict.fromkeys(ipd["arm"]))
+    arm_names = [str(name) for name in dict.fromkeys(ipd["arm"])]
     y_scale = 100.0 if style.y_percent else 1.0
     bold = "bold" if style.bold else "normal"
     dpi = style.dpi
@@ -250,17 +260,12 @@ def draw_km_figure(ipd: pd.DataFrame, style: FigureStyle, *, time_label: str = "
     with plt.rc_context(rc):
         fig = plt.figure(figsize=(style.width_px / dpi, style.height_px / dpi), dpi=dpi,
                          facecolor=style.figure_colour)
-        ax, table_ax = _layout(fig, style, [str(name) for name in arm_names])
+        ax, table_ax = _layout(fig, style, arm_names)
         ax.set_facecolor(style.panel_colour)
-        arms, handles = [], []
-        for index, name in enumerate(arm_names):
-            rows = ipd[ipd["arm"] == name]
-            colour = style.colours[index % len(style.colours)]
-            arm_truth, handle = _draw_arm(ax, rows, style, colour,
-                                          style.line_styles[index % len(style.line_styles)],
-                                          y_scale, label=str(name))
-            arms.append({"name": str(name), "colour": colour, **arm_truth})
-            handles.append(handle)
+        arms = arms_truth(ipd, style)
+        handles = [_draw_arm(ax, ipd[ipd["arm"] == arm["name"]], style, arm["colour"],
+                             style.line_styles[index % len(style.line_styles)], y_scale)
+                   for index, arm in enumerate(arms)]
         ax.set_xlim(*x_limits)
         ax.set_ylim(*y_limits)
         ax.set_xticks(x_ticks, [_tick_label(v) for v in x_ticks])
@@ -282,22 +287,62 @@ def draw_km_figure(ipd: pd.DataFrame, style: FigureStyle, *, time_label: str = "
         plt.close(fig)
 
     height = image.shape[0]
-    truth = {
-        "arms": arms,
-        "at_risk": at_risk.to_dict(orient="list"),
-        "x_limits": [float(v) for v in x_limits],
-        "y_limits": [float(v) for v in y_limits],
-        "x_ticks": [float(v) for v in x_ticks],
-        "y_ticks": [float(v) for v in y_ticks],
-        "y_percent": style.y_percent,
+    return image, _truth_record(
+        arms, style, at_risk=at_risk.to_dict(orient="list"),
+        x_limits=[float(v) for v in x_limits], y_limits=[float(v) for v in y_limits],
+        x_ticks=[float(v) for v in x_ticks], y_ticks=[float(v) for v in y_ticks],
         # matplotlib's display coordinates put pixel centres at half-integers and count rows up
-        "plot_area": {"left": round(box.x0 - 0.5, 2), "right": round(box.x1 - 0.5, 2),
-                      "top": round(height - box.y1 - 0.5, 2),
-                      "bottom": round(height - box.y0 - 0.5, 2)},
-        "n_arms": len(arms),
-        "style": dataclasses.asdict(style),
-    }
-    return image, truth
+        plot_area={"left": round(box.x0 - 0.5, 2), "right": round(box.x1 - 0.5, 2),
+                   "top": round(height - box.y1 - 0.5, 2),
+                   "bottom": round(height - box.y0 - 0.5, 2)})
+
+
+def _truth_record(arms: list[dict], style: FigureStyle, *, at_risk=None, x_limits=None,
+                  y_limits=None, x_ticks=None, y_ticks=None, plot_area=None) -> dict:
+    """The truth record of a figure; what the drawing program chose itself is None."""
+    return {"arms": arms, "at_risk": at_risk, "x_limits": x_limits, "y_limits": y_limits,
+            "x_ticks": x_ticks, "y_ticks": y_ticks, "plot_area": plot_area,
+            "y_percent": style.y_percent, "n_arms": len(arms), "style": dataclasses.asdict(style)}
+
+
+#: The R script drawing real survminer and base-R figures (see :func:`draw_r_figure`).
+R_SCRIPT = Path(__file__).with_name("r") / "km_figures.R"
+
+
+def draw_r_figure(ipd: pd.DataFrame, style: FigureStyle, *, time_label: str = "Time",
+                  rscript: str = "Rscript") -> tuple[np.ndarray, dict]:
+    """Draw the Kaplan-Meier curves of ``ipd`` with R itself (survminer or base graphics).
+
+    Only needed to regenerate the committed R figures; nothing else in kmipd needs R. The
+    style's ``family`` (``"r_survminer"`` or ``"r_base"``), size, ``dpi`` (R's ``res``),
+    colours, ``y_percent``, censor marks, bands, risk table, ``frame`` (base R's ``bty``) and
+    ``grid == "white"`` (ggplot2's theme_grey) are passed on; R chooses the rest (fonts, line
+    widths, ticks, layout), so the truth has no ticks, limits or plot-area box.
+
+    Returns
+    -------
+    image, truth
+        As :func:`draw_km_figure`.
+    """
+    if style.family == "r_survminer":
+        look = "survminer_grey" if style.grid == "white" else "survminer"
+    else:
+        look = "base_boxed" if style.frame else "base"
+    flags = [style.y_percent, style.censor_marker is not None, style.bands, style.risk_table]
+    with tempfile.TemporaryDirectory() as folder:
+        ipd_csv, png = Path(folder) / "ipd.csv", Path(folder) / "figure.png"
+        ipd.to_csv(ipd_csv, index=False)
+        subprocess.run([rscript, str(R_SCRIPT), str(ipd_csv), str(png), look,
+                        str(style.width_px), str(style.height_px), str(style.dpi), time_label,
+                        ",".join(style.colours), *(str(int(flag)) for flag in flags)],
+                       check=True, capture_output=True)
+        image = cv2.cvtColor(cv2.imread(str(png), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+    return image, r_figure_truth(ipd, style)
+
+
+def r_figure_truth(ipd: pd.DataFrame, style: FigureStyle) -> dict:
+    """The truth record of an R figure, which needs no R: the arms are computed in Python."""
+    return _truth_record(arms_truth(ipd, style), style)
 
 
 def _layout(fig, style: FigureStyle, arm_names: list[str]):
@@ -322,20 +367,36 @@ def _layout(fig, style: FigureStyle, arm_names: list[str]):
     return ax, table_ax
 
 
-def _draw_arm(ax, ipd: pd.DataFrame, style: FigureStyle, colour: str, line_style: str,
-              y_scale: float, label: str):
-    """Draw one arm's KM step curve, band and censor marks; return its truth and legend handle.
+def arms_truth(ipd: pd.DataFrame, style: FigureStyle) -> list[dict]:
+    """The truth of each arm, in drawing order: name, colour, KM step corners, censor times, n.
 
-    The curve is drawn from lifelines' estimate; the truth is the independent computation of
-    :func:`benchmarks.km_points.km_step_corners`, so the two cross-check each other in tests.
+    The corners are :func:`benchmarks.km_points.km_step_corners`, computed independently of the
+    lifelines estimate the curves are drawn from, so the two cross-check each other in tests.
     """
+    ipd = ipd.assign(arm=ipd["arm"].astype(str))
+    arms = []
+    for index, name in enumerate(dict.fromkeys(ipd["arm"])):
+        rows = ipd[ipd["arm"] == name]
+        corners = km_step_corners(rows)
+        arms.append({"name": name, "colour": style.colours[index % len(style.colours)],
+                     "km": {"time": corners["time"].round(6).tolist(),
+                            "survival": corners["survival"].round(6).tolist()},
+                     "censor_times": np.unique(rows.loc[rows["event"] == 0, "time"])
+                     .round(6).tolist(),
+                     "n": len(rows)})
+    return arms
+
+
+def _draw_arm(ax, ipd: pd.DataFrame, style: FigureStyle, colour: str, line_style: str,
+              y_scale: float):
+    """Draw one arm's KM step curve (lifelines' estimate), band and censor marks; return the line."""
     time, event = ipd["time"].to_numpy(float), ipd["event"].to_numpy(int)
     fitter = KaplanMeierFitter().fit(time, event)
     survival = fitter.survival_function_.iloc[:, 0]
     timeline = survival.index.to_numpy(float)
     (handle,) = ax.step(timeline, survival.to_numpy() * y_scale, where="post", color=colour,
                         linestyle=line_style, linewidth=_points(style.line_width_px, style.dpi),
-                        label=label, zorder=3, solid_joinstyle="miter")
+                        label=str(ipd["arm"].iloc[0]), zorder=3, solid_joinstyle="miter")
     if style.bands:
         band = fitter.confidence_interval_survival_function_
         ax.fill_between(timeline, band.iloc[:, 0] * y_scale, band.iloc[:, 1] * y_scale,
@@ -348,10 +409,7 @@ def _draw_arm(ax, ipd: pd.DataFrame, style: FigureStyle, colour: str, line_style
                 marker=style.censor_marker, color=colour, zorder=4,
                 markersize=_points(size_px, style.dpi),
                 markeredgewidth=_points(max(style.line_width_px * 0.75, 1.0), style.dpi))
-    corners = km_step_corners(ipd)
-    return {"km": {"time": corners["time"].round(6).tolist(),
-                   "survival": corners["survival"].round(6).tolist()},
-            "censor_times": censor_times.round(6).tolist(), "n": int(time.size)}, handle
+    return handle
 
 
 def _decorate(ax, style: FigureStyle) -> None:

@@ -5,12 +5,15 @@ by file name, sorted keys), byte-identical on every run with the same library ve
 figure is real IPD from :mod:`benchmarks.datasets` (or another split of the same lifelines
 datasets, for 1, 3 and 4 arms) drawn by :func:`benchmarks.figures.draw_km_figure` in one of the
 styles of :data:`benchmarks.figures.FAMILIES`, varied in size, DPI, line width, font, grid,
-legend, censor marks, confidence bands, y in percent, time unit and JPEG quality.
+legend, censor marks, confidence bands, y in percent, time unit and JPEG quality. The ``r_*``
+figures are drawn by R itself (survminer, base graphics; ``benchmarks/r/km_figures.R``) when
+``Rscript`` is installed, and otherwise kept as committed, their truth recomputed in Python.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +21,8 @@ import pandas as pd
 from lifelines import datasets as lifelines_datasets
 
 from benchmarks import datasets
-from benchmarks.figures import FAMILIES, convert_time, draw_km_figure, save_image
+from benchmarks.figures import (FAMILIES, convert_time, draw_km_figure, draw_r_figure,
+                                r_figure_truth, save_image)
 from kmipd.progress import progress
 
 CORPUS = Path(__file__).with_name("digitize_corpus")
@@ -182,6 +186,32 @@ SPECS = [
     ("matplotlib_06", "waltons", "days", "matplotlib", dict(width_px=500, height_px=360,
                                                             font_size_px=11,
                                                             censor_marker="|")),
+    # real R figures: the images are regenerated only where Rscript is installed
+    ("r_survminer_01", "gbsg2", "months", "r_survminer", dict(width_px=900, height_px=800,
+                                                              dpi=110)),
+    ("r_survminer_02", "lung:ecog", "days", "r_survminer", dict(width_px=1000, height_px=900,
+                                                                dpi=120, bands=True)),
+    ("r_survminer_03", "kidney_transplant:group", "years", "r_survminer",
+     dict(width_px=800, height_px=600, dpi=100, risk_table=False)),
+    ("r_survminer_04", "leukemia", "weeks", "r_survminer", dict(width_px=620, height_px=520,
+                                                                dpi=80, y_percent=True,
+                                                                jpeg_quality=80)),
+    ("r_survminer_05", "rossi", "weeks", "r_survminer", dict(width_px=800, height_px=600,
+                                                             dpi=100, grid="white",
+                                                             risk_table=False,
+                                                             colours=("#E7B800", "#2E9FDF"))),
+    ("r_survminer_06", "larynx:stage", "years", "r_survminer", dict(width_px=1200, height_px=1000,
+                                                                    dpi=150, grid="white")),
+    ("r_base_01", "gbsg2", "days", "r_base", dict(width_px=700, height_px=600, dpi=96,
+                                                  colours=("#000000", "#808080"))),
+    ("r_base_02", "lung", "months", "r_base", dict(width_px=800, height_px=700, dpi=110,
+                                                   y_percent=True)),
+    ("r_base_03", "waltons", "days", "r_base", dict(width_px=600, height_px=500, dpi=80,
+                                                    frame=True, jpeg_quality=85)),
+    ("r_base_04", "rossi:halves", "weeks", "r_base", dict(width_px=2400, height_px=2000,
+                                                          dpi=300)),
+    ("r_base_05", "larynx=stage I", "years", "r_base", dict(width_px=420, height_px=360, dpi=72,
+                                                            bands=True)),
 ]
 
 
@@ -232,11 +262,20 @@ def style_tags(truth: dict) -> list[str]:
 
 
 def make_figure(stem: str, source: str, unit: str, family: str, changes: dict):
-    """Draw one corpus figure; return its image, file name and truth record."""
+    """Draw one corpus figure; return its image and truth record (with the file name and tags).
+
+    The image of an R figure is None when Rscript is not installed; its truth needs no R.
+    """
     ipd, dataset_unit = load_source(source)
     ipd = convert_time(ipd, dataset_unit, unit)
     style = FAMILIES[family].but(**changes)
-    image, truth = draw_km_figure(ipd, style, time_label=f"Time ({unit})")
+    time_label = f"Time ({unit})"
+    if not family.startswith("r_"):
+        image, truth = draw_km_figure(ipd, style, time_label=time_label)
+    elif shutil.which("Rscript"):
+        image, truth = draw_r_figure(ipd, style, time_label=time_label)
+    else:
+        image, truth = None, r_figure_truth(ipd, style)
     file = stem + (".jpg" if style.jpeg_quality else ".png")
     truth.update(file=file, family=family, source=source, dataset=source.split(":")[0].split("=")[0],
                  time_unit=unit)
@@ -249,7 +288,8 @@ def main(folder: Path = CORPUS) -> None:
     records = []
     for stem, source, unit, family, changes in progress(SPECS, "drawing figures"):
         image, truth = make_figure(stem, source, unit, family, changes)
-        save_image(image, folder / truth["file"], truth["style"]["jpeg_quality"])
+        if image is not None:
+            save_image(image, folder / truth["file"], truth["style"]["jpeg_quality"])
         records.append(truth)
     records.sort(key=lambda record: record["file"])
     (folder / "truth.json").write_text(json.dumps(records, sort_keys=True, indent=1) + "\n")
