@@ -73,8 +73,11 @@ def forest_plot(studies: pd.DataFrame, pooled: pd.Series | None, measure: str, t
     weights = np.full(k, np.nan)
     weights[estimable] = study_weights(se[estimable], tau2)
 
-    figure = plt.figure(figsize=(11, 0.32 * (k + 7) + 0.6))
-    grid = figure.add_gridspec(1, 3, width_ratios=[4.2, 4.0, 3.2], wspace=0.02)
+    height = 0.32 * (k + 7) + 1.2
+    figure = plt.figure(figsize=(11, height))
+    # fixed margins in inches (no tight bounding box: one draw, not two, for big plots)
+    grid = figure.add_gridspec(1, 3, width_ratios=[4.2, 4.0, 3.2], wspace=0.02, left=0.02, right=0.98,
+                               top=1 - 0.55 / height, bottom=0.75 / height)
     left, middle, right = (figure.add_subplot(grid[0, i]) for i in range(3))
     rows = np.arange(k, 0, -1, dtype=float)
     bottom = -3.2
@@ -120,9 +123,9 @@ def forest_plot(studies: pd.DataFrame, pooled: pd.Series | None, measure: str, t
             model = "Common effect model"
         left.text(0.0, diamond_row, model, fontweight="bold", va="center")
         left.text(0.70, diamond_row, f"{int(studies['events_treatment'].sum())}/{int(studies['n_treatment'].sum())}",
-                  va="center", ha="center", fontweight="bold")
+                  va="center", ha="center", fontweight="bold", fontsize=8)
         left.text(0.92, diamond_row, f"{int(studies['events_control'].sum())}/{int(studies['n_control'].sum())}",
-                  va="center", ha="center", fontweight="bold")
+                  va="center", ha="center", fontweight="bold", fontsize=8)
         right.text(0.05, diamond_row, _interval(center, ci_low, ci_high, exponentiate), va="center",
                    fontweight="bold")
         right.text(0.98, diamond_row, "100%", va="center", ha="right", fontweight="bold")

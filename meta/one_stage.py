@@ -87,6 +87,8 @@ class GammaFrailtyCox:
         self._studies, self._cluster = np.unique(np.asarray(study), return_inverse=True)
         self._events_per_study = np.bincount(self._cluster, weights=np.asarray(event, dtype=float))
         self._time = np.asarray(time, dtype=float)
+        # death times never change between fits: where each subject's time falls among them
+        self._death_index = np.searchsorted(self._risk_sets.death_time, self._time, side="right")
         self._x = np.asarray(treated, dtype=float)
         self._beta = 0.0
         self._log_frailty = np.zeros(len(self._studies))
@@ -104,7 +106,7 @@ class GammaFrailtyCox:
     def _cumulative_hazard(self, terms) -> np.ndarray:
         """Breslow cumulative baseline hazard at each subject's time (input order)."""
         cumulative = np.concatenate(([0.0], np.cumsum(terms.n_deaths / terms.risk_total)))
-        return cumulative[np.searchsorted(terms.time, self._time, side="right")]
+        return cumulative[self._death_index]
 
     def _em_step(self, log_frailty: np.ndarray, nu: float) -> np.ndarray:
         """One ECM iteration: a Newton step for beta with the frailties as offset,

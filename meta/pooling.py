@@ -161,8 +161,9 @@ def tau2_q_profile_ci(y, v, level: float = _LEVEL) -> tuple[float, float]:
     k = len(y)
     alpha = 1 - level
     scale = np.var(y) + np.mean(v)
-    low = _root_on_positive_axis(lambda t: generalised_q(y, v, t) - stats.chi2.ppf(1 - alpha / 2, k - 1), scale)
-    high = _root_on_positive_axis(lambda t: generalised_q(y, v, t) - stats.chi2.ppf(alpha / 2, k - 1), scale)
+    upper_quantile, lower_quantile = stats.chi2.ppf([1 - alpha / 2, alpha / 2], k - 1)
+    low = _root_on_positive_axis(lambda t: generalised_q(y, v, t) - upper_quantile, scale)
+    high = _root_on_positive_axis(lambda t: generalised_q(y, v, t) - lower_quantile, scale)
     return low, high
 
 

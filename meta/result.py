@@ -22,7 +22,7 @@ TABLES = ("per_study", "pooled", "one_stage", "leave_one_out", "pooled_arms")
 FIGURES = {"forest_hr": "log_hr", "forest_rmst": "rmst_difference", "pooled_km": None}
 
 _FLOAT_FORMAT = "%.10g"
-_DPI = 120
+_DPI = 100
 
 
 def _with_outcome(parts: dict, key: str) -> pd.DataFrame:
@@ -157,7 +157,7 @@ class MetaResult:
         names.append("results.json")
         for name, figure in self.figures().items():
             # no date in the metadata, so the same inputs give the same bytes
-            figure.savefig(path_for(name), dpi=_DPI, metadata={"Software": None}, bbox_inches="tight")
+            figure.savefig(path_for(name), dpi=_DPI, metadata={"Software": None})
             plt.close(figure)
             names.append(name)
         return names
