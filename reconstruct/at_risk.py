@@ -76,19 +76,19 @@ def check_at_risk(time, n_risk, *, end_time: float, n_total: int | None = None):
     return time, n_risk, notes
 
 
-def snap_to_table(drop_time, table_time, time_step: float) -> np.ndarray:
-    """Move drops that lie less than half a time pixel before a table time onto it.
+def snap_to_table(drop_time, table_time, time_error: float) -> np.ndarray:
+    """Move drops that lie less than ``time_error`` before a table time onto it.
 
     Digitizing rounds times to pixel columns, which can put a drop at a table
     time just before it, where it would contradict the count printed there
     (the people dying at a table time are at risk at it). Events exactly at
-    table times are common (times in whole days, weeks, months), events within
-    half a pixel before one are rare.
+    table times are common (times in whole days, weeks, months), events just
+    before one are rare.
     """
     drop_time = np.asarray(drop_time, dtype=float)
-    if time_step <= 0:
+    if time_error <= 0:
         return drop_time
     following = np.searchsorted(table_time, drop_time, side="left")
     target = np.asarray(table_time, dtype=float)[np.minimum(following, len(table_time) - 1)]
-    near = (following < len(table_time)) & (target - drop_time < 0.5 * time_step)
+    near = (following < len(table_time)) & (target - drop_time < time_error)
     return np.where(near, target, drop_time)

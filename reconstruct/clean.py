@@ -16,6 +16,8 @@ from kmipd.errors import InputError
 
 #: Survival noise assumed for exact input (float rounding of printed values).
 MIN_SURVIVAL_NOISE = 1e-6
+#: Time error of jittered points, as a fraction of the time range (a few pixels of a plot).
+JITTER_TIME_ERROR = 0.003
 
 
 @dataclass(frozen=True)
@@ -32,8 +34,10 @@ class Drops:
         Last time of the curve (end of follow-up shown).
     noise : float
         Estimated noise (standard deviation) of a survival level, in probability units.
-    time_step : float
-        Step of the grid the input times lie on (a pixel column), 0 if they lie on none.
+    time_error : float
+        How far a drop's time may be off: half the step of the grid the input
+        times lie on (a pixel column); for jittered points, which lie on no
+        grid, :data:`JITTER_TIME_ERROR` of the time range; 0 for exact points.
     points_time, points_survival : ndarray
         The input points after clamping, kept to measure the fit against.
     notes : list of str
@@ -45,7 +49,7 @@ class Drops:
     after: np.ndarray
     end_time: float
     noise: float
-    time_step: float
+    time_error: float
     points_time: np.ndarray
     points_survival: np.ndarray
     notes: list = field(default_factory=list)
@@ -132,7 +136,7 @@ def clean_curve(time, survival, survival_noise: float | None = None) -> Drops:
     noise = survival_noise if survival_noise is not None else _estimate_noise(moved, level)
     return Drops(time=distinct[is_drop], before=previous[is_drop], after=level[is_drop],
                  end_time=float(distinct[zero[0]] if zero.size else distinct[-1]), noise=float(noise),
-                 time_step=_grid_step(distinct) or 0.0,
+                 time_error=_time_error(distinct, jittered=moved.max() > 1e-12),
                  points_time=time, points_survival=survival, notes=notes)
 
 
@@ -143,6 +147,14 @@ def _estimate_noise(moved: np.ndarray, level: np.ndarray) -> float:
         return max(1.5 * float(np.sqrt(np.mean(moved ** 2))), MIN_SURVIVAL_NOISE)
     grid = _grid_step(np.unique(level))
     return max(grid / np.sqrt(12.0), MIN_SURVIVAL_NOISE) if grid else MIN_SURVIVAL_NOISE
+
+
+def _time_error(times: np.ndarray, jittered: bool) -> float:
+    """How far digitizing may have moved a drop in time (see :attr:`Drops.time_error`)."""
+    step = _grid_step(times)
+    if step:
+        return 0.5 * step
+    return JITTER_TIME_ERROR * float(times[-1]) if jittered else 0.0
 
 
 def _grid_step(levels: np.ndarray) -> float | None:

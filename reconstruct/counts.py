@@ -17,7 +17,7 @@ once, by a Viterbi-style dynamic programme over the integer number at risk:
 * at each at-risk table time it must equal the published count exactly.
 
 Each step is a vectorised NumPy operation over all numbers at risk, so the
-programme is exact, has no iteration to converge, and runs in milliseconds.
+programme is exact and runs in milliseconds.
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ from kmipd.errors import InputError
 
 #: Weight of the pull towards the expected number at risk, per (n - expected)^2 / expected.
 PRIOR_WEIGHT = 1.0
+#: Cost above the best beyond which a number at risk is dropped from the search (chi-square units).
+PRUNE = 100.0
 
 
 @dataclass(frozen=True)
@@ -81,11 +83,23 @@ def fit_counts(drop_time, before, after, noise: float, expected, table_time, tab
     InputError
         If no sequence of deaths and censorings meets the at-risk table.
     """
+    fraction = np.clip(1.0 - np.asarray(after) / before, 0.0, 1.0)
+    return _best_path(drop_time, fraction, np.asarray(before) / (np.sqrt(2.0) * noise), expected,
+                      table_time, table_n, event_price, PRUNE)
+
+
+def _best_path(drop_time, fraction, scale, expected, table_time, table_n, event_price,
+               prune) -> Counts:
+    """The dynamic programme for given relative drop sizes.
+
+    ``scale`` is the survival before each drop over the noise of a drop.
+    Numbers at risk costing more than ``prune`` above the best are not
+    followed; if that makes a table count unreachable the search is rerun in full.
+    """
+    # value[n] is the least cost of reaching n at risk; states above the last entry are unreachable.
     n_total = int(table_n[0])
-    states = np.arange(n_total + 1)
     value = np.full(n_total + 1, np.inf)
     value[n_total] = 0.0
-    drop_noise = np.sqrt(2.0) * noise
     # Table times come before drops at the same time: at-risk counts include those who die then.
     steps = sorted([(t, 0, i) for i, t in enumerate(table_time[1:], start=1)]
                    + [(t, 1, k) for k, t in enumerate(drop_time)])
@@ -95,15 +109,19 @@ def fit_counts(drop_time, before, after, noise: float, expected, table_time, tab
         value, from_state = _censor(value)
         trail.append(("censor", previous_time, time, from_state))
         if is_drop:
-            value, from_state, deaths = _drop(value, states, 1.0 - after[index] / before[index],
-                                              before[index] / drop_noise, expected[index], event_price)
+            value, from_state, deaths = _drop(value, fraction[index], scale[index],
+                                              expected[index], event_price, prune)
             trail.append(("drop", index, from_state, deaths))
         else:
-            pinned = np.full_like(value, np.inf)
             count = int(table_n[index])
-            pinned[count] = value[count]
+            reachable = count < value.size and np.isfinite(value[count])
+            pinned = np.full(count + 1, np.inf)
+            pinned[count] = value[count] if reachable else np.inf
             value = pinned
-            if not np.isfinite(value[count]):
+            if not reachable:
+                if np.isfinite(prune):
+                    return _best_path(drop_time, fraction, scale, expected, table_time, table_n,
+                                      event_price, prune=np.inf)
                 raise InputError(f"the at-risk count {count} at time {time:g} cannot be met: "
                                  "fewer patients are left by then")
         previous_time = time
@@ -135,31 +153,47 @@ def _censor(value: np.ndarray):
     """
     reverse = value[::-1]
     best = np.minimum.accumulate(reverse)
-    improves = reverse < np.r_[np.inf, best[:-1]]
+    improves = np.empty(value.size, dtype=bool)
+    improves[0] = True
+    np.less(reverse[1:], best[:-1], out=improves[1:])
     source = np.maximum.accumulate(np.where(improves, np.arange(value.size), 0))
     return best[::-1], (value.size - 1 - source)[::-1]
 
 
-def _drop(value, states, fraction, scale, expected, event_price):
+def _drop(value, fraction, scale, expected, event_price, prune):
     """Deaths at one drop of relative size ``fraction``; returns values and back-pointers by survivors.
 
     For each number at risk n the two whole numbers of deaths around
-    n * fraction are tried; the survivors n - d index the new values.
+    n * fraction are tried; the survivors n - d index the new values. Numbers
+    at risk whose pull towards ``expected`` alone costs more than ``prune``,
+    or that cost more than ``prune`` above the best, are left out (a beam
+    search; the caller reruns in full if a table count becomes unreachable).
     """
-    with np.errstate(divide="ignore", invalid="ignore"):
-        low = np.floor(states * fraction)
-        deaths = np.minimum(np.stack([low, low + 1]), states)
-        ratio = np.where(states > 0, deaths / states, 0.0)
-    prior = PRIOR_WEIGHT * (states - expected) ** 2 / (expected + 1.0)
-    cost = value + (scale * (fraction - ratio)) ** 2 + prior + event_price * deaths
-    survivors = (states - deaths).ravel().astype(np.int64)
-    cost = cost.ravel()
-    order = np.lexsort((cost, survivors))
-    first = order[np.r_[True, survivors[order][1:] != survivors[order][:-1]]]
-    new_value = np.full(value.size, np.inf)
-    new_value[survivors[first]] = cost[first]
-    from_state = np.zeros(value.size, dtype=np.int64)
-    from_state[survivors[first]] = np.tile(states, 2)[first]
-    new_deaths = np.zeros(value.size, dtype=np.int64)
-    new_deaths[survivors[first]] = deaths.ravel()[first]
+    lo, hi = 0, value.size - 1
+    if np.isfinite(prune):
+        reach = np.sqrt(prune * (expected + 1.0) / PRIOR_WEIGHT) + 1.0
+        lo, hi = max(lo, int(expected - reach)), min(hi, int(expected + reach) + 1)
+        if lo > hi:
+            lo, hi = 0, value.size - 1
+    at_risk = np.arange(lo, hi + 1)
+    base = value[lo:hi + 1] + PRIOR_WEIGHT * (at_risk - expected) ** 2 / (expected + 1.0)
+    kept = np.flatnonzero(base <= base.min() + prune)
+    at_risk, base = at_risk[kept[0]:kept[-1] + 1], base[kept[0]:kept[-1] + 1]
+    low = np.floor(at_risk * fraction)
+    deaths = np.concatenate([low, low + 1]).astype(np.int64)
+    at_risk, base = np.concatenate([at_risk, at_risk]), np.concatenate([base, base])
+    possible = deaths <= at_risk
+    at_risk, deaths, base = at_risk[possible], deaths[possible], base[possible]
+    misfit = fraction - deaths / np.maximum(at_risk, 1)
+    cost = base + (scale * misfit) ** 2 + event_price * deaths
+    survivors = at_risk - deaths
+    size = int(survivors.max()) + 1
+    new_value = np.full(size, np.inf)
+    np.minimum.at(new_value, survivors, cost)
+    # Where several (n, d) reach the same survivors with the lowest cost, the last one listed wins.
+    best = cost == new_value[survivors]
+    from_state = np.zeros(size, dtype=np.int64)
+    new_deaths = np.zeros(size, dtype=np.int64)
+    from_state[survivors[best]] = at_risk[best]
+    new_deaths[survivors[best]] = deaths[best]
     return new_value, from_state, new_deaths

@@ -87,7 +87,7 @@ def reconstruct_arm(curve: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
     if total_events is not None and not 0 < total_events <= table_n[0]:
         raise InputError(f"total events {total_events} must be between 1 and N = {table_n[0]}")
 
-    drop_time = snap_to_table(drops.time, table_time, drops.time_step)
+    drop_time = snap_to_table(drops.time, table_time, drops.time_error)
     censoring = CensoringModel(drops, table_time, table_n, censor_times)
     expected = censoring.expected_at_risk(drop_time)
 
