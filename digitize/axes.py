@@ -143,6 +143,9 @@ def _runs(values: np.ndarray, max_gap: int = 0) -> list[tuple[int, int]]:
 def find_plot_areas(image: np.ndarray) -> list[PlotArea]:
     """All plot areas in a figure (one per panel), left to right, top to bottom.
 
+    Axis lines are looked for first; a figure without any (ggplot2's grey
+    theme) is searched for filled panel rectangles instead.
+
     Parameters
     ----------
     image : numpy.ndarray
@@ -174,6 +177,9 @@ def find_plot_areas(image: np.ndarray) -> list[PlotArea]:
             if meets and overshoot < 0.1 * min(v.length, h.length):
                 corners.append((v, h))
     if not corners:
+        panels = _filled_panels(image)
+        if panels:
+            return _reading_order(panels)
         raise InputError("no plot axes found: the image has no pair of straight dark axis lines "
                          "meeting at a corner; is this a Kaplan-Meier figure?")
     # Longest axes first; a ties-free order keeps the choice deterministic.
@@ -189,6 +195,39 @@ def find_plot_areas(image: np.ndarray) -> list[PlotArea]:
     return _reading_order(areas)
 
 
+def _filled_panels(image: np.ndarray) -> list[PlotArea]:
+    """The plot area drawn as a filled rectangle with no axis lines (ggplot2's grey panel).
+
+    The panel colour is the commonest colour other than the page's; the panel
+    spans the longest runs of rows and columns rich in it. Counting along
+    rows and columns, rather than following the region's outline, keeps the
+    box whole where confidence bands, curves and grid lines cover the fill.
+    Only one such panel per figure is found.
+    """
+    height, width = image.shape[:2]
+    packed = image.astype(np.int32) @ np.array([1 << 16, 1 << 8, 1], np.int32)  # one int per colour
+    page = np.bincount(np.concatenate([packed[0], packed[-1], packed[:, 0], packed[:, -1]])).argmax()
+    counts = np.bincount(packed.ravel(), minlength=1 << 24)
+    counts[page] = 0
+    panel_colour = np.array([(counts.argmax() >> shift) & 255 for shift in (16, 8, 0)], np.int16)
+    mask = np.abs(image.astype(np.int16) - panel_colour).max(axis=2) <= 8  # 8: JPEG noise
+    cols, rows = _longest_rich_run(mask.sum(axis=0)), _longest_rich_run(mask.sum(axis=1))
+    if cols[1] - cols[0] < MIN_AXIS_SHARE * width or rows[1] - rows[0] < MIN_AXIS_SHARE * height:
+        return []
+    if mask[rows[0]:rows[1], cols[0]:cols[1]].mean() < 0.3:
+        return []  # a scatter of one colour, not a filled box
+    return [PlotArea(cols[0], rows[0], cols[1] - 1, rows[1] - 1, True)]
+
+
+def _longest_rich_run(counts: np.ndarray) -> tuple[int, int]:
+    """``(start, end)`` of the longest run of counts above 10% of the largest.
+
+    Gaps of up to six lines (white grid lines across the panel) are bridged.
+    """
+    runs = _runs(counts >= 0.1 * counts.max(), max_gap=6) if counts.max() else [(0, 0)]
+    return max(runs, key=lambda run: (run[1] - run[0], -run[0]))
+
+
 def find_plot_area(image: np.ndarray) -> PlotArea:
     """The plot area of a figure; for a multi-panel figure, the first panel.
 
@@ -202,13 +241,15 @@ def _plot_area(v: _Segment, h: _Segment, horizontal: list[_Segment], vertical: l
     top, right = float(v.start), float(h.end - 1)
     tolerance = 3 + max(v.thickness, h.thickness)
     # A frame: a top line and a right line closing the box over the same extent.
-    top_line = [s for s in horizontal if abs(s.position - top) <= tolerance
+    # Curves drawn over the y axis near the top can hide its end: look for the top line a little above.
+    top_line = [s for s in horizontal if v.start - 0.2 * v.length <= s.position <= top + tolerance
                 and s.start <= left + tolerance and s.end >= right - tolerance]
     right_line = [s for s in vertical if abs(s.position - right) <= tolerance
-                  and s.start <= top + tolerance and s.end >= bottom - tolerance]
+                  and s.start <= top + 0.2 * v.length and s.end >= bottom - tolerance]
     framed = bool(top_line and right_line)
     if framed:
-        top, right = top_line[0].position, right_line[0].position
+        top = min(top_line, key=lambda s: abs(s.position - top)).position
+        right = right_line[0].position
     else:
         # The end of a thick line is its outer edge; report the centre like the other sides.
         top += (h.thickness - 1) / 2

@@ -16,6 +16,8 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass, field
+from functools import partial
+from typing import Iterator
 
 import cv2
 import numpy as np
@@ -138,96 +140,147 @@ def calibrate(image: np.ndarray, plot_area: PlotArea, *, x_range=None, y_range=N
     """
     tick_px_x, tick_px_y = find_ticks(image, plot_area)
     warnings: list[str] = []
-    x_labels = _tick_labels(image, tick_label_boxes(image, plot_area, "x"), tick_px_x, "x")
-    y_labels = _tick_labels(image, tick_label_boxes(image, plot_area, "y"), tick_px_y, "y")
-    x = _calibrate_axis(x_labels, tick_px_x, "x", x_range, x_ticks, warnings)
-    y = _calibrate_axis(y_labels, tick_px_y, "y", y_range, y_ticks, warnings)
+    x = _calibrate_axis(_label_strips(image, plot_area, "x"), tick_px_x, "x", x_range, x_ticks, warnings)
+    plausible = partial(_plausible_survival, rows=(plot_area.top, plot_area.bottom))
+    y = _calibrate_axis(_label_strips(image, plot_area, "y"), tick_px_y, "y", y_range, y_ticks, warnings,
+                        plausible)
     # Percent labels (0-100) become probabilities here, so nothing downstream sees percent.
-    y_percent = bool(y.ticks["value"].abs().max() > 1.5)
+    y_percent = _is_percent(y)
     if y_percent:
         y = AxisCalibration(y.slope / 100, y.intercept / 100,
                             y.ticks.assign(value=y.ticks["value"] / 100), y.source)
     return Calibration(x, y, y_percent, tuple(warnings))
 
 
+def _is_percent(y: AxisCalibration) -> bool:
+    return bool(y.ticks["value"].abs().max() > 1.5)
+
+
+def _plausible_survival(y: AxisCalibration, rows: tuple[int, int]) -> bool:
+    """Whether a y calibration spans what a KM plot shows: the top near 1, the bottom under 0.9."""
+    scale = 100 if _is_percent(y) else 1
+    at_top, at_bottom = y.to_value(rows) / scale
+    return 0.2 <= at_top <= 1.3 and -0.3 <= at_bottom <= 0.9
+
+
 # --- finding and reading tick labels ------------------------------------------------------------
 
-def tick_label_boxes(image: np.ndarray, plot_area: PlotArea, axis: str) -> list[tuple[int, int, int, int]]:
-    """Boxes ``(left, top, right, bottom)`` of the tick labels of one axis, from the pixels.
+Box = tuple[int, int, int, int]  # left, top, right, bottom; right and bottom exclusive
 
-    Labels are the dark blobs nearest the axis line on its outside (ticks,
-    which touch the line, excluded), grouped into words. For the x axis, the
-    first line of text under the axis; for the y axis, the right-aligned
-    column of text left of it (so an axis title further out is left out).
 
-    Parameters
-    ----------
-    image : numpy.ndarray
-        RGB uint8 figure.
-    plot_area : PlotArea
-        The plot whose axis is read.
-    axis : {"x", "y"}
+@dataclass(frozen=True)
+class _LabelStrip:
+    """The strip of image beside an axis where its tick labels are, and the label boxes in it.
 
-    Returns
-    -------
-    list of (int, int, int, int)
-        Boxes in full-image pixels (right, bottom exclusive), x left to right,
-        y top to bottom.
+    When the labels are printed rotated (y labels reading upward, as base R
+    and Stata print them), ``pixels`` is the strip turned a quarter clockwise
+    so that they read upright, and ``boxes`` are in the turned strip.
+    """
+
+    pixels: np.ndarray
+    boxes: list[Box]
+    left: int
+    top: int
+    rotated: bool
+
+    def along_axis(self, boxes: pd.DataFrame, axis: str) -> tuple[np.ndarray, np.ndarray]:
+        """Label centres along the axis in image pixels, and the labels' half extents along it."""
+        x_centre, y_centre = (boxes["left"] + boxes["right"] - 1) / 2, (boxes["top"] + boxes["bottom"] - 1) / 2
+        if axis == "x":
+            return (x_centre + self.left).to_numpy(), ((boxes["right"] - boxes["left"]) / 2).to_numpy()
+        if self.rotated:  # turned clockwise: a turned column x is the strip row (height - 1 - x)
+            strip_height = self.pixels.shape[1]
+            return (strip_height - 1 - x_centre + self.top).to_numpy(), ((boxes["right"] - boxes["left"]) / 2).to_numpy()
+        return (y_centre + self.top).to_numpy(), ((boxes["bottom"] - boxes["top"]) / 2).to_numpy()
+
+
+def _label_strips(image: np.ndarray, plot_area: PlotArea, axis: str) -> Iterator[_LabelStrip]:
+    """Where the tick labels of one axis may be, most likely first (found lazily, from the pixels).
+
+    Labels are the dark blobs nearest the axis line on its outside (tick
+    marks, which touch the line, left out), grouped into words: for the x
+    axis the first line of text under the axis, for the y axis the column of
+    right-aligned words left of it and, as a second guess (first when those
+    words look like stacks of glyphs), the first line of words in the strip
+    turned upright, for labels reading upward.
     """
     height, width = image.shape[:2]
-    span = plot_area.width if axis == "x" else plot_area.height
     if axis == "x":
-        margin = int(0.08 * span)
-        window = (max(plot_area.left - margin, 0), plot_area.bottom + 1,
-                  min(plot_area.right + margin, width), min(plot_area.bottom + 1 + max(60, int(0.15 * span)), height))
+        span = plot_area.width
+        left, right = max(plot_area.left - int(0.08 * span), 0), min(plot_area.right + int(0.08 * span), width)
+        top, bottom = plot_area.bottom + 1, min(plot_area.bottom + 1 + max(60, int(0.15 * span)), height)
     else:
-        margin = int(0.06 * span)
-        window = (max(plot_area.left - max(100, int(0.3 * plot_area.width)), 0), max(plot_area.top - margin, 0),
-                  plot_area.left, min(plot_area.bottom + margin, height))
-    left, top, right, bottom = window
-    if right - left < 3 or bottom - top < 3:
-        return []
-    blobs = _blobs(darkness(image[top:bottom, left:right]) > 0.3, touching="top" if axis == "x" else "right")
-    if not blobs:
-        return []
-    words = _words(blobs)
+        span = plot_area.height
+        left, right = max(plot_area.left - max(100, int(0.3 * plot_area.width)), 0), plot_area.left
+        top, bottom = max(plot_area.top - int(0.06 * span), 0), min(plot_area.bottom + int(0.06 * span), height)
+    pixels = image[top:bottom, left:right]
+    if pixels.shape[0] < 3 or pixels.shape[1] < 3:
+        return
+    ink = darkness(pixels) > 0.3
     if axis == "x":
-        # The lowest y label often hangs below the x axis, left of the plot: not an x label.
+        # The lowest y label often hangs below the x axis, left of the plot: it cannot start the line.
         first_column = plot_area.left - left - max(3, int(0.02 * span))
-        words = _nearest_aligned([w for w in words if (w[0] + w[2]) / 2 >= first_column],
-                                 edge=lambda w: (w[1] + w[3]) / 2, nearest_first=True)
-    else:
-        words = _nearest_aligned(words, edge=lambda w: w[2], nearest_first=False)
-    return sorted(((l + left, t + top, r + left, b + top) for l, t, r, b in words),
-                  key=lambda box: box[0] if axis == "x" else box[1])
+        words = [w for w in _words(_blobs(ink, touching="top")) if (w[0] + w[2]) / 2 >= first_column]
+        yield _LabelStrip(pixels, _nearest_aligned(words, edge=_centre_row, nearest_first=True), left, top, False)
+        return
+    upright = _nearest_aligned(_words(_blobs(ink, touching="right")), edge=lambda w: w[2], nearest_first=False)
+    stacked = _stacked(upright)
+    if not stacked:
+        yield _LabelStrip(pixels, upright, left, top, False)
+    turned = cv2.rotate(ink.astype(np.uint8), cv2.ROTATE_90_CLOCKWISE)
+    words = _nearest_aligned(_words(_blobs(turned, touching="bottom")), edge=_centre_row, nearest_first=False)
+    yield _LabelStrip(cv2.rotate(pixels, cv2.ROTATE_90_CLOCKWISE), words, left, top, True)
+    if stacked:
+        yield _LabelStrip(pixels, upright, left, top, False)
 
 
-def _blobs(mask: np.ndarray, touching: str) -> list[tuple[int, int, int, int]]:
+def _centre_row(word: Box) -> float:
+    return (word[1] + word[3]) / 2
+
+
+def _stacked(words: list[Box]) -> bool:
+    """Whether the words form vertical stacks of glyphs: labels printed turned a quarter.
+
+    Upright y labels are a line height or more apart; the glyphs of a label
+    reading upward are a pixel or two apart, so at least a third of the
+    gaps between neighbours are shorter than a glyph.
+    """
+    if len(words) < 2:
+        return False
+    words = sorted(words, key=lambda w: w[1])
+    gaps = np.array([b[1] - a[3] for a, b in zip(words, words[1:])])
+    glyph = np.median([min(w[3] - w[1], w[2] - w[0]) for w in words])
+    return int(np.sum(gaps < 1.2 * glyph)) >= max(1, len(gaps) / 3)
+
+
+def _blobs(mask: np.ndarray, touching: str) -> list[Box]:
     """Connected blobs of ``mask`` as boxes, without those touching the axis side (tick marks)."""
     count, _, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
     blobs = []
     for left, top, width, height, area in stats[1:]:
-        touches_axis = top == 0 if touching == "top" else left + width == mask.shape[1]
+        touches_axis = {"top": top == 0, "right": left + width == mask.shape[1],
+                        "bottom": top + height == mask.shape[0]}[touching]
         if touches_axis or area < 3 or max(width, height) > 0.5 * max(mask.shape):
             continue
         blobs.append((int(left), int(top), int(left + width), int(top + height)))
     return blobs
 
 
-def _words(blobs: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
-    """Merge blobs side by side on one line, closer than ~half a character height, into words."""
+def _words(blobs: list[Box]) -> list[Box]:
+    """Merge blobs side by side on one line, closer than ~a character height, into words."""
     words = sorted(blobs)
     merged = True
     while merged:  # repeat until stable: a merge can bring a word within reach of the next
         merged = False
-        out: list[tuple[int, int, int, int]] = []
+        out: list[Box] = []
         for box in words:
             for i, word in enumerate(out):
                 overlap = min(box[3], word[3]) - max(box[1], word[1])
                 gap = max(box[0], word[0]) - min(box[2], word[2])
-                # Heights of both: a decimal point is short, the digit beside it sets the scale.
+                # Heights of both: a decimal point is short, the digit beside it sets the scale;
+                # a faint point may be lost altogether, leaving a digit-wide gap in "0.6".
                 shorter, taller = sorted((box[3] - box[1], word[3] - word[1]))
-                if overlap > 0.3 * shorter and gap <= 0.6 * taller:
+                if overlap > 0.3 * shorter and gap <= 0.9 * taller:
                     out[i] = (min(box[0], word[0]), min(box[1], word[1]), max(box[2], word[2]), max(box[3], word[3]))
                     merged = True
                     break
@@ -237,13 +290,13 @@ def _words(blobs: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, 
     return words
 
 
-def _nearest_aligned(words: list[tuple[int, int, int, int]], edge, nearest_first: bool) -> list[tuple[int, int, int, int]]:
+def _nearest_aligned(words: list[Box], edge, nearest_first: bool) -> list[Box]:
     """The aligned words nearest the axis: a run of labels shares ``edge`` and a text height.
 
-    ``edge(word)`` is the coordinate labels share (the centre row under the x
-    axis, the right end beside the y axis); ``nearest_first`` orders it from
-    the axis outward. Groups of two or more words win over single words, so
-    a stray speck of ink does not stand for the labels.
+    ``edge(word)`` is the coordinate labels share (the centre row of a line
+    of labels, the right end of a right-aligned column); ``nearest_first``
+    orders it from the axis outward. Groups of two or more words win over
+    single words, so a stray speck of ink does not stand for the labels.
     """
     ordered = sorted(words, key=lambda w: (edge(w) if nearest_first else -edge(w), w))
     groups = []
@@ -257,26 +310,26 @@ def _nearest_aligned(words: list[tuple[int, int, int, int]], edge, nearest_first
     return groups[0] if groups else []
 
 
-def _tick_labels(image, boxes, tick_px: np.ndarray, axis: str) -> pd.DataFrame:
-    """Read the label boxes; tie each to the tick it names.
+def _tick_labels(strip: _LabelStrip, tick_px: np.ndarray, axis: str) -> pd.DataFrame:
+    """Read the labels of a strip and tie each to the tick it names.
 
-    Returns a frame ``px, value, text, confidence, on_tick``: ``px`` is the
-    tick's position when a tick lies within the label's extent along the
-    axis (more precise than the label's centre), else the label's centre;
-    ``value`` is NaN where the text is not a number.
+    Returns a frame ``px, value, text, confidence`` ordered along the axis
+    as values grow (x left to right, y bottom to top): ``px`` is the tick's
+    position when a tick lies within the label's extent along the axis (more
+    precise than the label's centre), else the label's centre; ``value`` is
+    NaN where the text is not a number.
     """
-    read = read_boxes(image, boxes)
-    centre, low, high = (("x_px", "left", "right") if axis == "x" else ("y_px", "top", "bottom"))
-    px, on_tick = [], []
-    for label in read.itertuples():
-        position = getattr(label, centre)
-        reach = (getattr(label, high) - getattr(label, low)) / 2 + 2
-        nearest = tick_px[np.argmin(np.abs(tick_px - position))] if len(tick_px) else np.nan
-        hit = bool(abs(nearest - position) <= reach)
-        px.append(float(nearest) if hit else float(position))
-        on_tick.append(hit)
-    return pd.DataFrame({"px": px, "value": [parse_number(t) for t in read["text"]], "text": read["text"],
-                         "confidence": read["confidence"], "on_tick": on_tick}, index=range(len(read)))
+    if strip is None:
+        return pd.DataFrame(columns=TICK_COLUMNS)
+    read = read_boxes(strip.pixels, strip.boxes)
+    centres, half_extents = strip.along_axis(read, axis)
+    px = centres.astype(float)
+    if len(tick_px) and len(px):
+        nearest = tick_px[np.abs(centres[:, None] - tick_px[None, :]).argmin(axis=1)]
+        px = np.where(np.abs(nearest - centres) <= half_extents + 2, nearest, centres)
+    labels = pd.DataFrame({"px": px, "value": [parse_number(t) for t in read["text"]],
+                           "text": read["text"], "confidence": read["confidence"]})
+    return labels.sort_values("px", ascending=axis == "x", kind="mergesort").reset_index(drop=True)
 
 
 _LOOKALIKES = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "l": "1", "I": "1", "|": "1",
@@ -301,40 +354,54 @@ def parse_number(text: str) -> float:
 
 # --- fitting ------------------------------------------------------------------------------------
 
-def _calibrate_axis(labels: pd.DataFrame, tick_px: np.ndarray, axis: str, value_range, values,
-                    warnings: list[str]) -> AxisCalibration:
-    """One axis: user tick values, else user range, else a robust fit over the labels read."""
-    # Along the axis, data values grow left to right (x) and bottom to top (y, rows decreasing).
-    order = labels.sort_values("px", ascending=axis == "x", kind="mergesort")
-    positions = order["px"].to_numpy() if len(order) >= 2 else (np.sort(tick_px) if axis == "x" else np.sort(tick_px)[::-1])
+def _calibrate_axis(strips: Iterator[_LabelStrip], tick_px: np.ndarray, axis: str, value_range, values,
+                    warnings: list[str], plausible=lambda calibration: True) -> AxisCalibration:
+    """One axis: user tick values, else user range, else a robust fit over the labels read.
+
+    ``strips`` are the places the labels may be, most likely first; the first
+    whose labels give a consensus that ``plausible`` accepts is used.
+    """
+    if values is not None or value_range is not None:
+        labels = _tick_labels(next(strips, None), tick_px, axis)
+        # Labelled positions in the order values grow: x left to right, y bottom to top (rows decreasing).
+        positions = labels["px"].to_numpy() if len(labels) >= 2 else np.sort(tick_px)[::1 if axis == "x" else -1]
+        return _user_calibration(positions, axis, value_range, values)
+    for strip in strips:
+        labels = _tick_labels(strip, tick_px, axis)
+        readable = labels.dropna(subset=["value"])
+        inliers = _consensus(readable, axis)
+        if inliers is None:
+            continue
+        calibration = _fit(inliers, "ocr")
+        if not plausible(calibration):
+            continue
+        rejected = readable.drop(index=inliers.index)
+        if len(rejected):
+            warnings.append(f"{axis}-axis tick label(s) {', '.join(repr(t) for t in rejected['text'])} "
+                            "disagree with the others and were ignored")
+        if len(inliers) == 2:
+            warnings.append(f"only two {axis}-axis tick labels could be read; the {axis} calibration is unchecked")
+        if inliers["confidence"].min() < LOW_CONFIDENCE:
+            warnings.append(f"{axis}-axis tick labels read at low confidence "
+                            f"(lowest {inliers['confidence'].min():.2f})")
+        return calibration
+    raise InputError(f"could not read the {axis}-axis tick labels; give --{axis}-range A,B")
+
+
+def _user_calibration(positions: np.ndarray, axis: str, value_range, values) -> AxisCalibration:
+    """Calibration from user values placed on the labelled tick positions (or the ticks)."""
     if values is not None:
         values = np.asarray(values, dtype=float)
         if len(values) != len(positions):
             raise InputError(f"{len(values)} {axis} tick values were given but {len(positions)} labelled "
                              f"{axis} ticks were found; give --{axis}-range A,B instead")
-        return _fit(pd.DataFrame({"px": positions, "value": values, "text": [_format(v) for v in values],
-                                  "confidence": 1.0}), "user ticks")
-    if value_range is not None:
-        first, last = (float(v) for v in value_range)
+        source = "user ticks"
+    else:
         if len(positions) < 2:
             raise InputError(f"could not find the {axis}-axis ticks to place the given {axis} range on")
-        ends = positions[[0, -1]]
-        return _fit(pd.DataFrame({"px": ends, "value": [first, last], "text": [_format(first), _format(last)],
-                                  "confidence": 1.0}), "user range")
-    readable = labels.dropna(subset=["value"])
-    inliers = _consensus(readable, axis)
-    if inliers is None:
-        raise InputError(f"could not read the {axis}-axis tick labels; give --{axis}-range A,B")
-    rejected = readable.drop(index=inliers.index)
-    if len(rejected):
-        warnings.append(f"{axis}-axis tick label(s) {', '.join(repr(t) for t in rejected['text'])} "
-                        "disagree with the others and were ignored")
-    if len(inliers) == 2:
-        warnings.append(f"only two {axis}-axis tick labels could be read; the {axis} calibration is unchecked")
-    if inliers["confidence"].min() < LOW_CONFIDENCE:
-        warnings.append(f"{axis}-axis tick labels read at low confidence "
-                        f"(lowest {inliers['confidence'].min():.2f})")
-    return _fit(inliers.drop(columns="on_tick"), "ocr")
+        positions, values, source = positions[[0, -1]], np.asarray(value_range, dtype=float), "user range"
+    return _fit(pd.DataFrame({"px": positions, "value": values, "text": [f"{v:g}" for v in values],
+                              "confidence": 1.0}), source)
 
 
 def _consensus(labels: pd.DataFrame, axis: str) -> pd.DataFrame | None:
@@ -384,7 +451,3 @@ def _fit(ticks: pd.DataFrame, source: str) -> AxisCalibration:
     ticks = ticks.reset_index(drop=True)[TICK_COLUMNS]
     slope, intercept = np.polyfit(ticks["px"].to_numpy(float), ticks["value"].to_numpy(float), 1)
     return AxisCalibration(float(slope), float(intercept), ticks, source)
-
-
-def _format(value: float) -> str:
-    return f"{value:g}"
