@@ -46,21 +46,29 @@ class KaplanMeier:
         greenwood = np.where(index >= 0, self.greenwood[np.maximum(index, 0)], 0.0)
         return survival, greenwood
 
-    def loglog_band(self, survival, greenwood) -> tuple[np.ndarray, np.ndarray]:
-        """95% pointwise band on the log(-log) scale (lifelines' default, SAS's ``loglog``)."""
-        survival = np.asarray(survival, dtype=float)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            log_minus_log = np.log(-np.log(survival))
-            se = np.sqrt(greenwood) / np.abs(np.log(survival))
-            lower = np.exp(-np.exp(log_minus_log + Z_95 * se))
-            upper = np.exp(-np.exp(log_minus_log - Z_95 * se))
-        flat = (survival >= 1.0) | (survival <= 0.0)
-        return np.where(flat, survival, lower), np.where(flat, survival, upper)
-
     @property
     def max_time(self) -> float:
         """The last observed time (event or censoring)."""
         return float(self.time[-1])
+
+
+def from_loglog(center, se) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Survival and its 95% limits from an estimate of log(-log S) and its SE."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return (np.exp(-np.exp(center)), np.exp(-np.exp(center + Z_95 * se)),
+                np.exp(-np.exp(center - Z_95 * se)))
+
+
+def loglog_band(survival, greenwood) -> tuple[np.ndarray, np.ndarray]:
+    """95% pointwise band of a KM curve on the log(-log) scale (lifelines' default, SAS's ``loglog``).
+
+    ``Var log(-log S) = greenwood / log(S)^2``; where S is 0 or 1 the band is S itself.
+    """
+    survival = np.asarray(survival, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        _, lower, upper = from_loglog(np.log(-np.log(survival)), np.sqrt(greenwood) / np.abs(np.log(survival)))
+    flat = (survival >= 1.0) | (survival <= 0.0)
+    return np.where(flat, survival, lower), np.where(flat, survival, upper)
 
 
 def kaplan_meier(time, event) -> KaplanMeier:
@@ -101,7 +109,7 @@ def median_with_ci(km: KaplanMeier) -> tuple[float, float, float]:
     The median is the first time S(t) <= 0.5; the CI limits are the first
     times the lower and the upper band reach 0.5. ``inf`` means not reached.
     """
-    lower, upper = km.loglog_band(km.survival, km.greenwood)
+    lower, upper = loglog_band(km.survival, km.greenwood)
 
     def first_below_half(curve):
         below = np.flatnonzero(curve <= 0.5)

@@ -34,7 +34,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from meta.km import Z_95, KaplanMeier, kaplan_meier
+from meta.km import KaplanMeier, from_loglog, kaplan_meier
 
 
 def _dl_pool(y: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -87,10 +87,7 @@ def pooled_curve(kms: list[KaplanMeier], times) -> pd.DataFrame:
             y[usable, j] = np.log(-np.log(survival[usable]))
             v[usable, j] = greenwood[usable] / np.log(survival[usable]) ** 2
     mean, se, tau2, k = _dl_pool(y, v)
-    with np.errstate(over="ignore", invalid="ignore"):
-        survival = np.exp(-np.exp(mean))
-        ci_low = np.exp(-np.exp(mean + Z_95 * se))
-        ci_high = np.exp(-np.exp(mean - Z_95 * se))
+    survival, ci_low, ci_high = from_loglog(mean, se)
     # before any event in any study the pooled curve is 1, not the corrected value
     first_event = min((km.time[km.n_event > 0][0] for km in kms if km.n_event.any()), default=np.inf)
     before_any = times < first_event

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from meta.km import kaplan_meier
 from meta.risk_sets import RiskSets
 
 TRANSFORMS = ("km", "identity", "rank", "log")
@@ -44,14 +45,10 @@ def time_transform(time, event, transform: str = "km") -> np.ndarray:
         return stats.rankdata(time)
     if transform != "km":
         raise ValueError(f"transform must be one of {TRANSFORMS}, got {transform!r}")
-    event = np.asarray(event, dtype=int)
-    unique_time, group = np.unique(time, return_inverse=True)
-    deaths = np.bincount(group, weights=event)
-    at_risk = np.cumsum(np.bincount(group)[::-1])[::-1]
-    survival = np.cumprod(1.0 - deaths / at_risk)
+    km = kaplan_meier(time, event)
     # number of distinct times strictly before each subject's time
-    before = np.searchsorted(unique_time, time, side="left")
-    return 1.0 - np.concatenate(([1.0], survival))[before]
+    before = np.searchsorted(km.time, time, side="left")
+    return 1.0 - np.concatenate(([1.0], km.survival))[before]
 
 
 def ph_test(time, event, x, beta: float, ties: str = "efron", transform: str = "km") -> PHTest:

@@ -11,7 +11,7 @@ from benchmarks.datasets import load
 from kmipd.cli import main
 from kmipd.errors import InputError
 from meta import analyse
-from meta.km import kaplan_meier
+from meta.km import kaplan_meier, loglog_band
 from meta.one_stage import GammaFrailtyCox
 from meta.pooled_arms import pooled_curve
 from meta.pooling import pool
@@ -97,7 +97,7 @@ def test_pooled_curve_of_one_study_is_its_kaplan_meier():
     curve = pooled_curve([km], km.time)
     has_variance = (km.survival > 0) & (km.survival < 1)
     assert np.allclose(curve["survival"][has_variance], km.survival[has_variance], atol=1e-12)
-    lower, upper = km.loglog_band(km.survival, km.greenwood)
+    lower, upper = loglog_band(km.survival, km.greenwood)
     assert np.allclose(curve["ci_low"][has_variance], lower[has_variance], atol=1e-12)
     assert np.allclose(curve["ci_high"][has_variance], upper[has_variance], atol=1e-12)
 

@@ -10,7 +10,7 @@ from lifelines.statistics import logrank_test
 from lifelines.utils import median_survival_times, restricted_mean_survival_time
 
 from benchmarks.datasets import load
-from meta.km import kaplan_meier, logrank, median_with_ci
+from meta.km import kaplan_meier, logrank, loglog_band, median_with_ci
 from meta.risk_sets import RiskSets
 from meta.rmst import rmst, rmst_difference
 from meta.zph import ph_test, time_transform
@@ -66,7 +66,7 @@ def test_kaplan_meier_median_and_band_match_lifelines(name):
     lifelines_survival = kmf.survival_function_.iloc[:, 0]
     assert np.allclose(km.survival, lifelines_survival.loc[km.time].to_numpy(), atol=1e-12)
     # lifelines' band is the log(-log) transform of Greenwood's variance, as ours
-    lower, upper = km.loglog_band(km.survival, km.greenwood)
+    lower, upper = loglog_band(km.survival, km.greenwood)
     band = kmf.confidence_interval_.loc[km.time]
     inside = (km.survival > 0) & (km.survival < 1)
     assert np.allclose(lower[inside], band.iloc[:, 0].to_numpy()[inside], atol=1e-9)
