@@ -7,6 +7,10 @@ import numpy as np
 from kmipd.errors import InputError
 
 
+class AtRiskTableError(InputError):
+    """An at-risk table that contradicts itself or the curve it sits under."""
+
+
 def check_at_risk(time, n_risk, *, end_time: float, n_total: int | None = None):
     """Validate one arm's at-risk table; apply the sound corrections and say which.
 
@@ -31,7 +35,7 @@ def check_at_risk(time, n_risk, *, end_time: float, n_total: int | None = None):
 
     Raises
     ------
-    InputError
+    AtRiskTableError
         Counts that rise, negative counts or times, two different counts at
         one time, no count at time 0 and no ``n_total``, or a count at time 0
         that differs from ``n_total``.
@@ -40,33 +44,33 @@ def check_at_risk(time, n_risk, *, end_time: float, n_total: int | None = None):
     n_risk = np.asarray(n_risk, dtype=np.int64)
     notes = []
     if np.any(time < 0) or np.any(n_risk < 0):
-        raise InputError("the at-risk table has a negative time or count")
+        raise AtRiskTableError("the at-risk table has a negative time or count")
     order = np.lexsort((n_risk, time))
     time, n_risk = time[order], n_risk[order]
     repeated = np.r_[False, time[1:] == time[:-1]]
     if np.any(repeated & np.r_[False, n_risk[1:] != n_risk[:-1]]):
         at = time[repeated][0]
-        raise InputError(f"the at-risk table gives two different counts at time {at:g}")
+        raise AtRiskTableError(f"the at-risk table gives two different counts at time {at:g}")
     if repeated.any():
         notes.append(f"{int(repeated.sum())} repeated at-risk row(s) merged")
         time, n_risk = time[~repeated], n_risk[~repeated]
 
     if time[0] > 0:
         if n_total is None:
-            raise InputError("the at-risk table has no count at time 0; give the arm's number of "
+            raise AtRiskTableError("the at-risk table has no count at time 0; give the arm's number of "
                              "patients (--n ARM=N)")
         time, n_risk = np.r_[0.0, time], np.r_[n_total, n_risk]
         notes.append(f"count at time 0 taken from N = {n_total}")
     elif n_total is not None and n_risk[0] != n_total:
-        raise InputError(f"the at-risk table starts with {n_risk[0]} patients but N is {n_total}")
+        raise AtRiskTableError(f"the at-risk table starts with {n_risk[0]} patients but N is {n_total}")
 
     rising = np.flatnonzero(np.diff(n_risk) > 0)
     if rising.size:
         i = rising[0]
-        raise InputError(f"numbers at risk rise from {n_risk[i]} at time {time[i]:g} to "
+        raise AtRiskTableError(f"numbers at risk rise from {n_risk[i]} at time {time[i]:g} to "
                          f"{n_risk[i + 1]} at time {time[i + 1]:g}")
     if n_risk[0] == 0:
-        raise InputError("the at-risk table has no patients at time 0")
+        raise AtRiskTableError("the at-risk table has no patients at time 0")
 
     late = time > end_time
     if late.any():

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kmipd.errors import InputError
+from reconstruct.at_risk import AtRiskTableError
 
 #: Weight of the pull towards the expected number at risk, per (n - expected)^2 / expected.
 PRIOR_WEIGHT = 1.0
@@ -80,7 +80,7 @@ def fit_counts(drop_time, before, after, noise: float, expected, table_time, tab
 
     Raises
     ------
-    InputError
+    AtRiskTableError
         If no sequence of deaths and censorings meets the at-risk table.
     """
     fraction = np.clip(1.0 - np.asarray(after) / before, 0.0, 1.0)
@@ -122,7 +122,7 @@ def _best_path(drop_time, fraction, scale, expected, table_time, table_n, event_
                 if np.isfinite(prune):
                     return _best_path(drop_time, fraction, scale, expected, table_time, table_n,
                                       event_price, prune=np.inf)
-                raise InputError(f"the at-risk count {count} at time {time:g} cannot be met: "
+                raise AtRiskTableError(f"the at-risk count {count} at time {time:g} cannot be met: "
                                  "fewer patients are left by then")
         previous_time = time
 
