@@ -76,8 +76,12 @@ def _pool_measures(table: pd.DataFrame, milestones) -> tuple[pd.DataFrame, pd.Da
             pooled_rows.append({**head, "k": k, "note": note})
             continue
         for result in pool_all(usable[spec["column"]], usable[spec["se"]]):
-            default = result.model == DEFAULT_MODEL and result.ci_method == DEFAULT_CI
-            pooled_rows.append({**head, **result.as_row(), "default": default})
+            row = {**head, **result.as_row(),
+                   "default": result.model == DEFAULT_MODEL and result.ci_method == DEFAULT_CI}
+            if spec["measure"] == "log_hr":  # the hazard ratio itself, for reading
+                row.update({f"hr_{name}" if name != "estimate" else "hr": np.exp(row[name])
+                            for name in ("estimate", "ci_low", "ci_high", "pi_low", "pi_high")})
+            pooled_rows.append(row)
         if k >= 3:
             loo = leave_one_out(usable["study"], usable[spec["column"]], usable[spec["se"]])
             loo_rows.append(loo.assign(**head))
@@ -85,7 +89,8 @@ def _pool_measures(table: pd.DataFrame, milestones) -> tuple[pd.DataFrame, pd.Da
     return pd.DataFrame(pooled_rows), loo
 
 
-def analyse_outcome(ipd: pd.DataFrame, treatment: str, control: str, tau=None, milestones=()) -> dict:
+def analyse_outcome(ipd: pd.DataFrame, treatment: str, control: str, tau=None, milestones=(),
+                    show_progress: bool = False) -> dict:
     """Every analysis of one outcome; a dict of tables and notes (see :func:`analyse`)."""
     notes = []
     present = set(ipd["arm"])
@@ -97,7 +102,7 @@ def analyse_outcome(ipd: pd.DataFrame, treatment: str, control: str, tau=None, m
     if comparative.empty:
         raise InputError(f"no study has both arms '{treatment}' and '{control}'")
     tau = _default_tau(comparative, treatment, control, tau)
-    table = per_study(ipd, treatment, control, tau, milestones)
+    table = per_study(ipd, treatment, control, tau, milestones, show_progress=show_progress)
     pooled, loo = _pool_measures(table, milestones)
     k = len(table)
     if k == 1:
@@ -121,7 +126,7 @@ def analyse_outcome(ipd: pd.DataFrame, treatment: str, control: str, tau=None, m
 
 
 def analyse(ipd: pd.DataFrame, treatment: str = "TKI+ICI", control: str = "TKI", tau: float | None = None,
-            milestones=None, outcome: str | None = None) -> MetaResult:
+            milestones=None, outcome: str | None = None, show_progress: bool = False) -> MetaResult:
     """Per-study, two-stage, one-stage and pooled-arm analyses of IPD from several studies.
 
     Parameters
@@ -139,6 +144,8 @@ def analyse(ipd: pd.DataFrame, treatment: str = "TKI+ICI", control: str = "TKI",
     outcome : str, optional
         Analyse only this outcome; by default every outcome in the ``outcome``
         column (or the whole table when there is none).
+    show_progress : bool
+        Print a progress line per study to standard error (the CLI does).
 
     Returns
     -------
@@ -176,7 +183,7 @@ def analyse(ipd: pd.DataFrame, treatment: str = "TKI+ICI", control: str = "TKI",
         subset = ipd[ipd["outcome"] == name] if name else ipd
         subsets[name] = subset
         try:
-            parts[name] = analyse_outcome(subset, treatment, control, tau, milestones)
+            parts[name] = analyse_outcome(subset, treatment, control, tau, milestones, show_progress)
         except InputError as error:
             if name:
                 error.message = f"outcome {name}: {error.message}"

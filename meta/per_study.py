@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from kmipd.progress import progress
 from meta.km import Z_95, kaplan_meier, logrank, median_with_ci
 from meta.risk_sets import RiskSets
 from meta.rmst import rmst, rmst_difference
@@ -115,10 +116,15 @@ def study_row(study: pd.DataFrame, treatment: str, control: str, tau: float,
     return row
 
 
-def per_study(ipd: pd.DataFrame, treatment: str, control: str, tau: float, milestones=()) -> pd.DataFrame:
-    """:func:`study_row` for every study holding both arms, one row per study (input order)."""
+def per_study(ipd: pd.DataFrame, treatment: str, control: str, tau: float, milestones=(),
+              show_progress: bool = False) -> pd.DataFrame:
+    """:func:`study_row` for every study holding both arms, one row per study (input order).
+
+    With ``show_progress``, a line per study goes to standard error.
+    """
     rows = []
-    for name, study in ipd.groupby("study", sort=False):
+    studies = list(ipd.groupby("study", sort=False))
+    for name, study in progress(studies, "meta: per-study analyses") if show_progress else studies:
         labels = set(study["arm"])
         if treatment in labels and control in labels:
             rows.append({"study": name, **study_row(study, treatment, control, tau, milestones)})

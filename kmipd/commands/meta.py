@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> None:
     ipd = read_table(args.ipd, STUDY_IPD, optional={"outcome": "text"})
     with input_source(args.ipd):
         result = analyse(ipd, treatment=args.treatment, control=args.control, tau=args.tau,
-                         milestones=args.milestones, outcome=args.outcome)
+                         milestones=args.milestones, outcome=args.outcome, show_progress=True)
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise InputError("output path exists and is not a folder", source=out)
