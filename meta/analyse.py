@@ -117,9 +117,9 @@ def analyse_outcome(ipd: pd.DataFrame, treatment: str, control: str, tau=None, m
                                        "note": f"no events in any study's arm {empty}: not estimable"}])
         else:
             stage_one = one_stage(comparative, treatment, control)
-    dropped = table.loc[table["note"].str.contains("no events in arm"), "study"]
+    dropped = table.loc[table["note"].str.contains("left out of hazard-ratio pooling"), "study"]
     if len(dropped):
-        notes.append(f"left out of hazard-ratio pooling (no events in an arm): {', '.join(dropped)}")
+        notes.append(f"left out of hazard-ratio pooling (see their notes): {', '.join(dropped)}")
     arms_summary, curves = pooled_arms(ipd, milestones)
     return {"per_study": table, "pooled": pooled, "one_stage": stage_one, "leave_one_out": loo,
             "pooled_arms": arms_summary, "pooled_curves": curves, "tau": tau, "notes": notes}

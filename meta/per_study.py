@@ -22,6 +22,8 @@ from meta.zph import ph_test
 
 #: The two roles of a comparison, in column names.
 ROLES = ("treatment", "control")
+#: A fitted |log HR| beyond this (HR outside 1e-7 .. 1e7) means the partial likelihood has no maximum.
+MAX_ABS_LOG_HR = 16.0
 
 
 def cox_hazard_ratio(time, event, treated) -> dict:
@@ -34,6 +36,8 @@ def cox_hazard_ratio(time, event, treated) -> dict:
     """
     risk_sets = RiskSets(time, event, treated)
     log_hr = risk_sets.fit()
+    if abs(log_hr) > MAX_ABS_LOG_HR:
+        return {"log_hr": log_hr}
     se = 1.0 / np.sqrt(risk_sets.terms(log_hr).information.sum())
     zph = ph_test(time, event, treated, log_hr)
     return {
@@ -103,15 +107,19 @@ def study_row(study: pd.DataFrame, treatment: str, control: str, tau: float,
     test = logrank(pair["time"], pair["event"], treated.astype(bool))
     row.update({"logrank_chisq": test.chisq, "logrank_p": test.p_value})
     no_events = [label for role, label in zip(ROLES, (treatment, control)) if row[f"events_{role}"] == 0]
+    cox = {} if no_events else cox_hazard_ratio(pair["time"].to_numpy(), pair["event"].to_numpy(), treated)
     if no_events:
         notes.append(f"no events in arm {', '.join(no_events)}: hazard ratio and PH test not estimable, "
                      "study left out of hazard-ratio pooling")
-        row.update(dict.fromkeys(["log_hr", "se_log_hr", "hr", "hr_ci_low", "hr_ci_high", "hr_p",
-                                  "ph_chisq", "ph_p"], np.nan))
         if row["events_treatment"] + row["events_control"] == 0:
             notes.append("no events in either arm: log-rank test not estimable")
-    else:
-        row.update(cox_hazard_ratio(pair["time"].to_numpy(), pair["event"].to_numpy(), treated))
+    elif abs(cox["log_hr"]) > MAX_ABS_LOG_HR:
+        # monotone likelihood: every event of one arm happens where the other arm has none at risk
+        notes.append("Cox model does not converge (monotone likelihood, the hazard ratio is 0 or "
+                     "infinite): study left out of hazard-ratio pooling")
+        cox = {}
+    row.update(cox or dict.fromkeys(["log_hr", "se_log_hr", "hr", "hr_ci_low", "hr_ci_high", "hr_p",
+                                     "ph_chisq", "ph_p"], np.nan))
     row["note"] = "; ".join(notes)
     return row
 

@@ -196,3 +196,16 @@ def test_cli_bad_input_is_one_line_exit_2_and_no_output(tmp_path, capsys):
     broken.write_text("study,arm,time,event\ns1,A,3,1\ns1,B,x,0\n")
     assert main(["meta", str(broken), "--treatment", "A", "--control", "B", "--out", str(tmp_path / "o")]) == 2
     assert "line 3" in capsys.readouterr().err
+
+
+def test_monotone_likelihood_is_reported_not_pooled(gbsg2_four):
+    # real gbsg2 patients arranged so that every treated event comes after the last control patient
+    source = load("gbsg2")
+    early = source[source["time"] < 400].assign(arm=CONTROL)
+    late = source[source["time"] > 2000].assign(arm=TREATED)
+    odd = pd.concat([early, late]).assign(study="odd one")
+    ipd = pd.concat([gbsg2_four, odd], ignore_index=True)
+    result = analyse(ipd, treatment=TREATED, control=CONTROL, tau=300)
+    row = result.per_study.set_index("study").loc["odd one"]
+    assert np.isnan(row["hr"]) and "monotone likelihood" in row["note"]
+    assert result.pooled.query("default & measure == 'log_hr'")["k"].iloc[0] == 4
