@@ -1,0 +1,109 @@
+"""The result of digitizing one Kaplan-Meier figure, and its writers."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pandas as pd
+
+from digitize.axes import PlotArea
+from digitize.calibration import Calibration
+
+#: Decimals kept in the CSV files: far below a pixel, and stable across platforms.
+CSV_FLOAT_FORMAT = "%.6g"
+
+
+@dataclass
+class DigitizationResult:
+    """Curves, censor marks and calibration read from one KM figure.
+
+    Attributes
+    ----------
+    curves : pandas.DataFrame
+        ``arm, time, survival``: the corners of each arm's step function, in
+        data units, per arm by time (the ``curves.csv`` contract).
+    censor_marks : pandas.DataFrame
+        ``arm, time``: the censor marks seen on each arm.
+    at_risk : pandas.DataFrame
+        ``arm, time, n_risk``: the numbers-at-risk table under the figure
+        (empty when none was read).
+    calibration : Calibration
+        Pixel <-> data maps of the axes.
+    arms : pandas.DataFrame
+        One row an arm: ``arm, colour`` (hex), ``n_points, n_censor_marks,
+        line_width_px``, ``seen`` and ``hidden`` (shares of the arm's time
+        range where its line is visible, and covered by other ink).
+    quality : dict
+        Figure-level quality figures (see :func:`digitize.digitize`).
+    warnings : list of str
+        Doubts a person should check.
+    image : ndarray
+        The figure (RGB), for the overlay.
+    plot_area : PlotArea
+        Where the curves were read.
+    """
+
+    curves: pd.DataFrame
+    censor_marks: pd.DataFrame
+    at_risk: pd.DataFrame
+    calibration: Calibration
+    arms: pd.DataFrame
+    quality: dict
+    warnings: list[str]
+    image: np.ndarray = field(repr=False)
+    plot_area: PlotArea
+
+    def overlay(self) -> np.ndarray:
+        """The figure with the traced curves, censor marks and calibrated axes drawn over it (RGB)."""
+        from digitize.overlay import draw_overlay
+
+        return draw_overlay(self)
+
+    def to_dict(self) -> dict:
+        """Calibration, arms, quality and warnings, JSON-ready (the content of ``digitization.json``)."""
+        return {
+            "calibration": self.calibration.to_dict(),
+            "arms": json.loads(self.arms.to_json(orient="records", double_precision=6)),
+            "plot_area": {"left": self.plot_area.left, "top": self.plot_area.top,
+                          "right": self.plot_area.right, "bottom": self.plot_area.bottom,
+                          "framed": self.plot_area.framed},
+            "quality": self.quality,
+            "warnings": list(self.warnings),
+        }
+
+    def to_folder(self, folder: str | Path) -> list[Path]:
+        """Write ``curves.csv``, ``censor_marks.csv``, ``digitization.json`` and ``overlay.png``.
+
+        Use with :meth:`kmipd.outputs.StagedOutputs.folder` to write all or nothing.
+
+        Returns
+        -------
+        list of Path
+            The files written.
+        """
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        paths = [folder / name for name in ("curves.csv", "censor_marks.csv", "digitization.json", "overlay.png")]
+        self.curves.to_csv(paths[0], index=False, float_format=CSV_FLOAT_FORMAT)
+        self.censor_marks.to_csv(paths[1], index=False, float_format=CSV_FLOAT_FORMAT)
+        paths[2].write_text(json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n")
+        if not cv2.imwrite(str(paths[3]), cv2.cvtColor(self.overlay(), cv2.COLOR_RGB2BGR)):
+            raise OSError(f"could not write {paths[3]}")
+        return paths
+
+    def summary(self) -> str:
+        """A few lines per arm for a person: points, censor marks, time range, last survival."""
+        lines = []
+        for arm in self.arms.itertuples():
+            curve = self.curves[self.curves["arm"] == arm.arm]
+            lines.append(
+                f"{arm.arm} ({arm.colour}): {len(curve)} corners, {arm.n_censor_marks} censor marks, "
+                f"time {curve['time'].min():.4g}-{curve['time'].max():.4g}, "
+                f"last survival {curve['survival'].iloc[-1]:.3f}"
+            )
+        lines += [f"warning: {warning}" for warning in self.warnings]
+        return "\n".join(lines)
