@@ -19,10 +19,15 @@ COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#0
 def pooled_km_plot(curves: pd.DataFrame, ipd: pd.DataFrame, title: str = "", n_ticks: int = 6) -> Figure:
     """Pooled curve and 95% band of every arm, numbers at risk summed over studies below.
 
+    Each curve is drawn while at least half of its arm's studies are still
+    followed up: beyond that the pooled estimate rests on the few longest
+    studies and can jump as studies drop out (the full curve is in the
+    ``pooled_curves`` table).
+
     Parameters
     ----------
     curves : DataFrame
-        ``arm, time, survival, ci_low, ci_high`` (from :func:`meta.pooled_arms.pooled_arms`).
+        ``arm, time, survival, ci_low, ci_high, followed`` (from :func:`meta.pooled_arms.pooled_arms`).
     ipd : DataFrame
         ``study, arm, time, event``, for the numbers at risk.
     title : str
@@ -41,14 +46,16 @@ def pooled_km_plot(curves: pd.DataFrame, ipd: pd.DataFrame, title: str = "", n_t
     axis = figure.add_subplot(grid[0])
     table = figure.add_subplot(grid[1], sharex=axis)
     for arm, colour in colours.items():
-        curve = curves[curves["arm"] == arm]
         k = ipd.loc[ipd["arm"] == arm, "study"].nunique()
+        curve = curves[(curves["arm"] == arm) & (2 * curves["followed"] >= k)]
         axis.step(curve["time"], curve["survival"], where="post", color=colour,
                   label=f"{arm} ({k} stud{'y' if k == 1 else 'ies'})")
         axis.fill_between(curve["time"], curve["ci_low"], curve["ci_high"], step="post", color=colour,
                           alpha=0.15, linewidth=0)
     axis.set_ylim(0, 1.02)
     axis.set_ylabel("Pooled survival probability")
+    axis.text(1.0, 1.01, "drawn while at least half of the studies are followed up", transform=axis.transAxes,
+              ha="right", va="bottom", fontsize=8, color="0.4")
     axis.legend(loc="lower left", frameon=False)
     axis.grid(alpha=0.3)
     axis.tick_params(labelbottom=False)
@@ -62,12 +69,12 @@ def pooled_km_plot(curves: pd.DataFrame, ipd: pd.DataFrame, title: str = "", n_t
             table.text(tick, -row, str(n), ha="center", va="center", color=colour, fontsize=9)
     table.set_ylim(-len(arms) + 0.5, 0.5)
     table.set_yticks(-np.arange(len(arms)), arms)
+    table.tick_params(axis="y", length=0, pad=24)
     table.set_xticks(ticks)
     table.set_xlabel("Time")
     table.set_title("Number at risk (all studies)", loc="left", fontsize=9)
     for side in ("top", "right", "left"):
         table.spines[side].set_visible(False)
-    table.tick_params(left=False)
     if title:
         axis.set_title(title, loc="left", fontweight="bold")
     return figure

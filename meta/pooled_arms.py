@@ -68,7 +68,8 @@ def pooled_curve(kms: list[KaplanMeier], times) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        ``time, survival, ci_low, ci_high, tau2, k`` (k = studies used at that time).
+        ``time, survival, ci_low, ci_high, tau2, k, followed``: ``k`` studies
+        pooled at that time, ``followed`` studies still followed up.
     """
     times = np.asarray(times, dtype=float)
     y = np.full((len(times), len(kms)), np.nan)
@@ -93,7 +94,7 @@ def pooled_curve(kms: list[KaplanMeier], times) -> pd.DataFrame:
     before_any = times < first_event
     survival[before_any] = ci_low[before_any] = ci_high[before_any] = 1.0
     return pd.DataFrame({"time": times, "survival": survival, "ci_low": ci_low,
-                         "ci_high": ci_high, "tau2": tau2, "k": k})
+                         "ci_high": ci_high, "tau2": tau2, "k": k, "followed": followed.sum(axis=1)})
 
 
 def _first_time_at_or_below_half(curve: pd.DataFrame, column: str) -> float:
@@ -118,7 +119,7 @@ def pooled_arms(ipd: pd.DataFrame, milestones=()) -> tuple[pd.DataFrame, pd.Data
         One row per arm and quantity (``median`` or ``survival``):
         ``arm, quantity, time, estimate, ci_low, ci_high, k, n, events, note``.
     curves : DataFrame
-        ``arm, time, survival, ci_low, ci_high, tau2, k``: the pooled curves.
+        ``arm, time, survival, ci_low, ci_high, tau2, k, followed``: the pooled curves.
     """
     summaries, curves = [], []
     for arm, group in ipd.groupby("arm", sort=True):
@@ -146,5 +147,5 @@ def pooled_arms(ipd: pd.DataFrame, milestones=()) -> tuple[pd.DataFrame, pd.Data
                               "ci_low": row["ci_low"], "ci_high": row["ci_high"],
                               "note": f"pooled over {int(row['k'])} of {len(kms)} studies"})
     columns = ["arm", "quantity", "time", "estimate", "ci_low", "ci_high", "k", "n", "events", "note"]
-    curve_columns = ["arm", "time", "survival", "ci_low", "ci_high", "tau2", "k"]
+    curve_columns = ["arm", "time", "survival", "ci_low", "ci_high", "tau2", "k", "followed"]
     return pd.DataFrame(summaries)[columns], pd.concat(curves, ignore_index=True)[curve_columns]

@@ -209,3 +209,17 @@ def test_monotone_likelihood_is_reported_not_pooled(gbsg2_four):
     row = result.per_study.set_index("study").loc["odd one"]
     assert np.isnan(row["hr"]) and "monotone likelihood" in row["note"]
     assert result.pooled.query("default & measure == 'log_hr'")["k"].iloc[0] == 4
+
+
+def test_pooled_milestone_survival_is_dersimonian_laird_on_cloglog(gbsg2_four):
+    """The vectorised per-time pooling gives what meta.pooling.pool(model="DL") gives at one time."""
+    arm = gbsg2_four[gbsg2_four["arm"] == CONTROL]
+    kms = [kaplan_meier(s["time"], s["event"]) for _, s in arm.groupby("study")]
+    survival, greenwood = map(np.concatenate, zip(*(km.at([1095.0]) for km in kms)))
+    y = np.log(-np.log(survival))
+    se = np.sqrt(greenwood) / np.abs(np.log(survival))
+    reference = pool(y, se, model="DL", ci_method="wald")
+    curve = pooled_curve(kms, [1095.0]).iloc[0]
+    assert curve["survival"] == pytest.approx(np.exp(-np.exp(reference.estimate)), rel=1e-12)
+    assert curve["ci_low"] == pytest.approx(np.exp(-np.exp(reference.ci_high)), rel=1e-12)
+    assert curve["tau2"] == pytest.approx(reference.tau2, abs=1e-15)

@@ -86,6 +86,16 @@ def test_logrank_matches_lifelines(name):
     assert ours.p_value == pytest.approx(theirs.p_value, rel=1e-9)
 
 
+def test_logrank_on_lung_matches_r():
+    # R: survdiff(Surv(time, status) ~ sex, data = lung): sex=1 observed 112, expected 91.6;
+    # "Chisq= 10.3 on 1 degrees of freedom, p= 0.001"
+    ipd = load("lung")
+    result = logrank(ipd["time"], ipd["event"], (ipd["arm"] == "male").to_numpy())
+    assert result.observed == 112 and result.expected == pytest.approx(91.6, abs=0.05)
+    assert result.chisq == pytest.approx(10.3, abs=0.05)
+    assert round(result.p_value, 3) == 0.001
+
+
 @pytest.mark.parametrize("name", TWO_ARM)
 def test_cox_efron_matches_lifelines(name):
     time, event, x = _two_arms(name)
