@@ -15,6 +15,8 @@ chosen per table interval by whether the interval has marks.
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 from reconstruct.clean import Drops
@@ -67,6 +69,18 @@ class CensoringModel:
         elif self.table_time.size > 1 and not self._by_marks[-2]:
             rate[-1] = rate[-2]
         self.rate_ = rate
+
+    def with_last_rate(self, rate: float) -> "CensoringModel":
+        """The same model with the pace after the last table time set to ``rate``."""
+        model = copy.copy(self)
+        model.rate_ = np.r_[self.rate_[:-1], rate]
+        return model
+
+    def last_rate_to_empty(self) -> float:
+        """The pace after the last table time at which everyone left is censored by the curve's end."""
+        last = self.table_time.size - 1
+        span = self._clock(last, self.drops.end_time) - self._clock(last, self.table_time[last])
+        return float(self._scaled_n[last] / span) if span > 0 else 0.0
 
     def _clock(self, interval: int, t) -> np.ndarray:
         """The censoring clock of one interval at ``t``: weighted time or weighted marks passed."""

@@ -13,8 +13,8 @@ from reconstruct.counts import fit_counts
 from reconstruct.result import (ArmReconstruction, Reconstruction, build_intervals, kaplan_meier,
                                 step_distance)
 
-#: Doublings and halvings of the price per event tried to meet a published total of events.
-MAX_PRICE_STEPS = 60
+#: Bisection steps of each search for a published total of events.
+MAX_SEARCH_STEPS = 40
 
 
 def reconstruct_arm(curve: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
@@ -89,15 +89,15 @@ def reconstruct_arm(curve: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
 
     drop_time = snap_to_table(drops.time, table_time, drops.time_error)
     censoring = CensoringModel(drops, table_time, table_n, censor_times)
-    expected = censoring.expected_at_risk(drop_time)
 
-    def fit(price: float):
-        return fit_counts(drop_time, drops.before, drops.after, drops.noise, expected,
-                          table_time, table_n, event_price=price)
+    def fit(model: CensoringModel, price: float = 0.0):
+        return fit_counts(drop_time, drops.before, drops.after, drops.noise,
+                          model.expected_at_risk(drop_time), table_time, table_n, event_price=price)
 
-    counts = fit(0.0)
-    if total_events is not None:
-        counts = _meet_total_events(fit, counts, total_events)
+    if total_events is None:
+        counts = fit(censoring)
+    else:
+        censoring, counts = _meet_total_events(fit, censoring, total_events)
         if counts.events.sum() != total_events:
             notes.append(f"total events {total_events} cannot be met by this curve and table; "
                          f"{counts.events.sum()} is the closest")
@@ -113,7 +113,8 @@ def reconstruct_arm(curve: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
     ipd = pd.DataFrame({"time": time[order], "event": event[order]})
 
     km_time, km_survival = kaplan_meier(time, event)
-    distance = step_distance(km_time, km_survival, drops.points_time, drops.points_survival)
+    distance = step_distance(km_time, km_survival, drops.points_time, drops.points_survival,
+                             drops.time_error)
     published = table_n if at_risk is not None and len(at_risk) else [table_n[0]]
     result = ArmReconstruction(
         ipd=ipd, intervals=build_intervals(ipd, table_time, published),
@@ -122,35 +123,52 @@ def reconstruct_arm(curve: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
     worst = int(np.argmax(distance))
     if distance[worst] > 0.05 + 4 * drops.noise:
         notes.append(f"the reconstruction misses the curve by {distance[worst]:.3f} at time "
-                     f"{drops.points_time[worst]:g}: the at-risk table and the curve disagree")
+                     f"{drops.points_time[worst]:g}: the curve disagrees with the at-risk table, "
+                     "N or total events")
     return result
 
 
-def _meet_total_events(fit, counts, total_events: int):
-    """Search the price per event until the total of deaths is ``total_events`` (bounded).
+def _meet_total_events(fit, censoring: CensoringModel, total_events: int):
+    """Find the censoring pace, then if need be a price per death, giving ``total_events`` deaths.
 
-    The number of deaths falls as the price rises, so the price is doubled
-    until it brackets the target and then bisected; the closest fit wins.
+    As Guyot et al. (2012) do, the published total fixes the censoring after
+    the last table time: its pace is bisected (faster censoring, fewer
+    deaths). Where the curve's drop sizes resist, a price per death (a
+    Lagrange multiplier, doubled until it brackets the target, then
+    bisected) finishes the job. Both searches are bounded; the closest fit wins.
+
+    Returns
+    -------
+    censoring : CensoringModel
+        With the pace found.
+    counts : Counts
     """
-    best = counts
+    def gap(counts):
+        return int(counts.events.sum()) - total_events
+
+    best_model, best = censoring, fit(censoring)
+    low, high = 0.0, censoring.last_rate_to_empty()
+    for _ in range(MAX_SEARCH_STEPS if gap(best) > 0 and high > 0 else 0):
+        rate = 0.5 * (low + high)
+        model = censoring.with_last_rate(rate)
+        counts = fit(model)
+        if abs(gap(counts)) < abs(gap(best)):
+            best_model, best = model, counts
+        if gap(counts) == 0:
+            return model, counts
+        low, high = (rate, high) if gap(counts) > 0 else (low, rate)
+
     low, high = None, None
-    price = 1.0 if counts.events.sum() > total_events else -1.0
-    for _ in range(MAX_PRICE_STEPS):
-        counts = fit(price)
-        gap = int(counts.events.sum()) - total_events
-        if abs(gap) < abs(int(best.events.sum()) - total_events):
+    price = 1.0 if gap(best) > 0 else -1.0
+    for _ in range(MAX_SEARCH_STEPS if gap(best) else 0):
+        counts = fit(best_model, price)
+        if abs(gap(counts)) < abs(gap(best)):
             best = counts
-        if gap == 0:
-            return counts
-        if gap > 0:
-            low = price
-        else:
-            high = price
-        if low is not None and high is not None:
-            price = 0.5 * (low + high)
-        else:
-            price *= 2.0
-    return best
+        if gap(counts) == 0:
+            break
+        low, high = (price, high) if gap(counts) > 0 else (low, price)
+        price = 0.5 * (low + high) if low is not None and high is not None else 2.0 * price
+    return best_model, best
 
 
 def reconstruct(curves: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,

@@ -98,15 +98,16 @@ def kaplan_meier(time, event) -> tuple[np.ndarray, np.ndarray]:
     return event_times, np.cumprod(1.0 - deaths / n_risk)
 
 
-def step_distance(step_time, step_survival, time, survival) -> np.ndarray:
+def step_distance(step_time, step_survival, time, survival, time_error: float = 0.0) -> np.ndarray:
     """Distance of points from a right-continuous step function starting at 1, drops included.
 
-    A point at a drop's time anywhere between the level before and the level
-    after lies on the curve (a digitizer traces the vertical segment too).
+    A point anywhere between the level just before ``time - time_error`` and
+    the level at ``time + time_error`` lies on the curve: a digitizer traces
+    the vertical segments too, and may place them up to ``time_error`` off.
     """
     levels = np.r_[1.0, step_survival]
-    right = levels[np.searchsorted(step_time, time, side="right")]
-    left = levels[np.searchsorted(step_time, time, side="left")]
+    right = levels[np.searchsorted(step_time, np.asarray(time) + time_error, side="right")]
+    left = levels[np.searchsorted(step_time, np.asarray(time) - time_error, side="left")]
     return np.maximum(np.maximum(right - survival, survival - left), 0.0)
 
 
