@@ -103,19 +103,54 @@ def kaplan_meier(time, event) -> KaplanMeier:
     return KaplanMeier(unique_time, n_risk, n_event, survival, np.cumsum(step))
 
 
-def median_with_ci(km: KaplanMeier) -> tuple[float, float, float]:
-    """Median survival and its 95% CI (Brookmeyer-Crowley, log-log band).
+def log_band(survival, greenwood) -> tuple[np.ndarray, np.ndarray]:
+    """95% pointwise band on the log scale, R ``survfit``'s default ``conf.type="log"``.
+
+    ``S exp(-/+ z sqrt(greenwood))``, the upper limit capped at 1.
+    """
+    half_width = Z_95 * np.sqrt(np.asarray(greenwood, dtype=float))
+    survival = np.asarray(survival, dtype=float)
+    return survival * np.exp(-half_width), np.minimum(1.0, survival * np.exp(half_width))
+
+
+#: Pointwise bands by name, as R's ``conf.type``.
+BANDS = {"log": log_band, "log-log": loglog_band}
+
+
+def _time_at_or_below(time: np.ndarray, curve: np.ndarray, p: float) -> float:
+    """First time ``curve <= p``, by R's rule; ``inf`` if never.
+
+    R (``quantile.survfit``): when the curve sits exactly at ``p`` over an
+    interval, the answer is the midpoint of that interval.
+    """
+    tolerance = np.sqrt(np.finfo(float).eps)
+    at_or_below = np.flatnonzero(curve <= p + tolerance)
+    if not at_or_below.size:
+        return np.inf
+    first = at_or_below[0]
+    if abs(curve[first] - p) < tolerance:
+        below = np.flatnonzero(curve < p - tolerance)
+        if below.size:
+            return float((time[first] + time[below[0]]) / 2)
+    return float(time[first])
+
+
+def median_with_ci(km: KaplanMeier, band: str = "log") -> tuple[float, float, float]:
+    """Median survival and its 95% CI, as R's ``print(survfit(...))``.
 
     The median is the first time S(t) <= 0.5; the CI limits are the first
-    times the lower and the upper band reach 0.5. ``inf`` means not reached.
+    times the lower and the upper band reach 0.5 (Brookmeyer & Crowley
+    1982), with R's midpoint rule for flat stretches at 0.5. ``inf`` means
+    not reached.
+
+    Parameters
+    ----------
+    km : KaplanMeier
+    band : {"log", "log-log"}
+        The pointwise band: R's default ``"log"``, or lifelines' and SAS's ``"log-log"``.
     """
-    lower, upper = loglog_band(km.survival, km.greenwood)
-
-    def first_below_half(curve):
-        below = np.flatnonzero(curve <= 0.5)
-        return float(km.time[below[0]]) if below.size else np.inf
-
-    return first_below_half(km.survival), first_below_half(lower), first_below_half(upper)
+    lower, upper = BANDS[band](km.survival, km.greenwood)
+    return tuple(_time_at_or_below(km.time, curve, 0.5) for curve in (km.survival, lower, upper))
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Per-study analyses of a treatment-versus-control comparison.
 
-For each study: N and events per arm; KM median with 95% CI; survival at
+For each study: N and events per arm; KM median with 95% CI (R's
+``survfit`` default log band and quantile rule); survival at
 milestones with Greenwood SE and their difference; the Cox hazard ratio
 (Efron ties, as R's ``coxph`` and lifelines) with Wald CI and p; the
 log-rank test (R's ``survdiff``); the Grambsch-Therneau PH test (R's

@@ -71,7 +71,7 @@ def test_kaplan_meier_median_and_band_match_lifelines(name):
     inside = (km.survival > 0) & (km.survival < 1)
     assert np.allclose(lower[inside], band.iloc[:, 0].to_numpy()[inside], atol=1e-9)
     assert np.allclose(upper[inside], band.iloc[:, 1].to_numpy()[inside], atol=1e-9)
-    median, low, high = median_with_ci(km)
+    median, low, high = median_with_ci(km, band="log-log")
     assert median == kmf.median_survival_time_
     expected = median_survival_times(kmf.confidence_interval_).iloc[0].to_numpy()
     assert np.allclose([low, high], expected)
@@ -84,6 +84,16 @@ def test_logrank_matches_lifelines(name):
     theirs = logrank_test(time[first == 1], time[first == 0], event[first == 1], event[first == 0])
     assert ours.chisq == pytest.approx(theirs.test_statistic, rel=1e-9)
     assert ours.p_value == pytest.approx(theirs.p_value, rel=1e-9)
+
+
+def test_median_and_ci_on_lung_match_r():
+    # R: survfit(Surv(time, status) ~ 1, lung) prints median 310, 0.95LCL 285, 0.95UCL 363;
+    # ~ sex: sex=1 270 (212, 310), sex=2 426 (348, 550)
+    ipd = load("lung")
+    assert median_with_ci(kaplan_meier(ipd["time"], ipd["event"])) == (310, 285, 363)
+    for arm, expected in (("male", (270, 212, 310)), ("female", (426, 348, 550))):
+        one = ipd[ipd["arm"] == arm]
+        assert median_with_ci(kaplan_meier(one["time"], one["event"])) == expected
 
 
 def test_logrank_on_lung_matches_r():
