@@ -105,6 +105,8 @@ def analyse_outcome(ipd: pd.DataFrame, treatment: str, control: str, tau=None, m
     table = per_study(ipd, treatment, control, tau, milestones, show_progress=show_progress)
     pooled, loo = _pool_measures(table, milestones)
     k = len(table)
+    if k == 2:
+        notes.append("two studies: no leave-one-out analysis and no prediction interval (need 3)")
     if k == 1:
         notes.append("one study: per-study results only, nothing is pooled")
         stage_one = pd.DataFrame([{"model": "one-stage", "k": 1, "note": "one study: nothing pooled"}])

@@ -163,10 +163,10 @@ def gamma_frailty_cox(ipd: pd.DataFrame, treated: np.ndarray) -> dict:
     """:class:`GammaFrailtyCox` on the pooled IPD; one summary row."""
     model = GammaFrailtyCox().fit(ipd["time"], ipd["event"], treated, ipd["study"])
     at_bound = model.theta_ <= THETA_RANGE[0] * 1.01
-    note = ("frailty variance at its lower bound: no detectable between-study heterogeneity"
+    note = ("frailty variance 0 (at the search's lower bound): no detectable between-study heterogeneity"
             if at_bound else "gamma frailty by study, EM with profiled theta; SE given the frailties")
     return _summary("gamma frailty Cox", model.log_hr_, model.se_log_hr_, ipd,
-                    frailty_variance=model.theta_, note=note)
+                    frailty_variance=0.0 if at_bound else model.theta_, note=note)
 
 
 def one_stage(ipd: pd.DataFrame, treatment: str, control: str) -> pd.DataFrame:
