@@ -8,7 +8,7 @@ import pandas as pd
 from kmipd.errors import InputError
 from meta.leave_one_out import leave_one_out
 from meta.one_stage import one_stage
-from meta.per_study import per_study
+from meta.per_study import comparative_pairs, per_study
 from meta.pooled_arms import pooled_arms
 from meta.pooling import DEFAULT_CI, DEFAULT_MODEL, pool_all
 from meta.result import MetaResult
@@ -48,10 +48,9 @@ def _check(ipd: pd.DataFrame, treatment: str, control: str) -> pd.DataFrame:
     return ipd
 
 
-def _default_tau(comparative: pd.DataFrame, treatment: str, control: str, tau: float | None) -> float:
+def _default_tau(comparative: pd.DataFrame, tau: float | None) -> float:
     """tau: the largest time every compared arm of every study reaches, or the user's, checked."""
-    arms = comparative[comparative["arm"].isin([treatment, control])]
-    last = arms.groupby(["study", "arm"], sort=True)["time"].max()
+    last = comparative.groupby(["study", "arm"], sort=True)["time"].max()
     if tau is None:
         return float(last.min())
     if not np.isfinite(tau) or tau <= 0:
@@ -97,28 +96,17 @@ def analyse_outcome(ipd: pd.DataFrame, treatment: str, control: str, tau=None, m
     for label in (treatment, control):
         if label not in present:
             raise InputError(f"no arm '{label}' in the IPD (arms: {', '.join(sorted(present))})")
-    has_both = ipd.groupby("study")["arm"].agg(lambda arms: {treatment, control} <= set(arms))
-    comparative = ipd[ipd["study"].isin(has_both.index[has_both])]
+    comparative = comparative_pairs(ipd, treatment, control)
     if comparative.empty:
         raise InputError(f"no study has both arms '{treatment}' and '{control}'")
-    tau = _default_tau(comparative, treatment, control, tau)
+    tau = _default_tau(comparative, tau)
     table = per_study(ipd, treatment, control, tau, milestones, show_progress=show_progress)
     pooled, loo = _pool_measures(table, milestones)
-    k = len(table)
-    if k == 2:
-        notes.append("two studies: no leave-one-out analysis and no prediction interval (need 3)")
-    if k == 1:
+    if len(table) == 1:
         notes.append("one study: per-study results only, nothing is pooled")
-        stage_one = pd.DataFrame([{"model": "one-stage", "k": 1, "note": "one study: nothing pooled"}])
-    else:
-        pair = comparative[comparative["arm"].isin([treatment, control])]
-        events = pair.groupby("arm")["event"].sum()
-        if (events == 0).any():
-            empty = ", ".join(events.index[events == 0])
-            stage_one = pd.DataFrame([{"model": "one-stage", "k": k,
-                                       "note": f"no events in any study's arm {empty}: not estimable"}])
-        else:
-            stage_one = one_stage(comparative, treatment, control)
+    if len(table) == 2:
+        notes.append("two studies: no leave-one-out analysis and no prediction interval (need 3)")
+    stage_one = one_stage(comparative, treatment, control)
     dropped = table.loc[table["note"].str.contains("left out of hazard-ratio pooling"), "study"]
     if len(dropped):
         notes.append(f"left out of hazard-ratio pooling (see their notes): {', '.join(dropped)}")

@@ -19,6 +19,7 @@ import pandas as pd
 from scipy import optimize, special, stats
 
 from meta.km import Z_95
+from meta.per_study import comparative_pairs
 from meta.risk_sets import RiskSets
 
 #: Range searched for the frailty variance theta.
@@ -170,8 +171,19 @@ def gamma_frailty_cox(ipd: pd.DataFrame, treated: np.ndarray) -> dict:
 
 
 def one_stage(ipd: pd.DataFrame, treatment: str, control: str) -> pd.DataFrame:
-    """Both one-stage models on the treatment and control arms of every study holding both."""
-    both = ipd.groupby("study")["arm"].transform(lambda arms: {treatment, control} <= set(arms))
-    pair = ipd[both.astype(bool) & ipd["arm"].isin([treatment, control])]
+    """Both one-stage models on the treatment and control arms of every study holding both.
+
+    Returns one row per model, or a single row saying why nothing was fitted
+    (fewer than two studies, or an arm without events in every study).
+    """
+    pair = comparative_pairs(ipd, treatment, control)
+    k = pair["study"].nunique()
+    if k < 2:
+        return pd.DataFrame([{"model": "one-stage", "k": k, "note": "fewer than two studies: nothing pooled"}])
+    events = pair.groupby("arm")["event"].sum()
+    if (events == 0).any():
+        empty = ", ".join(events.index[events == 0])
+        return pd.DataFrame([{"model": "one-stage", "k": k,
+                              "note": f"no events in arm {empty} of any study: not estimable"}])
     treated = (pair["arm"] == treatment).to_numpy(dtype=float)
     return pd.DataFrame([stratified_cox(pair, treated), gamma_frailty_cox(pair, treated)])

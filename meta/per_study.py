@@ -132,9 +132,14 @@ def per_study(ipd: pd.DataFrame, treatment: str, control: str, tau: float, miles
     With ``show_progress``, a line per study goes to standard error.
     """
     rows = []
-    studies = list(ipd.groupby("study", sort=False))
+    studies = list(comparative_pairs(ipd, treatment, control).groupby("study", sort=False))
     for name, study in progress(studies, "meta: per-study analyses") if show_progress else studies:
-        labels = set(study["arm"])
-        if treatment in labels and control in labels:
-            rows.append({"study": name, **study_row(study, treatment, control, tau, milestones)})
+        rows.append({"study": name, **study_row(study, treatment, control, tau, milestones)})
     return pd.DataFrame(rows)
+
+
+def comparative_pairs(ipd: pd.DataFrame, treatment: str, control: str) -> pd.DataFrame:
+    """The treatment and control rows of the studies that have both arms (input order kept)."""
+    pair = ipd[ipd["arm"].isin([treatment, control])]
+    arms_per_study = pair.groupby("study")["arm"].transform("nunique")
+    return pair[arms_per_study == 2]
