@@ -299,7 +299,7 @@ def run(folder: str | Path, *, treatment: str | None = None, control: str | None
             extraction = extract(entry.figure, at_risk=at_risk, **entry.options)
         extractions[entry.name] = extraction
         ipd_parts.append(extraction.ipd.assign(study=entry.study, outcome=entry.outcome))
-        summary_parts.append(extraction.reconstruction.summary().assign(
+        summary_parts.append(extraction.reconstruction.summary.assign(
             study=entry.study, outcome=entry.outcome,
             warnings=" | ".join(extraction.digitization.warnings)))
     ipd = pd.concat(ipd_parts, ignore_index=True)[["study", "arm", "time", "event", "outcome"]]
