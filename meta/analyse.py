@@ -74,9 +74,12 @@ def _pool_measures(table: pd.DataFrame, milestones) -> tuple[pd.DataFrame, pd.Da
                     else "no study with an estimate: nothing pooled")
             pooled_rows.append({**head, "k": k, "note": note})
             continue
+        left_out = sorted(set(table["study"]) - set(usable["study"]))
         for result in pool_all(usable[spec["column"]], usable[spec["se"]]):
             row = {**head, **result.as_row(),
                    "default": result.model == DEFAULT_MODEL and result.ci_method == DEFAULT_CI}
+            if left_out:  # no estimate (see per_study notes) or a zero SE (e.g. no event yet)
+                row["note"] = "; ".join(filter(None, [row["note"], f"left out: {', '.join(left_out)}"]))
             if spec["measure"] == "log_hr":  # the hazard ratio itself, for reading
                 row.update({f"hr_{name}" if name != "estimate" else "hr": np.exp(row[name])
                             for name in ("estimate", "ci_low", "ci_high", "pi_low", "pi_high")})

@@ -71,11 +71,10 @@ def study_row(study: pd.DataFrame, treatment: str, control: str, tau: float,
     """
     row: dict = {}
     notes = []
-    kms, rmsts = {}, {}
+    rmsts = {}
     for role, label in zip(ROLES, (treatment, control)):
         arm = study[study["arm"] == label]
         km = kaplan_meier(arm["time"], arm["event"])
-        kms[role] = km
         median, low, high = median_with_ci(km)
         rmsts[role] = rmst(km, tau)
         row.update({
