@@ -25,17 +25,26 @@ from scipy.optimize import linear_sum_assignment
 from kmipd.errors import InputError
 
 #: CIELAB distance from the background above which a pixel counts as ink.
-INK_DELTA_E = 45.0
+INK_DELTA_E = 30.0
 #: Inks closer than this (CIELAB distance) are one arm.
 SAME_ARM_DELTA_E = 22.0
+#: Coloured inks (chroma above SAME_HUE_MIN_CHROMA) this close in hue angle are one arm.
+SAME_HUE_DEGREES = 8.0
+SAME_HUE_MIN_CHROMA = 15.0
 #: A rule line (axis, frame, grid) covers at least this share of the plot's width or height.
 RULE_LINE_COVERAGE = 0.85
 #: A curve's pixels span at least this share of the plot width.
 MIN_CURVE_SPAN = 0.15
 #: Blend weight below which an arm-coloured pixel is a light fill (confidence band), not the line.
 FILL_ALPHA = 0.5
-#: Most arms kmipd looks for.
-MAX_ARMS = 6
+#: Colour clusters looked for before merging them into arms (more than the arms: fringes, fills).
+N_CLUSTERS = 8
+#: A cluster of which this share survives an erosion by a square of twice the line width
+#: (at least AREA_MIN_PX) is a fill, not a line.
+AREA_SHARE = 0.2
+AREA_MIN_PX = 7
+#: A paler cluster whose pixels mostly touch an arm's is that arm's anti-aliased fringe.
+FRINGE_TOUCHING = 0.6
 #: Pixels clustered at most (a deterministic stride sample above this).
 MAX_SAMPLES = 20000
 
@@ -107,13 +116,23 @@ def rule_line_mask(ink: np.ndarray) -> np.ndarray:
 def find_arm_colours(plot: PlotInk) -> np.ndarray:
     """The inks that draw curves inside a plot, one per arm.
 
-    Strongly inked pixels (CIELAB distance from the background above
-    :data:`INK_DELTA_E`, rule lines removed) are clustered by k-means in
-    CIELAB (seeded, so deterministic) into up to :data:`MAX_ARMS` groups;
-    groups closer than :data:`SAME_ARM_DELTA_E` are merged, and a group is
-    kept as an arm only if its pixels form a curve: a connected piece spanning
-    at least :data:`MIN_CURVE_SPAN` of the plot width (text, tick labels and
-    legend swatches are small pieces).
+    Inked pixels (CIELAB distance from the background at least
+    :data:`INK_DELTA_E`, rule lines removed) are over-segmented by k-means in
+    CIELAB (seeded, so deterministic) into :data:`N_CLUSTERS` groups, which
+    are then merged, strongest first:
+
+    - a group within :data:`SAME_ARM_DELTA_E` of a kept one, or of its hue
+      (within :data:`SAME_HUE_DEGREES`), is that arm;
+    - a group that is a paler blend of a kept one with the background is its
+      anti-aliased fringe (or JPEG smear) when its pixels touch that arm's,
+      and else an arm of its own (a grey arm beside a black one);
+    - a group with areas much wider than the strongest ink's lines is a
+      fill (confidence bands, where they overlap) and is dropped;
+    - anything else is a new arm.
+
+    A group is kept as an arm only if its pixels form a curve: a connected
+    piece spanning at least :data:`MIN_CURVE_SPAN` of the plot width (text,
+    tick labels and legend swatches are small pieces).
 
     Parameters
     ----------
@@ -123,8 +142,8 @@ def find_arm_colours(plot: PlotInk) -> np.ndarray:
     Returns
     -------
     ndarray, shape (n_arms, 3), uint8
-        Arm colours (RGB), ordered by the row of their curve's first pixels
-        (top first), then by column; empty when no curve is found.
+        Arm colours (RGB), ordered by the position of their curve's first
+        pixel (top first, then left); empty when no curve is found.
 
     References
     ----------
@@ -135,67 +154,99 @@ def find_arm_colours(plot: PlotInk) -> np.ndarray:
     if ink.sum() < 10:
         return np.empty((0, 3), dtype=np.uint8)
     pixels = plot.crop[ink].astype(np.float32)
+    lab = to_lab(pixels)
     stride = max(1, len(pixels) // MAX_SAMPLES)
-    lab = to_lab(pixels[::stride])
-    n_clusters = min(MAX_ARMS, len(np.unique(np.round(lab / 4.0), axis=0)))
-    centres, _ = kmeans2(lab, n_clusters, minit="++", seed=np.random.default_rng(0))
-    centres = _merge_close(centres, lab)
-    labels = np.argmin(_distances(to_lab(pixels), centres), axis=1)
+    n_clusters = min(N_CLUSTERS, len(np.unique(np.round(lab[::stride] / 4.0), axis=0)))
+    centres, _ = kmeans2(lab[::stride], n_clusters, minit="++", seed=np.random.default_rng(0))
+    labels = np.argmin(_distances(lab, centres), axis=1)
+    strength = plot.strength[ink]
+    groups = _merge_groups(centres, labels, ink, pixels, strength, plot.background)
     arms = []
-    for k in range(len(centres)):
+    for members in groups:
         mask = np.zeros(ink.shape, dtype=bool)
-        mask[ink] = labels == k
+        mask[ink] = np.isin(labels, members)
         span, first = _widest_piece(mask)
         if span >= MIN_CURVE_SPAN * ink.shape[1]:
-            colour = np.median(pixels[labels == k], axis=0)
-            arms.append((first, colour))
+            # The arm's colour is its strongest pixels' (the rest are blended with the background).
+            chosen = np.isin(labels, members)
+            strong = chosen & (strength >= np.percentile(strength[chosen], 70))
+            arms.append((first, np.median(pixels[strong], axis=0)))
     arms.sort(key=lambda item: item[0])
-    colours = np.array([np.round(colour) for _, colour in arms], dtype=np.float32).reshape(-1, 3)
-    return colours[~_is_tint(colours, plot.background)].astype(np.uint8)
-
-
-def _tint_of(colours: np.ndarray, background: np.ndarray) -> np.ndarray:
-    """``tint[i, j]``: colour i is a paler blend of colour j with the background (a fill, or an edge)."""
-    tint = np.zeros((len(colours), len(colours)), dtype=bool)
-    for j, full in enumerate(colours):
-        direction = full - background
-        alpha = (colours - background) @ direction / max(float(direction @ direction), 1.0)
-        residual = np.linalg.norm(colours - background - alpha[:, None] * direction, axis=1)
-        tint[:, j] = (alpha < 0.8) & (residual < 25.0)
-    np.fill_diagonal(tint, False)
-    return tint
-
-
-def _is_tint(colours: np.ndarray, background: np.ndarray) -> np.ndarray:
-    """Colours that are a light tint of another (a confidence band's fill): not arms of their own.
-
-    A grey arm beside a black one is a tint of black too, so a tint is kept
-    as an arm when its own pixels are strong (blend weight 0.47 or more; a 50% grey is 0.5).
-    """
-    tint = _tint_of(colours, background)
-    pale = np.zeros(len(colours), dtype=bool)
-    for i, j in zip(*np.nonzero(tint)):
-        direction = colours[j] - background
-        pale[i] |= (colours[i] - background) @ direction / max(float(direction @ direction), 1.0) < 0.47
-    return pale
+    return np.array([np.round(colour) for _, colour in arms], dtype=np.uint8).reshape(-1, 3)
 
 
 def _distances(lab: np.ndarray, centres: np.ndarray) -> np.ndarray:
     return np.linalg.norm(lab[:, None, :] - centres[None, :, :], axis=2)
 
 
-def _merge_close(centres: np.ndarray, lab: np.ndarray) -> np.ndarray:
-    """Merge k-means centres closer than :data:`SAME_ARM_DELTA_E`, heaviest cluster first."""
-    labels = np.argmin(_distances(lab, centres), axis=1)
-    sizes = np.bincount(labels, minlength=len(centres))
-    order = np.argsort(-sizes, kind="stable")
-    kept: list[np.ndarray] = []
+def _merge_groups(centres, labels, ink, pixels, strength, background) -> list[list[int]]:
+    """Group k-means clusters into arms (see :func:`find_arm_colours`); returns lists of cluster ids."""
+    order = sorted(
+        (k for k in range(len(centres)) if np.any(labels == k)),
+        key=lambda k: -float(np.median(strength[labels == k])),
+    )
+    groups: list[list[int]] = []
+    colours: list[np.ndarray] = []
+    kernel = np.ones((3, 3), np.uint8)
+    line_width = None
     for k in order:
-        if sizes[k] == 0:
+        mask = np.zeros(ink.shape, dtype=bool)
+        mask[ink] = labels == k
+        colour = np.median(pixels[labels == k], axis=0)
+        # The strongest ink draws lines; a cluster with areas much wider than them is a fill.
+        line_width = _run_length(mask) if line_width is None else line_width
+        if _is_area(mask, line_width):
             continue
-        if all(np.linalg.norm(centres[k] - other) >= SAME_ARM_DELTA_E for other in kept):
-            kept.append(centres[k])
-    return np.array(kept)
+        target = None
+        for g, kept in enumerate(colours):
+            if _same_ink(to_lab(colour), to_lab(kept)):
+                target = g
+                break
+            if _blend_weight(colour, kept, background) is None:
+                continue
+            kept_mask = np.zeros(ink.shape, dtype=bool)
+            kept_mask[ink] = np.isin(labels, groups[g])
+            touching = cv2.dilate(kept_mask.astype(np.uint8), kernel).astype(bool)[mask].mean()
+            if touching >= FRINGE_TOUCHING:
+                target = g
+                break
+        if target is None:
+            groups.append([k])
+            colours.append(colour)
+        else:
+            groups[target].append(k)
+    return groups
+
+
+def _same_ink(lab: np.ndarray, other: np.ndarray) -> bool:
+    """Whether two CIELAB colours are one ink: close, or of one hue (JPEG smears a thin line's colour)."""
+    distance = np.linalg.norm(lab - other)
+    chroma = np.hypot(lab[1], lab[2]), np.hypot(other[1], other[2])
+    hue_gap = abs((np.degrees(np.arctan2(lab[2], lab[1]) - np.arctan2(other[2], other[1])) + 180) % 360 - 180)
+    same_hue = min(chroma) > SAME_HUE_MIN_CHROMA and hue_gap < SAME_HUE_DEGREES and distance < 35.0
+    return bool(distance < SAME_ARM_DELTA_E or same_hue)
+
+
+def _blend_weight(colour: np.ndarray, full: np.ndarray, background: np.ndarray) -> float | None:
+    """Weight of ``full`` in ``colour`` if ``colour`` is a paler blend of ``full`` with the background, else None."""
+    direction = full - background
+    weight = float((colour - background) @ direction / max(float(direction @ direction), 1.0))
+    residual = np.linalg.norm(colour - background - weight * direction)
+    return weight if weight < 0.85 and residual < 30.0 else None
+
+
+def _run_length(mask: np.ndarray) -> float:
+    """Median height (px) of the vertical runs of a mask: about a line's width."""
+    starts = (mask[1:] & ~mask[:-1]).sum(axis=0) + mask[0]
+    filled = starts > 0
+    return float(np.median(mask.sum(axis=0)[filled] / starts[filled])) if filled.any() else 0.0
+
+
+def _is_area(mask: np.ndarray, line_width: float) -> bool:
+    """Whether a mask covers areas (a fill) rather than lines and marks: much of it survives an erosion wider than a line."""
+    size = max(AREA_MIN_PX, 2 * int(np.ceil(line_width)) + 1)
+    core = cv2.erode(mask.astype(np.uint8), np.ones((size, size), np.uint8))
+    return core.sum() >= AREA_SHARE * mask.sum()
 
 
 def _widest_piece(mask: np.ndarray) -> tuple[int, tuple[int, int]]:
@@ -243,7 +294,10 @@ def arm_alpha(plot: PlotInk, colours: np.ndarray) -> np.ndarray:
     # A paler arm (grey beside black) sees the darker arm's anti-aliased fringe as its own colour:
     # give pixels touching the darker arm's solid core back to it.
     kernel = np.ones((3, 3), np.uint8)
-    for k, j in zip(*np.nonzero(_tint_of(colours.astype(np.float32), background))):
+    full = colours.astype(np.float32)
+    paler = [(k, j) for k in range(len(full)) for j in range(len(full))
+             if k != j and _blend_weight(full[k], full[j], background) is not None]
+    for k, j in paler:
         fringe = cv2.dilate((result[j] >= 0.9).astype(np.uint8), kernel).astype(bool) & (result[k] > 0)
         result[j] = np.where(fringe, alphas[j], result[j])
         result[k][fringe] = 0.0

@@ -81,7 +81,7 @@ def trace_path(own: np.ndarray, other: np.ndarray) -> ArmPath | None:
     Returns
     -------
     ArmPath or None
-        None when the arm has no inked pixel.
+        None when no line of the arm's ink is found.
     """
     inked_cols = np.flatnonzero((own >= INKED).any(axis=0))
     if len(inked_cols) == 0:
@@ -98,6 +98,8 @@ def trace_path(own: np.ndarray, other: np.ndarray) -> ArmPath | None:
     hidden = ~seen & (covered[rows, cols] >= INKED)
     # The line ends where its own ink ends; it starts where the ink along the path (own or covering) starts.
     seen_cols = np.flatnonzero(seen)
+    if len(seen_cols) == 0:
+        return None
     start, stop = int(seen_cols[0]), int(seen_cols[-1]) + 1
     while start > 0 and hidden[start - 1]:
         start -= 1
@@ -169,7 +171,8 @@ def step_corners(own: np.ndarray, path: ArmPath, skip_cols=(), mark_x_px=()) -> 
         end, in order; ``x_px`` and ``y_px`` non-decreasing.
     """
     skipped = np.zeros(own.shape[1], dtype=bool)
-    skipped[np.asarray(skip_cols, dtype=int)] = True
+    skip_cols = np.asarray(skip_cols, dtype=int)
+    skipped[skip_cols[(skip_cols >= 0) & (skip_cols < len(skipped))]] = True
     own = np.where(skipped, 0.0, own)
     width = path.line_width_px
     levels = _levels(own, path)
