@@ -88,8 +88,8 @@ class DigitizationResult:
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         paths = [folder / name for name in ("curves.csv", "censor_marks.csv", "digitization.json", "overlay.png")]
-        self.curves.to_csv(paths[0], index=False, float_format=CSV_FLOAT_FORMAT)
-        self.censor_marks.to_csv(paths[1], index=False, float_format=CSV_FLOAT_FORMAT)
+        self.curves.to_csv(paths[0], index=False, float_format=CSV_FLOAT_FORMAT, lineterminator="\n")
+        self.censor_marks.to_csv(paths[1], index=False, float_format=CSV_FLOAT_FORMAT, lineterminator="\n")
         paths[2].write_text(json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n")
         if not cv2.imwrite(str(paths[3]), cv2.cvtColor(self.overlay(), cv2.COLOR_RGB2BGR)):
             raise OSError(f"could not write {paths[3]}")
