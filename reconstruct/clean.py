@@ -7,7 +7,7 @@ slanted drops) are made into a proper survival curve.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy.optimize import isotonic_regression
@@ -33,7 +33,12 @@ class Drops:
     end_time : float
         Last time of the curve (end of follow-up shown).
     noise : float
-        Estimated noise (standard deviation) of a survival level, in probability units.
+        Estimated noise (standard deviation) of one digitized survival value.
+    drop_noise : ndarray
+        Estimated noise of each drop's size (of both its levels, each fitted to
+        one or more points).
+    smoothed : bool
+        Whether the points needed the antitonic fit (jittered, hand-clicked points).
     time_error : float
         How far a drop's time may be off: half the step of the grid the input
         times lie on (a pixel column); for jittered points, which lie on no
@@ -49,6 +54,8 @@ class Drops:
     after: np.ndarray
     end_time: float
     noise: float
+    drop_noise: np.ndarray
+    smoothed: bool
     time_error: float
     points_time: np.ndarray
     points_survival: np.ndarray
@@ -71,9 +78,10 @@ def clean_curve(time, survival, survival_noise: float | None = None) -> Drops:
     stay), survival is clamped to [0, 1] and made non-increasing by an
     antitonic least-squares fit (pool-adjacent-violators, which averages
     jitter out instead of letting one low point cut the curve as a running
-    minimum would). Points at the same time collapse to one drop; runs at the
-    same survival collapse to their first point; ``(0, 1)`` is prepended and
-    everything after the curve reaches 0 is dropped.
+    minimum would). Points at the same time collapse to one drop, and so do
+    drops closer in time than the digitizing error (jitter splits a vertical
+    drop); runs at the same survival collapse to their first point; ``(0, 1)``
+    is prepended and everything after the curve reaches 0 is dropped.
 
     Parameters
     ----------
@@ -133,18 +141,71 @@ def clean_curve(time, survival, survival_noise: float | None = None) -> Drops:
         is_drop[zero[0] + 1:] = False
     if not is_drop.any():
         raise InputError("the curve never drops below survival 1, so it holds no events")
+    jittered = moved.max() > 1e-12
     noise = survival_noise if survival_noise is not None else _estimate_noise(moved, level)
-    return Drops(time=distinct[is_drop], before=previous[is_drop], after=level[is_drop],
+    time_error = _time_error(distinct, jittered)
+    # Drops closer together than the time error are one drop that jitter split.
+    index = np.flatnonzero(is_drop)
+    starts = np.flatnonzero(np.r_[True, np.diff(distinct[index]) > time_error])
+    first, last = index[starts], index[np.r_[starts[1:] - 1, index.size - 1]]
+    before, after = previous[first], level[last]
+    if jittered:
+        # A level fitted to m independent points is known sqrt(m) times better than one point.
+        levels, counts = np.unique(all_level, return_counts=True)
+        points = lambda value: counts[np.searchsorted(levels, value)]  # noqa: E731
+        drop_noise = noise * np.sqrt(1.0 / points(before) + 1.0 / points(after))
+    else:
+        drop_noise = np.full(before.size, np.sqrt(2.0) * noise)
+    return Drops(time=distinct[last], before=before, after=after,
                  end_time=float(distinct[zero[0]] if zero.size else distinct[-1]), noise=float(noise),
-                 time_error=_time_error(distinct, jittered=moved.max() > 1e-12),
+                 drop_noise=drop_noise, smoothed=bool(jittered), time_error=time_error,
                  points_time=time, points_survival=survival, notes=notes)
+
+
+def merge_subevent_drops(drops: Drops, expected_at_risk) -> Drops:
+    """Merge the small drops of a smoothed curve until each holds at least one death.
+
+    An antitonic fit to jittered points turns one death into a staircase of
+    small drops, none of which alone rounds to a death. Walking the drops as
+    Guyot et al. (2012) do, with the expected number at risk, each drop is
+    measured against the survival reconstructed so far; a drop that does not
+    add up to half a death is merged into the next one.
+
+    Parameters
+    ----------
+    drops : Drops
+        A cleaned curve.
+    expected_at_risk : ndarray
+        Expected number at risk at each drop (the censoring model's prior).
+
+    Returns
+    -------
+    Drops
+        With fewer, larger drops; the time of each is that of its last piece.
+    """
+    n = np.maximum(np.asarray(expected_at_risk, dtype=float), 1.0)
+    lasts = []
+    survival = 1.0
+    for k in range(drops.time.size):
+        fraction = 1.0 - drops.after[k] / survival if survival > 0 else 0.0
+        deaths = min(np.round(n[k] * fraction), n[k])
+        if deaths >= 1 or k == drops.time.size - 1:
+            lasts.append(k)
+            survival *= 1.0 - deaths / n[k]
+    lasts = np.asarray(lasts)
+    firsts = np.r_[0, lasts[:-1] + 1]
+    noise = np.maximum.reduceat(drops.drop_noise, firsts)
+    return replace(drops, time=drops.time[lasts], before=drops.before[firsts],
+                   after=drops.after[lasts], drop_noise=noise)
 
 
 def _estimate_noise(moved: np.ndarray, level: np.ndarray) -> float:
     """Digitizing noise of a survival value, from the antitonic fit's residual or the pixel grid."""
     if moved.max() > 1e-12:
-        # The fit absorbs part of the jitter; the residual underestimates it by about this much.
-        return max(1.5 * float(np.sqrt(np.mean(moved ** 2))), MIN_SURVIVAL_NOISE)
+        # A robust spread (1.4826 median absolute residual), not swayed by the points of a
+        # vertical drop that jitter put in the wrong order; the fit absorbs about a quarter
+        # of the jitter, so the residual is scaled up by 1.3.
+        return max(1.3 * 1.4826 * float(np.median(moved)), MIN_SURVIVAL_NOISE)
     grid = _grid_step(np.unique(level))
     return max(grid / np.sqrt(12.0), MIN_SURVIVAL_NOISE) if grid else MIN_SURVIVAL_NOISE
 

@@ -57,7 +57,7 @@ class Counts:
     cost: float
 
 
-def fit_counts(drop_time, before, after, noise: float, expected, table_time, table_n,
+def fit_counts(drop_time, before, after, drop_noise, expected, table_time, table_n,
                event_price: float = 0.0) -> Counts:
     """Choose the number at risk and the deaths at every drop (see the module docstring).
 
@@ -65,8 +65,8 @@ def fit_counts(drop_time, before, after, noise: float, expected, table_time, tab
     ----------
     drop_time, before, after : ndarray
         Time of each drop and survival just before and after it.
-    noise : float
-        Standard deviation of a digitized survival level.
+    drop_noise : ndarray
+        Standard deviation of the digitizing error of each drop's size.
     expected : ndarray
         Expected number at risk at each drop (the prior).
     table_time, table_n : ndarray
@@ -84,7 +84,7 @@ def fit_counts(drop_time, before, after, noise: float, expected, table_time, tab
         If no sequence of deaths and censorings meets the at-risk table.
     """
     fraction = np.clip(1.0 - np.asarray(after) / before, 0.0, 1.0)
-    return _best_path(drop_time, fraction, np.asarray(before) / (np.sqrt(2.0) * noise), expected,
+    return _best_path(drop_time, fraction, np.asarray(before) / drop_noise, expected,
                       table_time, table_n, event_price, PRUNE)
 
 
@@ -165,18 +165,11 @@ def _drop(value, fraction, scale, expected, event_price, prune):
 
     For each number at risk n the two whole numbers of deaths around
     n * fraction are tried; the survivors n - d index the new values. Numbers
-    at risk whose pull towards ``expected`` alone costs more than ``prune``,
-    or that cost more than ``prune`` above the best, are left out (a beam
+    at risk costing more than ``prune`` above the best are left out (a beam
     search; the caller reruns in full if a table count becomes unreachable).
     """
-    lo, hi = 0, value.size - 1
-    if np.isfinite(prune):
-        reach = np.sqrt(prune * (expected + 1.0) / PRIOR_WEIGHT) + 1.0
-        lo, hi = max(lo, int(expected - reach)), min(hi, int(expected + reach) + 1)
-        if lo > hi:
-            lo, hi = 0, value.size - 1
-    at_risk = np.arange(lo, hi + 1)
-    base = value[lo:hi + 1] + PRIOR_WEIGHT * (at_risk - expected) ** 2 / (expected + 1.0)
+    at_risk = np.arange(value.size)
+    base = value + PRIOR_WEIGHT * (at_risk - expected) ** 2 / (expected + 1.0)
     kept = np.flatnonzero(base <= base.min() + prune)
     at_risk, base = at_risk[kept[0]:kept[-1] + 1], base[kept[0]:kept[-1] + 1]
     low = np.floor(at_risk * fraction)

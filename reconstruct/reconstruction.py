@@ -8,7 +8,7 @@ import pandas as pd
 from kmipd.errors import InputError
 from reconstruct.at_risk import check_at_risk, snap_to_table
 from reconstruct.censoring import CensoringModel
-from reconstruct.clean import clean_curve
+from reconstruct.clean import clean_curve, merge_subevent_drops
 from reconstruct.counts import fit_counts
 from reconstruct.result import (ArmReconstruction, Reconstruction, build_intervals, kaplan_meier,
                                 step_distance)
@@ -87,11 +87,14 @@ def reconstruct_arm(curve: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
     if total_events is not None and not 0 < total_events <= table_n[0]:
         raise InputError(f"total events {total_events} must be between 1 and N = {table_n[0]}")
 
-    drop_time = snap_to_table(drops.time, table_time, drops.time_error)
     censoring = CensoringModel(drops, table_time, table_n, censor_times)
+    if drops.smoothed:
+        drops = merge_subevent_drops(drops, censoring.expected_at_risk(drops.time))
+        censoring = CensoringModel(drops, table_time, table_n, censor_times)
+    drop_time = snap_to_table(drops.time, table_time, drops.time_error)
 
     def fit(model: CensoringModel, price: float = 0.0):
-        return fit_counts(drop_time, drops.before, drops.after, drops.noise,
+        return fit_counts(drop_time, drops.before, drops.after, drops.drop_noise,
                           model.expected_at_risk(drop_time), table_time, table_n, event_price=price)
 
     if total_events is None:
