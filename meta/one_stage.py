@@ -54,9 +54,11 @@ class GammaFrailtyCox:
     theta is chosen by maximising the marginal log-likelihood (Klein 1992,
     eq. 2.4) over ``THETA_RANGE`` on the log scale.
 
-    The standard error of the log HR is the one of the final Cox fit given the
-    frailties, as R's ``coxph`` reports ``se(coef)`` for penalised models
-    (it ignores the uncertainty in the frailties, so it is slightly small).
+    The standard error of the log HR is the ``beta`` element of the inverse
+    information of the penalised partial likelihood in ``(beta, log
+    frailties)``, as R's ``coxph`` ``se(coef)`` (R approximates the frailty
+    block by its diagonal when there are more than five groups; this uses
+    the full matrix).
 
     Attributes
     ----------
@@ -76,6 +78,8 @@ class GammaFrailtyCox:
     Nielsen GG, Gill RD, Andersen PK, Sorensen TIA (1992). A counting process
     approach to maximum likelihood estimation in frailty models. Scand J Stat
     19:25-43.
+    Therneau TM, Grambsch PM, Pankratz VS (2003). Penalized survival models
+    and frailty. J Comput Graph Stat 12:156-175.
     """
 
     def __init__(self, tol: float = 1e-8, max_iter: int = 500):
@@ -98,11 +102,22 @@ class GammaFrailtyCox:
                                         method="bounded", options={"xatol": 1e-4})
         self.theta_ = float(np.exp(best.x))
         self.log_likelihood_ = self._profile(self.theta_)
-        offset = self._log_frailty[self._cluster]
         self.log_hr_ = float(self._beta)
-        self.se_log_hr_ = float(1 / np.sqrt(self._risk_sets.terms(self._beta, offset).information.sum()))
+        self.se_log_hr_ = self._penalised_se(self.theta_)
         self.frailty_ = pd.Series(np.exp(self._log_frailty), index=self._studies, name="frailty")
         return self
+
+    def _penalised_se(self, theta: float) -> float:
+        """SE of beta from the penalised partial likelihood's information in (beta, log frailties).
+
+        The gamma frailty adds ``exp(u) / theta`` to the information of each
+        log frailty u (Therneau, Grambsch & Pankratz 2003).
+        """
+        offset = self._log_frailty[self._cluster]
+        information = self._risk_sets.information_with_groups(self._beta, offset, self._cluster,
+                                                               len(self._studies))
+        information[1:, 1:] += np.diag(np.exp(self._log_frailty) / theta)
+        return float(np.sqrt(np.linalg.inv(information)[0, 0]))
 
     def _cumulative_hazard(self, terms) -> np.ndarray:
         """Breslow cumulative baseline hazard at each subject's time (input order)."""
@@ -165,7 +180,7 @@ def gamma_frailty_cox(ipd: pd.DataFrame, treated: np.ndarray) -> dict:
     model = GammaFrailtyCox().fit(ipd["time"], ipd["event"], treated, ipd["study"])
     at_bound = model.theta_ <= THETA_RANGE[0] * 1.01
     note = ("frailty variance 0 (at the search's lower bound): no detectable between-study heterogeneity"
-            if at_bound else "gamma frailty by study, EM with profiled theta; SE given the frailties")
+            if at_bound else "gamma frailty by study, EM with profiled theta")
     return _summary("gamma frailty Cox", model.log_hr_, model.se_log_hr_, ipd,
                     frailty_variance=0.0 if at_bound else model.theta_, note=note)
 

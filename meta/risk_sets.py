@@ -108,9 +108,18 @@ class RiskSets:
         return np.bincount(self._group, weights=weights, minlength=self._n_keys)
 
     def _risk_set_sums(self, at_key: np.ndarray) -> np.ndarray:
-        """Sum over the risk set (same stratum, time >= t) at every key."""
-        tail = np.append(np.cumsum(at_key[::-1])[::-1], 0.0)
+        """Sum over the risk set (same stratum, time >= t) at every key (rows of a 2-D array)."""
+        tail = np.cumsum(at_key[::-1], axis=0)[::-1]
+        tail = np.concatenate([tail, np.zeros((1,) + at_key.shape[1:])])
         return tail[:-1] - tail[self._next_stratum]
+
+    def _efron_rows(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each death's death-time index and its Efron fraction l/d (0 for Breslow)."""
+        d = self.n_deaths
+        rows = np.repeat(np.arange(len(d)), d)
+        if self.ties == "breslow":
+            return rows, np.zeros(rows.size)
+        return rows, (np.arange(rows.size) - np.repeat(np.cumsum(d) - d, d)) / d[rows]
 
     def terms(self, beta: float, offset=None) -> DeathTimeTerms:
         """The Cox terms at coefficient ``beta`` (and an optional offset, sorted like the input).
@@ -148,8 +157,7 @@ class RiskSets:
             log_lik = eta_dead - d * np.log(s0)
         else:
             # Efron: the l-th of d tied deaths sees the risk set minus l/d of the dead
-            rows = np.repeat(np.arange(len(d)), d)
-            fraction = (np.arange(rows.size) - np.repeat(np.cumsum(d) - d, d)) / d[rows]
+            rows, fraction = self._efron_rows()
             a0 = s0[rows] - fraction * d0[rows]
             a1 = s1[rows] - fraction * d1[rows]
             a2 = s2[rows] - fraction * d2[rows]
@@ -178,3 +186,51 @@ class RiskSets:
             if abs(step) < tol:
                 break
         return beta
+
+    def information_with_groups(self, beta: float, offset, group, n_groups: int) -> np.ndarray:
+        """Information matrix of ``(beta, group effects)`` at ``beta`` and ``offset``.
+
+        The group effects are the coefficients of group indicator columns (the
+        log frailties of a frailty model); ``offset`` holds their current
+        values per subject. Row/column 0 is ``beta``.
+
+        Parameters
+        ----------
+        beta : float
+        offset : array_like
+            Per subject (input order).
+        group : array_like of int
+            Group index 0 .. n_groups - 1 per subject (input order).
+        n_groups : int
+
+        Returns
+        -------
+        ndarray, shape (1 + n_groups, 1 + n_groups)
+            Minus the Hessian of the log partial likelihood (Efron or Breslow).
+        """
+        group = np.asarray(group)[self.order]
+        risk = np.exp(beta * self.x + np.asarray(offset, dtype=float)[self.order])
+        cell = self._group * n_groups + group
+        size = self._n_keys * n_groups
+
+        def by_group(values, dead_only=False):
+            weights = values * self.event if dead_only else values
+            at_key = np.bincount(cell, weights=weights, minlength=size).reshape(self._n_keys, n_groups)
+            if dead_only:
+                return at_key[self._has_death]
+            return self._risk_set_sums(at_key)[self._has_death]
+
+        rows, fraction = self._efron_rows()
+
+        def efron(values):
+            """Risk-set sums per group seen by each death (Efron: minus l/d of the tied dead)."""
+            return by_group(values)[rows] - fraction[:, None] * by_group(values, dead_only=True)[rows]
+
+        g0, g1 = efron(risk), efron(risk * self.x)
+        a0, a1, a2 = g0.sum(axis=1), g1.sum(axis=1), efron(risk * self.x**2).sum(axis=1)
+        mean_x, share = a1 / a0, g0 / a0[:, None]
+        information = np.empty((1 + n_groups, 1 + n_groups))
+        information[0, 0] = np.sum(a2 / a0 - mean_x**2)
+        information[0, 1:] = information[1:, 0] = np.sum(g1 / a0[:, None] - mean_x[:, None] * share, axis=0)
+        information[1:, 1:] = np.diag(share.sum(axis=0)) - share.T @ share
+        return information

@@ -88,6 +88,9 @@ def test_frailty_variance_detects_heterogeneous_baselines():
             < model.log_likelihood_
     # the studies with the longer times (lower hazard) get the smaller frailties
     assert model.frailty_.loc["study 5"] < model.frailty_.loc["study 1"]
+    # not knowing the frailties can only widen the SE beyond the Cox fit given them
+    given = model._risk_sets.terms(model.log_hr_, np.log(model.frailty_.to_numpy())[model._cluster])
+    assert model.se_log_hr_ > 1 / np.sqrt(given.information.sum())
 
 
 def test_pooled_curve_of_one_study_is_its_kaplan_meier():

@@ -218,3 +218,25 @@ def test_km_time_transform_is_left_continuous():
     event = np.array([1, 1, 0, 1, 0])
     # S = 0.8 after t=1, 0.6 after t=2, 0.3 after t=3; g(t) = 1 - S(t-)
     assert np.allclose(time_transform(time, event, "km"), [0.0, 0.2, 0.2, 0.4, 0.7])
+
+
+@pytest.mark.parametrize("ties", ["efron", "breslow"])
+def test_information_with_groups_is_minus_the_hessian(ties):
+    """Analytic information of (beta, group effects) against numerical second derivatives."""
+    time, event, x = _two_arms("gbsg2")
+    n_groups = 4
+    group = np.arange(len(time)) % n_groups
+    effects = np.array([0.3, -0.2, 0.1, -0.4])  # log frailties
+    risk_sets = RiskSets(time, event, x, ties=ties)
+    information = risk_sets.information_with_groups(-0.3, effects[group], group, n_groups)
+
+    def loglik(params):
+        return risk_sets.terms(params[0], params[1:][group]).log_likelihood.sum()
+
+    point, h, n = np.r_[-0.3, effects], 1e-3, n_groups + 1
+    hessian = np.array([[(loglik(point + h * (np.eye(n)[i] + np.eye(n)[j]))
+                          - loglik(point + h * (np.eye(n)[i] - np.eye(n)[j]))
+                          - loglik(point - h * (np.eye(n)[i] - np.eye(n)[j]))
+                          + loglik(point - h * (np.eye(n)[i] + np.eye(n)[j]))) / (4 * h * h)
+                         for j in range(n)] for i in range(n)])
+    assert np.allclose(information, -hessian, rtol=1e-5, atol=1e-5)
