@@ -69,7 +69,7 @@ def find_censor_marks(own: np.ndarray, path: ArmPath, other: np.ndarray | None =
         if len(run) > max(3 * width, height):  # wider than tall: another shape, not a mark
             continue
         centre = float(np.average(cols[run], weights=rise[run]))
-        half = height + width  # a '+' reaches as far sideways as it does up
+        half = height + width / 2  # a '+' reaches as far sideways as it does up
         marks.append(
             {"x_px": centre, "y_px": float(rows[run[len(run) // 2]]), "height_px": height,
              "first_col": int(np.floor(centre - half)), "last_col": int(np.ceil(centre + half))}
