@@ -70,15 +70,18 @@ def censor_marks(ipd: pd.DataFrame) -> pd.DataFrame:
     return censored.sort_values(["arm", "time"], kind="mergesort").reset_index(drop=True)
 
 
-def quantise(curves: pd.DataFrame, width_px: int = 1000, height_px: int = 800) -> pd.DataFrame:
-    """Curve points rounded to the pixel grid of a ``width_px`` x ``height_px`` plot.
+def quantise(frame: pd.DataFrame, width_px: int = 1000, height_px: int = 800,
+             time_range: float | None = None) -> pd.DataFrame:
+    """Points (curves or censor marks) rounded to the pixel grid of a ``width_px`` x ``height_px`` plot.
 
-    Time is rounded to 1/``width_px`` of the plotted range (0 to the largest
-    time), survival to 1/``height_px``; points landing on the same pixel merge.
+    Time is rounded to 1/``width_px`` of the plotted range (0 to ``time_range``,
+    by default the largest time of ``frame``), survival (when present) to
+    1/``height_px``; points landing on the same pixel merge.
     """
-    time_px = curves["time"].max() / width_px
-    out = curves.assign(time=np.round(curves["time"] / time_px) * time_px,
-                        survival=np.round(curves["survival"] * height_px) / height_px)
+    time_px = (frame["time"].max() if time_range is None else time_range) / width_px
+    out = frame.assign(time=np.round(frame["time"] / time_px) * time_px)
+    if "survival" in frame:
+        out["survival"] = np.round(frame["survival"] * height_px) / height_px
     return out.drop_duplicates().reset_index(drop=True)
 
 
