@@ -31,6 +31,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from lifelines import KaplanMeierFitter  # noqa: E402
+from lifelines.statistics import multivariate_logrank_test  # noqa: E402
 
 from benchmarks.km_points import at_risk_table, km_step_corners  # noqa: E402
 
@@ -86,9 +87,12 @@ class FigureStyle:
         Y axis labelled 0-100 instead of 0-1.
     y_tick_step : float
         Spacing of the y ticks as a probability (0.2, 0.25, 0.5, ...).
+    y_min : float
+        Lowest survival on the y axis (a probability; 0 unless the curves stay high).
     x_end : str
         ``"beyond"``: the x axis ends at the first tick past the last time; ``"at"``: it ends at
-        the last time.
+        the last time; ``"before"``: it ends at a tick well before the last time, cutting the
+        curves off there (the truth is cut off too).
     axis_padding : float
         Share of each axis range added beyond the data limits (0.04 in base R, 0.05 in
         matplotlib's default), so that time 0 is not on the y axis line.
@@ -96,6 +100,8 @@ class FigureStyle:
         Y tick labels written vertically, parallel to the axis (base R's and Stata's default).
     title : str or None
         Title printed above the plot.
+    log_rank : bool
+        Print the log-rank test's p value inside the plot, at the lower left.
     jpeg_quality : int or None
         Save as JPEG at this quality; PNG when None.
     """
@@ -121,10 +127,12 @@ class FigureStyle:
     risk_table: bool = False
     y_percent: bool = False
     y_tick_step: float = 0.2
+    y_min: float = 0.0
     x_end: str = "beyond"
     axis_padding: float = 0.0
     y_labels_rotated: bool = False
     title: str | None = None
+    log_rank: bool = False
     jpeg_quality: int | None = None
 
     def but(self, **changes) -> "FigureStyle":
@@ -250,19 +258,20 @@ def draw_km_figure(ipd: pd.DataFrame, style: FigureStyle, *, time_label: str = "
 
     t_last = float(ipd["time"].max())
     x_step = nice_step(t_last, max_x_ticks)
-    x_max = np.ceil(t_last / x_step - 1e-9) * x_step if style.x_end == "beyond" else t_last
+    x_max = {"beyond": np.ceil(t_last / x_step - 1e-9) * x_step, "at": t_last,
+             "before": np.floor(0.8 * t_last / x_step) * x_step}[style.x_end]
     x_ticks = np.arange(0.0, x_max + 1e-9 * x_max, x_step)
-    y_ticks = np.round(np.arange(0.0, 1.0 + 1e-9, style.y_tick_step) * y_scale, 6)
-    x_pad, y_pad = style.axis_padding * x_max, style.axis_padding * y_scale
+    y_ticks = np.round(np.arange(style.y_min, 1.0 + 1e-9, style.y_tick_step) * y_scale, 6)
+    x_pad, y_pad = style.axis_padding * x_max, style.axis_padding * y_scale * (1 - style.y_min)
     x_limits = (-x_pad, x_max + x_pad)
-    y_limits = (-y_pad, y_scale + y_pad)
+    y_limits = (style.y_min * y_scale - y_pad, y_scale + y_pad)
 
     with plt.rc_context(rc):
         fig = plt.figure(figsize=(style.width_px / dpi, style.height_px / dpi), dpi=dpi,
                          facecolor=style.figure_colour)
         ax, table_ax = _layout(fig, style, arm_names)
         ax.set_facecolor(style.panel_colour)
-        arms = arms_truth(ipd, style)
+        arms = arms_truth(ipd, style, end=x_max if style.x_end == "before" else None)
         handles = [_draw_arm(ax, ipd[ipd["arm"] == arm["name"]], style, arm["colour"],
                              style.line_styles[index % len(style.line_styles)], y_scale)
                    for index, arm in enumerate(arms)]
@@ -281,6 +290,10 @@ def draw_km_figure(ipd: pd.DataFrame, style: FigureStyle, *, time_label: str = "
             _draw_risk_table(table_ax, at_risk, arms, x_limits, style)
         if style.title:
             ax.set_title(style.title)
+        if style.log_rank:
+            p_value = multivariate_logrank_test(ipd["time"], ipd["arm"], ipd["event"]).p_value
+            ax.text(0.04, 0.05, f"Log-rank p = {p_value:.2g}" if p_value >= 1e-4
+                    else "Log-rank p < 0.0001", transform=ax.transAxes, ha="left", va="bottom")
         fig.canvas.draw()
         image = np.asarray(fig.canvas.buffer_rgba())[:, :, :3].copy()
         box = ax.get_window_extent()
@@ -367,23 +380,28 @@ def _layout(fig, style: FigureStyle, arm_names: list[str]):
     return ax, table_ax
 
 
-def arms_truth(ipd: pd.DataFrame, style: FigureStyle) -> list[dict]:
+def arms_truth(ipd: pd.DataFrame, style: FigureStyle, end: float | None = None) -> list[dict]:
     """The truth of each arm, in drawing order: name, colour, KM step corners, censor times, n.
 
     The corners are :func:`benchmarks.km_points.km_step_corners`, computed independently of the
     lifelines estimate the curves are drawn from, so the two cross-check each other in tests.
+    With ``end``, the curves are cut off there, as by an x axis ending before the last time.
     """
     ipd = ipd.assign(arm=ipd["arm"].astype(str))
     arms = []
     for index, name in enumerate(dict.fromkeys(ipd["arm"])):
         rows = ipd[ipd["arm"] == name]
         corners = km_step_corners(rows)
+        censor_times = np.unique(rows.loc[rows["event"] == 0, "time"])
+        if end is not None and end < corners["time"].iloc[-1]:
+            survival_at_end = corners.loc[corners["time"] <= end, "survival"].iloc[-1]
+            corners = pd.concat([corners[corners["time"] < end],
+                                 pd.DataFrame({"time": [end], "survival": [survival_at_end]})])
+            censor_times = censor_times[censor_times <= end]
         arms.append({"name": name, "colour": style.colours[index % len(style.colours)],
                      "km": {"time": corners["time"].round(6).tolist(),
                             "survival": corners["survival"].round(6).tolist()},
-                     "censor_times": np.unique(rows.loc[rows["event"] == 0, "time"])
-                     .round(6).tolist(),
-                     "n": len(rows)})
+                     "censor_times": censor_times.round(6).tolist(), "n": len(rows)})
     return arms
 
 

@@ -193,6 +193,10 @@ SUBSET = {
     "lifelines_05.png": 0.03,      # 4 close, crossing arms with confidence bands
     "matplotlib_01.png": 0.01,
     "matplotlib_04.jpg": 0.03,     # two random halves: the arms overlap most of the time
+    "annotated_03.png": 0.01,      # y axis from 0.4, a p value printed inside the plot
+    "annotated_04.png": 0.01,      # x axis cut before the end of follow-up
+    "r_survminer_01.png": 0.01,    # real R figures
+    "r_base_01.png": 0.01,
 }
 
 
