@@ -27,6 +27,10 @@ DISPLAY = {
 }
 
 
+#: Candidate ticks of the hazard-ratio axis (log scale).
+HR_TICKS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3, 5, 10, 20)
+
+
 def _format_p(p: float) -> str:
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
@@ -117,7 +121,7 @@ def forest_plot(studies: pd.DataFrame, pooled: pd.Series | None, measure: str, t
         diamond_row = -0.6
         middle.fill(transform(np.array([ci_low, center, ci_high, center])),
                     [diamond_row, diamond_row + 0.35, diamond_row, diamond_row - 0.35], color="black")
-        middle.axvline(transform(center), color="0.4", linestyle=":", linewidth=1)
+        middle.plot([transform(center)] * 2, [diamond_row, k + 0.5], color="0.4", linestyle=":", linewidth=1)
         model = f"RE model ({pooled['model']}, {pooled['ci_method'].upper()})"
         if pooled["model"] == "common":
             model = "Common effect model"
@@ -153,17 +157,19 @@ def forest_plot(studies: pd.DataFrame, pooled: pd.Series | None, measure: str, t
     middle.set_xlim(transform(lo_all - pad), transform(hi_all + pad))
     if exponentiate:
         middle.set_xscale("log")
-        ticks = [t for t in (0.1, 0.2, 0.5, 1, 2, 5, 10) if transform(lo_all - pad) <= t <= transform(hi_all + pad)]
+        low_hr, high_hr = transform(lo_all - pad), transform(hi_all + pad)
+        ticks = [t for t in HR_TICKS if low_hr <= t <= high_hr]
         middle.set_xticks(ticks, [f"{t:g}" for t in ticks])
         middle.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
     else:
         middle.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(5))
-    middle.axvline(null, color="black", linewidth=0.8)
-    middle.set_xlabel(axis_label, labelpad=14)
-    middle.text(0.02, -0.07, f"favours {treatment}" if exponentiate else f"favours {control}",
-                transform=middle.transAxes, ha="left", va="top", fontsize=8)
-    middle.text(0.98, -0.07, f"favours {control}" if exponentiate else f"favours {treatment}",
-                transform=middle.transAxes, ha="right", va="top", fontsize=8)
+    middle.plot([null, null], [-1.9, k + 0.6], color="black", linewidth=0.8)  # clear of the text below
+    middle.set_xlabel(axis_label, labelpad=26)
+    left_side, right_side = (treatment, control) if exponentiate else (control, treatment)
+    for x, side, align in ((0.0, left_side, "left"), (1.0, right_side, "right")):
+        # below the tick labels, whatever the figure's height
+        middle.annotate(f"favours {side}", xy=(x, 0), xycoords="axes fraction", xytext=(0, -24),
+                        textcoords="offset points", ha=align, va="top", fontsize=8)
     if title:
         figure.suptitle(title, x=0.02, ha="left", fontweight="bold")
     return figure
