@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -112,7 +113,8 @@ class MetaResult:
         """``{file name: matplotlib Figure}``; one set per outcome, suffixed when several."""
         drawn = {}
         for outcome in self.outcomes:
-            suffix = f"_{outcome}" if len(self.outcomes) > 1 else ""
+            # outcome names become part of file names: keep letters, digits, '-' and '.'
+            suffix = "_" + re.sub(r"[^A-Za-z0-9.-]+", "-", outcome) if len(self.outcomes) > 1 else ""
             label = f"{outcome}: " if outcome else ""
             per_study = self.per_study[self.per_study["outcome"] == outcome]
             for stem, measure in FIGURES.items():
