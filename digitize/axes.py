@@ -96,7 +96,8 @@ def _segments(mask: np.ndarray, min_length: int) -> list[_Segment]:
 
     Gaps of up to two pixels, which JPEG and antialiasing leave in thin lines,
     are bridged. Runs on adjacent rows with the same extent are one line
-    several pixels thick, positioned at its centre row.
+    several pixels thick, positioned at its centre row; lines thicker than
+    0.6% of the image side (8 px at least) are dropped.
     """
     # Only rows holding enough ink can hold a long run; this keeps large images fast.
     candidate_rows = np.flatnonzero(mask.sum(axis=1) >= min_length)
@@ -120,9 +121,23 @@ def _segments(mask: np.ndarray, min_length: int) -> list[_Segment]:
         finished.extend(open_lines)
         open_lines = still_open
     finished.extend(open_lines)
+    # Axis lines are thin; a long dark band is a filled region (or a photograph), not a line.
+    max_thickness = max(8, int(0.006 * max(mask.shape)))
+    finished = [line for line in finished if len(line["rows"]) <= max_thickness and _clear_beside(mask, line)]
     return sorted((_Segment(float(np.mean(line["rows"])), int(line["start"]), int(line["end"]),
                             len(line["rows"])) for line in finished),
                   key=lambda s: (s.position, s.start))
+
+
+def _clear_beside(mask: np.ndarray, line: dict) -> bool:
+    """Whether a line has mostly clear paper along one side, as an axis line has outside the plot.
+
+    The edge of a dark region (in a photograph, say) has dark on one side
+    and usually dark nearby on the other too; an axis line has none.
+    """
+    beside = [line["rows"][0] - 2, line["rows"][-1] + 2]
+    shares = [mask[row, line["start"]:line["end"]].mean() for row in beside if 0 <= row < mask.shape[0]]
+    return bool(shares) and min(shares) < 0.5
 
 
 def _runs(values: np.ndarray, max_gap: int = 0) -> list[tuple[int, int]]:

@@ -216,7 +216,7 @@ def _label_strips(image: np.ndarray, plot_area: PlotArea, axis: str) -> Iterator
     pixels = image[top:bottom, left:right]
     if pixels.shape[0] < 3 or pixels.shape[1] < 3:
         return
-    ink = darkness(pixels) > 0.3
+    ink = darkness(pixels) > 0.2
     if axis == "x":
         # The lowest y label often hangs below the x axis, left of the plot: it cannot start the line.
         first_column = plot_area.left - left - max(3, int(0.02 * span))
@@ -291,19 +291,21 @@ def _words(blobs: list[Box]) -> list[Box]:
 
 
 def _nearest_aligned(words: list[Box], edge, nearest_first: bool) -> list[Box]:
-    """The aligned words nearest the axis: a run of labels shares ``edge`` and a text height.
+    """The aligned words nearest the axis: a run of labels shares ``edge``.
 
     ``edge(word)`` is the coordinate labels share (the centre row of a line
     of labels, the right end of a right-aligned column); ``nearest_first``
     orders it from the axis outward. Groups of two or more words win over
-    single words, so a stray speck of ink does not stand for the labels.
+    single words, and specks under half the group's text height are left
+    out, so a stray dot of ink does not stand for the labels.
     """
     ordered = sorted(words, key=lambda w: (edge(w) if nearest_first else -edge(w), w))
     groups = []
     for anchor in ordered:
-        height = anchor[3] - anchor[1]
-        group = [w for w in words if abs(edge(w) - edge(anchor)) <= max(3, 0.3 * height)
-                 and 0.6 <= (w[3] - w[1]) / height <= 1.6]
+        tolerance = max(3, 0.3 * (anchor[3] - anchor[1]))
+        group = [w for w in words if abs(edge(w) - edge(anchor)) <= tolerance]
+        text_height = np.median([w[3] - w[1] for w in group])
+        group = [w for w in group if w[3] - w[1] >= 0.5 * text_height]
         if len(group) >= 2:
             return group
         groups.append(group)
@@ -340,16 +342,23 @@ _LOOKALIKES = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "l": "1", "
 def parse_number(text: str) -> float:
     """The number a tick label shows, or NaN.
 
-    Accepts ``0.5``, ``0,5`` (decimal comma), ``1,000`` (thousands), ``50%``,
-    ``-2``, and the letters OCR confuses with digits (``O`` for 0, ``l`` for 1).
+    Accepts ``0.5``, ``0,5`` (decimal comma), ``1,000`` and ``1 000``
+    (thousands), ``50%``, ``-2``, and in an otherwise numeric label the
+    letters OCR confuses with digits (``O`` for 0, ``l`` for 1). When other
+    marks come first (a glyph of the y-axis title beside a label, read as
+    "E 0.4"), the last number, nearest the axis, is taken.
     """
-    text = str(text).strip().replace(" ", "").rstrip("%").translate(_LOOKALIKES)
-    if re.fullmatch(r"-?\d{1,3}(,\d{3})+", text):
-        text = text.replace(",", "")
-    text = text.replace(",", ".")
-    if not re.fullmatch(r"-?(\d+\.?\d*|\.\d+)", text):
+    text = re.sub(r"(\d) (?=\d{3}\b)", r"\1", str(text).replace("%", " ").strip())
+    tokens = text.split()
+    if not tokens:
         return float("nan")
-    return float(text)
+    token = tokens[-1]
+    if re.fullmatch(r"[-\d.,OoDQlIi|SsBZz−–—]+", token):
+        token = token.translate(_LOOKALIKES)
+    if re.fullmatch(r".*?-?\d{1,3}(,\d{3})+", token):
+        token = token.replace(",", "")
+    match = re.search(r"-?(\d+\.?\d*|\.\d+)$", token.replace(",", "."))
+    return float(match.group()) if match else float("nan")
 
 
 # --- fitting ------------------------------------------------------------------------------------

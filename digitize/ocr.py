@@ -41,6 +41,9 @@ def _engine():
         # Limit the longer side: the default scales the shorter side of a thin strip up to 736 px.
         "Det.limit_type": "max",
         "Det.limit_side_len": 1600,
+        # Text is read at 48 px high and padded to at least this width; the default 320 makes a
+        # short tick label cost as much as a sentence (the width grows with longer text anyway).
+        "Rec.rec_img_shape": [3, 48, 96],
     })
 
 
