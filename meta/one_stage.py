@@ -16,10 +16,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special, stats
+from scipy import optimize, special
 
-from meta.km import Z_95
-from meta.per_study import comparative_pairs
+from meta.per_study import comparative_pairs, hazard_ratio_summary
 from meta.risk_sets import RiskSets
 
 #: Range searched for the frailty variance theta.
@@ -27,12 +26,8 @@ THETA_RANGE = (1e-6, 10.0)
 
 
 def _summary(model: str, log_hr: float, se: float, ipd: pd.DataFrame, **extra) -> dict:
-    return {
-        "model": model, "log_hr": log_hr, "se_log_hr": se, "hr": np.exp(log_hr),
-        "hr_ci_low": np.exp(log_hr - Z_95 * se), "hr_ci_high": np.exp(log_hr + Z_95 * se),
-        "hr_p": 2 * stats.norm.sf(abs(log_hr) / se), "k": ipd["study"].nunique(),
-        "n": len(ipd), "events": int(ipd["event"].sum()), **extra,
-    }
+    return {"model": model, **hazard_ratio_summary(log_hr, se), "k": ipd["study"].nunique(),
+            "n": len(ipd), "events": int(ipd["event"].sum()), **extra}
 
 
 def stratified_cox(ipd: pd.DataFrame, treated: np.ndarray) -> dict:
@@ -51,8 +46,8 @@ class GammaFrailtyCox:
     alternates the expected frailty of each study, ``(1/theta + D) / (1/theta
     + H)`` (D its events, H its cumulative hazard), with a Cox fit (Efron ties)
     that takes the log frailties as an offset and a Breslow baseline hazard.
-    theta is chosen by maximising the marginal log-likelihood (Klein 1992,
-    eq. 2.4) over ``THETA_RANGE`` on the log scale.
+    theta is chosen by maximising the marginal log-likelihood (frailties
+    integrated out, Klein 1992) over ``THETA_RANGE`` on the log scale.
 
     The standard error of the log HR is the ``beta`` element of the inverse
     information of the penalised partial likelihood in ``(beta, log

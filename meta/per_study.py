@@ -41,12 +41,14 @@ def cox_hazard_ratio(time, event, treated) -> dict:
         return {"log_hr": log_hr}
     se = 1.0 / np.sqrt(risk_sets.terms(log_hr).information.sum())
     zph = ph_test(time, event, treated, log_hr)
-    return {
-        "log_hr": log_hr, "se_log_hr": se, "hr": np.exp(log_hr),
-        "hr_ci_low": np.exp(log_hr - Z_95 * se), "hr_ci_high": np.exp(log_hr + Z_95 * se),
-        "hr_p": 2 * stats.norm.sf(abs(log_hr) / se),
-        "ph_chisq": zph.chisq, "ph_p": zph.p_value,
-    }
+    return {**hazard_ratio_summary(log_hr, se), "ph_chisq": zph.chisq, "ph_p": zph.p_value}
+
+
+def hazard_ratio_summary(log_hr: float, se: float) -> dict:
+    """log HR, its SE, the HR with its 95% Wald CI, and the Wald p-value."""
+    return {"log_hr": log_hr, "se_log_hr": se, "hr": np.exp(log_hr),
+            "hr_ci_low": np.exp(log_hr - Z_95 * se), "hr_ci_high": np.exp(log_hr + Z_95 * se),
+            "hr_p": 2 * stats.norm.sf(abs(log_hr) / se)}
 
 
 def study_row(study: pd.DataFrame, treatment: str, control: str, tau: float,
