@@ -70,6 +70,8 @@ class MetaResult:
         RMST truncation time used, per outcome.
     notes : list of str
         Caveats (one study, studies left out, ...).
+    ipd : dict
+        The IPD analysed, per outcome (for the numbers at risk of the figures).
     """
 
     per_study: pd.DataFrame
@@ -83,7 +85,7 @@ class MetaResult:
     control: str
     milestones: list = field(default_factory=list)
     notes: list = field(default_factory=list)
-    _ipd: dict = field(default_factory=dict, repr=False)
+    ipd: dict = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_outcomes(cls, parts: dict, treatment: str, control: str, milestones, ipd: dict) -> "MetaResult":
@@ -91,7 +93,7 @@ class MetaResult:
         notes = [f"{name}: {note}" if name else note for name, part in parts.items() for note in part["notes"]]
         return cls(**{key: _with_outcome(parts, key) for key in TABLES + ("pooled_curves",)},
                    tau={name: part["tau"] for name, part in parts.items()}, treatment=treatment,
-                   control=control, milestones=list(milestones), notes=notes, _ipd=ipd)
+                   control=control, milestones=list(milestones), notes=notes, ipd=ipd)
 
     @property
     def outcomes(self) -> list[str]:
@@ -120,8 +122,7 @@ class MetaResult:
             for stem, measure in FIGURES.items():
                 if measure is None:
                     curves = self.pooled_curves[self.pooled_curves["outcome"] == outcome]
-                    ipd = self._ipd[outcome]
-                    figure = pooled_km_plot(curves, ipd, title=f"{label}pooled survival per arm")
+                    figure = pooled_km_plot(curves, self.ipd[outcome], title=f"{label}pooled survival per arm")
                 else:
                     figure = self._forest(per_study, outcome, measure, label)
                 drawn[f"{stem}{suffix}.png"] = figure
