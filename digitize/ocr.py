@@ -71,7 +71,8 @@ def read_text(image: np.ndarray, region: tuple[int, int, int, int] | None = None
     # A strip lower than two text lines is enlarged so that its text reaches a readable height.
     scale = float(np.clip(2 * MIN_TEXT_HEIGHT_PX / crop.shape[0], 1.0, 3.0))
     crop = _pad(_resize(crop, scale), 8)
-    result = _engine()(crop)
+    # Every step named: the engine keeps the settings of its previous call.
+    result = _engine()(crop, use_det=True, use_cls=False, use_rec=True)
     if result.boxes is None or result.txts is None:
         return pd.DataFrame(columns=COLUMNS)
     rows = []
@@ -105,7 +106,7 @@ def read_boxes(image: np.ndarray, boxes) -> pd.DataFrame:
         if crop.size:
             height = crop.shape[0]
             crop = _pad(_resize(crop, max(1.0, MIN_TEXT_HEIGHT_PX / height)), max(4, height // 3))
-            result = _engine()(crop, use_det=False, use_cls=False)
+            result = _engine()(crop, use_det=False, use_cls=False, use_rec=True)
             if result.txts:
                 text, score = result.txts[0], float(result.scores[0])
         rows.append(_row(text, score, left, top, right, bottom))
