@@ -94,5 +94,5 @@ def snap_to_table(drop_time, table_time, time_error: float) -> np.ndarray:
         return drop_time
     following = np.searchsorted(table_time, drop_time, side="left")
     target = np.asarray(table_time, dtype=float)[np.minimum(following, len(table_time) - 1)]
-    near = (following < len(table_time)) & (target - drop_time < time_error)
+    near = (following < len(table_time)) & (target - drop_time < time_error * (1 - 1e-9))
     return np.where(near, target, drop_time)

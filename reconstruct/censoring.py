@@ -107,6 +107,23 @@ class CensoringModel:
             expected[here] = self.drops.survival_before(t[here]) * scaled
         return expected
 
+    def expected_censored(self, start, end) -> np.ndarray:
+        """Expected number of patients censored in each span [start, end) lying within one table interval.
+
+        The pace times the clock's advance, scaled back from 1/S-weighted
+        patients by the survival at the start of the span; NaN after the last
+        table time when there are no marks there, where the pace is a guess.
+        """
+        start, end = np.asarray(start, dtype=float), np.asarray(end, dtype=float)
+        interval = np.searchsorted(self.table_time, start, side="right") - 1
+        expected = np.empty(start.size)
+        for i in np.unique(interval):
+            here = interval == i
+            advance = self._clock(i, end[here]) - self._clock(i, start[here])
+            expected[here] = self.rate_[i] * advance * self.drops.survival_at(start[here])
+        expected[(interval == self.table_time.size - 1) & ~self._by_marks[-1]] = np.nan
+        return expected
+
     def censor_times(self, start: float, end: float, count: int, tail: bool = False) -> np.ndarray:
         """Times of ``count`` patients censored in [start, end), or after the last drop if ``tail``.
 

@@ -10,10 +10,14 @@ once, by a Viterbi-style dynamic programme over the integer number at risk:
 
 * each drop costs the squared misfit of its size, ``S_before * (q - d/n)``
   against the digitizing noise, plus a soft pull of ``n`` towards the number
-  expected from the censoring model (:func:`reconstruct.censoring.expected_at_risk`),
+  expected from the censoring model (:class:`reconstruct.censoring.CensoringModel`),
   plus ``event_price * d`` (a Lagrange multiplier used to meet a published
   total of events);
-* between drops the number at risk can only fall (censoring);
+* between drops the number at risk can only fall (censoring), each patient
+  censored costing -log of the number of censorings the model expects there
+  (nothing where it expects one or more, up to :data:`MAX_SPAN_COST` where it
+  expects none: no censor mark, or no censoring in the table; nothing after
+  the last table time, where the model only guesses);
 * at each at-risk table time it must equal the published count exactly.
 
 Each step is a vectorised NumPy operation over all numbers at risk, so the
@@ -27,9 +31,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from reconstruct.at_risk import AtRiskTableError
+from reconstruct.censoring import CensoringModel
 
 #: Weight of the pull towards the expected number at risk, per (n - expected)^2 / expected.
 PRIOR_WEIGHT = 1.0
+#: Most a censored patient costs where the censoring model expects none (no mark, no pace).
+MAX_SPAN_COST = 6.0
 #: Cost above the best beyond which a number at risk is dropped from the search (chi-square units).
 PRUNE = 100.0
 
@@ -57,7 +64,7 @@ class Counts:
     cost: float
 
 
-def fit_counts(drop_time, before, after, drop_noise, expected, table_time, table_n,
+def fit_counts(drop_time, before, after, drop_noise, censoring: CensoringModel,
                event_price: float = 0.0) -> Counts:
     """Choose the number at risk and the deaths at every drop (see the module docstring).
 
@@ -67,10 +74,8 @@ def fit_counts(drop_time, before, after, drop_noise, expected, table_time, table
         Time of each drop and survival just before and after it.
     drop_noise : ndarray
         Standard deviation of the digitizing error of each drop's size.
-    expected : ndarray
-        Expected number at risk at each drop (the prior).
-    table_time, table_n : ndarray
-        Checked at-risk table; its first row (time 0) gives N.
+    censoring : CensoringModel
+        The at-risk table and the censoring expected from it (the prior).
     event_price : float
         Cost added per death; positive values give fewer deaths.
 
@@ -84,15 +89,27 @@ def fit_counts(drop_time, before, after, drop_noise, expected, table_time, table
         If no sequence of deaths and censorings meets the at-risk table.
     """
     fraction = np.clip(1.0 - np.asarray(after) / before, 0.0, 1.0)
-    return _best_path(drop_time, fraction, np.asarray(before) / drop_noise, expected,
-                      table_time, table_n, event_price, PRUNE)
+    table_time, table_n = censoring.table_time, censoring.table_n.astype(np.int64)
+    # Table times come before drops at the same time: at-risk counts include those who die then.
+    steps = sorted([(t, 0, i) for i, t in enumerate(table_time[1:], start=1)]
+                   + [(t, 1, k) for k, t in enumerate(drop_time)])
+    ends = np.array([time for time, _, _ in steps])
+    # Censoring where the model expects none (mu patients, mu << 1) costs -log(mu) a patient.
+    expected_censored = censoring.expected_censored(np.r_[0.0, ends[:-1]], ends)
+    span_cost = np.clip(-np.log(np.maximum(expected_censored, 1e-300)), 0.0, MAX_SPAN_COST)
+    span_cost[np.isnan(expected_censored)] = 0.0
+    return _best_path(steps, fraction, np.asarray(before) / drop_noise,
+                      censoring.expected_at_risk(drop_time), table_n,
+                      event_price, span_cost, PRUNE)
 
 
-def _best_path(drop_time, fraction, scale, expected, table_time, table_n, event_price,
+def _best_path(steps, fraction, scale, expected, table_n, event_price, span_cost,
                prune) -> Counts:
     """The dynamic programme for given relative drop sizes.
 
-    ``scale`` is the survival before each drop over the noise of a drop.
+    ``steps`` lists ``(time, is_drop, index)`` in time order; ``scale`` is
+    the survival before each drop over the noise of a drop; ``span_cost`` the
+    cost of each patient censored just before each step.
     Numbers at risk costing more than ``prune`` above the best are not
     followed; if that makes a table count unreachable the search is rerun in full.
     """
@@ -100,13 +117,10 @@ def _best_path(drop_time, fraction, scale, expected, table_time, table_n, event_
     n_total = int(table_n[0])
     value = np.full(n_total + 1, np.inf)
     value[n_total] = 0.0
-    # Table times come before drops at the same time: at-risk counts include those who die then.
-    steps = sorted([(t, 0, i) for i, t in enumerate(table_time[1:], start=1)]
-                   + [(t, 1, k) for k, t in enumerate(drop_time)])
     trail = []
     previous_time = 0.0
-    for time, is_drop, index in steps:
-        value, from_state = _censor(value)
+    for step, (time, is_drop, index) in enumerate(steps):
+        value, from_state = _censor(value, span_cost[step])
         trail.append(("censor", previous_time, time, from_state))
         if is_drop:
             value, from_state, deaths = _drop(value, fraction[index], scale[index],
@@ -120,16 +134,16 @@ def _best_path(drop_time, fraction, scale, expected, table_time, table_n, event_
             value = pinned
             if not reachable:
                 if np.isfinite(prune):
-                    return _best_path(drop_time, fraction, scale, expected, table_time, table_n,
-                                      event_price, prune=np.inf)
+                    return _best_path(steps, fraction, scale, expected, table_n, event_price,
+                                      span_cost, prune=np.inf)
                 raise AtRiskTableError(f"the at-risk count {count} at time {time:g} cannot be met: "
                                  "fewer patients are left by then")
         previous_time = time
 
     state = int(np.argmin(value))
     cost = float(value[state])
-    n_risk = np.zeros(len(drop_time), dtype=np.int64)
-    events = np.zeros(len(drop_time), dtype=np.int64)
+    n_risk = np.zeros(len(fraction), dtype=np.int64)
+    events = np.zeros(len(fraction), dtype=np.int64)
     censored = []
     remaining = state
     for record in reversed(trail):
@@ -145,19 +159,20 @@ def _best_path(drop_time, fraction, scale, expected, table_time, table_n, event_
     return Counts(n_risk=n_risk, events=events, censored=censored, remaining=remaining, cost=cost)
 
 
-def _censor(value: np.ndarray):
-    """Let any number of patients leave: new[n] = min over m >= n of value[m].
+def _censor(value: np.ndarray, cost_each: float = 0.0):
+    """Let any number of patients leave: new[n] = min over m >= n of value[m] + cost_each (m - n).
 
     Returns the new values and, for each n, the m it came from (the largest
     such m on ties: censor as late as the data allow).
     """
-    reverse = value[::-1]
+    states = np.arange(value.size)
+    reverse = (value + cost_each * states)[::-1]
     best = np.minimum.accumulate(reverse)
     improves = np.empty(value.size, dtype=bool)
     improves[0] = True
     np.less(reverse[1:], best[:-1], out=improves[1:])
-    source = np.maximum.accumulate(np.where(improves, np.arange(value.size), 0))
-    return best[::-1], (value.size - 1 - source)[::-1]
+    source = np.maximum.accumulate(np.where(improves, states, 0))
+    return best[::-1] - cost_each * states, (value.size - 1 - source)[::-1]
 
 
 def _drop(value, fraction, scale, expected, event_price, prune):

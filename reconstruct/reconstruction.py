@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from kmipd.errors import InputError
-from reconstruct.at_risk import check_at_risk, snap_to_table
+from reconstruct.at_risk import AtRiskTableError, check_at_risk, snap_to_table
 from reconstruct.censoring import CensoringModel
 from reconstruct.clean import clean_curve, merge_subevent_drops
 from reconstruct.counts import fit_counts
@@ -91,12 +91,12 @@ def reconstruct_arm(curve: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
     if drops.smoothed:
         drops = merge_subevent_drops(drops, censoring.expected_at_risk(drops.time))
         censoring = CensoringModel(drops, table_time, table_n, censor_times)
-    drop_time = snap_to_table(drops.time, table_time, drops.time_error)
 
-    def fit(model: CensoringModel, price: float = 0.0):
-        return fit_counts(drop_time, drops.before, drops.after, drops.drop_noise,
-                          model.expected_at_risk(drop_time), table_time, table_n, event_price=price)
+    def fit(model: CensoringModel, price: float = 0.0, times=None):
+        times = drop_time if times is None else times
+        return fit_counts(times, drops.before, drops.after, drops.drop_noise, model, price)
 
+    drop_time = _read_drop_times(fit, censoring, drops, table_time)
     if total_events is None:
         counts = fit(censoring)
     else:
@@ -129,6 +129,27 @@ def reconstruct_arm(curve: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
                      f"{drops.points_time[worst]:g}: the curve disagrees with the at-risk table, "
                      "N or total events")
     return result
+
+
+def _read_drop_times(fit, censoring: CensoringModel, drops, table_time) -> np.ndarray:
+    """The drop times as given, or moved onto the table times just after them if that fits better.
+
+    Digitizing can put a drop at a table time a little before it (see
+    :func:`reconstruct.at_risk.snap_to_table`); both readings are fitted and
+    the one of lower cost wins (the one that fits at all, if only one does).
+    """
+    snapped = snap_to_table(drops.time, table_time, drops.time_error)
+    if np.array_equal(snapped, drops.time):
+        return drops.time
+    costs = []
+    for times in (drops.time, snapped):
+        try:
+            costs.append(fit(censoring, times=times).cost)
+        except AtRiskTableError:
+            costs.append(np.inf)
+    if np.isinf(min(costs)):
+        fit(censoring, times=snapped)  # raises the table's error
+    return snapped if costs[1] < costs[0] else drops.time
 
 
 def _meet_total_events(fit, censoring: CensoringModel, total_events: int):
