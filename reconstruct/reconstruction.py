@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 
@@ -92,15 +94,14 @@ def reconstruct_arm(curve: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
         drops = merge_subevent_drops(drops, censoring.expected_at_risk(drops.time))
         censoring = CensoringModel(drops, table_time, table_n, censor_times)
 
-    def fit(model: CensoringModel, price: float = 0.0, times=None):
-        times = drop_time if times is None else times
+    def fit(times, model: CensoringModel, price: float = 0.0):
         return fit_counts(times, drops.before, drops.after, drops.drop_noise, model, price)
 
     drop_time = _read_drop_times(fit, censoring, drops, table_time)
     if total_events is None:
-        counts = fit(censoring)
+        counts = fit(drop_time, censoring)
     else:
-        censoring, counts = _meet_total_events(fit, censoring, total_events)
+        censoring, counts = _meet_total_events(partial(fit, drop_time), censoring, total_events)
         if counts.events.sum() != total_events:
             notes.append(f"total events {total_events} cannot be met by this curve and table; "
                          f"{counts.events.sum()} is the closest")
@@ -118,9 +119,8 @@ def reconstruct_arm(curve: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
     km_time, km_survival = kaplan_meier(time, event)
     distance = step_distance(km_time, km_survival, drops.points_time, drops.points_survival,
                              drops.time_error)
-    published = table_n if at_risk is not None and len(at_risk) else [table_n[0]]
     result = ArmReconstruction(
-        ipd=ipd, intervals=build_intervals(ipd, table_time, published),
+        ipd=ipd, intervals=build_intervals(ipd, table_time, table_n),
         max_abs_error=float(distance.max()), mean_abs_error=float(distance.mean()), notes=notes,
         curve=pd.DataFrame({"time": drops.points_time, "survival": drops.points_survival}))
     worst = int(np.argmax(distance))
@@ -144,11 +144,11 @@ def _read_drop_times(fit, censoring: CensoringModel, drops, table_time) -> np.nd
     costs = []
     for times in (drops.time, snapped):
         try:
-            costs.append(fit(censoring, times=times).cost)
+            costs.append(fit(times, censoring).cost)
         except AtRiskTableError:
             costs.append(np.inf)
     if np.isinf(min(costs)):
-        fit(censoring, times=snapped)  # raises the table's error
+        fit(snapped, censoring)  # raises the table's error
     return snapped if costs[1] < costs[0] else drops.time
 
 
