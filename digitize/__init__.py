@@ -80,7 +80,8 @@ def digitize(image_or_path, *, arms=None, x_range=None, y_range=None, x_ticks=No
     plot = plot_ink(image, plot_area)
     colours = find_arm_colours(plot)
     alphas = arm_alpha(plot, colours)
-    paths = trace_arms(alphas, plot.any_ink)
+    # Rule lines are not curves: an arm may pass under them, but not be followed along them.
+    paths = trace_arms(alphas, np.where(plot.rules, 0.0, plot.any_ink))
     keep = [k for k, path in enumerate(paths) if _is_curve(path, plot)]
     if not keep:
         raise InputError("no Kaplan-Meier curve found in the plot (no line that only falls); is this a KM figure?")
@@ -126,23 +127,38 @@ def _read_arm(plot: PlotInk, alphas: np.ndarray, k: int, path: ArmPath,
     own = alphas[k]
     other = np.where(own >= INKED, 0.0, plot.any_ink)
     marks = find_censor_marks(own, path, other)
-    corners = step_corners(own, path, marked_columns(marks), marks["x_px"].to_numpy())
+    corners = step_corners(own, path, marked_columns(marks), marks["x_px"].to_numpy(), other)
     x_px = corners["x_px"].to_numpy() + plot.origin[0]
     y_px = corners["y_px"].to_numpy() + plot.origin[1]
     time = calibration.time(x_px)
     survival = calibration.survival(y_px)
-    # A curve drawn from the axis origin at the top starts at (0, 1): snap what is within a line width.
-    tolerance = path.line_width_px + 2
-    if abs(x_px[0] - calibration.x_px(0.0)) <= tolerance:
-        time[0] = 0.0
-    if abs(y_px[0] - calibration.y_px(1.0)) <= tolerance:
-        survival[: np.argmax(y_px > y_px[0]) or len(survival)] = 1.0
-    survival = np.minimum.accumulate(np.clip(survival, 0.0, 1.0))
-    time = np.maximum.accumulate(time)
+    time, survival = _start_at_origin(time, survival, x_px, y_px, calibration, plot.origin[0],
+                                      path.line_width_px + 2)
     curve = pd.DataFrame({"time": time, "survival": survival}).drop_duplicates(ignore_index=True)
     mark_times = pd.DataFrame({"time": calibration.time(marks["x_px"].to_numpy() + plot.origin[0])})
     pixels = pd.DataFrame({"x_px": x_px, "y_px": y_px})
     return curve, mark_times, pixels
+
+
+def _start_at_origin(time, survival, x_px, y_px, calibration: Calibration, plot_left: int, tolerance: float):
+    """Start a traced curve at (0, 1), as every KM curve does, when the trace allows it.
+
+    A first level within ``tolerance`` px of survival 1 is at 1, and ran from
+    time 0 (its start is often hidden under the other arms or the y axis). A
+    curve first seen below 1 sat at 1, hidden (under the frame of a plot
+    whose top is survival 1, or under another arm), until its first visible
+    drop. Curves of a plot whose x axis starts after 0 are left as read.
+    """
+    origin_x = float(calibration.x_px(0.0))
+    if origin_x < plot_left - tolerance or x_px[0] < origin_x - tolerance:
+        return np.maximum.accumulate(time), np.minimum.accumulate(np.clip(survival, 0.0, 1.0))
+    time = np.where(time < 0, 0.0, time)
+    if abs(y_px[0] - calibration.y_px(1.0)) <= tolerance:
+        survival = np.where(y_px == y_px[0], 1.0, survival)
+        time[0] = 0.0
+    else:
+        time, survival = np.r_[0.0, time[0], time], np.r_[1.0, 1.0, survival]
+    return np.maximum.accumulate(time), np.minimum.accumulate(np.clip(survival, 0.0, 1.0))
 
 
 def _name_arms(image, plot: PlotInk, colours: np.ndarray, traced, arms) -> tuple[list[str], list[int]]:

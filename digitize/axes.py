@@ -256,9 +256,9 @@ def _plot_area(v: _Segment, h: _Segment, horizontal: list[_Segment], vertical: l
     top, right = float(v.start), float(h.end - 1)
     tolerance = 3 + max(v.thickness, h.thickness)
     # A frame: a top line and a right line closing the box over the same extent.
-    # Curves drawn over the y axis near the top can hide its end: look for the top line a little above.
+    # Curves drawn over the top-left corner can hide the ends of the y axis and the top line.
     top_line = [s for s in horizontal if v.start - 0.2 * v.length <= s.position <= top + tolerance
-                and s.start <= left + tolerance and s.end >= right - tolerance]
+                and s.start <= left + 0.1 * h.length and s.end >= right - tolerance]
     right_line = [s for s in vertical if abs(s.position - right) <= tolerance
                   and s.start <= top + 0.2 * v.length and s.end >= bottom - tolerance]
     framed = bool(top_line and right_line)

@@ -43,7 +43,7 @@ def _engine():
         "Det.limit_side_len": 1600,
         # Text is read at 48 px high and padded to at least this width; the default 320 makes a
         # short tick label cost as much as a sentence (the width grows with longer text anyway).
-        "Rec.rec_img_shape": [3, 48, 96],
+        "Rec.rec_img_shape": [3, 48, 64],
     })
 
 
@@ -105,7 +105,8 @@ def read_boxes(image: np.ndarray, boxes) -> pd.DataFrame:
         text, score = "", 0.0
         if crop.size:
             height = crop.shape[0]
-            crop = _pad(_resize(crop, max(1.0, MIN_TEXT_HEIGHT_PX / height)), max(4, height // 3))
+            # A narrow margin: the recognizer's cost grows with the width of what it reads.
+            crop = _pad(_resize(crop, max(1.0, MIN_TEXT_HEIGHT_PX / height)), max(3, height // 5))
             result = _engine()(crop, use_det=False, use_cls=False, use_rec=True)
             if result.txts:
                 text, score = result.txts[0], float(result.scores[0])

@@ -154,7 +154,7 @@ def _stroke_width(own: np.ndarray) -> float:
     return float(max(1.0, np.percentile(own[:, single].sum(axis=0), 25)))
 
 
-def step_corners(own: np.ndarray, path: ArmPath, skip_cols=(), mark_x_px=()) -> pd.DataFrame:
+def step_corners(own: np.ndarray, path: ArmPath, skip_cols=(), mark_x_px=(), other=None) -> pd.DataFrame:
     """The corners of the step function along a traced path, to sub-pixel precision.
 
     Parameters
@@ -167,6 +167,8 @@ def step_corners(own: np.ndarray, path: ArmPath, skip_cols=(), mark_x_px=()) -> 
         Columns not to measure from (censor marks stick out of the line there).
     mark_x_px : array of float
         Columns of censor marks: a drop whose edges a mark hides is placed at the mark.
+    other : ndarray, shape (h, w), float, optional
+        Alpha of other ink: a level hidden under another arm is centred on that ink.
 
     Returns
     -------
@@ -179,7 +181,7 @@ def step_corners(own: np.ndarray, path: ArmPath, skip_cols=(), mark_x_px=()) -> 
     skipped[skip_cols[(skip_cols >= 0) & (skip_cols < len(skipped))]] = True
     own = np.where(skipped, 0.0, own)
     width = path.line_width_px
-    levels = _levels(own, path)
+    levels = _levels(own, path, other)
     end = path.cols[-1] + 0.5 - width / 2
     x_px = [min(path.first_col - 0.5 + width / 2, end)]
     y_px = [levels[0][2]]
@@ -193,7 +195,7 @@ def step_corners(own: np.ndarray, path: ArmPath, skip_cols=(), mark_x_px=()) -> 
     return pd.DataFrame({"x_px": x_px, "y_px": y_px})
 
 
-def _levels(own: np.ndarray, path: ArmPath) -> list[tuple[int, int, float]]:
+def _levels(own: np.ndarray, path: ArmPath, other=None) -> list[tuple[int, int, float]]:
     """Level stretches of the path as (first col, last col, centre row).
 
     Stretches whose centres are less than half a pixel apart are one level
@@ -203,25 +205,32 @@ def _levels(own: np.ndarray, path: ArmPath) -> list[tuple[int, int, float]]:
     levels: list[tuple[int, int, float]] = []
     for piece in np.split(np.arange(len(rows)), np.flatnonzero(np.diff(rows)) + 1):
         first, last, row = int(cols[piece[0]]), int(cols[piece[-1]]), int(rows[piece[0]])
-        centre = _centre(own, first, last, row, width)
+        centre = _centre(own, first, last, row, width, other)
         if levels and abs(centre - levels[-1][2]) < 0.5:
             first = levels.pop()[0]
-            centre = _centre(own, first, last, row, width)
+            centre = _centre(own, first, last, row, width, other)
         levels.append((first, last, centre))
     centres = np.maximum.accumulate([level[2] for level in levels])
     return [(first, last, float(c)) for (first, last, _), c in zip(levels, centres)]
 
 
-def _centre(own: np.ndarray, first: int, last: int, row: int, width: float) -> float:
-    """Ink-weighted centre row of a level stretch, away from the strokes at its ends."""
+def _centre(own: np.ndarray, first: int, last: int, row: int, width: float, other=None) -> float:
+    """Ink-weighted centre row of a level stretch, away from the strokes at its ends.
+
+    A stretch with no ink of its own (hidden under another arm) is centred on
+    the covering ink, when given.
+    """
     margin = int(np.ceil(width)) + 1
     inner = slice(first + margin, last - margin + 1) if last - first > 2 * margin else slice(first, last + 1)
     top = max(0, row - margin)
-    window = own[top : row + margin + 1, inner]
-    weight = window.sum()
-    if weight < INKED:
-        return float(row)
-    return float(top + (window.sum(axis=1) * np.arange(window.shape[0])).sum() / weight)
+    for ink in (own, other):
+        if ink is None:
+            continue
+        window = ink[top : row + margin + 1, inner]
+        weight = window.sum()
+        if weight >= INKED:
+            return float(top + (window.sum(axis=1) * np.arange(window.shape[0])).sum() / weight)
+    return float(row)
 
 
 def _drop_column(own, skipped, upper: float, lower: float, start: int, width: float, mark_x_px) -> float:
