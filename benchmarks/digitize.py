@@ -41,21 +41,24 @@ def target_met(name: str, value: float) -> bool:
 
 
 def run_figure(path: Path, truth: dict) -> dict:
-    """Digitize one corpus figure with no user input and score it; failures score as no curve."""
+    """Digitize one corpus plot (a figure, or one panel of it) with no user input and score it.
+
+    Failures are recorded and score as no curve at all.
+    """
     from digitize import digitize
 
     started = time.perf_counter()
     try:
-        result = digitize(path)
+        result = digitize(path, panel=truth["panel"])
     except Exception as error:  # a benchmark records every failure and goes on
         seconds = time.perf_counter() - started
-        return {"file": truth["file"], "error": f"{type(error).__name__}: {error}",
+        return {"id": truth["id"], "error": f"{type(error).__name__}: {error}",
                 "seconds": seconds, "iae": NO_CURVE_IAE, "max_error": NO_CURVE_IAE,
                 "automatic_calibration": False, "right_n_arms": False,
                 "n_true_arms": truth["n_arms"], "n_found_arms": 0}
     seconds = time.perf_counter() - started
     score = score_curves(result.curves, truth["arms"])
-    return {"file": truth["file"], "error": None, "seconds": seconds,
+    return {"id": truth["id"], "error": None, "seconds": seconds,
             "automatic_calibration": automatic_calibration(result.calibration),
             "warnings": list(result.warnings), **score}
 
@@ -78,25 +81,25 @@ def summary_table(scores: pd.DataFrame, groups: dict[str, pd.Index]) -> pd.DataF
 
 
 def run_corpus(pattern: str = "*") -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Digitize and score every corpus figure whose file name matches ``pattern``.
+    """Digitize and score every corpus plot whose file name matches ``pattern``.
 
     Returns
     -------
     scores : pandas.DataFrame
-        One row a figure.
+        One row a plot (a figure, or a panel of a multi-panel figure), indexed by truth ``id``.
     by_family, by_tag : pandas.DataFrame
         Summaries per style family (plus ``all``) and per difficulty tag.
     """
     truths = [t for t in json.loads((CORPUS / "truth.json").read_text())
               if Path(t["file"]).match(pattern)]
     records = [run_figure(CORPUS / truth["file"], truth) for truth in progress(truths, "digitizing")]
-    scores = pd.DataFrame(records).set_index("file")
-    families = pd.Series({t["file"]: t["family"] for t in truths})
+    scores = pd.DataFrame(records).set_index("id")
+    families = pd.Series({t["id"]: t["family"] for t in truths})
     tags = sorted({tag for t in truths for tag in t["tags"]} - set(families))
     by_family = summary_table(scores, {**{family: families.index[families == family]
                                           for family in sorted(set(families))},
                                        "all": scores.index})
-    by_tag = summary_table(scores, {tag: pd.Index([t["file"] for t in truths if tag in t["tags"]])
+    by_tag = summary_table(scores, {tag: pd.Index([t["id"] for t in truths if tag in t["tags"]])
                                     for tag in tags})
     return scores, by_family, by_tag
 

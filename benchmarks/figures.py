@@ -242,11 +242,28 @@ def draw_km_figure(ipd: pd.DataFrame, style: FigureStyle, *, time_label: str = "
         sit up to a pixel off, as matplotlib snaps straight lines to the pixel grid), and the
         style's fields.
     """
-    arm_names = [str(name) for name in dict.fromkeys(ipd["arm"])]
-    y_scale = 100.0 if style.y_percent else 1.0
-    bold = "bold" if style.bold else "normal"
+    image, (truth,) = draw_km_panels([ipd], style, time_label=time_label, max_x_ticks=max_x_ticks)
+    return image, truth
+
+
+def draw_km_panels(ipds: list[pd.DataFrame], style: FigureStyle, *, time_label: str = "Time",
+                   max_x_ticks: int = 7) -> tuple[np.ndarray, list[dict]]:
+    """Draw several Kaplan-Meier plots side by side, as panels A, B, ... of one figure.
+
+    Each panel is ``style.width_px / len(ipds)`` wide and is lettered at its top left when
+    there is more than one. Parameters as :func:`draw_km_figure`.
+
+    Returns
+    -------
+    image : numpy.ndarray
+        The whole figure, ``(height_px, width_px, 3)`` uint8 RGB.
+    truths : list of dict
+        One record per panel, left to right, as :func:`draw_km_figure`'s (plot areas in the
+        whole image's pixels).
+    """
     dpi = style.dpi
     font_pt = _points(style.font_size_px, dpi)
+    bold = "bold" if style.bold else "normal"
     plt.rcdefaults()
     rc = {"font.family": style.font, "font.size": font_pt, "font.weight": bold,
           "axes.labelweight": bold, "axes.linewidth": _points(style.axis_width_px, dpi),
@@ -255,7 +272,36 @@ def draw_km_figure(ipd: pd.DataFrame, style: FigureStyle, *, time_label: str = "
           "xtick.major.size": _points(style.font_size_px * 0.4, dpi),
           "ytick.major.size": _points(style.font_size_px * 0.4, dpi),
           "legend.fontsize": font_pt, "axes.titlesize": font_pt * 1.15}
+    with plt.rc_context(rc):
+        fig = plt.figure(figsize=(style.width_px / dpi, style.height_px / dpi), dpi=dpi,
+                         facecolor=style.figure_colour)
+        panels = fig.subfigures(1, len(ipds), squeeze=False, facecolor=style.figure_colour)[0]
+        drawn = [_draw_panel(panel, ipd, style, style.width_px / len(ipds), time_label,
+                             max_x_ticks) for panel, ipd in zip(panels, ipds)]
+        if len(ipds) > 1:
+            for letter, panel in zip("ABCDEFGH", panels):
+                panel.text(0.02, 0.99, letter, ha="left", va="top", fontweight="bold",
+                           fontsize=font_pt * 1.5)
+        fig.canvas.draw()
+        image = np.asarray(fig.canvas.buffer_rgba())[:, :, :3].copy()
+        plt.close(fig)
+    height = image.shape[0]
+    truths = []
+    for ax, truth in drawn:
+        box = ax.get_window_extent()
+        # matplotlib's display coordinates put pixel centres at half-integers and count rows up
+        truth["plot_area"] = {"left": round(float(box.x0) - 0.5, 2), "right": round(float(box.x1) - 0.5, 2),
+                              "top": round(height - float(box.y1) - 0.5, 2),
+                              "bottom": round(height - float(box.y0) - 0.5, 2)}
+        truths.append(truth)
+    return image, truths
 
+
+def _draw_panel(panel, ipd: pd.DataFrame, style: FigureStyle, width_px: float, time_label: str,
+                max_x_ticks: int):
+    """Draw one KM plot into a (sub)figure ``width_px`` wide; return its axes and truth record."""
+    arm_names = [str(name) for name in dict.fromkeys(ipd["arm"])]
+    y_scale = 100.0 if style.y_percent else 1.0
     t_last = float(ipd["time"].max())
     x_step = nice_step(t_last, max_x_ticks)
     x_max = {"beyond": np.ceil(t_last / x_step - 1e-9) * x_step, "at": t_last,
@@ -266,48 +312,34 @@ def draw_km_figure(ipd: pd.DataFrame, style: FigureStyle, *, time_label: str = "
     x_limits = (-x_pad, x_max + x_pad)
     y_limits = (style.y_min * y_scale - y_pad, y_scale + y_pad)
 
-    with plt.rc_context(rc):
-        fig = plt.figure(figsize=(style.width_px / dpi, style.height_px / dpi), dpi=dpi,
-                         facecolor=style.figure_colour)
-        ax, table_ax = _layout(fig, style, arm_names)
-        ax.set_facecolor(style.panel_colour)
-        arms = arms_truth(ipd, style, end=x_max if style.x_end == "before" else None)
-        handles = [_draw_arm(ax, ipd[ipd["arm"] == arm["name"]], style, arm["colour"],
-                             style.line_styles[index % len(style.line_styles)], y_scale)
-                   for index, arm in enumerate(arms)]
-        ax.set_xlim(*x_limits)
-        ax.set_ylim(*y_limits)
-        ax.set_xticks(x_ticks, [_tick_label(v) for v in x_ticks])
-        ax.set_yticks(y_ticks, [_tick_label(v) for v in y_ticks],
-                      rotation=90 if style.y_labels_rotated else 0,
-                      va="center")
-        ax.set_xlabel(time_label)
-        ax.set_ylabel("Survival (%)" if style.y_percent else "Survival probability")
-        _decorate(ax, style)
-        _legend(fig, ax, style, handles)
-        at_risk = at_risk_table(ipd, x_ticks)
-        if table_ax is not None:
-            _draw_risk_table(table_ax, at_risk, arms, x_limits, style)
-        if style.title:
-            ax.set_title(style.title)
-        if style.log_rank:
-            p_value = multivariate_logrank_test(ipd["time"], ipd["arm"], ipd["event"]).p_value
-            ax.text(0.04, 0.05, f"Log-rank p = {p_value:.2g}" if p_value >= 1e-4
-                    else "Log-rank p < 0.0001", transform=ax.transAxes, ha="left", va="bottom")
-        fig.canvas.draw()
-        image = np.asarray(fig.canvas.buffer_rgba())[:, :, :3].copy()
-        box = ax.get_window_extent()
-        plt.close(fig)
-
-    height = image.shape[0]
-    return image, _truth_record(
+    ax, table_ax = _layout(panel, style, arm_names, width_px)
+    ax.set_facecolor(style.panel_colour)
+    arms = arms_truth(ipd, style, end=x_max if style.x_end == "before" else None)
+    handles = [_draw_arm(ax, ipd[ipd["arm"] == arm["name"]], style, arm["colour"],
+                         style.line_styles[index % len(style.line_styles)], y_scale)
+               for index, arm in enumerate(arms)]
+    ax.set_xlim(*x_limits)
+    ax.set_ylim(*y_limits)
+    ax.set_xticks(x_ticks, [_tick_label(v) for v in x_ticks])
+    ax.set_yticks(y_ticks, [_tick_label(v) for v in y_ticks],
+                  rotation=90 if style.y_labels_rotated else 0, va="center")
+    ax.set_xlabel(time_label)
+    ax.set_ylabel("Survival (%)" if style.y_percent else "Survival probability")
+    _decorate(ax, style)
+    _legend(ax, style, handles)
+    at_risk = at_risk_table(ipd, x_ticks)
+    if table_ax is not None:
+        _draw_risk_table(table_ax, at_risk, arms, x_limits, style)
+    if style.title:
+        ax.set_title(style.title)
+    if style.log_rank:
+        p_value = multivariate_logrank_test(ipd["time"], ipd["arm"], ipd["event"]).p_value
+        ax.text(0.04, 0.05, f"Log-rank p = {p_value:.2g}" if p_value >= 1e-4
+                else "Log-rank p < 0.0001", transform=ax.transAxes, ha="left", va="bottom")
+    return ax, _truth_record(
         arms, style, at_risk=at_risk.to_dict(orient="list"),
         x_limits=[float(v) for v in x_limits], y_limits=[float(v) for v in y_limits],
-        x_ticks=[float(v) for v in x_ticks], y_ticks=[float(v) for v in y_ticks],
-        # matplotlib's display coordinates put pixel centres at half-integers and count rows up
-        plot_area={"left": round(box.x0 - 0.5, 2), "right": round(box.x1 - 0.5, 2),
-                   "top": round(height - box.y1 - 0.5, 2),
-                   "bottom": round(height - box.y0 - 0.5, 2)})
+        x_ticks=[float(v) for v in x_ticks], y_ticks=[float(v) for v in y_ticks])
 
 
 def _truth_record(arms: list[dict], style: FigureStyle, *, at_risk=None, x_limits=None,
@@ -358,9 +390,9 @@ def r_figure_truth(ipd: pd.DataFrame, style: FigureStyle) -> dict:
     return _truth_record(arms_truth(ipd, style), style)
 
 
-def _layout(fig, style: FigureStyle, arm_names: list[str]):
-    """Place the plot axes (and the risk-table axes) with margins in pixels."""
-    width, height, font = style.width_px, style.height_px, style.font_size_px
+def _layout(panel, style: FigureStyle, arm_names: list[str], width: float):
+    """Place the plot axes (and the risk-table axes) in a (sub)figure with margins in pixels."""
+    height, font = style.height_px, style.font_size_px
     name_width = font * 0.7 * max(len(name) for name in arm_names)  # generous for bold fonts
     left = font * 5.5 + (name_width if style.risk_table else 0)
     right = font * 1.5 + (name_width + font * 3.5 if style.legend == "right" else 0)
@@ -371,11 +403,11 @@ def _layout(fig, style: FigureStyle, arm_names: list[str]):
     plot_height = height - top - bottom
     if plot_height < height * 0.3 or width - left - right < width * 0.4:
         raise ValueError(f"{width}x{height} px is too small for {style.font_size_px} px text")
-    ax = fig.add_axes((left / width, bottom / height, (width - left - right) / width,
+    ax = panel.add_axes((left / width, bottom / height, (width - left - right) / width,
                        plot_height / height))
     table_ax = None
     if style.risk_table:
-        table_ax = fig.add_axes((left / width, font * 0.6 / height, (width - left - right) / width,
+        table_ax = panel.add_axes((left / width, font * 0.6 / height, (width - left - right) / width,
                                  (table - font * 1.6) / height))
     return ax, table_ax
 
@@ -399,9 +431,9 @@ def arms_truth(ipd: pd.DataFrame, style: FigureStyle, end: float | None = None) 
                                  pd.DataFrame({"time": [end], "survival": [survival_at_end]})])
             censor_times = censor_times[censor_times <= end]
         arms.append({"name": name, "colour": style.colours[index % len(style.colours)],
-                     "km": {"time": corners["time"].round(6).tolist(),
-                            "survival": corners["survival"].round(6).tolist()},
-                     "censor_times": censor_times.round(6).tolist(), "n": len(rows)})
+                     "km": {"time": corners["time"].tolist(),
+                            "survival": corners["survival"].tolist()},
+                     "censor_times": censor_times.tolist(), "n": len(rows)})
     return arms
 
 
@@ -447,7 +479,7 @@ def _decorate(ax, style: FigureStyle) -> None:
     ax.tick_params(direction="out", top=False, right=False)
 
 
-def _legend(fig, ax, style: FigureStyle, handles) -> None:
+def _legend(ax, style: FigureStyle, handles) -> None:
     if style.legend == "none":
         return
     placement = {

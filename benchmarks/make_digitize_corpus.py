@@ -21,7 +21,7 @@ import pandas as pd
 from lifelines import datasets as lifelines_datasets
 
 from benchmarks import datasets
-from benchmarks.figures import (FAMILIES, convert_time, draw_km_figure, draw_r_figure,
+from benchmarks.figures import (FAMILIES, convert_time, draw_km_panels, draw_r_figure,
                                 r_figure_truth, save_image)
 from kmipd.progress import progress
 
@@ -197,6 +197,13 @@ SPECS = [
      dict(y_min=0.5, y_tick_step=0.1, x_end="before", legend="none")),
     ("annotated_06", "rossi", "weeks", "stata", dict(y_min=0.6, y_tick_step=0.1,
                                                      log_rank=True, jpeg_quality=85)),
+    # two panels side by side (A and B), as in papers showing two outcomes or two splits
+    ("panels_01", "gbsg2|gbsg2:grade", "months", "survminer", dict(width_px=1800,
+                                                                   height_px=800)),
+    ("panels_02", "lung|lung:ecog", "days", "lifelines", dict(width_px=1400, height_px=560,
+                                                              font_size_px=13)),
+    ("panels_03", "rossi|rossi:halves", "weeks", "prism", dict(width_px=1600, height_px=650,
+                                                               jpeg_quality=85)),
     # real R figures: the images are regenerated only where Rscript is installed
     ("r_survminer_01", "gbsg2", "months", "r_survminer", dict(width_px=900, height_px=800,
                                                               dpi=110)),
@@ -276,39 +283,49 @@ def style_tags(truth: dict) -> list[str]:
 
 
 def make_figure(stem: str, source: str, unit: str, family: str, changes: dict):
-    """Draw one corpus figure; return its image and truth record (with the file name and tags).
+    """Draw one corpus figure; return its image and truth records (with file name and tags).
 
-    The image of an R figure is None when Rscript is not installed; its truth needs no R.
+    ``source`` names the IPD (:func:`load_source`); sources joined by ``|`` are drawn as panels
+    A, B, ... side by side, one truth record each. Every record has the figure's ``file``, its
+    ``panel`` (0 for a single plot) and an ``id`` (the file name, followed by ``#A``, ``#B`` for
+    panels). The image of an R figure is None when Rscript is not installed; its truth needs
+    no R.
     """
-    ipd, dataset_unit = load_source(source)
-    ipd = convert_time(ipd, dataset_unit, unit)
+    sources = source.split("|")
+    ipds = []
+    for one in sources:
+        ipd, dataset_unit = load_source(one)
+        ipds.append(convert_time(ipd, dataset_unit, unit))
     style = FAMILIES[family].but(**changes)
     time_label = f"Time ({unit})"
     if not family.startswith("r_"):
-        image, truth = draw_km_figure(ipd, style, time_label=time_label)
+        image, truths = draw_km_panels(ipds, style, time_label=time_label)
     elif shutil.which("Rscript"):
-        image, truth = draw_r_figure(ipd, style, time_label=time_label)
+        image, truth = draw_r_figure(ipds[0], style, time_label=time_label)
+        truths = [truth]
     else:
-        image, truth = None, r_figure_truth(ipd, style)
+        image, truths = None, [r_figure_truth(ipds[0], style)]
     file = stem + (".jpg" if style.jpeg_quality else ".png")
-    truth.update(file=file, family=family, source=source, dataset=source.split(":")[0].split("=")[0],
-                 time_unit=unit)
-    truth["tags"] = style_tags(truth)
-    return image, truth
+    for panel, (one, truth) in enumerate(zip(sources, truths)):
+        truth.update(file=file, panel=panel, family=family, source=one, time_unit=unit,
+                     dataset=one.split(":")[0].split("=")[0],
+                     id=file if len(sources) == 1 else f"{file}#{'ABCDEFGH'[panel]}")
+        truth["tags"] = style_tags(truth) + (["multi_panel"] if len(sources) > 1 else [])
+    return image, truths
 
 
 def main(folder: Path = CORPUS) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     records = []
     for stem, source, unit, family, changes in progress(SPECS, "drawing figures"):
-        image, truth = make_figure(stem, source, unit, family, changes)
+        image, truths = make_figure(stem, source, unit, family, changes)
         if image is not None:
-            save_image(image, folder / truth["file"], truth["style"]["jpeg_quality"])
-        records.append(truth)
-    records.sort(key=lambda record: record["file"])
+            save_image(image, folder / truths[0]["file"], truths[0]["style"]["jpeg_quality"])
+        records += truths
+    records.sort(key=lambda record: record["id"])
     (folder / "truth.json").write_text(json.dumps(records, sort_keys=True, indent=1) + "\n")
     size = sum(path.stat().st_size for path in folder.iterdir())
-    print(f"{len(records)} figures, {size / 1e6:.1f} MB in {folder}")
+    print(f"{len(SPECS)} figures, {len(records)} plots, {size / 1e6:.1f} MB in {folder}")
 
 
 if __name__ == "__main__":
