@@ -144,9 +144,9 @@ def clean_curve(time, survival, survival_noise: float | None = None) -> Drops:
     jittered = moved.max() > 1e-12
     noise = survival_noise if survival_noise is not None else _estimate_noise(moved, level)
     time_error = _time_error(distinct, jittered)
-    # Drops closer together than the time error are one drop that jitter split.
+    # Drops within the time error of a drop are one drop that jitter split.
     index = np.flatnonzero(is_drop)
-    starts = np.flatnonzero(np.r_[True, np.diff(distinct[index]) > time_error])
+    starts = _groups_within(distinct[index], time_error)
     first, last = index[starts], index[np.r_[starts[1:] - 1, index.size - 1]]
     before, after = previous[first], level[last]
     if jittered:
@@ -160,6 +160,17 @@ def clean_curve(time, survival, survival_noise: float | None = None) -> Drops:
                  end_time=float(distinct[zero[0]] if zero.size else distinct[-1]), noise=float(noise),
                  drop_noise=drop_noise, smoothed=bool(jittered), time_error=time_error,
                  points_time=time, points_survival=survival, notes=notes)
+
+
+def _groups_within(times: np.ndarray, width: float) -> np.ndarray:
+    """Start indexes of groups of sorted ``times``, each spanning less than ``width`` (greedy)."""
+    if width <= 0:
+        return np.arange(times.size)
+    starts = [0]
+    for i in range(1, times.size):
+        if times[i] - times[starts[-1]] > width:
+            starts.append(i)
+    return np.asarray(starts)
 
 
 def merge_subevent_drops(drops: Drops, expected_at_risk) -> Drops:

@@ -234,3 +234,18 @@ def test_inputs_naming_unknown_arms_or_missing_n_are_refused():
         reconstruct(corners)
     with pytest.raises(InputError, match="never drops"):
         reconstruct_arm(pd.DataFrame({"time": [0, 5], "survival": [1.0, 1.0]}), n_total=5)
+
+
+def test_plot_shows_every_arm_over_its_points_with_the_table():
+    from reconstruct.plot import plot_reconstruction
+
+    truth, corners, table = _inputs("larynx")
+    result = reconstruct(quantise(corners), table)
+    figure = plot_reconstruction(result, title="larynx")
+    curve_axes, table_axes = figure.axes
+    labels = [text.get_text() for text in curve_axes.get_legend().get_texts()]
+    assert any("stage I: reconstructed (N=33" in label for label in labels)
+    assert any("stage IV: input points" in label for label in labels)
+    printed = [text.get_text() for text in table_axes.texts]
+    assert printed.count("33") == 1 and printed.count("13") == 1
+    assert len(printed) == len(table)
