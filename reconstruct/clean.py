@@ -16,6 +16,8 @@ from kmipd.errors import InputError
 
 #: Survival noise assumed for exact input (float rounding of printed values).
 MIN_SURVIVAL_NOISE = 1e-6
+#: How far above 1 digitized survival may stray before it is taken for a percentage.
+MAX_OVERSHOOT = 0.05
 #: Time error of jittered points, as a fraction of the time range (a few pixels of a plot).
 JITTER_TIME_ERROR = 0.003
 
@@ -100,8 +102,8 @@ def clean_curve(time, survival, survival_noise: float | None = None) -> Drops:
     Raises
     ------
     InputError
-        If there are no points or none after time 0 with survival below 1 and
-        above 0 that could make a curve.
+        If there are no points, survival looks like a percentage, or the
+        curve never drops.
 
     References
     ----------
@@ -113,6 +115,9 @@ def clean_curve(time, survival, survival_noise: float | None = None) -> Drops:
     survival = np.asarray(survival, dtype=float)
     if time.size == 0:
         raise InputError("the curve has no points")
+    if survival.max() > 1.0 + MAX_OVERSHOOT:
+        raise InputError(f"survival goes up to {survival.max():g}: give it as a probability in "
+                         "[0, 1], not a percentage")
     notes = []
     if np.any(time < 0):
         notes.append(f"{int(np.sum(time < 0))} point(s) before time 0 moved to time 0")

@@ -234,6 +234,8 @@ def test_inputs_naming_unknown_arms_or_missing_n_are_refused():
         reconstruct(corners)
     with pytest.raises(InputError, match="never drops"):
         reconstruct_arm(pd.DataFrame({"time": [0, 5], "survival": [1.0, 1.0]}), n_total=5)
+    with pytest.raises(InputError, match="not a percentage"):
+        reconstruct_arm(pd.DataFrame({"time": [0, 5], "survival": [100.0, 50.0]}), n_total=5)
 
 
 def test_plot_shows_every_arm_over_its_points_with_the_table():
