@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 import numpy as np
 import pandas as pd
 
@@ -10,8 +12,16 @@ from meta.leave_one_out import leave_one_out
 from meta.one_stage import one_stage
 from meta.per_study import comparative_pairs, per_study
 from meta.pooled_arms import pooled_arms
-from meta.pooling import DEFAULT_CI, DEFAULT_MODEL, pool_all
+from meta.pooling import DEFAULT_CI, DEFAULT_MODEL, Pooled, pool_all
 from meta.result import MetaResult
+
+
+_POOLED_FIELDS = [field.name for field in fields(Pooled)]
+#: Columns of the pooled table: the measure, the :class:`meta.pooling.Pooled` fields, and HR-scale copies.
+POOLED_COLUMNS = (["measure", "milestone"] + _POOLED_FIELDS
+                  + ["default", "hr", "hr_ci_low", "hr_ci_high", "hr_pi_low", "hr_pi_high"])
+#: Columns of the leave-one-out table.
+LEAVE_ONE_OUT_COLUMNS = ["measure", "milestone", "omitted"] + _POOLED_FIELDS
 
 
 def measures(milestones=()) -> list[dict]:
@@ -88,7 +98,9 @@ def _pool_measures(table: pd.DataFrame, milestones) -> tuple[pd.DataFrame, pd.Da
             loo = leave_one_out(usable["study"], usable[spec["column"]], usable[spec["se"]])
             loo_rows.append(loo.assign(**head))
     loo = pd.concat(loo_rows, ignore_index=True) if loo_rows else pd.DataFrame()
-    return pd.DataFrame(pooled_rows), loo
+    # the same columns whatever could be pooled, so the CSV files keep one layout
+    return (pd.DataFrame(pooled_rows).reindex(columns=POOLED_COLUMNS),
+            loo.reindex(columns=LEAVE_ONE_OUT_COLUMNS))
 
 
 def analyse_outcome(ipd: pd.DataFrame, treatment: str, control: str, tau=None, milestones=(),

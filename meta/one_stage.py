@@ -23,6 +23,9 @@ from meta.risk_sets import RiskSets
 
 #: Range searched for the frailty variance theta.
 THETA_RANGE = (1e-6, 10.0)
+#: Columns of the one-stage table, whatever was fitted.
+COLUMNS = ["model", "log_hr", "se_log_hr", "hr", "hr_ci_low", "hr_ci_high", "hr_p", "k", "n", "events",
+           "frailty_variance", "note"]
 
 
 def _summary(model: str, log_hr: float, se: float, ipd: pd.DataFrame, **extra) -> dict:
@@ -188,12 +191,13 @@ def one_stage(ipd: pd.DataFrame, treatment: str, control: str) -> pd.DataFrame:
     """
     pair = comparative_pairs(ipd, treatment, control)
     k = pair["study"].nunique()
-    if k < 2:
-        return pd.DataFrame([{"model": "one-stage", "k": k, "note": "fewer than two studies: nothing pooled"}])
     events = pair.groupby("arm")["event"].sum()
-    if (events == 0).any():
+    if k < 2:
+        rows = [{"model": "one-stage", "k": k, "note": "fewer than two studies: nothing pooled"}]
+    elif (events == 0).any():
         empty = ", ".join(events.index[events == 0])
-        return pd.DataFrame([{"model": "one-stage", "k": k,
-                              "note": f"no events in arm {empty} of any study: not estimable"}])
-    treated = (pair["arm"] == treatment).to_numpy(dtype=float)
-    return pd.DataFrame([stratified_cox(pair, treated), gamma_frailty_cox(pair, treated)])
+        rows = [{"model": "one-stage", "k": k, "note": f"no events in arm {empty} of any study: not estimable"}]
+    else:
+        treated = (pair["arm"] == treatment).to_numpy(dtype=float)
+        rows = [stratified_cox(pair, treated), gamma_frailty_cox(pair, treated)]
+    return pd.DataFrame(rows, columns=COLUMNS)

@@ -37,7 +37,7 @@ def cox_hazard_ratio(time, event, treated) -> dict:
     """
     risk_sets = RiskSets(time, event, treated)
     log_hr = risk_sets.fit()
-    if abs(log_hr) > MAX_ABS_LOG_HR:
+    if not abs(log_hr) <= MAX_ABS_LOG_HR:
         return {"log_hr": log_hr}
     se = 1.0 / np.sqrt(risk_sets.terms(log_hr).information.sum())
     zph = ph_test(time, event, treated, log_hr)
@@ -115,7 +115,7 @@ def study_row(study: pd.DataFrame, treatment: str, control: str, tau: float,
                      "study left out of hazard-ratio pooling")
         if row["events_treatment"] + row["events_control"] == 0:
             notes.append("no events in either arm: log-rank test not estimable")
-    elif abs(cox["log_hr"]) > MAX_ABS_LOG_HR:
+    elif not abs(cox["log_hr"]) <= MAX_ABS_LOG_HR:
         # monotone likelihood: every event of one arm happens where the other arm has none at risk
         notes.append("Cox model does not converge (monotone likelihood, the hazard ratio is 0 or "
                      "infinite): study left out of hazard-ratio pooling")

@@ -172,7 +172,10 @@ class RiskSets:
         """
         current = self.terms(beta, offset)
         for _ in range(max_iter):
-            step = current.score.sum() / current.information.sum()
+            information = current.information.sum()
+            if not information > 0:  # the likelihood went flat: beta is running off to infinity
+                break
+            step = current.score.sum() / information
             candidate_beta = beta + step
             candidate = self.terms(candidate_beta, offset)
             while candidate.log_likelihood.sum() < current.log_likelihood.sum() - 1e-12 and abs(step) > tol:

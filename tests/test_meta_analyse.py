@@ -5,6 +5,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 from lifelines import CoxPHFitter, KaplanMeierFitter
 
 from benchmarks.datasets import load
@@ -226,3 +228,24 @@ def test_pooled_milestone_survival_is_dersimonian_laird_on_cloglog(gbsg2_four):
     assert curve["survival"] == pytest.approx(np.exp(-np.exp(reference.estimate)), rel=1e-12)
     assert curve["ci_low"] == pytest.approx(np.exp(-np.exp(reference.ci_high)), rel=1e-12)
     assert curve["tau2"] == pytest.approx(reference.tau2, abs=1e-15)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.integers(1, 12), st.integers(1, 12)), min_size=1, max_size=4),
+       st.integers(0, 2**16))
+@example(sizes=[(1, 1)], seed=37)  # one patient an arm: the Cox likelihood has no maximum
+def test_small_studies_never_give_a_silent_nan(sizes, seed):
+    """Tiny studies drawn from real leukemia patients: every missing number comes with a note."""
+    source = load("leukemia")
+    rng = np.random.default_rng(seed)
+    parts = []
+    for index, (n_treated, n_control) in enumerate(sizes):
+        for arm, n in (("6-MP", n_treated), ("placebo", n_control)):
+            pool_of_arm = source[source["arm"] == arm]
+            parts.append(pool_of_arm.iloc[rng.integers(0, len(pool_of_arm), n)].assign(study=f"s{index}"))
+    result = analyse(pd.concat(parts, ignore_index=True), treatment="6-MP", control="placebo")
+    for table, column in ((result.per_study, "log_hr"), (result.pooled, "estimate"),
+                          (result.one_stage, "log_hr")):
+        unexplained = table[column].isna() & (table["note"].fillna("") == "")
+        assert not unexplained.any()
+    assert result.per_study["rmst_difference"].notna().all()
