@@ -32,6 +32,8 @@ __all__ = ["digitize", "DigitizationResult"]
 
 #: A traced arm must show its own ink along at least this share of its length.
 MIN_SEEN = 0.5
+#: ... and pass through its ink in at least this share of the columns holding it.
+MIN_COVERAGE = 0.6
 #: Lines thicker than this share of the plot height are filled shapes, not curves.
 MAX_LINE_SHARE = 0.08
 #: Warn when two arms run together over more than this share of the time range.
@@ -88,7 +90,7 @@ def digitize(image_or_path, *, arms=None, x_range=None, y_range=None, x_ticks=No
     colours, alphas, paths = colours[keep], alphas[keep], [paths[k] for k in keep]
 
     traced = [_read_arm(plot, alphas, k, path, calibration) for k, path in enumerate(paths)]
-    names, order = _name_arms(image, plot, colours, traced, arms)
+    names, order = _name_arms(image, colours, [curve for curve, _ in traced], calibration, arms)
     curves = pd.concat([traced[k][0].assign(arm=names[k]) for k in order], ignore_index=True)
     marks = pd.concat([traced[k][1].assign(arm=names[k]) for k in order], ignore_index=True)
     table = pd.DataFrame({
@@ -116,14 +118,14 @@ def digitize(image_or_path, *, arms=None, x_range=None, y_range=None, x_ticks=No
 
 
 def _is_curve(path: ArmPath | None, plot: PlotInk) -> bool:
-    """Whether a traced path is a KM curve: mostly its own visible ink, drawn as a line."""
-    return (path is not None and path.seen >= MIN_SEEN and len(path.rows) >= 10
-            and path.line_width_px <= MAX_LINE_SHARE * plot.crop.shape[0])
+    """Whether a traced path is a KM curve: a line that only falls, through most of its ink."""
+    return (path is not None and path.seen >= MIN_SEEN and path.coverage >= MIN_COVERAGE
+            and len(path.rows) >= 10 and path.line_width_px <= MAX_LINE_SHARE * plot.crop.shape[0])
 
 
 def _read_arm(plot: PlotInk, alphas: np.ndarray, k: int, path: ArmPath,
-              calibration: Calibration) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """One arm's step corners (time, survival), censor marks (time) and corners in image pixels."""
+              calibration: Calibration) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One arm's step corners (time, survival) and censor marks (time)."""
     own = alphas[k]
     other = np.where(own >= INKED, 0.0, plot.any_ink)
     marks = find_censor_marks(own, path, other)
@@ -136,8 +138,7 @@ def _read_arm(plot: PlotInk, alphas: np.ndarray, k: int, path: ArmPath,
                                       path.line_width_px + 2)
     curve = pd.DataFrame({"time": time, "survival": survival}).drop_duplicates(ignore_index=True)
     mark_times = pd.DataFrame({"time": calibration.time(marks["x_px"].to_numpy() + plot.origin[0])})
-    pixels = pd.DataFrame({"x_px": x_px, "y_px": y_px})
-    return curve, mark_times, pixels
+    return curve, mark_times
 
 
 def _start_at_origin(time, survival, x_px, y_px, calibration: Calibration, plot_left: int, tolerance: float):
@@ -161,7 +162,8 @@ def _start_at_origin(time, survival, x_px, y_px, calibration: Calibration, plot_
     return np.maximum.accumulate(time), np.minimum.accumulate(np.clip(survival, 0.0, 1.0))
 
 
-def _name_arms(image, plot: PlotInk, colours: np.ndarray, traced, arms) -> tuple[list[str], list[int]]:
+def _name_arms(image, colours: np.ndarray, curves: list[pd.DataFrame], calibration: Calibration,
+               arms) -> tuple[list[str], list[int]]:
     """Names of the arms, and the order to list them in (arm indices).
 
     ``arms`` given by the user wins (only the arms it names are listed, in its
@@ -177,7 +179,7 @@ def _name_arms(image, plot: PlotInk, colours: np.ndarray, traced, arms) -> tuple
         for pair in pairs.itertuples():
             names[pair.index] = pair.arm
         return names, [int(pairs.loc[pairs["arm"] == name, "index"].iloc[0]) for name in named]
-    swatches = find_swatches(image, colours, _curve_mask(image.shape[:2], traced))
+    swatches = find_swatches(image, colours, _curve_mask(image.shape[:2], curves, calibration))
     order = list(swatches["arm_index"]) + [k for k in range(len(colours)) if k not in set(swatches["arm_index"])]
     read = legend_names(image, swatches)
     if len(set(read.values())) == len(colours) and all(read.values()):
@@ -188,11 +190,11 @@ def _name_arms(image, plot: PlotInk, colours: np.ndarray, traced, arms) -> tuple
     return names, order
 
 
-def _curve_mask(shape, traced) -> np.ndarray:
-    """Pixels on or near the traced curves (image coordinates), so swatch search skips them."""
+def _curve_mask(shape, curves: list[pd.DataFrame], calibration: Calibration) -> np.ndarray:
+    """Pixels on or near the traced curves and their censor marks, so that swatch search skips them."""
     mask = np.zeros(shape, dtype=np.uint8)
-    for _, marks, pixels in traced:
-        points = pixels[["x_px", "y_px"]].to_numpy()
+    for curve in curves:
+        points = np.column_stack([calibration.x_px(curve["time"]), calibration.y_px(curve["survival"])])
         cv2.polylines(mask, [np.round(points).astype(np.int32)], False, 1, thickness=15)
     return mask.astype(bool)
 

@@ -434,7 +434,7 @@ def _consensus(labels: pd.DataFrame, axis: str) -> pd.DataFrame | None:
     An exhaustive RANSAC: every pair of labels proposes a line; the line with
     most labels within tolerance wins (ties: smaller squared error, then the
     earlier pair, so the choice is deterministic). The winners' values must
-    be whole multiples of their smallest step from the first value.
+    form a progression (:func:`_is_progression`).
 
     References
     ----------
@@ -443,8 +443,8 @@ def _consensus(labels: pd.DataFrame, axis: str) -> pd.DataFrame | None:
     if len(labels) < 2:
         return None
     px, value = labels["px"].to_numpy(), labels["value"].to_numpy()
-    span = np.ptp(px)
-    tolerance_px = max(2.5, 0.01 * span)
+    # Tick positions are good to a pixel; labels without a tick found under them to two or three.
+    tolerance_px = 2.5 + 0.002 * np.ptp(px)
     best, best_key = None, None
     for i, j in itertools.combinations(range(len(labels)), 2):
         if value[i] == value[j] or abs(px[i] - px[j]) < 5:
@@ -460,14 +460,23 @@ def _consensus(labels: pd.DataFrame, axis: str) -> pd.DataFrame | None:
     if best is None:
         return None
     inliers = labels[best]
-    steps = np.diff(np.sort(inliers["value"].to_numpy()))
-    if len(steps) and np.any(steps <= 0):
-        return None
-    if len(steps):
-        multiples = (inliers["value"] - inliers["value"].min()) / steps.min()
-        if np.max(np.abs(multiples - np.round(multiples))) > 0.05:
-            return None
-    return inliers
+    return inliers if _is_progression(inliers["value"].to_numpy()) else None
+
+
+def _is_progression(values: np.ndarray) -> bool:
+    """Whether distinct values are whole steps of one common step, at most 100 steps apart.
+
+    The common step is the greatest common divisor of the differences, so
+    labels missing from the run (0, 1500, 2500 read of 0, 500, ..., 2500)
+    still count; labels carry at most four decimals.
+    """
+    scaled = np.round(np.asarray(values, dtype=float) * 10**4).astype(np.int64)
+    if len(np.unique(scaled)) != len(scaled):
+        return False
+    if len(scaled) < 2:
+        return True
+    step = np.gcd.reduce(np.diff(np.sort(scaled)))
+    return bool((scaled.max() - scaled.min()) / step <= 100)
 
 
 def _fit(ticks: pd.DataFrame, source: str) -> AxisCalibration:

@@ -11,12 +11,16 @@ from digitize.ocr import read_boxes
 
 #: CIELAB distance within which a pixel has an arm's colour.
 SWATCH_DELTA_E = 25.0
+#: Text is black or grey: its RGB channels differ by less than this.
+TEXT_MAX_CHROMA = 60
+#: Dark horizontal runs at least this long (px) are rule lines, not text.
+RULE_LENGTH_PX = 60
 #: Legend labels read below this OCR confidence are not used as names.
 MIN_NAME_CONFIDENCE = 0.6
 
 
 def find_swatches(image: np.ndarray, colours: np.ndarray, curve_mask: np.ndarray) -> pd.DataFrame:
-    """The legend swatch of each arm: its widest short piece of colour away from the curves.
+    """The legend swatch of each arm: a short piece of its colour, away from the curves, with text on its right.
 
     Parameters
     ----------
@@ -30,63 +34,60 @@ def find_swatches(image: np.ndarray, colours: np.ndarray, curve_mask: np.ndarray
     Returns
     -------
     pandas.DataFrame
-        One row per arm with a swatch: ``arm_index`` (row of ``colours``), ``left, top,
-        right, bottom`` (px), in legend order (top to bottom, then left to right).
+        One row per arm with a swatch: ``arm_index`` (row of ``colours``),
+        ``left, top, right, bottom`` (the swatch, px) and ``label`` (the box
+        of the text on its right, for :func:`legend_names`), in legend order
+        (top to bottom, then left to right).
     """
     lab = to_lab(image)
+    ink = _text_ink(image)
     rows = []
     max_width = image.shape[1] // 5
     for index, colour in enumerate(colours):
         mask = (np.linalg.norm(lab - to_lab(colour), axis=2) < SWATCH_DELTA_E) & ~curve_mask
-        n, _, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+        _, _, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
         # A swatch is a short line or a small patch, wider than tall; text of that colour is narrower.
-        shapes = stats[1:]
-        fits = (shapes[:, cv2.CC_STAT_WIDTH] >= 8) & (shapes[:, cv2.CC_STAT_WIDTH] <= max_width) & (
-            shapes[:, cv2.CC_STAT_WIDTH] >= shapes[:, cv2.CC_STAT_HEIGHT])
-        if not fits.any():
-            continue
-        best = shapes[np.flatnonzero(fits)[np.argmax(shapes[fits, cv2.CC_STAT_WIDTH])]]
-        left, top, width, height = (int(v) for v in best[:4])
-        rows.append({"arm_index": index, "left": left, "top": top, "right": left + width, "bottom": top + height})
-    swatches = pd.DataFrame(rows, columns=["arm_index", "left", "top", "right", "bottom"])
+        widths, heights = stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]
+        fits = np.flatnonzero((widths >= 8) & (widths <= max_width) & (widths >= heights))
+        for piece in fits[np.argsort(-widths[fits], kind="stable")]:
+            left, top, width, height = (int(v) for v in stats[1 + piece, :4])
+            swatch = {"arm_index": index, "left": left, "top": top, "right": left + width, "bottom": top + height}
+            label = _label_box(ink, swatch)
+            if label is not None:
+                rows.append({**swatch, "label": label})
+                break
+    swatches = pd.DataFrame(rows, columns=["arm_index", "left", "top", "right", "bottom", "label"])
     return swatches.sort_values(["top", "left"], kind="mergesort").reset_index(drop=True)
 
 
 def legend_names(image: np.ndarray, swatches: pd.DataFrame) -> dict[int, str]:
-    """The text right of each swatch, read by OCR.
-
-    The label's box is found from the pixels (the run of ink starting just
-    right of the swatch, at its height), then read with recognition only
-    (:func:`digitize.ocr.read_boxes`), which is quicker than finding text.
+    """The text right of each swatch, read by OCR (recognition only: :func:`digitize.ocr.read_boxes`).
 
     Returns
     -------
     dict
-        Arm index -> name, for the swatches with a readable label on their right.
+        Arm index -> name, for the swatches with a readable label.
     """
-    boxes, indices = [], []
-    ink = _text_ink(image)
-    for swatch in swatches.itertuples():
-        box = _label_box(ink, swatch)
-        if box is not None:
-            boxes.append(box)
-            indices.append(int(swatch.arm_index))
-    read = read_boxes(image, boxes)
-    return {k: text.strip() for k, text, score in zip(indices, read["text"], read["confidence"])
+    read = read_boxes(image, list(swatches["label"]))
+    return {int(k): text.strip() for k, text, score in zip(swatches["arm_index"], read["text"], read["confidence"])
             if text.strip() and score >= MIN_NAME_CONFIDENCE}
 
 
 def _text_ink(image: np.ndarray) -> np.ndarray:
-    """Pixels darker than their surroundings' paper: text."""
+    """Dark grey or black pixels (legend text), without the long horizontal lines (axes, frames) text never has."""
     grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
-    return grey < np.median(grey) - 80
+    chroma = image.max(axis=2).astype(int) - image.min(axis=2)
+    dark = ((grey < np.median(grey) - 80) & (chroma < TEXT_MAX_CHROMA)).astype(np.uint8)
+    lines = cv2.morphologyEx(dark, cv2.MORPH_OPEN, np.ones((1, RULE_LENGTH_PX), np.uint8))
+    return (dark > lines)
 
 
-def _label_box(ink: np.ndarray, swatch) -> tuple[int, int, int, int] | None:
-    """Box (left, top, right, bottom) of the run of text starting just right of a swatch."""
-    centre = (swatch.top + swatch.bottom) // 2
+def _label_box(ink: np.ndarray, swatch: dict) -> tuple[int, int, int, int] | None:
+    """Box (left, top, right, bottom) of the run of text starting just right of a swatch, or None."""
+    centre = (swatch["top"] + swatch["bottom"]) // 2
     half = max(8, ink.shape[0] // 60)
-    band = ink[max(0, centre - half) : centre + half + 1, swatch.right + 1 :]
+    top = max(0, centre - half)
+    band = ink[top : centre + half + 1, swatch["right"] + 1 :]
     columns = np.flatnonzero(band.any(axis=0))
     if len(columns) == 0 or columns[0] > 3 * half:
         return None
@@ -94,7 +95,5 @@ def _label_box(ink: np.ndarray, swatch) -> tuple[int, int, int, int] | None:
     gaps = np.flatnonzero(np.diff(columns) > 2 * half)
     last = columns[gaps[0]] if len(gaps) else columns[-1]
     rows = np.flatnonzero(band[:, columns[0] : last + 1].any(axis=1))
-    top = max(0, centre - half) + rows[0]
-    bottom = max(0, centre - half) + rows[-1]
-    left, right = swatch.right + 1 + columns[0], swatch.right + 1 + last
-    return (left - 3, top - 3, right + 4, bottom + 4)
+    left = swatch["right"] + 1 + int(columns[0])
+    return (left - 3, top + int(rows[0]) - 3, swatch["right"] + 1 + int(last) + 4, top + int(rows[-1]) + 4)

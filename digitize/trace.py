@@ -55,6 +55,9 @@ class ArmPath:
     seen, hidden : float
         Share of the traced columns where the arm's own ink is visible, and
         where it is covered by other ink (the rest shows neither).
+    coverage : float
+        Share of the columns holding the arm's ink that the path passes
+        through it: low when the ink does not draw one falling line.
     """
 
     first_col: int
@@ -62,6 +65,7 @@ class ArmPath:
     line_width_px: float
     seen: float
     hidden: float
+    coverage: float
 
     @property
     def cols(self) -> np.ndarray:
@@ -109,6 +113,7 @@ def trace_path(own: np.ndarray, other: np.ndarray) -> ArmPath | None:
         line_width_px=width,
         seen=float(seen[start:stop].mean()),
         hidden=float(hidden[start:stop].mean()),
+        coverage=float(seen.sum() / len(inked_cols)),
     )
 
 
