@@ -42,7 +42,9 @@ def pooled_km_plot(curves: pd.DataFrame, ipd: pd.DataFrame, title: str = "", n_t
     arms = sorted(curves["arm"].unique())
     colours = dict(zip(arms, itertools.cycle(COLOURS)))
     figure = plt.figure(figsize=(9, 6 + 0.25 * len(arms)))
-    grid = figure.add_gridspec(2, 1, height_ratios=[5, 0.6 + 0.3 * len(arms)], hspace=0.25)
+    # room on the left for the at-risk table's arm labels (about 0.1 inch a character)
+    left = min(0.4, 0.08 + 0.011 * max(len(arm) for arm in arms))
+    grid = figure.add_gridspec(2, 1, height_ratios=[5, 0.6 + 0.3 * len(arms)], hspace=0.25, left=left, right=0.97)
     axis = figure.add_subplot(grid[0])
     table = figure.add_subplot(grid[1], sharex=axis)
     for arm, colour in colours.items():

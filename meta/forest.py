@@ -27,6 +27,8 @@ DISPLAY = {
 }
 
 
+#: Longest study label drawn in full (longer ones are cut, the tables keep them whole).
+MAX_LABEL = 26
 #: Candidate ticks of the hazard-ratio axis (log scale).
 HR_TICKS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3, 5, 10, 20)
 
@@ -103,7 +105,8 @@ def forest_plot(studies: pd.DataFrame, pooled: pd.Series | None, measure: str, t
     right.text(0.05, header, f"{column_label} [95% CI]", fontweight="bold", va="center")
     right.text(0.98, header, "Weight", fontweight="bold", va="center", ha="right")
     for row, (_, study), weight, e, lo, hi in zip(rows, studies.iterrows(), weights, estimate, low, high):
-        left.text(0.0, row, str(study["study"]), va="center")
+        label = str(study["study"])
+        left.text(0.0, row, label if len(label) <= MAX_LABEL else label[:MAX_LABEL - 1] + "\u2026", va="center")
         left.text(0.70, row, f"{study['events_treatment']}/{study['n_treatment']}", va="center", ha="center")
         left.text(0.92, row, f"{study['events_control']}/{study['n_control']}", va="center", ha="center")
         right.text(0.05, row, _interval(e, lo, hi, exponentiate), va="center")
