@@ -187,11 +187,9 @@ SUBSET = {
     "base_r_01.png": 0.01,
     "base_r_06.png": 0.03,         # both arms black, one dashed
     "sas_02.png": 0.01,
-    "sas_03.jpg": 0.01,
     "prism_01.png": 0.01,
     "prism_04.jpg": 0.01,
     "stata_01.png": 0.01,
-    "stata_04.jpg": 0.01,
     "lifelines_01.png": 0.01,
     "lifelines_05.png": 0.03,      # 4 close, crossing arms with confidence bands
     "matplotlib_01.png": 0.01,
