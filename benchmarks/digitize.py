@@ -4,8 +4,8 @@ Runs :func:`digitize.digitize` on every figure of ``benchmarks/digitize_corpus``
 IPD by ``python -m benchmarks.make_digitize_corpus``) with no user input, scores the curves
 against the true Kaplan-Meier curves (:mod:`benchmarks.digitize_scoring`), and prints per style
 family, per difficulty tag and overall: median, 95th percentile and maximum IAE, the share of
-figures calibrated automatically, the share with the right number of arms, and seconds per
-figure. Then, when ``/work/shared/real_figures/plos`` exists, digitizes those published figures
+figures calibrated automatically, the share with the right number of arms, the share of printed
+numbers at risk read right (on the figures that print them), and seconds per figure. Then, when ``/work/shared/real_figures/plos`` exists, digitizes those published figures
 and compares survival at the landmarks and the medians printed in the papers (no IPD there).
 Writes everything to ``benchmarks/results/digitize.json``, and the digitizer's overlay of every
 figure above the maximum IAE target to ``benchmarks/results/digitize_overlays/``.
@@ -24,8 +24,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from benchmarks.digitize_scoring import (NO_CURVE_IAE, automatic_calibration, score_curves,
-                                         step_values)
+from benchmarks.digitize_scoring import (NO_CURVE_IAE, automatic_calibration, score_at_risk,
+                                         score_curves, step_values)
 from benchmarks.figures import save_image
 from kmipd.progress import progress
 
@@ -69,9 +69,14 @@ def run_figure(path: Path, truth: dict, overlays: Path | None = None) -> dict:
     if overlays is not None and score["iae"] > TARGETS["max_iae"]:
         overlays.mkdir(parents=True, exist_ok=True)
         save_image(result.overlay(), overlays / (truth["id"].replace("#", "_") + ".png"))
+    at_risk_read = None
+    if truth["style"]["risk_table"] and truth["at_risk"]:
+        arm_names = {arm["digitized_arm"]: arm["true_arm"] for arm in score["arms"] if arm["matched"]}
+        at_risk_read = score_at_risk(result.at_risk, truth["at_risk"], arm_names,
+                                     time_tolerance=0.01 * truth["x_limits"][1])
     return {"id": truth["id"], "error": None, **timing,
             "automatic_calibration": automatic_calibration(result.calibration),
-            "warnings": list(result.warnings), **score}
+            "at_risk_read": at_risk_read, "warnings": list(result.warnings), **score}
 
 
 def summarise(scores: pd.DataFrame) -> dict:
@@ -82,6 +87,8 @@ def summarise(scores: pd.DataFrame) -> dict:
             "automatic_calibration": float(scores["automatic_calibration"].mean()),
             "right_n_arms": float(scores["right_n_arms"].mean()),
             "failed": int(scores["error"].notna().sum()),
+            # share of printed numbers at risk read right, over the figures that print them
+            "at_risk_read": float(scores["at_risk_read"].astype(float).mean()),
             "seconds_per_figure": float(scores["seconds"].mean()),
             "cpu_seconds_per_figure": float(scores["cpu_seconds"].mean())}
 

@@ -120,3 +120,33 @@ def score_curves(curves: pd.DataFrame, true_arms: list[dict]) -> dict:
 def automatic_calibration(calibration) -> bool:
     """True when both axes were calibrated from the tick labels read by OCR, with no user input."""
     return calibration.x.source == "ocr" and calibration.y.source == "ocr"
+
+
+def score_at_risk(at_risk: pd.DataFrame, true_at_risk: dict, arm_names: dict[str, str],
+                  time_tolerance: float) -> float:
+    """Share of the printed numbers at risk that were read right.
+
+    Parameters
+    ----------
+    at_risk : pandas.DataFrame
+        The numbers read, columns ``arm, time, n_risk`` (digitized arm names).
+    true_at_risk : dict
+        The truth record's ``at_risk``: lists ``arm``, ``time``, ``n_risk``.
+    arm_names : dict
+        Digitized arm name -> true arm name, from the curve matching of :func:`score_curves`.
+    time_tolerance : float
+        Largest difference between a read time and a printed one still taken as that column.
+
+    Returns
+    -------
+    float
+        Correct numbers over printed numbers; a number read at the wrong column, for the wrong
+        arm or not at all is wrong.
+    """
+    truth = pd.DataFrame(true_at_risk)
+    read = at_risk.assign(arm=at_risk["arm"].map(arm_names)).dropna(subset=["arm"])
+    correct = 0
+    for arm, time, n_risk in truth[["arm", "time", "n_risk"]].itertuples(index=False):
+        same = read[(read["arm"] == arm) & (np.abs(read["time"] - time) <= time_tolerance)]
+        correct += bool(len(same)) and int(same["n_risk"].iloc[0]) == n_risk
+    return correct / len(truth)

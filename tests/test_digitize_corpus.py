@@ -18,7 +18,7 @@ import pytest
 from lifelines import KaplanMeierFitter
 
 from benchmarks.digitize_scoring import (NO_CURVE_IAE, automatic_calibration, curve_errors,
-                                         score_curves, step_values)
+                                         score_at_risk, score_curves, step_values)
 from benchmarks.figures import FAMILIES, convert_time
 from benchmarks.km_points import km_step_corners, quantise
 from benchmarks.make_digitize_corpus import CORPUS, SPECS, load_source, make_figure
@@ -122,6 +122,21 @@ def test_nothing_digitized_scores_the_worst():
     empty = pd.DataFrame(columns=["arm", "time", "survival"])
     score = score_curves(empty, [arm])
     assert score["iae"] == NO_CURVE_IAE and score["n_missing"] == 1
+
+
+def test_numbers_at_risk_count_right_only_in_the_right_arm_and_column():
+    truth = TRUTH["survminer_01.png"]["at_risk"]
+    printed = pd.DataFrame(truth)
+    read = printed.assign(arm=printed["arm"].map({"hormone": "arm1", "no hormone": "arm2"}),
+                          time=printed["time"] + 0.3)
+    names = {"arm1": "hormone", "arm2": "no hormone"}
+    assert score_at_risk(read, truth, names, time_tolerance=0.5) == 1
+    assert score_at_risk(read, truth, names, time_tolerance=0.1) == 0
+    swapped = {"arm1": "no hormone", "arm2": "hormone"}
+    assert score_at_risk(read, truth, swapped, time_tolerance=0.5) == 0
+    one_misread = read.assign(n_risk=np.where(read.index == 0, 999, read["n_risk"]))
+    assert score_at_risk(one_misread, truth, names, 0.5) == pytest.approx(1 - 1 / len(printed))
+    assert score_at_risk(read.iloc[:0], truth, names, 0.5) == 0
 
 
 # --- the corpus itself ----------------------------------------------------------------------
