@@ -220,18 +220,26 @@ def _label_strips(image: np.ndarray, plot_area: PlotArea, axis: str) -> Iterator
     if axis == "x":
         # The lowest y label often hangs below the x axis, left of the plot: it cannot start the line.
         first_column = plot_area.left - left - max(3, int(0.02 * span))
-        words = [w for w in _words(_blobs(ink, touching="top")) if (w[0] + w[2]) / 2 >= first_column]
+        words = [w for w in group_words(_blobs(ink, touching="top")) if (w[0] + w[2]) / 2 >= first_column]
         yield _LabelStrip(pixels, _nearest_aligned(words, edge=_centre_row, nearest_first=True), left, top, False)
         return
-    upright = _nearest_aligned(_words(_blobs(ink, touching="right")), edge=lambda w: w[2], nearest_first=False)
+    upright = _nearest_aligned(group_words(_blobs(ink, touching="right")), edge=lambda w: w[2], nearest_first=False)
     stacked = _stacked(upright)
     if not stacked:
         yield _LabelStrip(pixels, upright, left, top, False)
     turned = cv2.rotate(ink.astype(np.uint8), cv2.ROTATE_90_CLOCKWISE)
-    words = _nearest_aligned(_words(_blobs(turned, touching="bottom")), edge=_centre_row, nearest_first=False)
+    words = _nearest_aligned(group_words(_blobs(turned, touching="bottom")), edge=_centre_row, nearest_first=False)
     yield _LabelStrip(cv2.rotate(pixels, cv2.ROTATE_90_CLOCKWISE), words, left, top, True)
     if stacked:
         yield _LabelStrip(pixels, upright, left, top, False)
+
+
+def below_tick_labels(image: np.ndarray, plot_area: PlotArea) -> int:
+    """The first image row under the x-axis tick labels (under the axis when none are found)."""
+    strip = next(_label_strips(image, plot_area, "x"), None)
+    if strip is None or not strip.boxes:
+        return plot_area.bottom + 1
+    return strip.top + max(box[3] for box in strip.boxes)
 
 
 def _centre_row(word: Box) -> float:
@@ -266,7 +274,7 @@ def _blobs(mask: np.ndarray, touching: str) -> list[Box]:
     return blobs
 
 
-def _words(blobs: list[Box]) -> list[Box]:
+def group_words(blobs: list[Box]) -> list[Box]:
     """Merge blobs side by side on one line, closer than ~a character height, into words."""
     words = sorted(blobs)
     merged = True
@@ -466,17 +474,25 @@ def _consensus(labels: pd.DataFrame, axis: str) -> pd.DataFrame | None:
 def _is_progression(values: np.ndarray) -> bool:
     """Whether distinct values are whole steps of one common step, at most 100 steps apart.
 
-    The common step is the greatest common divisor of the differences, so
-    labels missing from the run (0, 1500, 2500 read of 0, 500, ..., 2500)
-    still count; labels carry at most four decimals.
+    See :func:`tick_step`.
     """
-    scaled = np.round(np.asarray(values, dtype=float) * 10**4).astype(np.int64)
-    if len(np.unique(scaled)) != len(scaled):
+    values = np.asarray(values, dtype=float)
+    if len(np.unique(np.round(values * 10**4))) != len(values):
         return False
+    step = tick_step(values)
+    return len(values) < 2 or bool(np.ptp(values) / step <= 100)
+
+
+def tick_step(values) -> float:
+    """The common step of tick values: the greatest common divisor of their differences.
+
+    Labels missing from the run still count (0, 1500, 2500 give 500); labels
+    carry at most four decimals. NaN for fewer than two distinct values.
+    """
+    scaled = np.unique(np.round(np.asarray(values, dtype=float) * 10**4).astype(np.int64))
     if len(scaled) < 2:
-        return True
-    step = np.gcd.reduce(np.diff(np.sort(scaled)))
-    return bool((scaled.max() - scaled.min()) / step <= 100)
+        return float("nan")
+    return float(np.gcd.reduce(np.diff(scaled))) / 10**4
 
 
 def _fit(ticks: pd.DataFrame, source: str) -> AxisCalibration:

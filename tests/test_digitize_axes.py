@@ -14,6 +14,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from lifelines import KaplanMeierFitter  # noqa: E402
 
@@ -43,15 +44,37 @@ def draw_km(ax, dataset: str, percent: bool = False):
     ax.legend(loc="upper right")
 
 
+def draw_at_risk(ax, dataset: str, coloured: bool) -> pd.DataFrame:
+    """Print a numbers-at-risk table under ``ax`` (one row per arm, a count under each tick).
+
+    Returns the table printed: ``arm, time, n_risk``.
+    """
+    ipd = load(dataset)
+    x0, x1 = ax.get_xlim()
+    ticks = [t for t in ax.get_xticks() if x0 <= t <= x1]
+    under = ax.get_xaxis_transform()  # x in data, y in axes fraction
+    rows = []
+    for i, ((arm, group), line) in enumerate(zip(ipd.groupby("arm", sort=True), ax.get_lines())):
+        colour = line.get_color() if coloured else "black"
+        y = -0.25 - 0.08 * i
+        ax.text(x0 - 0.03 * (x1 - x0), y, arm, transform=under, ha="right", va="center", color=colour)
+        for tick in ticks:
+            n_risk = int((group["time"] >= tick).sum())
+            ax.text(tick, y, str(n_risk), transform=under, ha="center", va="center", color=colour)
+            rows.append({"arm": arm, "time": float(tick), "n_risk": n_risk})
+    return pd.DataFrame(rows)
+
+
 def km_figure(path, dataset="gbsg2", *, dpi=100, size=(8, 5), frame=True, percent=False, jpeg_quality=None,
-              panels=1, grey_panel=False, x_labels=True):
+              panels=1, grey_panel=False, x_labels=True, at_risk=None):
     """Draw a KM figure to ``path``; return the truth: plot areas and tick positions per panel.
 
     Returns
     -------
     list of dict
         Per panel: ``area`` (left, top, right, bottom in pixel indices), ``x_ticks`` and
-        ``y_ticks`` (values, in the printed units) and ``x_px``, ``y_px`` (their positions).
+        ``y_ticks`` (values, in the printed units) and ``x_px``, ``y_px`` (their positions),
+        and ``at_risk`` (the table printed, ``arm, time, n_risk``) when one was drawn.
     """
     fig, axes = plt.subplots(1, panels, figsize=size, dpi=dpi, squeeze=False)
     for ax in axes[0]:
@@ -67,6 +90,9 @@ def km_figure(path, dataset="gbsg2", *, dpi=100, size=(8, 5), frame=True, percen
             ax.tick_params(color="#333333")
         if not x_labels:
             ax.set_xticklabels([])
+    if at_risk is not None:  # "colour" or "black": rows named by colour and label, or label only
+        fig.subplots_adjust(left=0.2, bottom=0.38)
+        tables = [draw_at_risk(ax, dataset, coloured=at_risk == "colour") for ax in axes[0]]
     fig.canvas.draw()
     height = fig.canvas.get_width_height()[1]
     truths = []
@@ -82,6 +108,8 @@ def km_figure(path, dataset="gbsg2", *, dpi=100, size=(8, 5), frame=True, percen
             "x_px": _pixel_col(ax.transData.transform([(t, y0) for t in x_ticks])[:, 0], height),
             "y_px": _pixel_row(ax.transData.transform([(x0, t) for t in y_ticks])[:, 1], height),
         })
+        if at_risk is not None:
+            truths[-1]["at_risk"] = tables[len(truths) - 1]
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi)
     plt.close(fig)

@@ -1,0 +1,153 @@
+"""Reading the numbers-at-risk table printed under a KM plot.
+
+Journals print, under the x axis, one row of counts per arm, each count
+under an x tick, the row named by a label on its left or by its colour
+(survminer colours the rows like the curves). The table is found from the
+pixels: lines of text under the tick labels whose words sit under the ticks
+and read as whole numbers.
+"""
+
+from __future__ import annotations
+
+import re
+
+import cv2
+import numpy as np
+import pandas as pd
+
+from digitize.axes import PlotArea
+from digitize.calibration import Calibration, below_tick_labels, group_words, tick_step
+from digitize.ocr import read_boxes
+
+COLUMNS = ["arm", "time", "n_risk"]
+
+
+def read_at_risk_table(image: np.ndarray, plot_area: PlotArea, calibration: Calibration,
+                       arm_colours=None) -> pd.DataFrame:
+    """The numbers at risk printed under a plot, or an empty frame when there are none.
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        RGB uint8 figure.
+    plot_area : PlotArea
+        The plot the table belongs to.
+    calibration : Calibration
+        Its calibration; counts are placed at the tick times under which they sit.
+    arm_colours : mapping of str to colour, optional
+        Arm name -> RGB triple or ``"#rrggbb"``. Rows printed in colour are
+        named after the nearest arm colour; otherwise a row takes the label
+        printed on its left, or ``arm1``, ``arm2``, ... from the top.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``arm, time, n_risk`` (n_risk int), rows in table order then by time.
+        The counts are as printed; whether they fall with time is for the
+        caller (reconstruction) to check.
+    """
+    empty = pd.DataFrame({"arm": pd.Series(dtype=str), "time": pd.Series(dtype=float),
+                          "n_risk": pd.Series(dtype=int)})
+    step = tick_step(calibration.x.ticks["value"])
+    if not np.isfinite(step):
+        return empty
+    step_px = abs(step / calibration.x.slope)
+    top = below_tick_labels(image, plot_area) + 1
+    bottom, right = image.shape[0], min(image.shape[1], plot_area.right + int(step_px))
+    if bottom - top < 5:
+        return empty
+    region = image[top:bottom, :right]
+    rows = []
+    for line in _text_lines(group_words(_ink_blobs(region))):
+        cells = [w for w in line if _on_tick(w, calibration, step) and w[0] >= plot_area.left - step_px / 2]
+        if len(cells) < 2:
+            continue
+        counts = [_whole_number(text) for text in read_boxes(region, cells)["text"]]
+        times = [_tick_time(w, calibration, step) for w in cells]
+        kept = [(time, count) for time, count in zip(times, counts) if count is not None]
+        if len(kept) < 2:
+            continue
+        label_words = [w for w in line if w[2] <= cells[0][0] and w not in cells]
+        rows.append({"cells": kept, "label": _read_label(region, label_words),
+                     "colour": _ink_colour(region, cells)})
+    if not rows:
+        return empty
+    names = _row_names(rows, arm_colours)
+    table = pd.DataFrame([{"arm": name, "time": float(time), "n_risk": int(count)}
+                          for name, row in zip(names, rows) for time, count in row["cells"]], columns=COLUMNS)
+    return table.astype({"arm": str, "time": float, "n_risk": int})
+
+
+def _ink_blobs(region: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """Boxes of printed marks of any colour (coloured rows count) on a light page."""
+    ink = (255 - region.min(axis=2)) > 90
+    count, _, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    return [(int(l), int(t), int(l + w), int(t + h)) for l, t, w, h, area in stats[1:]
+            if area >= 3 and w < 0.5 * region.shape[1]]
+
+
+def _text_lines(boxes: list[tuple[int, int, int, int]]) -> list[list[tuple[int, int, int, int]]]:
+    """Words grouped into lines by their centre rows, top to bottom, each left to right."""
+    if not boxes:
+        return []
+    height = np.median([b[3] - b[1] for b in boxes])
+    lines: list[list] = []
+    for box in sorted(boxes, key=lambda b: ((b[1] + b[3]) / 2, b[0])):
+        centre = (box[1] + box[3]) / 2
+        if lines and abs(centre - np.mean([(b[1] + b[3]) / 2 for b in lines[-1]])) <= 0.5 * height:
+            lines[-1].append(box)
+        else:
+            lines.append([box])
+    return [sorted(line) for line in lines]
+
+
+def _tick_time(word, calibration: Calibration, step: float) -> float:
+    """The tick time nearest under a word's centre (+0.0, never -0.0)."""
+    return float(np.round(calibration.time((word[0] + word[2] - 1) / 2) / step) * step) + 0.0
+
+
+def _on_tick(word, calibration: Calibration, step: float) -> bool:
+    """Whether a word is centred under a multiple of the tick step (within a quarter step)."""
+    time = float(calibration.time((word[0] + word[2] - 1) / 2))
+    return abs(time - _tick_time(word, calibration, step)) <= 0.25 * step
+
+
+def _whole_number(text: str) -> int | None:
+    digits = text.strip().replace(",", "").replace(" ", "").translate(str.maketrans("Oo", "00"))
+    return int(digits) if re.fullmatch(r"\d+", digits) else None
+
+
+def _read_label(region: np.ndarray, label_words) -> str:
+    if not label_words:
+        return ""
+    box = (min(w[0] for w in label_words), min(w[1] for w in label_words),
+           max(w[2] for w in label_words), max(w[3] for w in label_words))
+    return str(read_boxes(region, [box])["text"].iloc[0]).strip()
+
+
+def _ink_colour(region: np.ndarray, cells) -> np.ndarray:
+    """Median colour of the ink of the cells (the printed digits, not the paper)."""
+    pixels = np.concatenate([region[t:b, l:r].reshape(-1, 3) for l, t, r, b in cells])
+    ink = pixels[(255 - pixels.min(axis=1)) > 90]
+    return np.median(ink, axis=0) if len(ink) else np.zeros(3)
+
+
+def _row_names(rows: list[dict], arm_colours) -> list[str]:
+    """Arm colours for coloured rows, else printed labels, else arm1, arm2, ... from the top."""
+    colours = np.array([row["colour"] for row in rows])
+    coloured = (colours.max(axis=1) - colours.min(axis=1)).min() > 60
+    if arm_colours and coloured:
+        names = list(arm_colours)
+        targets = np.array([_rgb(arm_colours[name]) for name in names], dtype=float)
+        return [names[int(np.argmin(np.linalg.norm(targets - colour, axis=1)))] for colour in colours]
+    labels = [row["label"] for row in rows]
+    if all(labels) and len(set(labels)) == len(labels):
+        return labels
+    return [f"arm{i + 1}" for i in range(len(rows))]
+
+
+def _rgb(colour) -> tuple[int, int, int]:
+    if isinstance(colour, str):
+        colour = colour.lstrip("#")
+        return tuple(int(colour[i:i + 2], 16) for i in (0, 2, 4))
+    return tuple(int(c) for c in colour)
