@@ -1,28 +1,64 @@
-"""Parsing the small option values shared by several commands and the manifest."""
+"""Parsing the small values of command-line options and manifest cells.
+
+Each parser raises :class:`~kmipd.errors.InputError` with a message that
+shows the expected form; :func:`argparse_type` adapts one for argparse, so
+the command line and ``studies.csv`` accept and reject exactly the same text.
+"""
 
 from __future__ import annotations
+
+import argparse
+import functools
+from typing import Callable
 
 from kmipd.errors import InputError
 
 
+def parse_count(text: str) -> tuple[str, int]:
+    """``"TKI=21"`` -> ``("TKI", 21)``: an arm's size or total of events."""
+    name, sep, value = text.strip().rpartition("=")
+    if not sep or not name.strip() or not value.strip().isdigit():
+        raise InputError(f"'{text.strip()}' is not NAME=COUNT (a whole number), as in 'TKI=21'")
+    return name.strip(), int(value)
+
+
 def parse_counts(text: str) -> dict[str, int]:
-    """``"A=21,B=49"`` -> ``{"A": 21, "B": 49}`` (arm sizes or totals of events)."""
-    counts = {}
-    for part in filter(None, (piece.strip() for piece in text.split(","))):
-        name, sep, value = part.rpartition("=")
-        if not sep or not name.strip() or not value.strip().isdigit():
-            raise InputError(f"'{part}' is not NAME=COUNT (a whole number), as in 'TKI=21,TKI+ICI=49'")
-        counts[name.strip()] = int(value)
+    """``"TKI=21,TKI+ICI=49"`` -> ``{"TKI": 21, "TKI+ICI": 49}``; a name given twice is refused."""
+    counts: dict[str, int] = {}
+    for name, count in (parse_count(part) for part in text.split(",") if part.strip()):
+        if name in counts:
+            raise InputError(f"'{name}' is given twice in '{text}'")
+        counts[name] = count
     return counts
 
 
-def parse_range(text: str) -> tuple[float, float]:
-    """``"0,60"`` -> ``(0.0, 60.0)``: the first and last tick values of an axis."""
-    parts = [piece.strip() for piece in text.split(",")]
+def parse_numbers(text: str, at_least: int = 1) -> list[float]:
+    """``"6,12,24"`` -> ``[6.0, 12.0, 24.0]``, with at least ``at_least`` numbers."""
     try:
-        low, high = (float(piece) for piece in parts)
+        values = [float(part) for part in text.split(",") if part.strip()]
     except ValueError:
-        raise InputError(f"'{text}' is not a range A,B of two numbers, as in '0,60'") from None
-    if not low < high:
-        raise InputError(f"range '{text}' must go from low to high")
-    return low, high
+        raise InputError(f"'{text}' is not numbers separated by commas, as in '6,12,24'") from None
+    if len(values) < at_least:
+        raise InputError(f"'{text}' gives {len(values)} number(s); at least {at_least} needed")
+    return values
+
+
+def parse_range(text: str) -> tuple[float, float]:
+    """``"0,60"`` -> ``(0.0, 60.0)``: the first and last labelled tick values of an axis."""
+    values = parse_numbers(text, at_least=2)
+    if len(values) != 2 or values[0] == values[1]:
+        raise InputError(f"'{text}' is not a range A,B of two different numbers, as in '0,60'")
+    return values[0], values[1]
+
+
+def argparse_type(parse: Callable, **keywords) -> Callable:
+    """``parse`` as an argparse ``type=``: its message becomes argparse's error message."""
+
+    @functools.wraps(parse)
+    def parse_argument(text: str):
+        try:
+            return parse(text, **keywords)
+        except InputError as error:
+            raise argparse.ArgumentTypeError(error.message) from None
+
+    return parse_argument

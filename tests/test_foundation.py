@@ -107,3 +107,21 @@ def test_staged_folder_lands_files_together_and_protects_inputs(tmp_path):
             (outputs.folder(out) / "curves.csv").write_text("clobber")
     assert source.read_text() == "input"
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".kmipd-")]
+
+
+def test_option_parsers_accept_and_refuse_the_same_text_everywhere():
+    import argparse
+
+    from kmipd.options import argparse_type, parse_counts, parse_numbers, parse_range
+
+    assert parse_counts("TKI=21, TKI+ICI=49") == {"TKI": 21, "TKI+ICI": 49}
+    assert parse_numbers("6,12,24") == [6.0, 12.0, 24.0]
+    assert parse_range("0,60") == (0.0, 60.0)
+    for parse, text, fragment in [(parse_counts, "TKI=21,TKI=22", "given twice"),
+                                  (parse_counts, "TKI=2.5", "NAME=COUNT"),
+                                  (parse_range, "5,5", "two different numbers"),
+                                  (parse_range, "0,x", "not numbers")]:
+        with pytest.raises(InputError, match=fragment):
+            parse(text)
+        with pytest.raises(argparse.ArgumentTypeError, match=fragment):
+            argparse_type(parse)(text)

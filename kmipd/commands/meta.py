@@ -6,18 +6,9 @@ import argparse
 from pathlib import Path
 
 from kmipd.errors import InputError, input_source
+from kmipd.options import argparse_type, parse_numbers
 from kmipd.outputs import StagedOutputs
 from kmipd.tables import STUDY_IPD, read_table
-
-
-def _milestones(text: str) -> list[float]:
-    try:
-        values = [float(part) for part in text.split(",") if part.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"milestones must be numbers separated by commas, got '{text}'")
-    if not values:
-        raise argparse.ArgumentTypeError("give at least one milestone time")
-    return values
 
 
 def add_parser(subparsers) -> None:
@@ -33,7 +24,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--outcome", help="analyse only this outcome (default: every outcome)")
     parser.add_argument("--tau", type=float, help="RMST truncation time (default: the largest time "
                         "every compared arm of every study reaches)")
-    parser.add_argument("--milestones", type=_milestones, default=[],
+    parser.add_argument("--milestones", type=argparse_type(parse_numbers), default=[],
                         help="comma-separated times for survival, e.g. 6,12,24")
     parser.add_argument("--out", required=True, help="output folder")
     parser.set_defaults(func=run)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from kmipd.commands.meta import _milestones
+from kmipd.options import argparse_type, parse_numbers
 from kmipd.outputs import StagedOutputs
 
 
@@ -19,7 +19,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("folder", help="folder of figures with studies.csv (and analysis.json)")
     parser.add_argument("--treatment", help="group compared (default: from analysis.json)")
     parser.add_argument("--control", help="reference group (default: from analysis.json)")
-    parser.add_argument("--milestones", type=_milestones, help="comma-separated milestone times")
+    parser.add_argument("--milestones", type=argparse_type(parse_numbers), help="comma-separated milestone times")
     parser.add_argument("--tau", type=float, help="RMST truncation time")
     parser.add_argument("--out", required=True, help="output folder")
     parser.set_defaults(func=run)
