@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 import pandas as pd
 
-from digitize.axes import PlotArea
+from digitize.axes import PlotArea, find_ticks
 from digitize.calibration import Calibration, below_tick_labels, group_words, tick_step
 from digitize.ocr import read_boxes
 
@@ -48,7 +48,7 @@ def read_at_risk_table(image: np.ndarray, plot_area: PlotArea, calibration: Cali
     """
     empty = pd.DataFrame({"arm": pd.Series(dtype=str), "time": pd.Series(dtype=float),
                           "n_risk": pd.Series(dtype=int)})
-    step = tick_step(calibration.x.ticks["value"])
+    step = _table_step(image, plot_area, calibration)
     if not np.isfinite(step):
         return empty
     step_px = abs(step / calibration.x.slope)
@@ -68,14 +68,35 @@ def read_at_risk_table(image: np.ndarray, plot_area: PlotArea, calibration: Cali
         if len(kept) < 2:
             continue
         label_words = [w for w in line if w[2] <= cells[0][0] and w not in cells]
+        centre, height = np.mean([(w[1] + w[3]) / 2 for w in cells]), np.median([w[3] - w[1] for w in cells])
+        if rows and centre - rows[-1]["centre"] > 3 * height:
+            break  # the table has ended; what follows belongs to something else (a panel below)
         rows.append({"cells": kept, "label": _read_label(region, label_words),
-                     "colour": _ink_colour(region, cells)})
+                     "colour": _ink_colour(region, cells), "centre": centre})
     if not rows:
         return empty
     names = _row_names(rows, arm_colours)
     table = pd.DataFrame([{"arm": name, "time": float(time), "n_risk": int(count)}
                           for name, row in zip(names, rows) for time, count in row["cells"]], columns=COLUMNS)
     return table.astype({"arm": str, "time": float, "n_risk": int})
+
+
+def _table_step(image: np.ndarray, plot_area: PlotArea, calibration: Calibration) -> float:
+    """Time between the ticks the counts may sit under.
+
+    The step of the labels read, divided down to the spacing of the tick
+    marks when those are finer (labels read are a subset of the labelled
+    ticks, and tables may sit under every tick).
+    """
+    step = tick_step(calibration.x.ticks["value"])
+    ticks_px = find_ticks(image, plot_area)[0]
+    if not np.isfinite(step) or len(ticks_px) < 2:
+        return step
+    spacing = float(np.median(np.diff(calibration.time(ticks_px))))
+    divisions = round(step / spacing) if spacing > 0 else 0
+    if divisions >= 1 and abs(step / divisions - spacing) < 0.1 * spacing:
+        return step / divisions
+    return step
 
 
 def _ink_blobs(region: np.ndarray) -> list[tuple[int, int, int, int]]:

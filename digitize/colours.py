@@ -50,9 +50,18 @@ MAX_SAMPLES = 20000
 
 
 def to_lab(rgb: np.ndarray) -> np.ndarray:
-    """CIELAB (L 0-100, a and b about -128..127) of RGB uint8 colours of any shape ``(..., 3)``."""
-    rgb = np.asarray(rgb, dtype=np.float32)
-    lab = cv2.cvtColor(rgb.reshape(-1, 1, 3) / 255.0, cv2.COLOR_RGB2LAB)
+    """CIELAB (L 0-100, a and b about -128..127) of RGB colours of any shape ``(..., 3)``.
+
+    uint8 input (images) goes through OpenCV's fast 8-bit conversion, exact to
+    about one unit; other input through the floating-point one.
+    """
+    rgb = np.asarray(rgb)
+    if rgb.dtype == np.uint8:
+        lab = cv2.cvtColor(np.ascontiguousarray(rgb.reshape(-1, 1, 3)), cv2.COLOR_RGB2LAB).astype(np.float32)
+        lab -= np.array([0, 128, 128], np.float32)
+        lab[..., 0] *= 100 / 255
+        return lab.reshape(rgb.shape)
+    lab = cv2.cvtColor(rgb.astype(np.float32).reshape(-1, 1, 3) / 255.0, cv2.COLOR_RGB2LAB)
     return lab.reshape(rgb.shape)
 
 
@@ -153,8 +162,8 @@ def find_arm_colours(plot: PlotInk) -> np.ndarray:
     ink = plot.ink
     if ink.sum() < 10:
         return np.empty((0, 3), dtype=np.uint8)
+    lab = to_lab(plot.crop[ink])
     pixels = plot.crop[ink].astype(np.float32)
-    lab = to_lab(pixels)
     stride = max(1, len(pixels) // MAX_SAMPLES)
     n_clusters = min(N_CLUSTERS, len(np.unique(np.round(lab[::stride] / 4.0), axis=0)))
     centres, _ = kmeans2(lab[::stride], n_clusters, minit="++", seed=np.random.default_rng(0))

@@ -11,8 +11,8 @@ from digitize.ocr import read_boxes
 
 #: CIELAB distance within which a pixel has an arm's colour.
 SWATCH_DELTA_E = 25.0
-#: Text is black or grey: its RGB channels differ by less than this.
-TEXT_MAX_CHROMA = 60
+#: Text is black or grey: its HSV saturation (0-255) is below this.
+TEXT_MAX_SATURATION = 80
 #: Dark horizontal runs at least this long (px) are rule lines, not text.
 RULE_LENGTH_PX = 60
 #: Legend labels read below this OCR confidence are not used as names.
@@ -75,9 +75,9 @@ def legend_names(image: np.ndarray, swatches: pd.DataFrame) -> dict[int, str]:
 
 def _text_ink(image: np.ndarray) -> np.ndarray:
     """Dark grey or black pixels (legend text), without the long horizontal lines (axes, frames) text never has."""
-    grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
-    chroma = image.max(axis=2).astype(int) - image.min(axis=2)
-    dark = ((grey < np.median(grey) - 80) & (chroma < TEXT_MAX_CHROMA)).astype(np.uint8)
+    hsv = cv2.cvtColor(image, cv2.COLOR_RGB2HSV)
+    value, saturation = hsv[..., 2], hsv[..., 1]
+    dark = ((value < np.median(value) - 80) & (saturation < TEXT_MAX_SATURATION)).astype(np.uint8)
     lines = cv2.morphologyEx(dark, cv2.MORPH_OPEN, np.ones((1, RULE_LENGTH_PX), np.uint8))
     return (dark > lines)
 
