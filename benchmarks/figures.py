@@ -175,7 +175,7 @@ FAMILIES = {
         line_width_px=2.0, font_size_px=14, figure_colour="#EAF2F3", grid="y", frame=True,
         censor_marker=None, legend="bottom", title="Kaplan-Meier survival estimates",
         y_tick_step=0.25),
-    # lifelines KaplanMeierFitter.plot_survival_function: matplotlib defaults, CI bands, `+`.
+    # lifelines' own KaplanMeierFitter.plot_survival_function: matplotlib defaults, CI bands.
     "lifelines": FigureStyle(family="lifelines", bands=True, axis_padding=0.0),
     # A hand-made matplotlib step plot with the default 5% margins.
     "matplotlib": FigureStyle(family="matplotlib", censor_marker=None, axis_padding=0.05),
@@ -439,26 +439,39 @@ def arms_truth(ipd: pd.DataFrame, style: FigureStyle, end: float | None = None) 
 
 def _draw_arm(ax, ipd: pd.DataFrame, style: FigureStyle, colour: str, line_style: str,
               y_scale: float):
-    """Draw one arm's KM step curve (lifelines' estimate), band and censor marks; return the line."""
+    """Draw one arm's KM step curve (lifelines' estimate), band and censor marks; return the line.
+
+    The ``lifelines`` family is drawn by lifelines itself
+    (:meth:`~lifelines.KaplanMeierFitter.plot_survival_function`); the others by hand.
+    """
     time, event = ipd["time"].to_numpy(float), ipd["event"].to_numpy(int)
-    fitter = KaplanMeierFitter().fit(time, event)
+    fitter = KaplanMeierFitter(label=str(ipd["arm"].iloc[0])).fit(time, event)
+    line_width = _points(style.line_width_px, style.dpi)
+    censor_style = {"marker": style.censor_marker,
+                    "ms": _points(max(style.line_width_px * 3.5, style.font_size_px * 0.6), style.dpi),
+                    "mew": _points(max(style.line_width_px * 0.75, 1.0), style.dpi)}
+    if style.family == "lifelines":
+        assert y_scale == 1, "lifelines plots survival as a probability"
+        first_new_line = len(ax.lines)
+        fitter.plot_survival_function(ax=ax, ci_show=style.bands,
+                                      show_censors=style.censor_marker is not None,
+                                      censor_styles=censor_style, color=colour, lw=line_width,
+                                      ls=line_style)
+        return next(line for line in ax.lines[first_new_line:] if line.get_label() == fitter.label)
     survival = fitter.survival_function_.iloc[:, 0]
     timeline = survival.index.to_numpy(float)
     (handle,) = ax.step(timeline, survival.to_numpy() * y_scale, where="post", color=colour,
-                        linestyle=line_style, linewidth=_points(style.line_width_px, style.dpi),
-                        label=str(ipd["arm"].iloc[0]), zorder=3, solid_joinstyle="miter")
+                        linestyle=line_style, linewidth=line_width, label=fitter.label, zorder=3,
+                        solid_joinstyle="miter")
     if style.bands:
         band = fitter.confidence_interval_survival_function_
         ax.fill_between(timeline, band.iloc[:, 0] * y_scale, band.iloc[:, 1] * y_scale,
                         step="post", color=colour, alpha=0.2, linewidth=0, zorder=2)
     censor_times = np.unique(time[event == 0])
     if style.censor_marker is not None and censor_times.size:
-        censor_survival = fitter.survival_function_at_times(censor_times).to_numpy()
-        size_px = max(style.line_width_px * 3.5, style.font_size_px * 0.6)
-        ax.plot(censor_times, censor_survival * y_scale, linestyle="none",
-                marker=style.censor_marker, color=colour, zorder=4,
-                markersize=_points(size_px, style.dpi),
-                markeredgewidth=_points(max(style.line_width_px * 0.75, 1.0), style.dpi))
+        ax.plot(censor_times, fitter.survival_function_at_times(censor_times) * y_scale,
+                linestyle="none", color=colour, zorder=4, marker=censor_style["marker"],
+                markersize=censor_style["ms"], markeredgewidth=censor_style["mew"])
     return handle
 
 
@@ -481,6 +494,8 @@ def _decorate(ax, style: FigureStyle) -> None:
 
 def _legend(ax, style: FigureStyle, handles) -> None:
     if style.legend == "none":
+        if ax.get_legend() is not None:  # lifelines adds one of its own
+            ax.get_legend().remove()
         return
     placement = {
         "inside": dict(loc="upper right", frameon=style.family in ("lifelines", "matplotlib")),
