@@ -18,6 +18,8 @@ from kmipd.errors import InputError
 MIN_SURVIVAL_NOISE = 1e-6
 #: How far above 1 digitized survival may stray before it is taken for a percentage.
 MAX_OVERSHOOT = 0.05
+#: A smoothed drop this close to a whole number of deaths (or closer, given its noise) is one.
+MIN_DEATH_SLACK = 0.25
 #: Time error of jittered points, as a fraction of the time range (a few pixels of a plot).
 JITTER_TIME_ERROR = 0.003
 
@@ -44,7 +46,7 @@ class Drops:
     time_error : float
         How far a drop's time may be off: half the step of the grid the input
         times lie on (a pixel column); for jittered points, which lie on no
-        grid, :data:`JITTER_TIME_ERROR` of the time range; 0 for exact points.
+        grid, :data:`JITTER_TIME_ERROR` of the time range; else 0.
     points_time, points_survival : ndarray
         The input points after clamping, kept to measure the fit against.
     notes : list of str
@@ -127,10 +129,14 @@ def clean_curve(time, survival, survival_noise: float | None = None) -> Drops:
     time = np.clip(time, 0.0, None)
     survival = np.clip(survival, 0.0, 1.0)
 
-    order = np.lexsort((-survival, time))
-    fitted = isotonic_regression(survival[order], increasing=False).x
-    moved = np.abs(fitted - survival[order])
-    if moved.max() > 1e-12:
+    order, fitted, moved = _antitonic_fit(time, survival)
+    jittered = moved.max() > 1e-12
+    points_time = time
+    if jittered:
+        # Jitter can put the lower point of a vertical drop before its upper point, which
+        # the fit would average into two half drops: points this close are one time.
+        time = _merge_close_times(time, JITTER_TIME_ERROR * time.max())
+        order, fitted, moved = _antitonic_fit(time, survival)
         notes.append(f"{int(np.sum(moved > 1e-12))} rising point(s) smoothed by an antitonic fit "
                      f"(largest move {moved.max():.4f})")
 
@@ -146,7 +152,6 @@ def clean_curve(time, survival, survival_noise: float | None = None) -> Drops:
         is_drop[zero[0] + 1:] = False
     if not is_drop.any():
         raise InputError("the curve never drops below survival 1, so it holds no events")
-    jittered = moved.max() > 1e-12
     noise = survival_noise if survival_noise is not None else _estimate_noise(moved, level)
     time_error = _time_error(distinct, jittered)
     # Drops within the time error of a drop are one drop that jitter split.
@@ -164,7 +169,24 @@ def clean_curve(time, survival, survival_noise: float | None = None) -> Drops:
     return Drops(time=distinct[last], before=before, after=after,
                  end_time=float(distinct[zero[0]] if zero.size else distinct[-1]), noise=float(noise),
                  drop_noise=drop_noise, smoothed=bool(jittered), time_error=time_error,
-                 points_time=time, points_survival=survival, notes=notes)
+                 points_time=points_time, points_survival=survival, notes=notes)
+
+
+def _antitonic_fit(time: np.ndarray, survival: np.ndarray):
+    """Order of the points (by time, highest survival first), the antitonic fit, and the moves."""
+    order = np.lexsort((-survival, time))
+    fitted = isotonic_regression(survival[order], increasing=False).x
+    return order, fitted, np.abs(fitted - survival[order])
+
+
+def _merge_close_times(time: np.ndarray, width: float) -> np.ndarray:
+    """``time`` with each group of times spanning less than ``width`` replaced by its mean."""
+    order = np.argsort(time, kind="stable")
+    starts = _groups_within(time[order], width)
+    means = np.add.reduceat(time[order], starts) / np.diff(np.r_[starts, time.size])
+    merged = np.empty_like(time)
+    merged[order] = np.repeat(means, np.diff(np.r_[starts, time.size]))
+    return merged
 
 
 def _groups_within(times: np.ndarray, width: float) -> np.ndarray:
@@ -178,14 +200,18 @@ def _groups_within(times: np.ndarray, width: float) -> np.ndarray:
     return np.asarray(starts)
 
 
-def merge_subevent_drops(drops: Drops, expected_at_risk) -> Drops:
+def merge_subevent_drops(drops: Drops, expected_at_risk, breaks=()) -> Drops:
     """Merge the small drops of a smoothed curve until each holds at least one death.
 
     An antitonic fit to jittered points turns one death into a staircase of
-    small drops, none of which alone rounds to a death. Walking the drops as
-    Guyot et al. (2012) do, with the expected number at risk, each drop is
-    measured against the survival reconstructed so far; a drop that does not
-    add up to half a death is merged into the next one.
+    small drops, none of which alone rounds to a death, and averages the two
+    points of a vertical drop that jitter swapped into two drops of 1.5
+    deaths each. Walking the drops as Guyot et al. (2012) do, with the
+    expected number at risk, each drop is measured against the survival
+    reconstructed so far; a drop that does not add up to a whole number of
+    deaths (at least one), within its noise and the uncertainty of the
+    expected number at risk, is merged into the next one, unless one of the
+    ``breaks`` (at-risk table times) lies between them.
 
     Parameters
     ----------
@@ -193,6 +219,8 @@ def merge_subevent_drops(drops: Drops, expected_at_risk) -> Drops:
         A cleaned curve.
     expected_at_risk : ndarray
         Expected number at risk at each drop (the censoring model's prior).
+    breaks : array_like
+        Times no merged drop may span.
 
     Returns
     -------
@@ -200,12 +228,18 @@ def merge_subevent_drops(drops: Drops, expected_at_risk) -> Drops:
         With fewer, larger drops; the time of each is that of its last piece.
     """
     n = np.maximum(np.asarray(expected_at_risk, dtype=float), 1.0)
+    period = np.searchsorted(np.asarray(breaks, dtype=float), drops.time, side="right")
+    last_in_period = np.r_[period[1:] != period[:-1], True]
     lasts = []
     survival = 1.0
     for k in range(drops.time.size):
         fraction = 1.0 - drops.after[k] / survival if survival > 0 else 0.0
         deaths = min(np.round(n[k] * fraction), n[k])
-        if deaths >= 1 or k == drops.time.size - 1:
+        # How far from whole the deaths may be: the drop's noise, and n known to about sqrt(n).
+        slack = max(MIN_DEATH_SLACK, 2.0 * n[k] * drops.drop_noise[k] / max(survival, 1e-9),
+                    0.5 * fraction * np.sqrt(n[k]))
+        whole = abs(n[k] * fraction - deaths) <= slack
+        if (deaths >= 1 and whole) or last_in_period[k]:
             lasts.append(k)
             survival *= 1.0 - deaths / n[k]
     lasts = np.asarray(lasts)

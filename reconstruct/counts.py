@@ -65,7 +65,7 @@ class Counts:
 
 
 def fit_counts(drop_time, before, after, drop_noise, censoring: CensoringModel,
-               event_price: float = 0.0) -> Counts:
+               event_price: float = 0.0, spare_deaths: int = 0) -> Counts:
     """Choose the number at risk and the deaths at every drop (see the module docstring).
 
     Parameters
@@ -78,6 +78,10 @@ def fit_counts(drop_time, before, after, drop_noise, censoring: CensoringModel,
         The at-risk table and the censoring expected from it (the prior).
     event_price : float
         Cost added per death; positive values give fewer deaths.
+    spare_deaths : int
+        Also try up to this many deaths fewer than n * fraction rounds down
+        to, for curves whose drop sizes are unsure (smoothed jitter), so that
+        a drop too large for the table does not make it unreachable.
 
     Returns
     -------
@@ -100,10 +104,10 @@ def fit_counts(drop_time, before, after, drop_noise, censoring: CensoringModel,
     span_cost[np.isnan(expected_censored)] = 0.0
     return _best_path(steps, fraction, np.asarray(before) / drop_noise,
                       censoring.expected_at_risk(drop_time), table_n,
-                      event_price, span_cost, PRUNE)
+                      event_price, span_cost, spare_deaths, PRUNE)
 
 
-def _best_path(steps, fraction, scale, expected, table_n, event_price, span_cost,
+def _best_path(steps, fraction, scale, expected, table_n, event_price, span_cost, spare_deaths,
                prune) -> Counts:
     """The dynamic programme for given relative drop sizes.
 
@@ -124,7 +128,7 @@ def _best_path(steps, fraction, scale, expected, table_n, event_price, span_cost
         trail.append(("censor", previous_time, time, from_state))
         if is_drop:
             value, from_state, deaths = _drop(value, fraction[index], scale[index],
-                                              expected[index], event_price, prune)
+                                              expected[index], event_price, spare_deaths, prune)
             trail.append(("drop", index, from_state, deaths))
         else:
             count = int(table_n[index])
@@ -135,7 +139,7 @@ def _best_path(steps, fraction, scale, expected, table_n, event_price, span_cost
             if not reachable:
                 if np.isfinite(prune):
                     return _best_path(steps, fraction, scale, expected, table_n, event_price,
-                                      span_cost, prune=np.inf)
+                                      span_cost, spare_deaths, prune=np.inf)
                 raise AtRiskTableError(f"the at-risk count {count} at time {time:g} cannot be met: "
                                  "fewer patients are left by then")
         previous_time = time
@@ -175,11 +179,12 @@ def _censor(value: np.ndarray, cost_each: float = 0.0):
     return best[::-1] - cost_each * states, (value.size - 1 - source)[::-1]
 
 
-def _drop(value, fraction, scale, expected, event_price, prune):
+def _drop(value, fraction, scale, expected, event_price, spare_deaths, prune):
     """Deaths at one drop of relative size ``fraction``; returns values and back-pointers by survivors.
 
     For each number at risk n the two whole numbers of deaths around
-    n * fraction are tried; the survivors n - d index the new values. Numbers
+    n * fraction (and ``spare_deaths`` fewer) are tried; the survivors n - d
+    index the new values. Numbers
     at risk costing more than ``prune`` above the best are left out (a beam
     search; the caller reruns in full if a table count becomes unreachable).
     """
@@ -188,9 +193,10 @@ def _drop(value, fraction, scale, expected, event_price, prune):
     kept = np.flatnonzero(base <= base.min() + prune)
     at_risk, base = at_risk[kept[0]:kept[-1] + 1], base[kept[0]:kept[-1] + 1]
     low = np.floor(at_risk * fraction)
-    deaths = np.concatenate([low, low + 1]).astype(np.int64)
-    at_risk, base = np.concatenate([at_risk, at_risk]), np.concatenate([base, base])
-    possible = deaths <= at_risk
+    offsets = range(-spare_deaths, 2)
+    deaths = np.concatenate([low + offset for offset in offsets]).astype(np.int64)
+    at_risk, base = np.tile(at_risk, len(offsets)), np.tile(base, len(offsets))
+    possible = (deaths >= 0) & (deaths <= at_risk)
     at_risk, deaths, base = at_risk[possible], deaths[possible], base[possible]
     misfit = fraction - deaths / np.maximum(at_risk, 1)
     cost = base + (scale * misfit) ** 2 + event_price * deaths

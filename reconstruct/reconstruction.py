@@ -15,6 +15,8 @@ from reconstruct.counts import fit_counts
 from reconstruct.result import (ArmReconstruction, Reconstruction, build_intervals, kaplan_meier,
                                 step_distance)
 
+#: Deaths fewer than a drop's size suggests that a smoothed (jittered) curve may have.
+SPARE_DEATHS = 2
 #: Bisection steps of each search for a published total of events.
 MAX_SEARCH_STEPS = 40
 
@@ -91,11 +93,12 @@ def reconstruct_arm(curve: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
 
     censoring = CensoringModel(drops, table_time, table_n, censor_times)
     if drops.smoothed:
-        drops = merge_subevent_drops(drops, censoring.expected_at_risk(drops.time))
+        drops = merge_subevent_drops(drops, censoring.expected_at_risk(drops.time), table_time)
         censoring = CensoringModel(drops, table_time, table_n, censor_times)
 
     def fit(times, model: CensoringModel, price: float = 0.0):
-        return fit_counts(times, drops.before, drops.after, drops.drop_noise, model, price)
+        return fit_counts(times, drops.before, drops.after, drops.drop_noise, model, price,
+                          spare_deaths=SPARE_DEATHS if drops.smoothed else 0)
 
     drop_time = _read_drop_times(fit, censoring, drops, table_time)
     if total_events is None:
