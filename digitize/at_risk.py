@@ -67,7 +67,7 @@ def read_at_risk_table(image: np.ndarray, plot_area: PlotArea, calibration: Cali
         kept = [(time, count) for time, count in zip(times, counts) if count is not None]
         if len(kept) < 2:
             continue
-        label_words = [w for w in line if w[2] <= cells[0][0] and w not in cells]
+        label_words = _label_words([w for w in line if w[2] <= cells[0][0] and w not in cells])
         centre, height = np.mean([(w[1] + w[3]) / 2 for w in cells]), np.median([w[3] - w[1] for w in cells])
         if rows and centre - rows[-1]["centre"] > 3 * height:
             break  # the table has ended; what follows belongs to something else (a panel below)
@@ -136,6 +136,20 @@ def _on_tick(word, calibration: Calibration, step: float) -> bool:
 def _whole_number(text: str) -> int | None:
     digits = text.strip().replace(",", "").replace(" ", "").translate(str.maketrans("Oo", "00"))
     return int(digits) if re.fullmatch(r"\d+", digits) else None
+
+
+def _label_words(left_of_cells: list) -> list:
+    """The words of a row label: the nearest words left of the counts, up to a wide gap.
+
+    A wide gap (over 1.5 text heights) ends the label, so the table of a
+    panel further left on the same line is not read as part of it.
+    """
+    label = []
+    for word in sorted(left_of_cells, key=lambda w: -w[2]):
+        if label and label[-1][0] - word[2] > 1.5 * (word[3] - word[1]):
+            break
+        label.append(word)
+    return label
 
 
 def _read_label(region: np.ndarray, label_words) -> str:
