@@ -33,7 +33,7 @@ import pandas as pd  # noqa: E402
 from lifelines import KaplanMeierFitter  # noqa: E402
 from lifelines.statistics import multivariate_logrank_test  # noqa: E402
 
-from benchmarks.km_points import at_risk_table, km_step_corners  # noqa: E402
+from benchmarks.km_points import at_risk_table, km_step_corners, table_times  # noqa: E402
 
 #: Days in each time unit, to convert a dataset's times to the unit printed on a figure.
 DAYS_PER_UNIT = {"days": 1.0, "weeks": 7.0, "months": 365.25 / 12, "years": 365.25}
@@ -194,16 +194,6 @@ def convert_time(ipd: pd.DataFrame, from_unit: str, to_unit: str) -> pd.DataFram
     return ipd.assign(time=ipd["time"] * factor)
 
 
-def nice_step(span: float, max_ticks: int = 8) -> float:
-    """The smallest of 1, 2, 2.5, 5 x 10^k giving at most ``max_ticks`` intervals over ``span``."""
-    for exponent in range(-3, 7):
-        for mantissa in (1, 2, 2.5, 5):
-            step = mantissa * 10.0 ** exponent
-            if span / step <= max_ticks:
-                return step
-    raise ValueError(f"no tick step for a span of {span}")
-
-
 def _tick_label(value: float) -> str:
     return f"{value:g}"
 
@@ -303,7 +293,7 @@ def _draw_panel(panel, ipd: pd.DataFrame, style: FigureStyle, width_px: float, t
     arm_names = [str(name) for name in dict.fromkeys(ipd["arm"])]
     y_scale = 100.0 if style.y_percent else 1.0
     t_last = float(ipd["time"].max())
-    x_step = nice_step(t_last, max_x_ticks)
+    x_step = float(np.diff(table_times(ipd, max_x_ticks)[:2])[0])  # a round step, as journals use
     x_max = {"beyond": np.ceil(t_last / x_step - 1e-9) * x_step, "at": t_last,
              "before": np.floor(0.8 * t_last / x_step) * x_step}[style.x_end]
     x_ticks = np.arange(0.0, x_max + 1e-9 * x_max, x_step)

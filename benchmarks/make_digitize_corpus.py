@@ -32,32 +32,31 @@ DATASET_UNITS = {"rossi": "weeks", "gbsg2": "days", "leukemia": "weeks", "larynx
                  "kidney_transplant": "days", "waltons": "days", "lung": "days"}
 
 
-def _split(frame: pd.DataFrame, time: str, event: str, arm) -> pd.DataFrame:
-    return pd.DataFrame({"arm": np.asarray(arm).astype(str), "time": frame[time].astype(float),
-                         "event": frame[event].astype(int)}).sort_values("arm", kind="mergesort")
+def _arms(frame: pd.DataFrame, time: str, event: str, arm) -> pd.DataFrame:
+    return datasets._arms(frame, time, event, pd.Series(arm, index=frame.index))
 
 
 def _more_arms(name: str) -> pd.DataFrame:
     """Splits with 3 or 4 arms, from the lifelines datasets :mod:`benchmarks.datasets` uses."""
     if name == "gbsg2:grade":
         df = lifelines_datasets.load_gbsg2()
-        return _split(df, "time", "cens", "grade " + df["tgrade"].astype(str))
+        return _arms(df, "time", "cens", "grade " + df["tgrade"].astype(str))
     if name == "lung:ecog":
         df = lifelines_datasets.load_lung().dropna(subset=["ph.ecog"])
         ecog = np.minimum(df["ph.ecog"], 2).map({0: "ECOG 0", 1: "ECOG 1", 2: "ECOG 2-3"})
-        return _split(df, "time", "status", ecog)
+        return _arms(df, "time", "status", ecog)
     if name == "larynx:stage":
         df = lifelines_datasets.load_larynx()
         stage = np.select([df["Stage_IV"] == 1, df["Stage_III"] == 1, df["Stage_II"] == 1],
                           ["stage IV", "stage III", "stage II"], "stage I")
-        return _split(df, "time", "death", stage)
+        return _arms(df, "time", "death", stage)
     if name == "kidney_transplant:group":
         df = lifelines_datasets.load_kidney_transplant()
         white_female = 1 - df["black_male"] - df["white_male"] - df["black_female"]
         group = np.select([df["black_male"] == 1, df["white_male"] == 1, df["black_female"] == 1,
                            white_female == 1], ["black male", "white male", "black female",
                                                 "white female"], "other")
-        return _split(df, "time", "death", group)
+        return _arms(df, "time", "death", group)
     raise KeyError(name)
 
 
