@@ -20,8 +20,16 @@ once, by a Viterbi-style dynamic programme over the integer number at risk:
   the last table time, where the model only guesses);
 * at each at-risk table time it must equal the published count exactly.
 
-Each step is a vectorised NumPy operation over all numbers at risk, so the
-programme is exact and runs in milliseconds.
+Each step is a vectorised NumPy operation over all numbers at risk. The
+search is exact but for a beam that drops numbers at risk costing
+:data:`PRUNE` more than the best (it is rerun in full if that makes a table
+count unreachable); it has no iteration to converge or oscillate.
+
+References
+----------
+Guyot P, Ades AE, Ouwens MJ, Welton NJ. BMC Med Res Methodol 2012;12:9.
+Viterbi AJ. Error bounds for convolutional codes and an asymptotically
+optimum decoding algorithm. IEEE Trans Inf Theory 1967;13(2):260-269.
 """
 
 from __future__ import annotations
