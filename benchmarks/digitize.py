@@ -5,8 +5,9 @@ IPD by ``python -m benchmarks.make_digitize_corpus``) with no user input, scores
 against the true Kaplan-Meier curves (:mod:`benchmarks.digitize_scoring`), and prints per style
 family, per difficulty tag and overall: median, 95th percentile and maximum IAE, the share of
 figures calibrated automatically, the share with the right number of arms, the share of printed
-numbers at risk read right (on the figures that print them), and seconds per figure. Then, when ``/work/shared/real_figures/plos`` exists, digitizes those published figures
-and compares survival at the landmarks and the medians printed in the papers (no IPD there).
+numbers at risk read right (on the figures that print them), and seconds per figure. Then, when
+``/work/shared/real_figures/plos`` exists, digitizes those published figures and compares
+survival at the landmarks and the medians printed in the papers (no IPD there).
 Writes everything to ``benchmarks/results/digitize.json``, and the digitizer's overlay of every
 figure above the maximum IAE target to ``benchmarks/results/digitize_overlays/``.
 
@@ -61,16 +62,18 @@ def run_figure(path: Path, truth: dict, overlays: Path | None = None) -> dict:
         result, error = None, f"{type(exception).__name__}: {exception}"
     timing = {"seconds": time.perf_counter() - started,
               "cpu_seconds": time.process_time() - cpu_started}
+    prints_at_risk = bool(truth["style"]["risk_table"] and truth["at_risk"])
     if result is None:
         return {"id": truth["id"], "error": error, **timing, "iae": NO_CURVE_IAE,
                 "max_error": NO_CURVE_IAE, "automatic_calibration": False,
-                "right_n_arms": False, "n_true_arms": truth["n_arms"], "n_found_arms": 0}
+                "at_risk_read": 0.0 if prints_at_risk else None, "right_n_arms": False,
+                "n_true_arms": truth["n_arms"], "n_found_arms": 0}
     score = score_curves(result.curves, truth["arms"])
     if overlays is not None and score["iae"] > TARGETS["max_iae"]:
         overlays.mkdir(parents=True, exist_ok=True)
         save_image(result.overlay(), overlays / (truth["id"].replace("#", "_") + ".png"))
     at_risk_read = None
-    if truth["style"]["risk_table"] and truth["at_risk"]:
+    if prints_at_risk:
         arm_names = {arm["digitized_arm"]: arm["true_arm"] for arm in score["arms"] if arm["matched"]}
         at_risk_read = score_at_risk(result.at_risk, truth["at_risk"], arm_names,
                                      time_tolerance=0.01 * truth["x_limits"][1])
@@ -82,13 +85,14 @@ def run_figure(path: Path, truth: dict, overlays: Path | None = None) -> dict:
 def summarise(scores: pd.DataFrame) -> dict:
     """The benchmark's figures for a group of scored figures."""
     iae = scores["iae"].to_numpy(float)
+    at_risk_read = scores["at_risk_read"].dropna()
     return {"figures": len(scores), "median_iae": float(np.median(iae)),
             "p95_iae": float(np.percentile(iae, 95)), "max_iae": float(iae.max()),
             "automatic_calibration": float(scores["automatic_calibration"].mean()),
             "right_n_arms": float(scores["right_n_arms"].mean()),
             "failed": int(scores["error"].notna().sum()),
             # share of printed numbers at risk read right, over the figures that print them
-            "at_risk_read": float(scores["at_risk_read"].astype(float).mean()),
+            "at_risk_read": float(at_risk_read.mean()) if len(at_risk_read) else None,
             "seconds_per_figure": float(scores["seconds"].mean()),
             "cpu_seconds_per_figure": float(scores["cpu_seconds"].mean())}
 
