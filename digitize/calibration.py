@@ -275,7 +275,11 @@ def _blobs(mask: np.ndarray, touching: str) -> list[Box]:
 
 
 def group_words(blobs: list[Box]) -> list[Box]:
-    """Merge blobs side by side on one line, closer than ~a character height, into words."""
+    """Merge boxes of ink side by side on one line, closer than about a character height, into words.
+
+    Boxes and words are ``(left, top, right, bottom)``, right and bottom
+    exclusive; the words come sorted by their left edge.
+    """
     words = sorted(blobs)
     merged = True
     while merged:  # repeat until stable: a merge can bring a word within reach of the next
