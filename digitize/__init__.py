@@ -31,11 +31,13 @@ from kmipd.errors import InputError
 __all__ = ["digitize", "DigitizationResult"]
 
 #: A traced arm must show its own ink along at least this share of its length.
-MIN_SEEN = 0.5
+MIN_SEEN = 0.3
 #: ... and pass through its ink in at least this share of the columns holding it.
 MIN_COVERAGE = 0.6
 #: Lines thicker than this share of the plot height are filled shapes, not curves.
 MAX_LINE_SHARE = 0.08
+#: An arm running along another for this share of its length is a duplicate of it.
+DUPLICATE_OVERLAP = 0.9
 #: Warn when two arms run together over more than this share of the time range.
 OVERLAP_WARNING = 0.3
 #: Warn when less than this share of an arm's line is visible.
@@ -84,7 +86,7 @@ def digitize(image_or_path, *, arms=None, x_range=None, y_range=None, x_ticks=No
     alphas = arm_alpha(plot, colours)
     # Rule lines are not curves: an arm may pass under them, but not be followed along them.
     paths = trace_arms(alphas, np.where(plot.rules, 0.0, plot.any_ink))
-    keep = [k for k, path in enumerate(paths) if _is_curve(path, plot)]
+    keep = _distinct([k for k, path in enumerate(paths) if _is_curve(path, plot)], paths)
     if not keep:
         raise InputError("no Kaplan-Meier curve found in the plot (no line that only falls); is this a KM figure?")
     colours, alphas, paths = colours[keep], alphas[keep], [paths[k] for k in keep]
@@ -121,6 +123,16 @@ def _is_curve(path: ArmPath | None, plot: PlotInk) -> bool:
     """Whether a traced path is a KM curve: a line that only falls, through most of its ink."""
     return (path is not None and path.seen >= MIN_SEEN and path.coverage >= MIN_COVERAGE
             and len(path.rows) >= 10 and path.line_width_px <= MAX_LINE_SHARE * plot.crop.shape[0])
+
+
+def _distinct(indices: list[int], paths: list[ArmPath]) -> list[int]:
+    """Drop arms whose path runs along a better-seen arm's for nearly all its length (a colour
+    fringe or a line seen through a band, not an arm of its own)."""
+    kept: list[int] = []
+    for k in sorted(indices, key=lambda k: -paths[k].seen):
+        if all(_overlap_share(paths[k], paths[j], of_first=True) < DUPLICATE_OVERLAP for j in kept):
+            kept.append(k)
+    return sorted(kept)
 
 
 def _read_arm(plot: PlotInk, alphas: np.ndarray, k: int, path: ArmPath,
@@ -222,8 +234,12 @@ def _quality(arms: pd.DataFrame, paths: list[ArmPath], calibration: Calibration)
     return quality, warnings
 
 
-def _overlap_share(a: ArmPath, b: ArmPath) -> float:
-    """Share of the columns of two paths' joint range where they run within a line width of each other."""
+def _overlap_share(a: ArmPath, b: ArmPath, of_first: bool = False) -> float:
+    """Share of the columns where two paths run within a line width of each other.
+
+    The share is of the columns of both paths' joint range, or of the first
+    path's own columns when ``of_first``.
+    """
     first, last = min(a.first_col, b.first_col), max(a.cols[-1], b.cols[-1])
     lo, hi = max(a.first_col, b.first_col), min(a.cols[-1], b.cols[-1])
     if hi < lo:
@@ -231,4 +247,4 @@ def _overlap_share(a: ArmPath, b: ArmPath) -> float:
     rows_a = a.rows[lo - a.first_col : hi - a.first_col + 1]
     rows_b = b.rows[lo - b.first_col : hi - b.first_col + 1]
     together = np.abs(rows_a - rows_b) <= max(a.line_width_px, b.line_width_px)
-    return float(together.sum() / (last - first + 1))
+    return float(together.sum() / (len(a.rows) if of_first else last - first + 1))

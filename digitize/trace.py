@@ -36,6 +36,8 @@ from scipy.ndimage import uniform_filter1d
 DROP_COST = 1.0
 #: How much a column of other ink (another arm, text) counts as the arm's own, 0-1.
 OCCLUDED_SUPPORT = 0.6
+#: Price of each column after a path has ended: below riding other ink, above the arm's own.
+ENDED_COST = 0.35
 #: Alpha at which a pixel counts as inked.
 INKED = 0.5
 
@@ -93,9 +95,10 @@ def trace_path(own: np.ndarray, other: np.ndarray) -> ArmPath | None:
     # Curves may start hidden under another arm (all start at (0, 1)), so trace from the plot's left edge.
     last = int(inked_cols[-1])
     width = _stroke_width(own[:, : last + 1])
-    size = max(1, int(round(width)))
-    support = uniform_filter1d(own[:, : last + 1], size, axis=0, mode="constant")
-    covered = uniform_filter1d(other[:, : last + 1], size, axis=0, mode="constant")
+    # Ink summed across a line-width window: a full line gives 1 wherever the line falls on the pixel grid.
+    size = int(round(width)) + 1
+    support = np.minimum(1.0, uniform_filter1d(own[:, : last + 1], size, axis=0, mode="constant") * size / width)
+    covered = np.minimum(1.0, uniform_filter1d(other[:, : last + 1], size, axis=0, mode="constant") * size / width)
     rows = _monotone_path(1.0 - np.maximum(support, OCCLUDED_SUPPORT * covered))
     cols = np.arange(len(rows))
     seen = support[rows, cols] >= INKED
@@ -120,14 +123,25 @@ def trace_path(own: np.ndarray, other: np.ndarray) -> ArmPath | None:
 def _monotone_path(cost: np.ndarray) -> np.ndarray:
     """Cheapest path through ``cost`` (h, w) taking one row per column, the row never decreasing.
 
-    Staying on a row is free; moving down costs :data:`DROP_COST`. Ties go
-    to the lowest-indexed choice, so the result is deterministic.
+    Staying on a row is free, moving down costs :data:`DROP_COST`. The path
+    starts in the first column and may stop early: each column after its end
+    costs :data:`ENDED_COST`, less than riding another arm's line, so a
+    curve that ends is not continued along its neighbours. Ties go to the
+    lowest-indexed choice, so the result is deterministic.
+
+    Returns
+    -------
+    ndarray of int
+        The row in each column from the first to the path's last.
     """
     height, width = cost.shape
     index = np.arange(height)
     came_from = np.empty((width, height), dtype=np.int32)
+    best_end, best_end_row = np.empty(width), np.empty(width, dtype=np.int64)
     total = cost[:, 0].astype(np.float64)
     came_from[0] = index
+    best_end_row[0] = int(np.argmin(total))
+    best_end[0] = total[best_end_row[0]]
     for col in range(1, width):
         best_above = np.minimum.accumulate(total)
         best_above_row = np.maximum.accumulate(np.where(total == best_above, index, 0))
@@ -136,9 +150,12 @@ def _monotone_path(cost: np.ndarray) -> np.ndarray:
         from_row = np.where(drop < total, np.r_[0, best_above_row[:-1]], index)
         total = np.minimum(total, drop) + cost[:, col]
         came_from[col] = from_row
-    rows = np.empty(width, dtype=np.int64)
-    rows[-1] = int(np.argmin(total))
-    for col in range(width - 1, 0, -1):
+        best_end_row[col] = int(np.argmin(total))
+        best_end[col] = total[best_end_row[col]]
+    end = int(np.argmin(best_end + ENDED_COST * (width - 1 - np.arange(width))))
+    rows = np.empty(end + 1, dtype=np.int64)
+    rows[-1] = best_end_row[end]
+    for col in range(end, 0, -1):
         rows[col - 1] = came_from[col, rows[col]]
     return rows
 
