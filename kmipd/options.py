@@ -18,7 +18,7 @@ def parse_count(text: str) -> tuple[str, int]:
     """``"TKI=21"`` -> ``("TKI", 21)``: an arm's size or total of events."""
     name, sep, value = text.strip().rpartition("=")
     if not sep or not name.strip() or not value.strip().isdigit():
-        raise InputError(f"'{text.strip()}' is not NAME=COUNT (a whole number), as in 'TKI=21'")
+        raise InputError(f"expected ARM=N (N a whole number, as in 'TKI=21'), got '{text.strip()}'")
     return name.strip(), int(value)
 
 

@@ -118,7 +118,7 @@ def test_option_parsers_accept_and_refuse_the_same_text_everywhere():
     assert parse_numbers("6,12,24") == [6.0, 12.0, 24.0]
     assert parse_range("0,60") == (0.0, 60.0)
     for parse, text, fragment in [(parse_counts, "TKI=21,TKI=22", "given twice"),
-                                  (parse_counts, "TKI=2.5", "NAME=COUNT"),
+                                  (parse_counts, "TKI=2.5", "expected ARM=N"),
                                   (parse_range, "5,5", "two different numbers"),
                                   (parse_range, "0,x", "not numbers")]:
         with pytest.raises(InputError, match=fragment):

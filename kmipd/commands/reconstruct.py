@@ -5,19 +5,9 @@ from __future__ import annotations
 import argparse
 
 from kmipd.errors import InputError, input_source
+from kmipd.options import argparse_type, parse_count
 from kmipd.outputs import StagedOutputs
 from kmipd.tables import AT_RISK, CENSOR_MARKS, CURVES, read_table
-
-
-def _arm_count(text: str) -> tuple[str, int]:
-    """Parse ``ARM=N`` (N a whole number)."""
-    arm, sep, count = text.rpartition("=")
-    if not sep or not arm.strip():
-        raise argparse.ArgumentTypeError(f"expected ARM=N, got '{text}'")
-    try:
-        return arm.strip(), int(count)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number after '=', got '{text}'") from None
 
 
 def add_parser(subparsers) -> None:
@@ -30,9 +20,9 @@ def add_parser(subparsers) -> None:
     )
     parser.add_argument("curves", help="curves CSV (arm,time,survival)")
     parser.add_argument("--at-risk", help="numbers-at-risk CSV (arm,time,n_risk)")
-    parser.add_argument("--n", type=_arm_count, action="append", default=[], metavar="ARM=N",
+    parser.add_argument("--n", type=argparse_type(parse_count), action="append", default=[], metavar="ARM=N",
                         help="number of patients of an arm (repeat for each arm)")
-    parser.add_argument("--total-events", type=_arm_count, action="append", default=[],
+    parser.add_argument("--total-events", type=argparse_type(parse_count), action="append", default=[],
                         metavar="ARM=N", help="published total of events of an arm")
     parser.add_argument("--censor-marks", help="censor marks CSV (arm,time)")
     parser.add_argument("--out", required=True, help="IPD CSV to write (arm,time,event)")
