@@ -521,3 +521,32 @@ def save_image(image: np.ndarray, path, jpeg_quality: int | None = None) -> None
         cv2.IMWRITE_PNG_COMPRESSION, 9]
     if not cv2.imwrite(str(path), cv2.cvtColor(image, cv2.COLOR_RGB2BGR), params):
         raise OSError(f"could not write {path}")
+
+
+def truth_to_pixels(truth: dict, time, survival) -> tuple[np.ndarray, np.ndarray]:
+    """Where ``(time, survival)`` falls in a figure drawn by :func:`draw_km_figure`.
+
+    Uses the truth record's plot-area box and axis limits, the true calibration. Survival is a
+    probability, also on percent axes.
+
+    Returns
+    -------
+    x_px, y_px : numpy.ndarray
+        Column and row (pixel centres at integers, row 0 at the top).
+    """
+    box, (x0, x1), (y0, y1) = truth["plot_area"], truth["x_limits"], truth["y_limits"]
+    printed = np.asarray(survival, float) * (100.0 if truth["y_percent"] else 1.0)
+    x_px = box["left"] + (np.asarray(time, float) - x0) / (x1 - x0) * (box["right"] - box["left"])
+    y_px = box["bottom"] - (printed - y0) / (y1 - y0) * (box["bottom"] - box["top"])
+    return x_px, y_px
+
+
+def draw_truth(image: np.ndarray, truth: dict) -> np.ndarray:
+    """The figure with its true curves drawn over it in thin magenta, to check a truth record."""
+    out = image.copy()
+    for arm in truth["arms"]:
+        x_px, y_px = truth_to_pixels(truth, arm["km"]["time"], arm["km"]["survival"])
+        # the corners already hold both ends of every drop, so joining them draws the steps
+        points = np.round(np.column_stack([x_px, y_px])).astype(np.int32)
+        cv2.polylines(out, [points], isClosed=False, color=(255, 0, 255), thickness=1)
+    return out

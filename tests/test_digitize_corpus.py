@@ -19,7 +19,7 @@ from lifelines import KaplanMeierFitter
 
 from benchmarks.digitize_scoring import (NO_CURVE_IAE, automatic_calibration, curve_errors,
                                          score_at_risk, score_curves, step_values)
-from benchmarks.figures import FAMILIES, convert_time
+from benchmarks.figures import FAMILIES, convert_time, truth_to_pixels
 from benchmarks.km_points import km_step_corners, quantise
 from benchmarks.make_digitize_corpus import CORPUS, SPECS, load_source, make_figure
 
@@ -188,6 +188,29 @@ def test_true_plot_area_lies_on_the_drawn_axes(plot):
     y_axis = grey[top + 5:bottom - 5, left - 1:left + 2].min(axis=1)
     assert np.mean(x_axis < 100) > 0.95
     assert np.mean(y_axis < 100) > 0.95
+
+
+@pytest.mark.parametrize("plot", ["base_r_01.png", "survminer_01.png", "prism_01.png",
+                                  "lifelines_01.png", "annotated_04.png", "panels_01.png#B"])
+def test_true_curves_lie_on_the_drawn_curves(plot):
+    truth = TRUTH[plot]
+    image = _read_rgb(CORPUS / truth["file"]).astype(float)
+    # thin lines are anti-aliased: a pixel is the arm's when its colour is nearer to the arm's
+    # than to the other arms' and to white
+    palette = np.array([[int(arm["colour"][i:i + 2], 16) for i in (1, 3, 5)]
+                        for arm in truth["arms"]] + [[255, 255, 255]], float)
+    for index, arm in enumerate(truth["arms"]):
+        x_px, y_px = truth_to_pixels(truth, arm["km"]["time"], arm["km"]["survival"])
+        # the middle of every flat stretch at least 6 px long, within a pixel up or down
+        flat = (np.diff(x_px) >= 6) & (np.diff(y_px) == 0)
+        columns = np.round((x_px[:-1][flat] + x_px[1:][flat]) / 2).astype(int)
+        rows = np.round(y_px[:-1][flat]).astype(int)
+        near = np.stack([image[rows + shift, columns] for shift in (-1, 0, 1)], axis=1)
+        distance = np.linalg.norm(near[:, :, None, :] - palette, axis=3)  # sample, shift, colour
+        best_shift = np.argmin(distance[:, :, index], axis=1)
+        owner = np.argmin(distance[np.arange(len(rows)), best_shift], axis=1)
+        assert flat.sum() >= 5
+        assert np.mean(owner == index) > 0.9, arm["name"]
 
 
 # --- the digitizer on a representative subset, one or two figures per style ----------------
