@@ -66,7 +66,7 @@ def draw_at_risk(ax, dataset: str, coloured: bool) -> pd.DataFrame:
 
 
 def km_figure(path, dataset="gbsg2", *, dpi=100, size=(8, 5), frame=True, percent=False, jpeg_quality=None,
-              panels=1, grey_panel=False, x_labels=True, at_risk=None):
+              panels=1, grey_panel=False, x_labels=True, at_risk=None, ticks="out"):
     """Draw a KM figure to ``path``; return the truth: plot areas and tick positions per panel.
 
     Returns
@@ -90,6 +90,7 @@ def km_figure(path, dataset="gbsg2", *, dpi=100, size=(8, 5), frame=True, percen
             ax.tick_params(color="#333333")
         if not x_labels:
             ax.set_xticklabels([])
+        ax.tick_params(direction=ticks)
     if at_risk is not None:  # "colour" or "black": rows named by colour and label, or label only
         fig.subplots_adjust(left=0.2, bottom=0.38)
         tables = [draw_at_risk(ax, dataset, coloured=at_risk == "colour") for ax in axes[0]]
@@ -127,6 +128,7 @@ STYLES = {
     "L axes, 72 dpi": dict(dataset="rossi", dpi=72, frame=False),
     "percent, 300 dpi": dict(dataset="leukemia", dpi=300, size=(6, 4), percent=True),
     "days, JPEG q70": dict(dataset="kidney_transplant", jpeg_quality=70, frame=False),
+    "inward ticks": dict(dataset="lung", dpi=110, ticks="in"),
 }
 
 

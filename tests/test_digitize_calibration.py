@@ -27,6 +27,7 @@ STYLES = {
     "percent, 300 dpi": dict(dataset="leukemia", dpi=300, size=(6, 4), percent=True),
     "days, JPEG q70": dict(dataset="kidney_transplant", jpeg_quality=70, frame=False),
     "grey panel": dict(dataset="waltons", grey_panel=True),
+    "inward ticks": dict(dataset="lung", dpi=110, ticks="in"),
 }
 
 
