@@ -184,11 +184,13 @@ def test_load_image_converts_arrays_to_rgb_uint8():
     assert load_image(np.ones((120, 150, 3))).max() == 255  # float 0-1
 
 
-def test_load_image_reads_rgb_not_bgr(tmp_path):
-    red = np.zeros((120, 150, 3), np.uint8)
-    red[:, :, 2] = 255  # BGR red as OpenCV writes it
-    cv2.imwrite(str(tmp_path / "red.png"), red)
-    assert tuple(load_image(tmp_path / "red.png")[0, 0]) == (255, 0, 0)
+@pytest.mark.parametrize("name, depth", [("red.png", np.uint8), ("red.tiff", np.uint8), ("red16.png", np.uint16)])
+def test_load_image_reads_rgb_not_bgr(tmp_path, name, depth):
+    red = np.zeros((120, 150, 3), depth)
+    red[:, :, 2] = np.iinfo(depth).max  # BGR red as OpenCV writes it
+    cv2.imwrite(str(tmp_path / name), red)
+    image = load_image(tmp_path / name)
+    assert image.dtype == np.uint8 and tuple(image[0, 0]) == (255, 0, 0)
 
 
 @pytest.mark.parametrize("name, content, fragment", [
