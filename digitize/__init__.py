@@ -17,7 +17,8 @@ import matplotlib.colors
 import numpy as np
 import pandas as pd
 
-from digitize.axes import PlotArea, find_plot_areas
+from digitize.at_risk import read_at_risk_table
+from digitize.axes import find_plot_areas
 from digitize.calibration import Calibration, calibrate
 from digitize.censor import find_censor_marks, marked_columns
 from digitize.colours import (PlotInk, arm_alpha, find_arm_colours, hex_colour, match_named_colours,
@@ -108,8 +109,7 @@ def digitize(image_or_path, *, arms=None, x_range=None, y_range=None, x_ticks=No
     return DigitizationResult(
         curves=curves[["arm", "time", "survival"]],
         censor_marks=marks[["arm", "time"]],
-        at_risk=pd.DataFrame({"arm": pd.Series(dtype=str), "time": pd.Series(dtype=float),
-                              "n_risk": pd.Series(dtype=int)}),
+        at_risk=read_at_risk_table(image, plot_area, calibration, arm_colours=dict(zip(table["arm"], table["colour"]))),
         calibration=calibration,
         arms=table,
         quality=quality,

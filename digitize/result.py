@@ -78,7 +78,9 @@ class DigitizationResult:
     def to_folder(self, folder: str | Path) -> list[Path]:
         """Write ``curves.csv``, ``censor_marks.csv``, ``digitization.json`` and ``overlay.png``.
 
-        Use with :meth:`kmipd.outputs.StagedOutputs.folder` to write all or nothing.
+        Also ``at_risk.csv`` (``arm,time,n_risk``) when a numbers-at-risk table
+        was read. Use with :meth:`kmipd.outputs.StagedOutputs.folder` to write
+        all or nothing.
 
         Returns
         -------
@@ -93,6 +95,9 @@ class DigitizationResult:
         paths[2].write_text(json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n")
         if not cv2.imwrite(str(paths[3]), cv2.cvtColor(self.overlay(), cv2.COLOR_RGB2BGR)):
             raise OSError(f"could not write {paths[3]}")
+        if len(self.at_risk):
+            paths.append(folder / "at_risk.csv")
+            self.at_risk.to_csv(paths[-1], index=False, float_format=CSV_FLOAT_FORMAT, lineterminator="\n")
         return paths
 
     def summary(self) -> str:
@@ -105,5 +110,8 @@ class DigitizationResult:
                 f"time {curve['time'].min():.4g}-{curve['time'].max():.4g}, "
                 f"last survival {curve['survival'].iloc[-1]:.3f}"
             )
+        if len(self.at_risk):
+            lines.append(f"numbers at risk: {len(self.at_risk)} counts read for "
+                         f"{self.at_risk['arm'].nunique()} arm(s)")
         lines += [f"warning: {warning}" for warning in self.warnings]
         return "\n".join(lines)
