@@ -185,6 +185,14 @@ SPECS = [
     ("matplotlib_06", "waltons", "days", "matplotlib", dict(width_px=500, height_px=360,
                                                             font_size_px=11,
                                                             censor_marker="|")),
+    # shades of one colour, and heavy JPEG compression
+    ("matplotlib_07", "lung", "months", "matplotlib", dict(colours=("#1f77b4", "#aec7e8"),
+                                                           line_width_px=2.5)),
+    ("base_r_08", "lung:ecog", "months", "base_r", dict(width_px=700, height_px=640,
+                                                        colours=("#000000", "#666666",
+                                                                 "#AAAAAA"))),
+    ("sas_07", "gbsg2", "months", "sas", dict(width_px=720, height_px=560, font_size_px=12,
+                                              jpeg_quality=40)),
     # printed p values inside the plot, y axes not starting at 0, x axes cut before the end
     ("annotated_01", "gbsg2", "months", "survminer", dict(log_rank=True, risk_table=False)),
     ("annotated_02", "lung", "days", "base_r", dict(width_px=700, height_px=600, log_rank=True,
@@ -253,6 +261,16 @@ def _step(arm: dict, at: np.ndarray) -> np.ndarray:
     return survival[np.searchsorted(times, at, side="right") - 1]
 
 
+def _shades_of_one_colour(colours) -> bool:
+    """Whether the arms differ only in lightness: grey levels, or one hue light and dark."""
+    rgb = np.array([[int(colour[i:i + 2], 16) for i in (1, 3, 5)] for colour in colours], float)
+    chroma = np.ptp(rgb, axis=1)
+    if len(rgb) < 2 or np.all(chroma < 30):
+        return len(rgb) >= 2
+    hue = (rgb - rgb.min(axis=1, keepdims=True)) / np.maximum(chroma, 1)[:, None]
+    return bool(np.ptp(hue, axis=0).max() < 0.25)
+
+
 def style_tags(truth: dict) -> list[str]:
     """Short tags naming what is hard about a figure, for grouping benchmark results."""
     style = truth["style"]
@@ -267,6 +285,7 @@ def style_tags(truth: dict) -> list[str]:
         "large": style["width_px"] >= 2000,
         "rotated_y_labels": style["y_labels_rotated"],
         "dashed": any(s != "-" for s in style["line_styles"]),
+        "shades_of_one_colour": _shades_of_one_colour(style["colours"][:truth["n_arms"]]),
         "thick_lines": style["line_width_px"] >= 3,
         "thin_lines": style["line_width_px"] <= 1,
         "x_end_at_last_time": style["x_end"] == "at",
