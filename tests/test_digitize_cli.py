@@ -5,22 +5,22 @@ from __future__ import annotations
 import json
 
 import cv2
+import pandas as pd
 import pytest
 
 from benchmarks.digitize_scoring import score_curves
 from benchmarks.figures import save_image
 from benchmarks.make_digitize_corpus import make_figure
 from kmipd.cli import main
-from kmipd.tables import CENSOR_MARKS, CURVES, read_table
+from kmipd.tables import AT_RISK, CENSOR_MARKS, CURVES, read_table
 
-OUTPUTS = ("curves.csv", "censor_marks.csv", "digitization.json", "overlay.png")
+OUTPUTS = ("at_risk.csv", "curves.csv", "censor_marks.csv", "digitization.json", "overlay.png")
 
 
 @pytest.fixture(scope="module")
 def figure(tmp_path_factory):
-    """A two-arm survminer-look figure of the gbsg2 trial, and its truth."""
-    image, (truth,) = make_figure("gbsg2", "gbsg2", "months", "survminer",
-                                  dict(width_px=900, height_px=700, risk_table=False))
+    """A two-arm survminer-look figure of the gbsg2 trial with its numbers at risk, and its truth."""
+    image, (truth,) = make_figure("gbsg2", "gbsg2", "months", "survminer", dict(width_px=900, height_px=800))
     path = tmp_path_factory.mktemp("figure") / truth["file"]
     save_image(image, path)
     return path, truth
@@ -32,6 +32,10 @@ def test_writes_the_four_outputs_and_a_summary(figure, tmp_path, capsys):
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(OUTPUTS)
     curves = read_table(tmp_path / "out" / "curves.csv", CURVES)
     marks = read_table(tmp_path / "out" / "censor_marks.csv", CENSOR_MARKS)
+    at_risk = read_table(tmp_path / "out" / "at_risk.csv", AT_RISK)
+    printed_table = pd.DataFrame(truth["at_risk"])
+    assert sorted(at_risk["n_risk"]) == sorted(printed_table["n_risk"])
+    assert set(at_risk["arm"]) == set(curves["arm"])
     assert score_curves(curves, truth["arms"])["iae"] <= 0.005
     assert set(marks["arm"]) <= set(curves["arm"]) and len(marks) > 10
     report = json.loads((tmp_path / "out" / "digitization.json").read_text())

@@ -172,6 +172,20 @@ def test_an_arm_is_followed_under_another_that_covers_it():
     assert abs(corners["x_px"].iloc[1] - 120) <= 0.5
 
 
+def test_a_curve_ends_where_its_line_ends_not_at_a_swatch_of_its_colour_far_right():
+    # Red ends at x=150; a red legend swatch sits at the top right; blue runs on to the right edge.
+    red, blue = (200, 30, 30), (30, 60, 200)
+    image = _stroke_image([[5, 20.0], [60, 20.0], [60, 80.0], [150, 80.0]], 2.0, colour=red)
+    image = _stroke_image([[250, 10.0], [280, 10.0]], 2.0, colour=red, image=image)
+    image = _stroke_image([[5, 20.0], [200, 20.0], [200, 120.0], [295, 120.0]], 2.0, colour=blue, image=image)
+    canvas = np.pad(image, ((0, 0), (1, 0), (0, 0)), constant_values=255)
+    plot = plot_ink(canvas, PlotArea(left=0, top=0, right=image.shape[1], bottom=image.shape[0], framed=False))
+    alphas = arm_alpha(plot, np.array([red, blue], np.uint8))
+    red_path, blue_path = trace_arms(alphas, plot.any_ink)
+    assert abs(red_path.cols[-1] - 150) <= 2 and abs(blue_path.cols[-1] - 295) <= 2
+    assert red_path.first_col <= 6 and red_path.hidden > 0.3  # followed under blue from the start
+
+
 def test_arm_colours_parse_names_and_hex_codes():
     assert parse_arm_colours("A=red, B=#1f77b4,C=tab:green") == {
         "A": (255, 0, 0), "B": (31, 119, 180), "C": (44, 160, 44)}
