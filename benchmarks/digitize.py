@@ -197,6 +197,7 @@ def _compare_published(result, known_arms: list[dict]) -> list[dict]:
 
 
 def _print_real(records: list[dict]) -> None:
+    landmark_errors, median_errors = [], []
     for record in records:
         head = f"{record['image']} panel {record['panel']}"
         if record.get("error"):
@@ -207,9 +208,17 @@ def _print_real(records: list[dict]) -> None:
         for arm in record["arms"]:
             marks = ", ".join(f"S({t})={v['digitized']:.3f} vs {v['published']}"
                               for t, v in arm["landmarks"].items())
+            landmark_errors += [abs(v["digitized"] - v["published"])
+                                for v in arm["landmarks"].values()]
             median = arm["digitized_median"]
+            if median is not None and arm["published_median"] is not None:
+                median_errors.append(abs(median - arm["published_median"]))
             print(f"  {arm['arm']}: median {'-' if median is None else f'{median:.1f}'} "
                   f"vs {arm['published_median']}; {marks}")
+    if landmark_errors:
+        print(f"largest |S - published| at a landmark: {max(landmark_errors):.3f} "
+              f"(published to 2 decimals); largest |median - published|: "
+              f"{max(median_errors, default=float('nan')):.2f} time units")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -218,7 +227,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     scores, by_family, by_tag = run_corpus(args.only, OVERLAYS)
-    with pd.option_context("display.width", 160, "display.max_columns", 20,
+    with pd.option_context("display.width", 250, "display.max_columns", 20,
                            "display.float_format", "{:.4f}".format):
         print("\nper style family\n", by_family, sep="")
         print("\nper difficulty tag\n", by_tag, sep="")
