@@ -124,20 +124,25 @@ def _best_path(steps, fraction, scale, expected, table_n, event_price, span_cost
     cost of each patient censored just before each step.
     Numbers at risk costing more than ``prune`` above the best are not
     followed; if that makes a table count unreachable the search is rerun in full.
+    The forward pass keeps each step's values and candidates rather than
+    back-pointers for every number at risk: only the one best path is traced
+    back, so finding where it came from is left until then.
     """
     # value[n] is the least cost of reaching n at risk; states above the last entry are unreachable.
     n_total = int(table_n[0])
+    states = np.arange(n_total + 1, dtype=float)
+    offsets = np.arange(-spare_deaths, 2)[:, np.newaxis]
     value = np.full(n_total + 1, np.inf)
     value[n_total] = 0.0
     trail = []
     previous_time = 0.0
     for step, (time, is_drop, index) in enumerate(steps):
-        value, from_state = _censor(value, span_cost[step])
-        trail.append(("censor", previous_time, time, from_state))
+        trail.append(_Censoring(previous_time, time, value, span_cost[step]))
+        value = _censor(value, span_cost[step], states)
         if is_drop:
-            value, from_state, deaths = _drop(value, fraction[index], scale[index],
-                                              expected[index], event_price, spare_deaths, prune)
-            trail.append(("drop", index, from_state, deaths))
+            value, candidates = _drop(value, fraction[index], scale[index], expected[index],
+                                      event_price, offsets, states, prune)
+            trail.append((index, value, candidates))
         else:
             count = int(table_n[index])
             reachable = count < value.size and np.isfinite(value[count])
@@ -159,63 +164,65 @@ def _best_path(steps, fraction, scale, expected, table_n, event_price, span_cost
     censored = []
     remaining = state
     for record in reversed(trail):
-        if record[0] == "drop":
-            _, index, from_state, deaths = record
-            n_risk[index], events[index] = from_state[state], deaths[state]
-            state = int(from_state[state])
+        if isinstance(record, _Censoring):
+            source = record.source(state, states)
+            censored.append((record.start, record.end, source - state))
+            state = source
         else:
-            _, start, end, from_state = record
-            censored.append((start, end, int(from_state[state] - state)))
-            state = int(from_state[state])
+            index, new_value, (at_risk, deaths, survivors, cost_each) = record
+            # Where several (n, d) reach the same survivors with the lowest cost, the last listed wins.
+            match = np.flatnonzero((survivors == state) & (cost_each == new_value[state]))[-1]
+            n_risk[index], events[index] = at_risk[match % at_risk.size], deaths[match]
+            state = int(n_risk[index])
     censored.reverse()
     return Counts(n_risk=n_risk, events=events, censored=censored, remaining=remaining, cost=cost)
 
 
-def _censor(value: np.ndarray, cost_each: float = 0.0):
-    """Let any number of patients leave: new[n] = min over m >= n of value[m] + cost_each (m - n).
-
-    Returns the new values and, for each n, the m it came from (the largest
-    such m on ties: censor as late as the data allow).
-    """
-    states = np.arange(value.size)
-    reverse = (value + cost_each * states)[::-1]
-    best = np.minimum.accumulate(reverse)
-    improves = np.empty(value.size, dtype=bool)
-    improves[0] = True
-    np.less(reverse[1:], best[:-1], out=improves[1:])
-    source = np.maximum.accumulate(np.where(improves, states, 0))
-    return best[::-1] - cost_each * states, (value.size - 1 - source)[::-1]
+def _censor(value: np.ndarray, cost_each: float, states: np.ndarray) -> np.ndarray:
+    """Let any number of patients leave: new[n] = min over m >= n of value[m] + cost_each (m - n)."""
+    if not cost_each:
+        return np.minimum.accumulate(value[::-1])[::-1]
+    charge = cost_each * states[:value.size]
+    return np.minimum.accumulate((value + charge)[::-1])[::-1] - charge
 
 
-def _drop(value, fraction, scale, expected, event_price, spare_deaths, prune):
-    """Deaths at one drop of relative size ``fraction``; returns values and back-pointers by survivors.
+@dataclass(frozen=True)
+class _Censoring:
+    """One censoring step of the forward pass, kept to find where the best path came from."""
+
+    start: float
+    end: float
+    value: np.ndarray
+    cost_each: float
+
+    def source(self, state: int, states: np.ndarray) -> int:
+        """The number at risk m >= ``state`` that :func:`_censor` took ``state`` from.
+
+        The largest such m on ties: censor as late as the data allow.
+        """
+        reached = self.value[state:] + self.cost_each * states[state:self.value.size]
+        return self.value.size - 1 - int(np.argmin(reached[::-1]))
+
+
+def _drop(value, fraction, scale, expected, event_price, offsets, states, prune):
+    """Deaths at one drop of relative size ``fraction``; returns values by survivors and the candidates.
 
     For each number at risk n the two whole numbers of deaths around
-    n * fraction (and ``spare_deaths`` fewer) are tried; the survivors n - d
-    index the new values. Numbers
-    at risk costing more than ``prune`` above the best are left out (a beam
-    search; the caller reruns in full if a table count becomes unreachable).
+    n * fraction (and ``spare_deaths`` fewer, as ``offsets``) are tried; the
+    survivors n - d index the new values. Numbers at risk costing more than
+    ``prune`` above the best are left out (a beam search; the caller reruns
+    in full if a table count becomes unreachable). The candidates are
+    returned as ``(at_risk, deaths, survivors, cost)``, one row an offset.
     """
-    at_risk = np.arange(value.size)
+    at_risk = states[:value.size]
     base = value + PRIOR_WEIGHT * (at_risk - expected) ** 2 / (expected + 1.0)
     kept = np.flatnonzero(base <= base.min() + prune)
     at_risk, base = at_risk[kept[0]:kept[-1] + 1], base[kept[0]:kept[-1] + 1]
-    low = np.floor(at_risk * fraction)
-    offsets = range(-spare_deaths, 2)
-    deaths = np.concatenate([low + offset for offset in offsets]).astype(np.int64)
-    at_risk, base = np.tile(at_risk, len(offsets)), np.tile(base, len(offsets))
-    possible = (deaths >= 0) & (deaths <= at_risk)
-    at_risk, deaths, base = at_risk[possible], deaths[possible], base[possible]
-    misfit = fraction - deaths / np.maximum(at_risk, 1)
-    cost = base + (scale * misfit) ** 2 + event_price * deaths
-    survivors = at_risk - deaths
-    size = int(survivors.max()) + 1
-    new_value = np.full(size, np.inf)
+    # Deaths outside [0, n] are clipped onto 0 or n, which another offset already tries.
+    deaths = np.minimum(np.maximum(np.floor(at_risk * fraction) + offsets, 0.0), at_risk)
+    misfit = fraction - deaths / np.maximum(at_risk, 1.0)
+    cost = (base + (scale * misfit) ** 2 + event_price * deaths).ravel()
+    survivors = (at_risk - deaths).astype(np.intp).ravel()
+    new_value = np.full(survivors.max() + 1, np.inf)
     np.minimum.at(new_value, survivors, cost)
-    # Where several (n, d) reach the same survivors with the lowest cost, the last one listed wins.
-    best = cost == new_value[survivors]
-    from_state = np.zeros(size, dtype=np.int64)
-    new_deaths = np.zeros(size, dtype=np.int64)
-    from_state[survivors[best]] = at_risk[best]
-    new_deaths[survivors[best]] = deaths[best]
-    return new_value, from_state, new_deaths
+    return new_value, (at_risk, deaths.ravel(), survivors, cost)
