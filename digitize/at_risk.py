@@ -71,11 +71,11 @@ def read_at_risk_table(image: np.ndarray, plot_area: PlotArea, calibration: Cali
         centre, height = np.mean([(w[1] + w[3]) / 2 for w in cells]), np.median([w[3] - w[1] for w in cells])
         if rows and centre - rows[-1]["centre"] > 3 * height:
             break  # the table has ended; what follows belongs to something else (a panel below)
-        rows.append({"cells": kept, "label": _read_label(region, label_words),
+        rows.append({"cells": kept, "label_words": label_words,
                      "colour": _ink_colour(region, cells), "centre": centre})
     if not rows:
         return empty
-    names = _row_names(rows, arm_colours)
+    names = _row_names(rows, arm_colours, region)
     table = pd.DataFrame([{"arm": name, "time": float(time), "n_risk": int(count)}
                           for name, row in zip(names, rows) for time, count in row["cells"]], columns=COLUMNS)
     return table.astype({"arm": str, "time": float, "n_risk": int})
@@ -167,15 +167,18 @@ def _ink_colour(region: np.ndarray, cells) -> np.ndarray:
     return np.median(ink, axis=0) if len(ink) else np.zeros(3)
 
 
-def _row_names(rows: list[dict], arm_colours) -> list[str]:
-    """Arm colours for coloured rows, else printed labels, else arm1, arm2, ... from the top."""
+def _row_names(rows: list[dict], arm_colours, region: np.ndarray) -> list[str]:
+    """Arm colours for coloured rows, else printed labels, else arm1, arm2, ... from the top.
+
+    Labels are read only when the colours do not name the rows: OCR is the slow step.
+    """
     colours = np.array([row["colour"] for row in rows])
     coloured = (colours.max(axis=1) - colours.min(axis=1)).min() > 60
     if arm_colours and coloured:
         names = list(arm_colours)
         targets = np.array([_rgb(arm_colours[name]) for name in names], dtype=float)
         return [names[int(np.argmin(np.linalg.norm(targets - colour, axis=1)))] for colour in colours]
-    labels = [row["label"] for row in rows]
+    labels = [_read_label(region, row["label_words"]) for row in rows]
     if all(labels) and len(set(labels)) == len(labels):
         return labels
     return [f"arm{i + 1}" for i in range(len(rows))]
