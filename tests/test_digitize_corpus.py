@@ -1,8 +1,8 @@
 """The digitizer's figure corpus, its scorer, and the digitizer's accuracy on each figure style.
 
 The corpus (``benchmarks/digitize_corpus``) is real lifelines IPD drawn in the looks of survminer,
-ggplot2, base R, SAS, Prism, Stata, lifelines and matplotlib; ``truth.json`` holds the true
-Kaplan-Meier step corners. The full run is ``python -m benchmarks.digitize``; here a
+ggplot2, base R, SAS, Prism, Stata, lifelines and matplotlib, plus real R figures (survminer, base
+graphics); ``truth.json`` holds the true Kaplan-Meier step corners. The full run is ``python -m benchmarks.digitize``; here a
 representative subset guards every style against regressions.
 """
 
