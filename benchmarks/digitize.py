@@ -24,10 +24,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy.optimize import linear_sum_assignment
 
 from benchmarks.digitize_scoring import (NO_CURVE_IAE, automatic_calibration, score_at_risk,
                                          score_curves, step_values)
 from benchmarks.figures import save_image
+from digitize import digitize
+from digitize.axes import find_plot_areas
+from digitize.image import load_image
 from kmipd.progress import progress
 
 CORPUS = Path(__file__).with_name("digitize_corpus")
@@ -52,8 +56,6 @@ def run_figure(path: Path, truth: dict, overlays: Path | None = None) -> dict:
     disturb less. With ``overlays``, the digitizer's overlay of every plot above the maximum
     IAE target is saved there, for a person to look at.
     """
-    from digitize import digitize
-
     started, cpu_started = time.perf_counter(), time.process_time()
     try:
         result = digitize(path, panel=truth["panel"])
@@ -151,10 +153,6 @@ def run_real_figures(folder: Path = REAL_FIGURES) -> list[dict]:
         One record a panel: arms expected and found, and per known arm the digitized survival
         at each published landmark and the digitized median next to the published ones.
     """
-    from digitize import digitize
-    from digitize.axes import find_plot_areas
-    from digitize.image import load_image
-
     records = []
     for known in progress(json.loads((folder / "known.json").read_text()), "real figures"):
         path = folder / known["image"]
@@ -176,8 +174,6 @@ def run_real_figures(folder: Path = REAL_FIGURES) -> list[dict]:
 
 def _compare_published(result, known_arms: list[dict]) -> list[dict]:
     """Per known arm: the colour-matched digitized arm's landmarks and median beside the paper's."""
-    from scipy.optimize import linear_sum_assignment
-
     found = result.arms.reset_index(drop=True)
     distance = np.array([[np.linalg.norm(_hex_to_rgb(arm["approx_colour"]) - _hex_to_rgb(colour))
                           for colour in found["colour"]] for arm in known_arms])
