@@ -58,6 +58,11 @@ class CensoringModel:
         ends = np.r_[self.table_time[1:], np.inf]
         self._by_marks = np.array([np.any((self.marks >= a) & (self.marks < b))
                                    for a, b in zip(self.table_time, ends)])
+        # Both clocks at the drops and marks, for _clock to interpolate.
+        self._mark_clock = np.r_[0.0, np.cumsum(1.0 / np.maximum(drops.survival_at(self.marks), 1e-9))]
+        self._levels = np.maximum(np.r_[1.0, drops.after], 1e-9)
+        self._level_starts = np.r_[0.0, drops.time]
+        self._time_clock = np.r_[0.0, np.cumsum(np.diff(self._level_starts) / self._levels[:-1])]
         self._scaled_n = self.table_n / drops.survival_before(self.table_time)
         rate = np.zeros(self.table_time.size)
         for i in range(self.table_time.size - 1):
@@ -84,16 +89,11 @@ class CensoringModel:
 
     def _clock(self, interval: int, t) -> np.ndarray:
         """The censoring clock of one interval at ``t``: weighted time or weighted marks passed."""
-        drops = self.drops
         if self._by_marks[interval]:
-            weight = np.cumsum(1.0 / np.maximum(drops.survival_at(self.marks), 1e-9))
-            return np.r_[0.0, weight][np.searchsorted(self.marks, t, side="left")]
+            return self._mark_clock[np.searchsorted(self.marks, t, side="left")]
         # Integral of du / S(u): S is a step function, so the integral is piecewise linear.
-        levels = np.maximum(np.r_[1.0, drops.after], 1e-9)
-        starts = np.r_[0.0, drops.time]
-        cumulative = np.r_[0.0, np.cumsum(np.diff(starts) / levels[:-1])]
-        k = np.searchsorted(starts, t, side="right") - 1
-        return cumulative[k] + (np.asarray(t) - starts[k]) / levels[k]
+        k = np.searchsorted(self._level_starts, t, side="right") - 1
+        return self._time_clock[k] + (np.asarray(t) - self._level_starts[k]) / self._levels[k]
 
     def expected_at_risk(self, t) -> np.ndarray:
         """Expected number at risk just before each of the times ``t``."""
@@ -124,27 +124,31 @@ class CensoringModel:
         expected[(interval == self.table_time.size - 1) & ~self._by_marks[-1]] = np.nan
         return expected
 
-    def censor_times(self, start: float, end: float, count: int, tail: bool = False) -> np.ndarray:
-        """Times of ``count`` patients censored in [start, end), or after the last drop if ``tail``.
+    def censor_times(self, start, end, count, tail: bool = False) -> np.ndarray:
+        """Times of ``count[i]`` patients censored in each span [start[i], end[i]), or after the last drop if ``tail``.
 
         Between drops they go to the censor marks in the span (as evenly as
         possible among them when there are fewer patients than marks, several a
         mark when there are more), else they are spread evenly. In the tail
-        (``[start, end]`` up to the end of the curve, where survival is flat)
-        they leave at the last interval's pace and whoever is left is censored
-        at the end of the curve.
+        (one span ``[start, end]`` up to the end of the curve, where survival
+        is flat) they leave at the last interval's pace and whoever is left is
+        censored at the end of the curve. All spans are done at once.
         """
-        if count <= 0:
-            return np.empty(0)
-        marks = self.marks
-        inside = marks[(marks >= start) & ((marks <= end) if tail else (marks < end))]
-        if inside.size:
-            pick = np.floor((np.arange(count) + 0.5) * inside.size / count).astype(int)
-            return inside[pick]
+        start, end, count = (np.atleast_1d(np.asarray(x)) for x in (start, end, count))
+        # Each patient's span, and its place (k + 0.5) / count among that span's patients.
+        span = np.repeat(np.arange(count.size), count)
+        place = np.arange(span.size) - np.repeat(np.cumsum(count) - count, count) + 0.5
+        start, end, count = start[span], end[span], count[span]
+        first = np.searchsorted(self.marks, start, side="left")
+        n_marks = np.searchsorted(self.marks, end, side="right" if tail else "left") - first
         if not tail:
-            return start + (end - start) * (np.arange(count) + 0.5) / count
-        # After the last drop S is flat, so a pace of r (scaled patients per time) is r per time.
-        rate = self.rate_[-1]
-        if rate <= 0:
-            return np.full(count, float(end))
-        return np.minimum(start + (np.arange(count) + 0.5) / rate, end)
+            times = start + (end - start) * place / count
+        elif self.rate_[-1] > 0:
+            # After the last drop S is flat, so a pace of r (scaled patients per time) is r per time.
+            times = np.minimum(start + place / self.rate_[-1], end)
+        else:
+            times = end.astype(float)
+        at_marks = n_marks > 0
+        pick = first[at_marks] + np.floor(place[at_marks] * n_marks[at_marks] / count[at_marks])
+        times[at_marks] = self.marks[pick.astype(int)]
+        return times

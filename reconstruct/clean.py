@@ -273,14 +273,19 @@ def _grid_step(levels: np.ndarray) -> float | None:
 
     Tries the smallest gap divided by 1, 2, 3, ... down to 1/20000 of the range
     (no plot is that many pixels wide), and takes the first step that fits all.
+    The smallest gap itself (one pixel) is tried first, then all the others at
+    once: as the smallest gap is at most the range over ``levels.size - 1``,
+    those are at most 20000 * n / (n - 1) values.
     """
     if levels.size < 4:
         return None
     smallest = float(np.min(np.diff(levels)))
     finest = (levels[-1] - levels[0]) / 20000.0
-    for divisor in range(1, int(smallest / finest) + 1 if finest > 0 else 2):
-        step = smallest / divisor
-        units = levels / step
-        if np.all(np.abs(units - np.round(units)) < 1e-6 * np.maximum(1.0, units)):
-            return step
+    most = int(smallest / finest) if finest > 0 else 1
+    for divisors in (np.arange(1, 2), np.arange(2, most + 1)):
+        steps = smallest / divisors
+        units = levels / steps[:, np.newaxis]
+        fits = np.all(np.abs(units - np.round(units)) < 1e-6 * np.maximum(1.0, units), axis=1)
+        if fits.any():
+            return float(steps[np.argmax(fits)])
     return None

@@ -221,8 +221,10 @@ def _drop(value, fraction, scale, expected, event_price, offsets, states, prune)
     # Deaths outside [0, n] are clipped onto 0 or n, which another offset already tries.
     deaths = np.minimum(np.maximum(np.floor(at_risk * fraction) + offsets, 0.0), at_risk)
     misfit = fraction - deaths / np.maximum(at_risk, 1.0)
-    cost = (base + (scale * misfit) ** 2 + event_price * deaths).ravel()
+    cost = base + (scale * misfit) ** 2
+    if event_price:
+        cost += event_price * deaths
     survivors = (at_risk - deaths).astype(np.intp).ravel()
-    new_value = np.full(survivors.max() + 1, np.inf)
-    np.minimum.at(new_value, survivors, cost)
-    return new_value, (at_risk, deaths.ravel(), survivors, cost)
+    new_value = np.full(value.size, np.inf)
+    np.minimum.at(new_value, survivors, cost.ravel())
+    return new_value, (at_risk, deaths.ravel(), survivors, cost.ravel())

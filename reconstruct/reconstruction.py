@@ -110,20 +110,21 @@ def reconstruct_arm(curve: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
                          f"{counts.events.sum()} is the closest")
 
     death_times = np.repeat(drop_time, counts.events)
-    censored = [censoring.censor_times(start, end, count) for start, end, count in counts.censored]
+    start, end, count = np.array(counts.censored, dtype=float).reshape(-1, 3).T
     tail_start = max(drop_time[-1], table_time[-1])
-    censored.append(censoring.censor_times(tail_start, drops.end_time, counts.remaining, tail=True))
-    time = np.r_[death_times, np.concatenate(censored)]
+    time = np.r_[death_times, censoring.censor_times(start, end, count.astype(np.int64)),
+                 censoring.censor_times(tail_start, drops.end_time, counts.remaining, tail=True)]
     event = np.r_[np.ones(death_times.size, dtype=np.int64), np.zeros(time.size - death_times.size,
                                                                      dtype=np.int64)]
     order = np.lexsort((event, time))
-    ipd = pd.DataFrame({"time": time[order], "event": event[order]})
+    time, event = time[order], event[order]
 
     km_time, km_survival = kaplan_meier(time, event)
     distance = step_distance(km_time, km_survival, drops.points_time, drops.points_survival,
                              drops.time_error)
     result = ArmReconstruction(
-        ipd=ipd, intervals=build_intervals(ipd, table_time, table_n),
+        ipd=pd.DataFrame({"time": time, "event": event}),
+        intervals=build_intervals(time, event, table_time, table_n),
         max_abs_error=float(distance.max()), mean_abs_error=float(distance.mean()), notes=notes,
         curve=pd.DataFrame({"time": drops.points_time, "survival": drops.points_survival}))
     worst = int(np.argmax(distance))
@@ -230,25 +231,29 @@ def reconstruct(curves: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
         a table, a count or a mark names an arm that has no curve.
     """
     n_total, total_events = dict(n_total or {}), dict(total_events or {})
-    arms = sorted(curves["arm"].astype(str).unique())
-    for what, names in (("at-risk table", [] if at_risk is None else at_risk["arm"]),
+    curve_arm, table_arm, mark_arm = (None if frame is None else frame["arm"].astype(str)
+                                      for frame in (curves, at_risk, censor_marks))
+    arms = sorted(curve_arm.unique())
+    for what, names in (("at-risk table", [] if at_risk is None else table_arm),
                         ("--n", n_total), ("--total-events", total_events),
-                        ("censor marks", [] if censor_marks is None else censor_marks["arm"])):
+                        ("censor marks", [] if censor_marks is None else mark_arm)):
         unknown = sorted(set(map(str, names)) - set(arms))
         if unknown:
             raise InputError(f"{what} names arm(s) {', '.join(unknown)} with no curve; "
                              f"curves have {', '.join(arms)}")
     results = {}
     for arm in arms:
-        rows = None if at_risk is None else at_risk[at_risk["arm"].astype(str) == arm]
-        marks = None if censor_marks is None else \
-            censor_marks.loc[censor_marks["arm"].astype(str) == arm, "time"]
+        rows = None if at_risk is None else at_risk[table_arm == arm]
+        marks = None if censor_marks is None else censor_marks.loc[mark_arm == arm, "time"]
         try:
             results[arm] = reconstruct_arm(
-                curves[curves["arm"].astype(str) == arm], rows, n_total=n_total.get(arm),
+                curves[curve_arm == arm], rows, n_total=n_total.get(arm),
                 total_events=total_events.get(arm), censor_times=marks, survival_noise=survival_noise)
         except InputError as error:
             error.message = f"arm {arm}: {error.message}"
             raise
-    ipd = pd.concat([r.ipd.assign(arm=arm) for arm, r in results.items()], ignore_index=True)
-    return Reconstruction(ipd=ipd[["arm", "time", "event"]], arms=results)
+    arm_ipd = [result.ipd for result in results.values()]
+    ipd = pd.DataFrame({"arm": np.repeat(np.array(arms, dtype=object), [len(i) for i in arm_ipd]),
+                        "time": np.concatenate([i["time"].to_numpy() for i in arm_ipd]),
+                        "event": np.concatenate([i["event"].to_numpy() for i in arm_ipd])})
+    return Reconstruction(ipd=ipd, arms=results)

@@ -111,16 +111,17 @@ def step_distance(step_time, step_survival, time, survival, time_error: float = 
     return np.maximum(np.maximum(right - survival, survival - left), 0.0)
 
 
-def build_intervals(ipd: pd.DataFrame, table_time, published) -> pd.DataFrame:
-    """Per at-risk interval: published and reconstructed numbers at risk, events and censored."""
-    time = np.sort(ipd["time"].to_numpy(float))
-    event_time = np.sort(ipd.loc[ipd["event"] == 1, "time"].to_numpy(float))
-    censor_time = np.sort(ipd.loc[ipd["event"] == 0, "time"].to_numpy(float))
+def build_intervals(time, event, table_time, published) -> pd.DataFrame:
+    """Per at-risk interval: published and reconstructed numbers at risk, events and censored.
+
+    ``time`` and ``event`` are the IPD's columns, sorted by time.
+    """
+    time, event = np.asarray(time, dtype=float), np.asarray(event) == 1
     bounds = np.r_[table_time, np.inf]
     return pd.DataFrame({
         "time": np.asarray(table_time, dtype=float),
         "n_risk_published": pd.array(published, dtype="Int64"),
         "n_risk_reconstructed": time.size - np.searchsorted(time, table_time, side="left"),
-        "events": np.diff(np.searchsorted(event_time, bounds, side="left")),
-        "censored": np.diff(np.searchsorted(censor_time, bounds, side="left")),
+        "events": np.diff(np.searchsorted(time[event], bounds, side="left")),
+        "censored": np.diff(np.searchsorted(time[~event], bounds, side="left")),
     })
