@@ -11,7 +11,8 @@ import pandas as pd
 from lifelines import datasets
 
 
-def _arms(frame: pd.DataFrame, time: str, event: str, arm: pd.Series) -> pd.DataFrame:
+def as_ipd(frame: pd.DataFrame, time: str, event: str, arm: pd.Series) -> pd.DataFrame:
+    """IPD (``arm,time,event``, sorted by arm then time) from a dataset's columns and an arm label per row."""
     ipd = pd.DataFrame({"arm": arm.astype(str), "time": frame[time].astype(float),
                         "event": frame[event].astype(int)})
     return ipd.sort_values(["arm", "time", "event"], kind="mergesort").reset_index(drop=True)
@@ -31,29 +32,29 @@ def load(name: str) -> pd.DataFrame:
     """
     if name == "rossi":  # recidivism, weeks; 432 people, light censoring at 52 weeks
         df = datasets.load_rossi()
-        return _arms(df, "week", "arrest", df["fin"].map({0: "no aid", 1: "financial aid"}))
+        return as_ipd(df, "week", "arrest", df["fin"].map({0: "no aid", 1: "financial aid"}))
     if name == "gbsg2":  # breast cancer, days; 686 patients
         df = datasets.load_gbsg2()
-        return _arms(df, "time", "cens", df["horTh"].map({"no": "no hormone", "yes": "hormone"}))
+        return as_ipd(df, "time", "cens", df["horTh"].map({"no": "no hormone", "yes": "hormone"}))
     if name == "leukemia":  # remission, weeks; 21 + 21 patients, small arms
         df = datasets.load_leukemia()
-        return _arms(df, "t", "status", df["Rx"].map({0: "6-MP", 1: "placebo"}))
+        return as_ipd(df, "t", "status", df["Rx"].map({0: "6-MP", 1: "placebo"}))
     if name == "larynx":  # larynx cancer, years; stage IV has 13 patients
         df = datasets.load_larynx()
         stage = np.select([df["Stage_IV"] == 1, df["Stage_III"] == 1, df["Stage_II"] == 1],
                           ["stage IV", "stage III", "stage II"], "stage I")
         keep = pd.Series(stage).isin(["stage I", "stage IV"]).to_numpy()
-        return _arms(df[keep], "time", "death", pd.Series(stage[keep], index=df.index[keep]))
+        return as_ipd(df[keep], "time", "death", pd.Series(stage[keep], index=df.index[keep]))
     if name == "kidney_transplant":  # days; 863 patients, heavy censoring
         df = datasets.load_kidney_transplant()
         male = (df["black_male"] + df["white_male"]) == 1
-        return _arms(df, "time", "death", male.map({True: "male", False: "female"}))
+        return as_ipd(df, "time", "death", male.map({True: "male", False: "female"}))
     if name == "waltons":  # fruit flies, days; many ties
         df = datasets.load_waltons()
-        return _arms(df, "T", "E", df["group"])
+        return as_ipd(df, "T", "E", df["group"])
     if name == "lung":  # NCCTG lung cancer, days
         df = datasets.load_lung()
-        return _arms(df, "time", "status", df["sex"].map({1: "male", 2: "female"}))
+        return as_ipd(df, "time", "status", df["sex"].map({1: "male", 2: "female"}))
     raise KeyError(f"unknown dataset {name!r}; known: {', '.join(NAMES)}")
 
 

@@ -33,7 +33,7 @@ DATASET_UNITS = {"rossi": "weeks", "gbsg2": "days", "leukemia": "weeks", "larynx
 
 
 def _arms(frame: pd.DataFrame, time: str, event: str, arm) -> pd.DataFrame:
-    return datasets._arms(frame, time, event, pd.Series(arm, index=frame.index))
+    return datasets.as_ipd(frame, time, event, pd.Series(arm, index=frame.index))
 
 
 def _more_arms(name: str) -> pd.DataFrame:

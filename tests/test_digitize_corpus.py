@@ -173,7 +173,11 @@ def test_committed_figures_are_what_the_generator_draws(stem):
     image, truths = make_figure(*spec)
     for truth in truths:
         assert json.loads(json.dumps(truth)) == TRUTH[truth["id"]]
-    np.testing.assert_array_equal(image, _read_rgb(CORPUS / truths[0]["file"]))
+    committed = _read_rgb(CORPUS / truths[0]["file"])
+    assert image.shape == committed.shape
+    # another freetype or matplotlib may render text a little differently: the curves must not move
+    differs = np.abs(image.astype(int) - committed.astype(int)).max(axis=2) > 16
+    assert differs.mean() < 0.01
 
 
 @pytest.mark.parametrize("plot", ["base_r_01.png", "prism_01.png", "sas_01.png", "stata_01.png",
