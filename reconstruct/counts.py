@@ -130,18 +130,16 @@ def _best_path(steps, fraction, scale, expected, table_n, event_price, span_cost
     """
     # value[n] is the least cost of reaching n at risk; states above the last entry are unreachable.
     n_total = int(table_n[0])
-    states = np.arange(n_total + 1, dtype=float)
-    offsets = np.arange(-spare_deaths, 2)[:, np.newaxis]
+    programme = _Programme(n_total, spare_deaths, event_price, prune)
     value = np.full(n_total + 1, np.inf)
     value[n_total] = 0.0
     trail = []
     previous_time = 0.0
     for step, (time, is_drop, index) in enumerate(steps):
-        trail.append(_Censoring(previous_time, time, value, span_cost[step]))
-        value = _censor(value, span_cost[step], states)
+        trail.append((previous_time, time, value, span_cost[step]))
+        value = programme.censor(value, span_cost[step])
         if is_drop:
-            value, candidates = _drop(value, fraction[index], scale[index], expected[index],
-                                      event_price, offsets, states, prune)
+            value, candidates = programme.drop(value, fraction[index], scale[index], expected[index])
             trail.append((index, value, candidates))
         else:
             count = int(table_n[index])
@@ -164,67 +162,78 @@ def _best_path(steps, fraction, scale, expected, table_n, event_price, span_cost
     censored = []
     remaining = state
     for record in reversed(trail):
-        if isinstance(record, _Censoring):
-            source = record.source(state, states)
-            censored.append((record.start, record.end, source - state))
+        if len(record) == 4:
+            start, end, old_value, cost_each = record
+            source = programme.censored_from(old_value, cost_each, state)
+            censored.append((start, end, source - state))
             state = source
         else:
-            index, new_value, (at_risk, deaths, survivors, cost_each) = record
-            # Where several (n, d) reach the same survivors with the lowest cost, the last listed wins.
-            match = np.flatnonzero((survivors == state) & (cost_each == new_value[state]))[-1]
-            n_risk[index], events[index] = at_risk[match % at_risk.size], deaths[match]
+            index, new_value, candidates = record
+            n_risk[index], events[index] = programme.died_from(new_value, candidates, state)
             state = int(n_risk[index])
     censored.reverse()
     return Counts(n_risk=n_risk, events=events, censored=censored, remaining=remaining, cost=cost)
 
 
-def _censor(value: np.ndarray, cost_each: float, states: np.ndarray) -> np.ndarray:
-    """Let any number of patients leave: new[n] = min over m >= n of value[m] + cost_each (m - n)."""
-    if not cost_each:
-        return np.minimum.accumulate(value[::-1])[::-1]
-    charge = cost_each * states[:value.size]
-    return np.minimum.accumulate((value + charge)[::-1])[::-1] - charge
+class _Programme:
+    """The two kinds of step of the dynamic programme, over numbers at risk 0..N, and their inverses.
 
+    Each step maps values by number at risk to new values; the inverses
+    say, for one number at risk after the step, which one before it led there.
+    """
 
-@dataclass(frozen=True)
-class _Censoring:
-    """One censoring step of the forward pass, kept to find where the best path came from."""
+    def __init__(self, n_total: int, spare_deaths: int, event_price: float, prune: float):
+        self.states = np.arange(n_total + 1, dtype=float)
+        self.divisors = np.maximum(self.states, 1.0)
+        self.offsets = np.arange(-spare_deaths, 2.0)[:, np.newaxis]
+        self.event_price, self.prune = event_price, prune
 
-    start: float
-    end: float
-    value: np.ndarray
-    cost_each: float
+    def censor(self, value: np.ndarray, cost_each: float) -> np.ndarray:
+        """Let any number of patients leave: new[n] = min over m >= n of value[m] + cost_each (m - n)."""
+        if not cost_each:
+            return np.minimum.accumulate(value[::-1])[::-1]
+        charge = cost_each * self.states[:value.size]
+        return np.minimum.accumulate((value + charge)[::-1])[::-1] - charge
 
-    def source(self, state: int, states: np.ndarray) -> int:
-        """The number at risk m >= ``state`` that :func:`_censor` took ``state`` from.
+    def censored_from(self, value: np.ndarray, cost_each: float, state: int) -> int:
+        """The number at risk m >= ``state`` that :meth:`censor` took ``state`` from.
 
         The largest such m on ties: censor as late as the data allow.
         """
-        reached = self.value[state:] + self.cost_each * states[state:self.value.size]
-        return self.value.size - 1 - int(np.argmin(reached[::-1]))
+        reached = value[state:] + cost_each * self.states[state:value.size]
+        return value.size - 1 - int(np.argmin(reached[::-1]))
 
+    def drop(self, value, fraction, scale, expected):
+        """Deaths at one drop of relative size ``fraction``; returns values by survivors and the candidates.
 
-def _drop(value, fraction, scale, expected, event_price, offsets, states, prune):
-    """Deaths at one drop of relative size ``fraction``; returns values by survivors and the candidates.
+        For each number at risk n the two whole numbers of deaths around
+        n * fraction (and ``spare_deaths`` fewer, as ``offsets``) are tried;
+        the survivors n - d index the new values. Numbers at risk costing
+        more than ``prune`` above the best are left out (a beam search; the
+        caller reruns in full if a table count becomes unreachable). The
+        candidates are ``(at_risk, deaths, survivors, cost)``, one row an offset.
+        """
+        at_risk = self.states[:value.size]
+        base = value + PRIOR_WEIGHT * (at_risk - expected) ** 2 / (expected + 1.0)
+        kept = (base <= base.min() + self.prune).nonzero()[0]
+        window = slice(kept[0], kept[-1] + 1)
+        at_risk, base = at_risk[window], base[window]
+        # Deaths outside [0, n] are clipped onto 0 or n, which another offset already tries.
+        deaths = np.minimum(np.maximum(np.floor(at_risk * fraction) + self.offsets, 0.0), at_risk)
+        cost = base + (scale * (fraction - deaths / self.divisors[window])) ** 2
+        if self.event_price:
+            cost += self.event_price * deaths
+        survivors = (at_risk - deaths).astype(np.intp).ravel()
+        new_value = np.full(survivors.max() + 1, np.inf)
+        np.minimum.at(new_value, survivors, cost.ravel())
+        return new_value, (at_risk, deaths.ravel(), survivors, cost.ravel())
 
-    For each number at risk n the two whole numbers of deaths around
-    n * fraction (and ``spare_deaths`` fewer, as ``offsets``) are tried; the
-    survivors n - d index the new values. Numbers at risk costing more than
-    ``prune`` above the best are left out (a beam search; the caller reruns
-    in full if a table count becomes unreachable). The candidates are
-    returned as ``(at_risk, deaths, survivors, cost)``, one row an offset.
-    """
-    at_risk = states[:value.size]
-    base = value + PRIOR_WEIGHT * (at_risk - expected) ** 2 / (expected + 1.0)
-    kept = np.flatnonzero(base <= base.min() + prune)
-    at_risk, base = at_risk[kept[0]:kept[-1] + 1], base[kept[0]:kept[-1] + 1]
-    # Deaths outside [0, n] are clipped onto 0 or n, which another offset already tries.
-    deaths = np.minimum(np.maximum(np.floor(at_risk * fraction) + offsets, 0.0), at_risk)
-    misfit = fraction - deaths / np.maximum(at_risk, 1.0)
-    cost = base + (scale * misfit) ** 2
-    if event_price:
-        cost += event_price * deaths
-    survivors = (at_risk - deaths).astype(np.intp).ravel()
-    new_value = np.full(value.size, np.inf)
-    np.minimum.at(new_value, survivors, cost.ravel())
-    return new_value, (at_risk, deaths.ravel(), survivors, cost.ravel())
+    @staticmethod
+    def died_from(new_value, candidates, state: int) -> tuple[int, int]:
+        """The number at risk and deaths that :meth:`drop` took ``state`` survivors from.
+
+        Where several (n, d) reach the same survivors with the lowest cost, the last listed wins.
+        """
+        at_risk, deaths, survivors, cost = candidates
+        match = np.flatnonzero((survivors == state) & (cost == new_value[state]))[-1]
+        return int(at_risk[match % at_risk.size]), int(deaths[match])
