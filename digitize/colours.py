@@ -28,6 +28,9 @@ from kmipd.errors import InputError
 INK_DELTA_E = 30.0
 #: Inks closer than this (CIELAB distance) are one arm.
 SAME_ARM_DELTA_E = 22.0
+#: A coloured curve whose CIELAB distance from the background is below this share of the
+#: strongest arm's is a fill's edge, not a line.
+PALE_SHARE = 0.45
 #: Coloured inks (chroma above SAME_HUE_MIN_CHROMA) this close in hue angle are one arm.
 SAME_HUE_DEGREES = 8.0
 SAME_HUE_MIN_CHROMA = 15.0
@@ -39,7 +42,7 @@ MIN_CURVE_SPAN = 0.15
 FILL_ALPHA = 0.5
 #: Colour clusters looked for before merging them into arms (more than the arms: fringes, fills).
 N_CLUSTERS = 8
-#: A cluster of which this share survives an erosion by a square of twice the line width
+#: A cluster of which this share survives an erosion by a square of twice its line width
 #: (at least AREA_MIN_PX) is a fill, not a line.
 AREA_SHARE = 0.2
 AREA_MIN_PX = 7
@@ -130,13 +133,13 @@ def find_arm_colours(plot: PlotInk) -> np.ndarray:
     CIELAB (seeded, so deterministic) into :data:`N_CLUSTERS` groups, which
     are then merged, strongest first:
 
-    - a group within :data:`SAME_ARM_DELTA_E` of a kept one, or of its hue
-      (within :data:`SAME_HUE_DEGREES`), is that arm;
-    - a group that is a paler blend of a kept one with the background is its
-      anti-aliased fringe (or JPEG smear) when its pixels touch that arm's,
-      and else an arm of its own (a grey arm beside a black one);
-    - a group with areas much wider than the strongest ink's lines is a
-      fill (confidence bands, where they overlap) and is dropped;
+    - a group within :data:`SAME_ARM_DELTA_E` of a kept one is that arm;
+    - a group of a kept one's hue (within :data:`SAME_HUE_DEGREES`), or a
+      paler blend of it with the background, is its anti-aliased fringe or
+      JPEG smear when its pixels touch that arm's, and else an arm of its
+      own (a grey arm beside a black one, light blue beside blue);
+    - a group that covers areas rather than lines is a fill (confidence
+      bands, where they overlap) and is dropped;
     - anything else is a new arm.
 
     A group is kept as an arm only if its pixels form a curve: a connected
@@ -162,7 +165,7 @@ def find_arm_colours(plot: PlotInk) -> np.ndarray:
     ink = plot.ink
     if ink.sum() < 10:
         return np.empty((0, 3), dtype=np.uint8)
-    lab = to_lab(plot.crop[ink])
+    lab = to_lab(plot.crop[ink].astype(np.float32))
     pixels = plot.crop[ink].astype(np.float32)
     stride = max(1, len(pixels) // MAX_SAMPLES)
     n_clusters = min(N_CLUSTERS, len(np.unique(np.round(lab[::stride] / 4.0), axis=0)))
@@ -181,7 +184,21 @@ def find_arm_colours(plot: PlotInk) -> np.ndarray:
             strong = chosen & (strength >= np.percentile(strength[chosen], 70))
             arms.append((first, np.median(pixels[strong], axis=0)))
     arms.sort(key=lambda item: item[0])
-    return np.array([np.round(colour) for _, colour in arms], dtype=np.uint8).reshape(-1, 3)
+    colours = np.array([np.round(colour) for _, colour in arms], dtype=np.uint8).reshape(-1, 3)
+    return colours[~_pale_tints(colours, plot.background)]
+
+
+def _pale_tints(colours: np.ndarray, background: np.ndarray) -> np.ndarray:
+    """Colours much paler than the strongest arm's, yet coloured: band fills where bands overlap.
+
+    Lines are drawn in full colour; a pale chromatic cluster that still forms
+    a curve is the edge of a fill. Pale greys are kept (a grey arm beside a
+    black one).
+    """
+    lab = to_lab(colours.astype(np.float32))
+    strength = np.linalg.norm(lab - to_lab(background.astype(np.float32)), axis=1)
+    chroma = np.hypot(lab[:, 1], lab[:, 2])
+    return (strength < PALE_SHARE * strength.max(initial=0.0)) & (chroma > SAME_HUE_MIN_CHROMA)
 
 
 def _distances(lab: np.ndarray, centres: np.ndarray) -> np.ndarray:
@@ -197,21 +214,18 @@ def _merge_groups(centres, labels, ink, pixels, strength, background) -> list[li
     groups: list[list[int]] = []
     colours: list[np.ndarray] = []
     kernel = np.ones((3, 3), np.uint8)
-    line_width = None
     for k in order:
         mask = np.zeros(ink.shape, dtype=bool)
         mask[ink] = labels == k
         colour = np.median(pixels[labels == k], axis=0)
-        # The strongest ink draws lines; a cluster with areas much wider than them is a fill.
-        line_width = _run_length(mask) if line_width is None else line_width
-        if _is_area(mask, line_width):
+        if _is_area(mask):
             continue
         target = None
         for g, kept in enumerate(colours):
-            if _same_ink(to_lab(colour), to_lab(kept)):
+            if np.linalg.norm(to_lab(colour) - to_lab(kept)) < SAME_ARM_DELTA_E:
                 target = g
                 break
-            if _blend_weight(colour, kept, background) is None:
+            if not _same_hue(to_lab(colour), to_lab(kept)) and _blend_weight(colour, kept, background) is None:
                 continue
             kept_mask = np.zeros(ink.shape, dtype=bool)
             kept_mask[ink] = np.isin(labels, groups[g])
@@ -227,13 +241,12 @@ def _merge_groups(centres, labels, ink, pixels, strength, background) -> list[li
     return groups
 
 
-def _same_ink(lab: np.ndarray, other: np.ndarray) -> bool:
-    """Whether two CIELAB colours are one ink: close, or of one hue (JPEG smears a thin line's colour)."""
-    distance = np.linalg.norm(lab - other)
+def _same_hue(lab: np.ndarray, other: np.ndarray) -> bool:
+    """Whether two CIELAB colours are of one hue, and not far apart (JPEG smears a thin line's colour)."""
     chroma = np.hypot(lab[1], lab[2]), np.hypot(other[1], other[2])
     hue_gap = abs((np.degrees(np.arctan2(lab[2], lab[1]) - np.arctan2(other[2], other[1])) + 180) % 360 - 180)
-    same_hue = min(chroma) > SAME_HUE_MIN_CHROMA and hue_gap < SAME_HUE_DEGREES and distance < 35.0
-    return bool(distance < SAME_ARM_DELTA_E or same_hue)
+    return bool(min(chroma) > SAME_HUE_MIN_CHROMA and hue_gap < SAME_HUE_DEGREES
+                and np.linalg.norm(lab - other) < 35.0)
 
 
 def _blend_weight(colour: np.ndarray, full: np.ndarray, background: np.ndarray) -> float | None:
@@ -244,16 +257,19 @@ def _blend_weight(colour: np.ndarray, full: np.ndarray, background: np.ndarray) 
     return weight if weight < 0.85 and residual < 30.0 else None
 
 
-def _run_length(mask: np.ndarray) -> float:
-    """Median height (px) of the vertical runs of a mask: about a line's width."""
+def _is_area(mask: np.ndarray) -> bool:
+    """Whether a mask covers areas (a fill) rather than lines and marks.
+
+    It is an area when much of it survives an erosion by a square a little
+    over twice its typical depth (the lower quartile of its vertical runs,
+    which is the line width for a line, whatever its marks and drops).
+    """
     starts = (mask[1:] & ~mask[:-1]).sum(axis=0) + mask[0]
     filled = starts > 0
-    return float(np.median(mask.sum(axis=0)[filled] / starts[filled])) if filled.any() else 0.0
-
-
-def _is_area(mask: np.ndarray, line_width: float) -> bool:
-    """Whether a mask covers areas (a fill) rather than lines and marks: much of it survives an erosion wider than a line."""
-    size = max(AREA_MIN_PX, 2 * int(np.ceil(line_width)) + 1)
+    if not filled.any():
+        return False
+    depth = np.percentile(mask.sum(axis=0)[filled] / starts[filled], 25)
+    size = max(AREA_MIN_PX, 2 * int(np.ceil(depth)) + 1)
     core = cv2.erode(mask.astype(np.uint8), np.ones((size, size), np.uint8))
     return core.sum() >= AREA_SHARE * mask.sum()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import cv2
 import numpy as np
 import pandas as pd
@@ -69,8 +71,14 @@ def legend_names(image: np.ndarray, swatches: pd.DataFrame) -> dict[int, str]:
         Arm index -> name, for the swatches with a readable label.
     """
     read = read_boxes(image, list(swatches["label"]))
-    return {int(k): text.strip() for k, text, score in zip(swatches["arm_index"], read["text"], read["confidence"])
-            if text.strip() and score >= MIN_NAME_CONFIDENCE}
+    names = {}
+    for k, text, score in zip(swatches["arm_index"], read["text"], read["confidence"]):
+        # A censor mark or line end caught at the box's edge reads as '|'.
+        name = text.strip().strip("|").strip()
+        # Numbers alone beside a piece of line are tick labels or counts at risk, not a legend.
+        if score >= MIN_NAME_CONFIDENCE and re.search(r"[^\W\d_]", name):
+            names[int(k)] = name
+    return names
 
 
 def _text_ink(image: np.ndarray) -> np.ndarray:
