@@ -200,7 +200,9 @@ class _Programme:
 
         The largest such m on ties: censor as late as the data allow.
         """
-        reached = value[state:] + cost_each * self.states[state:value.size]
+        reached = value[state:]
+        if cost_each:
+            reached = reached + cost_each * self.states[state:value.size]
         return value.size - 1 - int(np.argmin(reached[::-1]))
 
     def drop(self, value, fraction, scale, expected):
