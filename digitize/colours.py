@@ -31,6 +31,8 @@ SAME_ARM_DELTA_E = 22.0
 #: A coloured curve whose CIELAB distance from the background is below this share of the
 #: strongest arm's is a fill's edge, not a line.
 PALE_SHARE = 0.45
+#: ... unless it is a blend of another arm's colour with the background within this RGB distance.
+TINT_RESIDUAL = 20.0
 #: Coloured inks (chroma above SAME_HUE_MIN_CHROMA) this close in hue angle are one arm.
 SAME_HUE_DEGREES = 8.0
 SAME_HUE_MIN_CHROMA = 15.0
@@ -192,13 +194,19 @@ def _pale_tints(colours: np.ndarray, background: np.ndarray) -> np.ndarray:
     """Colours much paler than the strongest arm's, yet coloured: band fills where bands overlap.
 
     Lines are drawn in full colour; a pale chromatic cluster that still forms
-    a curve is the edge of a fill. Pale greys are kept (a grey arm beside a
-    black one).
+    a curve is the edge of a fill, mixed from several bands. Pale greys (a
+    grey arm beside a black one) and exact tints of another arm (light blue
+    beside blue, as in paired palettes) are kept.
     """
     lab = to_lab(colours.astype(np.float32))
     strength = np.linalg.norm(lab - to_lab(background.astype(np.float32)), axis=1)
     chroma = np.hypot(lab[:, 1], lab[:, 2])
-    return (strength < PALE_SHARE * strength.max(initial=0.0)) & (chroma > SAME_HUE_MIN_CHROMA)
+    pale = (strength < PALE_SHARE * strength.max(initial=0.0)) & (chroma > SAME_HUE_MIN_CHROMA)
+    colours = colours.astype(np.float32)
+    for i in np.flatnonzero(pale):
+        pale[i] = not any(_blend_weight(colours[i], full, background, max_residual=TINT_RESIDUAL) is not None
+                          for j, full in enumerate(colours) if j != i)
+    return pale
 
 
 def _distances(lab: np.ndarray, centres: np.ndarray) -> np.ndarray:
@@ -249,12 +257,14 @@ def _same_hue(lab: np.ndarray, other: np.ndarray) -> bool:
                 and np.linalg.norm(lab - other) < 35.0)
 
 
-def _blend_weight(colour: np.ndarray, full: np.ndarray, background: np.ndarray) -> float | None:
-    """Weight of ``full`` in ``colour`` if ``colour`` is a paler blend of ``full`` with the background, else None."""
+def _blend_weight(colour: np.ndarray, full: np.ndarray, background: np.ndarray,
+                  max_residual: float = 30.0) -> float | None:
+    """Weight of ``full`` in ``colour`` if ``colour`` is a paler blend of ``full`` with the background
+    (within ``max_residual`` in RGB), else None."""
     direction = full - background
     weight = float((colour - background) @ direction / max(float(direction @ direction), 1.0))
     residual = np.linalg.norm(colour - background - weight * direction)
-    return weight if weight < 0.85 and residual < 30.0 else None
+    return weight if weight < 0.85 and residual < max_residual else None
 
 
 def _is_area(mask: np.ndarray) -> bool:
