@@ -18,7 +18,6 @@ import cv2
 import matplotlib.colors
 import numpy as np
 import pandas as pd
-from scipy import ndimage
 from scipy.cluster.vq import kmeans2
 from scipy.optimize import linear_sum_assignment
 
