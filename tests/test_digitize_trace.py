@@ -134,6 +134,14 @@ def _stroke_image(corners_px, width, shape=(200, 300), colour=(200, 30, 30), ima
     return cv2.resize(big, (shape[1], shape[0]), interpolation=cv2.INTER_AREA)
 
 
+def _trace_whole_image(image, colours):
+    """Arm alphas and traced paths of an image whose whole area is the plot's inside."""
+    canvas = np.pad(image, ((0, 0), (1, 0), (0, 0)), constant_values=255)  # column 0: the y axis
+    plot = plot_ink(canvas, PlotArea(left=0, top=0, right=image.shape[1], bottom=image.shape[0], framed=False))
+    alphas = arm_alpha(plot, np.array(colours, np.uint8))
+    return alphas, trace_arms(alphas, plot.any_ink)
+
+
 def _alpha(image, colour):
     """Share of ``colour`` in each pixel of an image drawn over white."""
     colour = np.asarray(colour, float)
@@ -160,11 +168,7 @@ def test_an_arm_is_followed_under_another_that_covers_it():
     covering = np.array([[5, 30.0], [200, 30.0], [200, 150.0], [290, 150.0]])
     red, blue = (200, 30, 30), (30, 60, 200)
     image = _stroke_image(covering, 2.0, colour=blue, image=_stroke_image(hidden, 2.0, colour=red))
-    # The plot area's inside (axis lines excluded) is the whole image.
-    canvas = np.pad(image, ((0, 0), (1, 0), (0, 0)), constant_values=255)
-    plot = plot_ink(canvas, PlotArea(left=0, top=0, right=image.shape[1], bottom=image.shape[0], framed=False))
-    alphas = arm_alpha(plot, np.array([red, blue], np.uint8))
-    red_path, blue_path = trace_arms(alphas, plot.any_ink)
+    alphas, (red_path, blue_path) = _trace_whole_image(image, [red, blue])
     assert isinstance(red_path, ArmPath)
     assert red_path.first_col <= 6 and red_path.hidden > 0.2
     corners = step_corners(alphas[0], red_path, other=alphas[1])
@@ -178,10 +182,7 @@ def test_a_curve_ends_where_its_line_ends_not_at_a_swatch_of_its_colour_far_righ
     image = _stroke_image([[5, 20.0], [60, 20.0], [60, 80.0], [150, 80.0]], 2.0, colour=red)
     image = _stroke_image([[250, 10.0], [280, 10.0]], 2.0, colour=red, image=image)
     image = _stroke_image([[5, 20.0], [200, 20.0], [200, 120.0], [295, 120.0]], 2.0, colour=blue, image=image)
-    canvas = np.pad(image, ((0, 0), (1, 0), (0, 0)), constant_values=255)
-    plot = plot_ink(canvas, PlotArea(left=0, top=0, right=image.shape[1], bottom=image.shape[0], framed=False))
-    alphas = arm_alpha(plot, np.array([red, blue], np.uint8))
-    red_path, blue_path = trace_arms(alphas, plot.any_ink)
+    alphas, (red_path, blue_path) = _trace_whole_image(image, [red, blue])
     assert abs(red_path.cols[-1] - 150) <= 2 and abs(blue_path.cols[-1] - 295) <= 2
     assert red_path.first_col <= 6 and red_path.hidden > 0.3  # followed under blue from the start
 
