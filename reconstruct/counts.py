@@ -216,17 +216,21 @@ class _Programme:
         candidates are ``(at_risk, deaths, survivors, cost)``, one row an offset.
         """
         at_risk = self.states[:value.size]
-        base = value + PRIOR_WEIGHT * (at_risk - expected) ** 2 / (expected + 1.0)
+        base = value + (at_risk - expected) ** 2 / ((expected + 1.0) / PRIOR_WEIGHT)
         kept = (base <= base.min() + self.prune).nonzero()[0]
         window = slice(kept[0], kept[-1] + 1)
         at_risk, base = at_risk[window], base[window]
         # Deaths outside [0, n] are clipped onto 0 or n, which another offset already tries.
-        deaths = np.minimum(np.maximum(np.floor(at_risk * fraction) + self.offsets, 0.0), at_risk)
+        deaths = np.floor(at_risk * fraction) + self.offsets
+        if self.offsets[0, 0] < 0:
+            deaths = np.maximum(deaths, 0.0)
+        deaths = np.minimum(deaths, at_risk)
         cost = base + (scale * (fraction - deaths / self.divisors[window])) ** 2
         if self.event_price:
             cost += self.event_price * deaths
         survivors = (at_risk - deaths).astype(np.intp).ravel()
-        new_value = np.full(survivors.max() + 1, np.inf)
+        # The most survivors: the fewest deaths (first row) among the most at risk (last column).
+        new_value = np.full(survivors[at_risk.size - 1] + 1, np.inf)
         np.minimum.at(new_value, survivors, cost.ravel())
         return new_value, (at_risk, deaths.ravel(), survivors, cost.ravel())
 
@@ -237,5 +241,5 @@ class _Programme:
         Where several (n, d) reach the same survivors with the lowest cost, the last listed wins.
         """
         at_risk, deaths, survivors, cost = candidates
-        match = np.flatnonzero((survivors == state) & (cost == new_value[state]))[-1]
+        match = ((survivors == state) & (cost == new_value[state])).nonzero()[0][-1]
         return int(at_risk[match % at_risk.size]), int(deaths[match])
