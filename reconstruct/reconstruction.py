@@ -100,11 +100,10 @@ def reconstruct_arm(curve: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
         return fit_counts(times, drops.before, drops.after, drops.drop_noise, model, price,
                           spare_deaths=SPARE_DEATHS if drops.smoothed else 0)
 
-    drop_time = _read_drop_times(fit, censoring, drops, table_time)
-    if total_events is None:
-        counts = fit(drop_time, censoring)
-    else:
-        censoring, counts = _meet_total_events(partial(fit, drop_time), censoring, total_events)
+    drop_time, counts = _read_drop_times(fit, censoring, drops, table_time)
+    if total_events is not None:
+        censoring, counts = _meet_total_events(partial(fit, drop_time), censoring, total_events,
+                                               counts)
         if counts.events.sum() != total_events:
             notes.append(f"total events {total_events} cannot be met by this curve and table; "
                          f"{counts.events.sum()} is the closest")
@@ -135,28 +134,35 @@ def reconstruct_arm(curve: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
     return result
 
 
-def _read_drop_times(fit, censoring: CensoringModel, drops, table_time) -> np.ndarray:
+def _read_drop_times(fit, censoring: CensoringModel, drops, table_time):
     """The drop times as given, or moved onto the table times just after them if that fits better.
 
     Digitizing can put a drop at a table time a little before it (see
     :func:`reconstruct.at_risk.snap_to_table`); both readings are fitted and
     the one of lower cost wins (the one that fits at all, if only one does).
+
+    Returns
+    -------
+    drop_time : ndarray
+    counts : Counts
+        The fit of those drop times.
     """
     snapped = snap_to_table(drops.time, table_time, drops.time_error)
     if np.array_equal(snapped, drops.time):
-        return drops.time
-    costs = []
+        return drops.time, fit(drops.time, censoring)
+    fits = []
     for times in (drops.time, snapped):
         try:
-            costs.append(fit(times, censoring).cost)
+            fits.append(fit(times, censoring))
         except AtRiskTableError:
-            costs.append(np.inf)
-    if np.isinf(min(costs)):
+            fits.append(None)
+    if fits[0] is None and fits[1] is None:
         fit(snapped, censoring)  # raises the table's error
-    return snapped if costs[1] < costs[0] else drops.time
+    costs = [np.inf if counts is None else counts.cost for counts in fits]
+    return (snapped, fits[1]) if costs[1] < costs[0] else (drops.time, fits[0])
 
 
-def _meet_total_events(fit, censoring: CensoringModel, total_events: int):
+def _meet_total_events(fit, censoring: CensoringModel, total_events: int, counts):
     """Find the censoring pace, then if need be a price per death, giving ``total_events`` deaths.
 
     As Guyot et al. (2012) do, the published total fixes the censoring after
@@ -164,6 +170,8 @@ def _meet_total_events(fit, censoring: CensoringModel, total_events: int):
     deaths). Where the curve's drop sizes resist, a price per death (a
     Lagrange multiplier, doubled until it brackets the target, then
     bisected) finishes the job. Both searches are bounded; the closest fit wins.
+
+    ``counts`` is the fit with ``censoring`` as it is, where the search starts.
 
     Returns
     -------
@@ -174,7 +182,7 @@ def _meet_total_events(fit, censoring: CensoringModel, total_events: int):
     def gap(counts):
         return int(counts.events.sum()) - total_events
 
-    best_model, best = censoring, fit(censoring)
+    best_model, best = censoring, counts
     low, high = 0.0, censoring.last_rate_to_empty()
     for _ in range(MAX_SEARCH_STEPS if gap(best) > 0 and high > 0 else 0):
         rate = 0.5 * (low + high)
