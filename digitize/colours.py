@@ -29,7 +29,7 @@ INK_DELTA_E = 30.0
 SAME_ARM_DELTA_E = 22.0
 #: A coloured curve whose CIELAB distance from the background is below this share of the
 #: strongest arm's is a fill's edge, not a line.
-PALE_SHARE = 0.45
+PALE_SHARE = 0.5
 #: ... unless it is a blend of another arm's colour with the background within this RGB distance.
 TINT_RESIDUAL = 20.0
 #: Coloured inks (chroma above SAME_HUE_MIN_CHROMA) this close in hue angle are one arm.
@@ -180,10 +180,7 @@ def find_arm_colours(plot: PlotInk) -> np.ndarray:
         mask[ink] = np.isin(labels, members)
         span, first = _widest_piece(mask)
         if span >= MIN_CURVE_SPAN * ink.shape[1]:
-            # The arm's colour is its strongest pixels' (the rest are blended with the background).
-            chosen = np.isin(labels, members)
-            strong = chosen & (strength >= np.percentile(strength[chosen], 70))
-            arms.append((first, np.median(pixels[strong], axis=0)))
+            arms.append((first, _line_colour(pixels, lab, strength, np.isin(labels, members))))
     arms.sort(key=lambda item: item[0])
     colours = np.array([np.round(colour) for _, colour in arms], dtype=np.uint8).reshape(-1, 3)
     return colours[~_pale_tints(colours, plot.background)]
@@ -206,6 +203,15 @@ def _pale_tints(colours: np.ndarray, background: np.ndarray) -> np.ndarray:
         pale[i] = not any(_blend_weight(colours[i], full, background, max_residual=TINT_RESIDUAL) is not None
                           for j, full in enumerate(colours) if j != i)
     return pale
+
+
+def _line_colour(pixels, lab, strength, chosen) -> np.ndarray:
+    """An arm's colour: the median of its strongest pixels (the rest are blended with the
+    background) among those near its typical colour (not the black text k-means may lump in)."""
+    typical = np.median(lab[chosen], axis=0)
+    near = chosen & (np.linalg.norm(lab - typical, axis=1) < 2 * SAME_ARM_DELTA_E)
+    strong = near & (strength >= np.percentile(strength[near], 70))
+    return np.median(pixels[strong], axis=0)
 
 
 def _distances(lab: np.ndarray, centres: np.ndarray) -> np.ndarray:
