@@ -135,11 +135,13 @@ def _best_path(steps, fraction, scale, expected, table_n, event_price, span_cost
     value[n_total] = 0.0
     trail = []
     previous_time = 0.0
-    for step, (time, is_drop, index) in enumerate(steps):
-        trail.append((previous_time, time, value, span_cost[step]))
-        value = programme.censor(value, span_cost[step])
+    # Python floats: cheaper than NumPy scalars in the per-step arithmetic.
+    drop_terms = list(zip(fraction.tolist(), scale.tolist(), expected.tolist()))
+    for (time, is_drop, index), cost_each in zip(steps, span_cost.tolist()):
+        trail.append((previous_time, time, value, cost_each))
+        value = programme.censor(value, cost_each)
         if is_drop:
-            value, candidates = programme.drop(value, fraction[index], scale[index], expected[index])
+            value, candidates = programme.drop(value, *drop_terms[index])
             trail.append((index, value, candidates))
         else:
             count = int(table_n[index])
