@@ -13,7 +13,6 @@ from __future__ import annotations
 from itertools import combinations
 
 import cv2
-import matplotlib.colors
 import numpy as np
 import pandas as pd
 
@@ -183,9 +182,7 @@ def _name_arms(image, colours: np.ndarray, curves: list[pd.DataFrame], calibrati
     in legend order (the order of the swatches, else of the curves).
     """
     if arms is not None:
-        named = parse_arm_colours(arms) if isinstance(arms, str) else {
-            name: tuple(int(round(255 * c)) for c in matplotlib.colors.to_rgb(colour))
-            for name, colour in arms.items()}
+        named = parse_arm_colours(arms)
         pairs = match_named_colours(named, colours)
         names = [""] * len(colours)
         for pair in pairs.itertuples():

@@ -344,10 +344,15 @@ def arm_alpha(plot: PlotInk, colours: np.ndarray) -> np.ndarray:
     return result
 
 
-def parse_arm_colours(text: str) -> dict[str, tuple[int, int, int]]:
-    """Parse ``--arms "NAME=COLOUR,NAME=COLOUR"`` (COLOUR a name like red or a hex code).
+def parse_arm_colours(arms) -> dict[str, tuple[int, int, int]]:
+    """Parse ``--arms "NAME=COLOUR,NAME=COLOUR"`` (COLOUR a name like red or a hex code), or a mapping.
 
     Colour names are matplotlib's (CSS names, ``tab:blue``, single letters).
+
+    Parameters
+    ----------
+    arms : str or mapping of str to str
+        ``"NAME=COLOUR,..."`` or ``{name: colour}``.
 
     Returns
     -------
@@ -359,22 +364,27 @@ def parse_arm_colours(text: str) -> dict[str, tuple[int, int, int]]:
     InputError
         For an item without ``=``, an empty name, a repeated name or an unknown colour.
     """
-    arms: dict[str, tuple[int, int, int]] = {}
-    for item in filter(None, (part.strip() for part in re.split(r",(?![^()]*\))", text))):
-        name, sep, colour = item.rpartition("=")
-        name, colour = name.strip(), colour.strip()
-        if not sep or not name:
-            raise InputError(f"--arms item '{item}' is not NAME=COLOUR")
-        if name in arms:
+    if isinstance(arms, str):
+        pairs = []
+        for item in filter(None, (part.strip() for part in arms.split(","))):
+            name, sep, colour = item.rpartition("=")
+            if not sep or not name.strip():
+                raise InputError(f"--arms item '{item}' is not NAME=COLOUR")
+            pairs.append((name.strip(), colour.strip()))
+    else:
+        pairs = [(str(name).strip(), str(colour).strip()) for name, colour in arms.items()]
+    parsed: dict[str, tuple[int, int, int]] = {}
+    for name, colour in pairs:
+        if name in parsed:
             raise InputError(f"--arms names arm '{name}' twice")
         try:
-            rgb = matplotlib.colors.to_rgb(colour if not re.fullmatch(r"[0-9a-fA-F]{6}", colour) else "#" + colour)
+            rgb = matplotlib.colors.to_rgb("#" + colour if re.fullmatch(r"[0-9a-fA-F]{6}", colour) else colour)
         except ValueError:
             raise InputError(f"--arms colour '{colour}' is neither a colour name nor a hex code like #1f77b4") from None
-        arms[name] = tuple(int(round(255 * c)) for c in rgb)
-    if not arms:
+        parsed[name] = tuple(int(round(255 * c)) for c in rgb)
+    if not parsed:
         raise InputError("--arms is empty; give NAME=COLOUR,NAME=COLOUR")
-    return arms
+    return parsed
 
 
 def match_named_colours(named: dict[str, tuple[int, int, int]], found: np.ndarray) -> pd.DataFrame:

@@ -190,7 +190,8 @@ def test_a_curve_ends_where_its_line_ends_not_at_a_swatch_of_its_colour_far_righ
 def test_arm_colours_parse_names_and_hex_codes():
     assert parse_arm_colours("A=red, B=#1f77b4,C=tab:green") == {
         "A": (255, 0, 0), "B": (31, 119, 180), "C": (44, 160, 44)}
-    for bad in ("A", "A=nocolour", "A=red,A=blue", "=red"):
+    assert parse_arm_colours({"A": "ff0000"}) == {"A": (255, 0, 0)}
+    for bad in ("A", "A=nocolour", "A=red,A=blue", "=red", "", {"A": "nocolour"}):
         with pytest.raises(InputError):
             parse_arm_colours(bad)
 
