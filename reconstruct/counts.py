@@ -222,11 +222,13 @@ class _Programme:
         kept = (base <= base.min() + self.prune).nonzero()[0]
         window = slice(kept[0], kept[-1] + 1)
         at_risk, base = at_risk[window], base[window]
-        # Deaths outside [0, n] are clipped onto 0 or n, which another offset already tries.
+        # Deaths outside [0, n] are clipped onto 0 or n, which another offset already tries. Only
+        # spare deaths go below 0; one more than n * fraction exceeds n only if n = 0 or fraction = 1.
         deaths = np.floor(at_risk * fraction) + self.offsets
         if self.offsets[0, 0] < 0:
             deaths = np.maximum(deaths, 0.0)
-        deaths = np.minimum(deaths, at_risk)
+        if fraction >= 1.0 or kept[0] == 0:
+            deaths = np.minimum(deaths, at_risk)
         cost = base + (scale * (fraction - deaths / self.divisors[window])) ** 2
         if self.event_price:
             cost += self.event_price * deaths
