@@ -191,7 +191,7 @@ def _merge_close_times(time: np.ndarray, width: float) -> np.ndarray:
 
 def _groups_within(times: np.ndarray, width: float) -> np.ndarray:
     """Start indexes of groups of sorted ``times``, each spanning less than ``width`` (greedy)."""
-    if width <= 0:
+    if width <= 0 or np.all(np.diff(times) > width):
         return np.arange(times.size)
     starts = [0]
     for i in range(1, times.size):

@@ -218,7 +218,11 @@ class _Programme:
         candidates are ``(at_risk, deaths, survivors, cost)``, one row an offset.
         """
         at_risk = self.states[:value.size]
-        base = value + (at_risk - expected) ** 2 / ((expected + 1.0) / PRIOR_WEIGHT)
+        # In-place arithmetic: at a few hundred numbers at risk, allocating costs as much as computing.
+        base = at_risk - expected
+        base **= 2
+        base /= (expected + 1.0) / PRIOR_WEIGHT
+        base += value
         kept = (base <= base.min() + self.prune).nonzero()[0]
         window = slice(kept[0], kept[-1] + 1)
         at_risk, base = at_risk[window], base[window]
@@ -229,7 +233,11 @@ class _Programme:
             deaths = np.maximum(deaths, 0.0)
         if fraction >= 1.0 or kept[0] == 0:
             deaths = np.minimum(deaths, at_risk)
-        cost = base + (scale * (fraction - deaths / self.divisors[window])) ** 2
+        cost = deaths / self.divisors[window]
+        np.subtract(fraction, cost, out=cost)
+        cost *= scale
+        cost **= 2
+        cost += base
         if self.event_price:
             cost += self.event_price * deaths
         survivors = (at_risk - deaths).astype(np.intp).ravel()
