@@ -50,15 +50,16 @@ def find_censor_marks(own: np.ndarray, path: ArmPath, other: np.ndarray | None =
     line_ink = inked if other is None else inked | (other >= INKED)
     width = path.line_width_px
     thickness = int(np.ceil(width))
-    reach = 2 * thickness + 2
     rows, cols = path.rows, path.cols
     tops = np.array([_ink_top(inked[:, col], row) for col, row in zip(cols, rows)])
     rise = rows - width / 2 - tops
     sticks_out = rise >= max(MIN_MARK_PX, MIN_MARK_WIDTHS * width)
+    # Look just left of the tip: a steep staircase has levels only a few pixels long.
+    beside = thickness + 1
     for i in np.flatnonzero(sticks_out):
         col, tip = cols[i], tops[i]
-        left = line_ink[tip : tip + thickness + 1, max(0, col - reach) : col]
-        if left.shape[1] == reach and left.any(axis=0).all():
+        left = line_ink[max(0, tip - 1) : tip + thickness + 1, max(0, col - beside) : col]
+        if left.shape[1] == beside and left.any(axis=0).all():
             sticks_out[i] = False  # the stroke of a drop, joining the level on its left
     marks = []
     candidates = np.flatnonzero(sticks_out)
