@@ -253,5 +253,6 @@ class _Programme:
         Where several (n, d) reach the same survivors with the lowest cost, the last listed wins.
         """
         at_risk, deaths, survivors, cost = candidates
-        match = ((survivors == state) & (cost == new_value[state])).nonzero()[0][-1]
+        # Exact ties of cost are rare, so test the survivors of the few candidates costing as much.
+        match = [i for i in (cost == new_value[state]).nonzero()[0] if survivors[i] == state][-1]
         return int(at_risk[match % at_risk.size]), int(deaths[match])
