@@ -138,11 +138,11 @@ def _best_path(steps, fraction, scale, expected, table_n, event_price, span_cost
     # Python floats: cheaper than NumPy scalars in the per-step arithmetic.
     drop_terms = list(zip(fraction.tolist(), scale.tolist(), expected.tolist()))
     for (time, is_drop, index), cost_each in zip(steps, span_cost.tolist()):
-        trail.append((previous_time, time, value, cost_each))
+        trail.append(("censor", previous_time, time, value, cost_each))
         value = programme.censor(value, cost_each)
         if is_drop:
             value, candidates = programme.drop(value, *drop_terms[index])
-            trail.append((index, value, candidates))
+            trail.append(("drop", index, value, candidates))
         else:
             count = int(table_n[index])
             reachable = count < value.size and np.isfinite(value[count])
@@ -164,13 +164,13 @@ def _best_path(steps, fraction, scale, expected, table_n, event_price, span_cost
     censored = []
     remaining = state
     for record in reversed(trail):
-        if len(record) == 4:
-            start, end, old_value, cost_each = record
+        if record[0] == "censor":
+            _, start, end, old_value, cost_each = record
             source = programme.censored_from(old_value, cost_each, state)
             censored.append((start, end, source - state))
             state = source
         else:
-            index, new_value, candidates = record
+            _, index, new_value, candidates = record
             n_risk[index], events[index] = programme.died_from(new_value, candidates, state)
             state = int(n_risk[index])
     censored.reverse()
