@@ -59,7 +59,8 @@ class CensoringModel:
         self._by_marks = np.array([np.any((self.marks >= a) & (self.marks < b))
                                    for a, b in zip(self.table_time, ends)])
         # Both clocks at the drops and marks, for _clock to interpolate.
-        self._mark_clock = np.r_[0.0, np.cumsum(1.0 / np.maximum(drops.survival_at(self.marks), 1e-9))]
+        self._mark_clock = np.r_[0.0, np.cumsum(1.0 / np.maximum(drops.survival_at(self.marks),
+                                                                 1e-9))]
         self._levels = np.maximum(np.r_[1.0, drops.after], 1e-9)
         self._level_starts = np.r_[0.0, drops.time]
         self._time_clock = np.r_[0.0, np.cumsum(np.diff(self._level_starts) / self._levels[:-1])]
@@ -125,14 +126,14 @@ class CensoringModel:
         return expected
 
     def censor_times(self, start, end, count, tail: bool = False) -> np.ndarray:
-        """Times of ``count[i]`` patients censored in each span [start[i], end[i]), or after the last drop if ``tail``.
+        """Times of ``count[i]`` patients censored in each span [start[i], end[i]), or in the tail.
 
         Between drops they go to the censor marks in the span (as evenly as
         possible among them when there are fewer patients than marks, several a
         mark when there are more), else they are spread evenly. In the tail
         (one span ``[start, end]`` up to the end of the curve, where survival
         is flat) they leave at the last interval's pace and whoever is left is
-        censored at the end of the curve. All spans are done at once.
+        censored at the end of the curve (``tail``). All spans are done at once.
         """
         start, end, count = (np.atleast_1d(np.asarray(x)) for x in (start, end, count))
         # Each patient's span, and its place (k + 0.5) / count among that span's patients.

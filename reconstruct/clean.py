@@ -281,9 +281,9 @@ def _grid_step(levels: np.ndarray) -> float | None:
         return None
     smallest = float(np.min(np.diff(levels)))
     finest = (levels[-1] - levels[0]) / 20000.0
-    most = int(smallest / finest) if finest > 0 else 1
-    for divisors in (np.arange(1, 2), np.arange(2, most + 1)):
-        steps = smallest / divisors
+    divisors = np.arange(1, int(smallest / finest) + 1 if finest > 0 else 2)
+    for tried in (divisors[:1], divisors[1:]):
+        steps = smallest / tried
         units = levels / steps[:, np.newaxis]
         fits = np.all(np.abs(units - np.round(units)) < 1e-6 * np.maximum(1.0, units), axis=1)
         if fits.any():

@@ -239,8 +239,9 @@ def reconstruct(curves: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
         a table, a count or a mark names an arm that has no curve.
     """
     n_total, total_events = dict(n_total or {}), dict(total_events or {})
-    curve_arm, table_arm, mark_arm = (None if frame is None else frame["arm"].astype(str).to_numpy()
-                                      for frame in (curves, at_risk, censor_marks))
+    curve_arm, table_arm, mark_arm = (
+        None if frame is None else frame["arm"].astype(str).to_numpy()
+        for frame in (curves, at_risk, censor_marks))
     arms = sorted(set(curve_arm))
     for what, names in (("at-risk table", [] if at_risk is None else table_arm),
                         ("--n", n_total), ("--total-events", total_events),
