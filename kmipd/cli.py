@@ -16,7 +16,7 @@ from kmipd import __version__
 from kmipd.errors import InputError
 
 #: Subcommand modules under kmipd.commands, in the order ``--help`` lists them.
-COMMANDS: list[str] = ["digitize", "meta", "reconstruct"]
+COMMANDS: list[str] = ["digitize", "extract", "reconstruct", "meta", "run"]
 
 EXIT_BAD_INPUT = 2
 

@@ -45,10 +45,14 @@ def parse_numbers(text: str, at_least: int = 1) -> list[float]:
 
 def parse_range(text: str) -> tuple[float, float]:
     """``"0,60"`` -> ``(0.0, 60.0)``: the first and last labelled tick values of an axis."""
-    values = parse_numbers(text, at_least=2)
-    if len(values) != 2 or values[0] == values[1]:
-        raise InputError(f"'{text}' is not a range A,B of two different numbers, as in '0,60'")
-    return values[0], values[1]
+    parts = text.split(",")
+    try:
+        first, last = (float(part) for part in parts)
+    except ValueError:
+        first = last = None
+    if first is None or first == last:
+        raise InputError(f"expected two numbers A,B that differ, as in '0,60', got '{text}'")
+    return first, last
 
 
 def argparse_type(parse: Callable, **keywords) -> Callable:

@@ -47,6 +47,7 @@ from kmipd.tables import AT_RISK, read_table  # noqa: E402
 from meta import analyse  # noqa: E402
 from meta.result import MetaResult  # noqa: E402
 from reconstruct import Reconstruction, reconstruct  # noqa: E402
+from reconstruct.at_risk import AtRiskTableError  # noqa: E402
 from reconstruct.plot import plot_reconstruction  # noqa: E402
 
 MANIFEST = "studies.csv"
@@ -87,25 +88,32 @@ class Extraction:
         if len(self.at_risk):
             self.at_risk.to_csv(folder / "at_risk.csv", index=False)
         self.ipd.to_csv(folder / "ipd.csv", index=False, float_format="%.6g")
-        figure = plot_reconstruction(self.reconstruction, self.digitization.curves, self.at_risk)
+        figure = plot_reconstruction(self.reconstruction)
         figure.savefig(folder / "reconstruction.png", dpi=120, metadata={"Software": None})
         plt.close(figure)
 
 
-def extract(figure, *, at_risk: pd.DataFrame | None = None, arms=None, x_range=None, y_range=None,
-            panel: int = 0, n_total: dict | None = None, total_events: dict | None = None) -> Extraction:
+def extract(figure, *, at_risk: pd.DataFrame | None = None, n_total: dict | None = None,
+            total_events: dict | None = None, **figure_options) -> Extraction:
     """Digitize a KM figure and reconstruct the IPD of its arms.
+
+    A numbers-at-risk table read from the figure is checked like a typed one;
+    when it contradicts itself or the curve (journals do print such tables),
+    it is set aside with a warning and the arm sizes ``n_total`` are used
+    instead, or, without them, the job stops and says what to give.
 
     Parameters
     ----------
     figure : str, Path or ndarray
         The figure (see :func:`digitize.digitize`).
     at_risk : pandas.DataFrame, optional
-        ``arm, time, n_risk``; by default the table read from the figure, if any.
-    arms, x_range, y_range, panel
-        Passed to :func:`digitize.digitize`.
+        ``arm, time, n_risk``, typed from the paper; by default the table read
+        from the figure, if any.
     n_total, total_events : dict of str -> int, optional
         Per-arm sizes and published totals of events (see :func:`reconstruct.reconstruct`).
+    **figure_options
+        ``arms``, ``x_range``, ``y_range``, ``x_ticks``, ``y_ticks``, ``panel``:
+        how to read the figure (see :func:`digitize.digitize`).
 
     Returns
     -------
@@ -116,13 +124,25 @@ def extract(figure, *, at_risk: pd.DataFrame | None = None, arms=None, x_range=N
     InputError
         When the figure cannot be read, or the at-risk table or counts do not fit the curves.
     """
-    digitization = digitize(figure, arms=arms, x_range=x_range, y_range=y_range, panel=panel)
-    if at_risk is None:
-        at_risk = digitization.at_risk
-    at_risk = at_risk.reset_index(drop=True)
-    reconstruction = reconstruct(
-        digitization.curves, at_risk if len(at_risk) else None, n_total=n_total,
-        total_events=total_events, censor_marks=digitization.censor_marks)
+    digitization = digitize(figure, **figure_options)
+    table_read = at_risk is None
+    at_risk = (digitization.at_risk if table_read else at_risk).reset_index(drop=True)
+
+    def rebuild(table: pd.DataFrame) -> Reconstruction:
+        return reconstruct(digitization.curves, table if len(table) else None, n_total=n_total,
+                           total_events=total_events, censor_marks=digitization.censor_marks)
+
+    try:
+        reconstruction = rebuild(at_risk)
+    except AtRiskTableError as error:
+        if not (table_read and len(at_risk)):
+            raise
+        if not n_total:
+            raise InputError(f"the numbers-at-risk table read from the figure cannot be right "
+                             f"({error.message}); type it into an at-risk CSV, or give the arm sizes") from None
+        digitization.warnings.append(f"numbers-at-risk table read from the figure set aside: {error.message}")
+        at_risk = at_risk.iloc[0:0]
+        reconstruction = rebuild(at_risk)
     return Extraction(digitization, at_risk, reconstruction)
 
 

@@ -5,30 +5,8 @@ from __future__ import annotations
 import argparse
 
 from kmipd.errors import input_source
+from kmipd.options import argparse_type, parse_numbers, parse_range
 from kmipd.outputs import StagedOutputs
-
-
-def _pair(text: str) -> tuple[float, float]:
-    """Parse ``A,B`` (two numbers)."""
-    parts = text.split(",")
-    try:
-        first, last = (float(part) for part in parts)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected two numbers A,B, got '{text}'") from None
-    if first == last:
-        raise argparse.ArgumentTypeError(f"the two values must differ, got '{text}'")
-    return first, last
-
-
-def _values(text: str) -> list[float]:
-    """Parse ``A,B,C,...`` (tick values)."""
-    try:
-        values = [float(part) for part in text.split(",")]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected numbers separated by commas, got '{text}'") from None
-    if len(values) < 2:
-        raise argparse.ArgumentTypeError(f"give at least two tick values, got '{text}'")
-    return values
 
 
 def add_parser(subparsers) -> None:
@@ -40,20 +18,30 @@ def add_parser(subparsers) -> None:
                     "curves.csv (arm,time,survival), censor_marks.csv (arm,time), "
                     "digitization.json and overlay.png (check it) to the --out folder.",
     )
+    add_figure_arguments(parser)
+    parser.add_argument("--out", required=True, metavar="DIR", help="folder to write the outputs to")
+    parser.set_defaults(func=run)
+
+
+def add_figure_arguments(parser: argparse.ArgumentParser) -> None:
+    """The figure and the options that say how to read it (shared with ``kmipd extract``)."""
     parser.add_argument("figure", help="the figure: PNG, JPEG or TIFF")
     parser.add_argument("--arms", metavar="NAME=COLOUR,...",
                         help="arm names and colours (names like red or hex codes like #1f77b4); "
                              "default: found automatically, named from the legend")
-    parser.add_argument("--x-range", type=_pair, metavar="A,B",
+    parser.add_argument("--x-range", type=argparse_type(parse_range), metavar="A,B",
                         help="values of the first and last labelled x ticks (when OCR cannot read them)")
-    parser.add_argument("--y-range", type=_pair, metavar="A,B",
+    parser.add_argument("--y-range", type=argparse_type(parse_range), metavar="A,B",
                         help="values of the lowest and highest labelled y ticks (0,100 for percent)")
-    parser.add_argument("--x-ticks", type=_values, metavar="A,B,...", help="values of all labelled x ticks")
-    parser.add_argument("--y-ticks", type=_values, metavar="A,B,...", help="values of all labelled y ticks")
+    parser.add_argument("--x-ticks", type=argparse_type(parse_numbers, at_least=2), metavar="A,B,...", help="values of all labelled x ticks")
+    parser.add_argument("--y-ticks", type=argparse_type(parse_numbers, at_least=2), metavar="A,B,...", help="values of all labelled y ticks")
     parser.add_argument("--panel", type=int, default=0, metavar="N",
                         help="which plot of a multi-panel figure, from 0 (left to right, top to bottom)")
-    parser.add_argument("--out", required=True, metavar="DIR", help="folder to write the outputs to")
-    parser.set_defaults(func=run)
+
+
+def figure_options(args: argparse.Namespace) -> dict:
+    """The keyword arguments of :func:`digitize.digitize` given on the command line."""
+    return {name: getattr(args, name) for name in ("arms", "x_range", "y_range", "x_ticks", "y_ticks", "panel")}
 
 
 def run(args: argparse.Namespace) -> None:
@@ -61,8 +49,7 @@ def run(args: argparse.Namespace) -> None:
     from digitize import digitize  # loads OpenCV and the OCR models; keep `kmipd --help` quick
 
     with input_source(args.figure):
-        result = digitize(args.figure, arms=args.arms, x_range=args.x_range, y_range=args.y_range,
-                          x_ticks=args.x_ticks, y_ticks=args.y_ticks, panel=args.panel)
+        result = digitize(args.figure, **figure_options(args))
     with StagedOutputs(protected=[args.figure]) as outputs:
         result.to_folder(outputs.folder(args.out))
     print(result.summary())

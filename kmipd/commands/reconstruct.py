@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> None:
     curves = read_table(args.curves, CURVES)
     at_risk = read_table(args.at_risk, AT_RISK) if args.at_risk else None
     marks = read_table(args.censor_marks, CENSOR_MARKS) if args.censor_marks else None
-    n_total, total_events = _per_arm(args.n, "--n"), _per_arm(args.total_events, "--total-events")
+    n_total, total_events = per_arm(args.n, "--n"), per_arm(args.total_events, "--total-events")
     with input_source(args.curves):
         try:
             result = reconstruct(curves, at_risk, n_total=n_total, total_events=total_events,
@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> None:
             print(f"kmipd reconstruct: note: arm {arm}: {note}")
 
 
-def _per_arm(pairs: list[tuple[str, int]], option: str) -> dict[str, int]:
+def per_arm(pairs: list[tuple[str, int]], option: str) -> dict[str, int]:
     """``[(arm, n), ...]`` as a dict, refusing an arm given twice with different numbers."""
     counts: dict[str, int] = {}
     for arm, count in pairs:
