@@ -88,25 +88,25 @@ class CensoringModel:
         span = self._clock(last, self.drops.end_time) - self._clock(last, self.table_time[last])
         return float(self._scaled_n[last] / span) if span > 0 else 0.0
 
-    def _clock(self, interval: int, t) -> np.ndarray:
-        """The censoring clock of one interval at ``t``: weighted time or weighted marks passed."""
-        if self._by_marks[interval]:
-            return self._mark_clock[np.searchsorted(self.marks, t, side="left")]
+    def _clock(self, interval, t) -> np.ndarray:
+        """The censoring clock of ``interval`` (one, or one per time) at ``t``.
+
+        Weighted marks passed where the interval has marks, else weighted time.
+        """
+        t = np.asarray(t, dtype=float)
+        by_marks = self._mark_clock[np.searchsorted(self.marks, t, side="left")]
         # Integral of du / S(u): S is a step function, so the integral is piecewise linear.
         k = np.searchsorted(self._level_starts, t, side="right") - 1
-        return self._time_clock[k] + (np.asarray(t) - self._level_starts[k]) / self._levels[k]
+        by_time = self._time_clock[k] + (t - self._level_starts[k]) / self._levels[k]
+        return np.where(self._by_marks[interval], by_marks, by_time)
 
     def expected_at_risk(self, t) -> np.ndarray:
         """Expected number at risk just before each of the times ``t``."""
         t = np.asarray(t, dtype=float)
         interval = np.searchsorted(self.table_time, t, side="right") - 1
-        expected = np.empty(t.size)
-        for i in np.unique(interval):
-            here = interval == i
-            passed = self._clock(i, t[here]) - self._clock(i, self.table_time[i])
-            scaled = np.maximum(self._scaled_n[i] - self.rate_[i] * passed, 0.0)
-            expected[here] = self.drops.survival_before(t[here]) * scaled
-        return expected
+        passed = self._clock(interval, t) - self._clock(interval, self.table_time[interval])
+        scaled = np.maximum(self._scaled_n[interval] - self.rate_[interval] * passed, 0.0)
+        return self.drops.survival_before(t) * scaled
 
     def expected_censored(self, start, end) -> np.ndarray:
         """Expected number of patients censored in each span [start, end) lying within one table interval.
@@ -117,11 +117,8 @@ class CensoringModel:
         """
         start, end = np.asarray(start, dtype=float), np.asarray(end, dtype=float)
         interval = np.searchsorted(self.table_time, start, side="right") - 1
-        expected = np.empty(start.size)
-        for i in np.unique(interval):
-            here = interval == i
-            advance = self._clock(i, end[here]) - self._clock(i, start[here])
-            expected[here] = self.rate_[i] * advance * self.drops.survival_at(start[here])
+        advance = self._clock(interval, end) - self._clock(interval, start)
+        expected = self.rate_[interval] * advance * self.drops.survival_at(start)
         expected[(interval == self.table_time.size - 1) & ~self._by_marks[-1]] = np.nan
         return expected
 
