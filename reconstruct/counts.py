@@ -187,6 +187,7 @@ class _Programme:
     def __init__(self, n_total: int, spare_deaths: int, event_price: float, prune: float):
         self.states = np.arange(n_total + 1, dtype=float)
         self.divisors = np.maximum(self.states, 1.0)
+        self.spare_deaths = spare_deaths
         self.offsets = np.arange(-spare_deaths, 2.0)[:, np.newaxis]
         self.event_price, self.prune = event_price, prune
 
@@ -224,14 +225,15 @@ class _Programme:
         base /= (expected + 1.0) / PRIOR_WEIGHT
         base += value
         kept = (base <= base.min() + self.prune).nonzero()[0]
-        window = slice(kept[0], kept[-1] + 1)
+        lowest = int(kept[0])
+        window = slice(lowest, int(kept[-1]) + 1)
         at_risk, base = at_risk[window], base[window]
         # Deaths outside [0, n] are clipped onto 0 or n, which another offset already tries. Only
         # spare deaths go below 0; one more than n * fraction exceeds n only if n = 0 or fraction = 1.
         deaths = np.floor(at_risk * fraction) + self.offsets
-        if self.offsets[0, 0] < 0:
+        if self.spare_deaths:
             deaths = np.maximum(deaths, 0.0)
-        if fraction >= 1.0 or kept[0] == 0:
+        if fraction >= 1.0 or lowest == 0:
             deaths = np.minimum(deaths, at_risk)
         cost = deaths / self.divisors[window]
         np.subtract(fraction, cost, out=cost)
@@ -241,10 +243,11 @@ class _Programme:
         if self.event_price:
             cost += self.event_price * deaths
         survivors = (at_risk - deaths).astype(np.intp).ravel()
+        cost = cost.ravel()
         # The most survivors: the fewest deaths (first row) among the most at risk (last column).
         new_value = np.full(survivors[at_risk.size - 1] + 1, np.inf)
-        np.minimum.at(new_value, survivors, cost.ravel())
-        return new_value, (at_risk, deaths.ravel(), survivors, cost.ravel())
+        np.minimum.at(new_value, survivors, cost)
+        return new_value, (at_risk, deaths.ravel(), survivors, cost)
 
     @staticmethod
     def died_from(new_value, candidates, state: int) -> tuple[int, int]:
