@@ -21,7 +21,7 @@ from digitize.axes import find_plot_areas
 from digitize.calibration import Calibration, calibrate
 from digitize.censor import find_censor_marks, marked_columns
 from digitize.colours import (PlotInk, arm_alpha, find_arm_colours, hex_colour, match_named_colours,
-                              parse_arm_colours, plot_ink)
+                              parse_arm_colours, plot_ink, relative_strength)
 from digitize.image import load_image
 from digitize.legend import find_swatches, legend_names
 from digitize.result import DigitizationResult
@@ -36,6 +36,10 @@ MIN_SEEN = 0.3
 MIN_COVERAGE = 0.6
 #: Lines thicker than this share of the plot height are filled shapes, not curves.
 MAX_LINE_SHARE = 0.08
+#: An arm drawn thinner than this share of the others' median width, and paler than this share
+#: of the strongest arm's colour, is the edge of a band fill.
+FILL_EDGE_WIDTH_SHARE = 0.5
+FILL_EDGE_STRENGTH = 0.7
 #: An arm running along another for this share of its length is a duplicate of it.
 DUPLICATE_OVERLAP = 0.9
 #: Warn when two arms run together over more than this share of the time range.
@@ -86,7 +90,8 @@ def digitize(image_or_path, *, arms=None, x_range=None, y_range=None, x_ticks=No
     alphas = arm_alpha(plot, colours)
     # Rule lines are not curves: an arm may pass under them, but not be followed along them.
     paths = trace_arms(alphas, np.where(plot.rules, 0.0, plot.any_ink))
-    keep = _distinct([k for k, path in enumerate(paths) if _is_curve(path, plot)], paths)
+    keep = [k for k, path in enumerate(paths) if _is_curve(path, plot)]
+    keep = _distinct(_without_fill_edges(keep, paths, relative_strength(colours, plot.background)), paths)
     if not keep:
         raise InputError("no Kaplan-Meier curve found in the plot (no line that only falls); is this a KM figure?")
     colours, alphas, paths = colours[keep], alphas[keep], [paths[k] for k in keep]
@@ -122,6 +127,18 @@ def _is_curve(path: ArmPath | None, plot: PlotInk) -> bool:
     """Whether a traced path is a KM curve: a line that only falls, through most of its ink."""
     return (path is not None and path.seen >= MIN_SEEN and path.coverage >= MIN_COVERAGE
             and len(path.rows) >= 10 and path.line_width_px <= MAX_LINE_SHARE * plot.crop.shape[0])
+
+
+def _without_fill_edges(indices: list[int], paths: list[ArmPath], strength: np.ndarray) -> list[int]:
+    """Drop pale arms drawn much thinner than the others: the edges between overlapping band
+    fills, which trace like step curves."""
+    kept = []
+    for k in indices:
+        others = [paths[j].line_width_px for j in indices if j != k]
+        thin = bool(others) and paths[k].line_width_px < FILL_EDGE_WIDTH_SHARE * float(np.median(others))
+        if not (thin and strength[k] < FILL_EDGE_STRENGTH):
+            kept.append(k)
+    return kept
 
 
 def _distinct(indices: list[int], paths: list[ArmPath]) -> list[int]:

@@ -186,6 +186,13 @@ def find_arm_colours(plot: PlotInk) -> np.ndarray:
     return colours[~_pale_tints(colours, plot.background)]
 
 
+def relative_strength(colours: np.ndarray, background: np.ndarray) -> np.ndarray:
+    """CIELAB distance of each colour from the background, as a share of the largest."""
+    lab = to_lab(np.asarray(colours, dtype=np.float32))
+    strength = np.linalg.norm(lab - to_lab(np.asarray(background, dtype=np.float32)), axis=1)
+    return strength / max(float(strength.max(initial=0.0)), 1e-9)
+
+
 def _pale_tints(colours: np.ndarray, background: np.ndarray) -> np.ndarray:
     """Colours much paler than the strongest arm's, yet coloured: band fills where bands overlap.
 
@@ -194,10 +201,8 @@ def _pale_tints(colours: np.ndarray, background: np.ndarray) -> np.ndarray:
     grey arm beside a black one) and exact tints of another arm (light blue
     beside blue, as in paired palettes) are kept.
     """
-    lab = to_lab(colours.astype(np.float32))
-    strength = np.linalg.norm(lab - to_lab(background.astype(np.float32)), axis=1)
-    chroma = np.hypot(lab[:, 1], lab[:, 2])
-    pale = (strength < PALE_SHARE * strength.max(initial=0.0)) & (chroma > SAME_HUE_MIN_CHROMA)
+    chroma = np.hypot(*to_lab(colours.astype(np.float32))[:, 1:].T)
+    pale = (relative_strength(colours, background) < PALE_SHARE) & (chroma > SAME_HUE_MIN_CHROMA)
     colours = colours.astype(np.float32)
     for i in np.flatnonzero(pale):
         pale[i] = not any(_blend_weight(colours[i], full, background, max_residual=TINT_RESIDUAL) is not None
