@@ -25,6 +25,7 @@ def add_parser(subparsers) -> None:
                         help="number of patients of an arm (repeat for each arm)")
     parser.add_argument("--total-events", type=argparse_type(parse_count), action="append", default=[],
                         metavar="ARM=N", help="published total of events of an arm")
+    parser.add_argument("--out", required=True, metavar="DIR", help="folder to write the outputs to")
     parser.set_defaults(func=run)
 
 
