@@ -264,12 +264,15 @@ class RunResult:
         digitized curve, digitization warnings.
     meta : MetaResult
         Per-study and pooled results.
+    input_files : list of Path
+        The manifest, the settings and every figure and table it names.
     """
 
     extractions: dict
     ipd: pd.DataFrame
     summary: pd.DataFrame
     meta: MetaResult
+    input_files: list
 
     def to_folder(self, folder: str | Path) -> None:
         """Write ``figures/<study_outcome>/...``, ``ipd.csv``, ``summary.csv`` and ``meta/...``."""
@@ -327,4 +330,6 @@ def run(folder: str | Path, *, treatment: str | None = None, control: str | None
     summary = summary[["study", "outcome"] + [c for c in summary.columns if c not in ("study", "outcome")]]
     with input_source(Path(folder) / MANIFEST):
         pooled = analyse(ipd, treatment=treatment, control=control, tau=tau, milestones=milestones)
-    return RunResult(extractions, ipd, summary, pooled)
+    folder = Path(folder)
+    named = [path for entry in entries for path in (entry.figure, entry.at_risk) if path is not None]
+    return RunResult(extractions, ipd, summary, pooled, [folder / MANIFEST, folder / ANALYSIS, *named])

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
-
 from kmipd.options import argparse_type, parse_numbers
 from kmipd.outputs import StagedOutputs
 
@@ -31,15 +29,14 @@ def run(args: argparse.Namespace) -> None:
 
     result = pipeline.run(args.folder, treatment=args.treatment, control=args.control,
                           milestones=args.milestones, tau=args.tau)
-    inputs = [entry for entry in Path(args.folder).rglob("*") if entry.is_file()]
-    with StagedOutputs(protected=inputs) as outputs:
+    with StagedOutputs(protected=result.input_files) as outputs:
         result.to_folder(outputs.folder(args.out))
-    print(result.summary.to_string(index=False))
-    default = result.meta.pooled
-    if "default" in default.columns:
-        chosen = default[default["default"].fillna(False).astype(bool) & (default["measure"] == "log_hr")]
-        for row in chosen.itertuples():
-            print(f"pooled HR {row.outcome or ''} (REML + HKSJ): {row.estimate:.3f}")
+    print(result.summary.to_string(index=False, float_format=lambda value: f"{value:.4f}"))
+    pooled = result.meta.pooled
+    for row in pooled[pooled["default"].astype(bool) & (pooled["measure"] == "log_hr")].itertuples():
+        label = f" {row.outcome}" if row.outcome else ""
+        print(f"pooled hazard ratio{label} (REML + HKSJ, {row.k} studies): {row.hr:.3f} "
+              f"(95% CI {row.hr_ci_low:.3f} to {row.hr_ci_high:.3f})")
     for note in result.meta.notes:
         print(f"kmipd run: note: {note}")
     print(f"kmipd run: results in {args.out}")
