@@ -5,6 +5,12 @@ weight in the pooled model with its 95% CI, the estimate and weight in text;
 then the pooled diamond, the prediction-interval bar, and a heterogeneity
 line (I^2, tau^2 with its Q-profile CI, Q and its p). Hazard ratios on a log
 axis.
+
+As in metafor and meta, the x range is chosen from the study CIs and the
+pooled CI only (for hazard ratios the narrowest of 1/2..2, 1/5..5, 1/10..10,
+1/20..20, 1/100..100 that holds them); anything reaching beyond it (a wide
+CI, the prediction interval of a few heterogeneous studies) is cut at the
+edge with an arrow head, and its full value is in the text column.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.collections import LineCollection  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from meta.pooling import study_weights  # noqa: E402
@@ -29,8 +36,41 @@ DISPLAY = {
 
 #: Longest study label drawn in full (longer ones are cut, the tables keep them whole).
 MAX_LABEL = 26
-#: Candidate ticks of the hazard-ratio axis (log scale).
-HR_TICKS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3, 5, 10, 20)
+#: Hazard-ratio axes tried in turn, narrowest first: upper limit R of [1/R, R] and its labelled
+#: ticks (few enough not to overprint on the plot's middle column).
+HR_AXES = ((2, (0.5, 0.7, 1, 1.5, 2)), (5, (0.2, 0.5, 1, 2, 5)), (10, (0.1, 0.2, 0.5, 1, 2, 5, 10)),
+           (20, (0.05, 0.2, 1, 5, 20)), (100, (0.01, 0.1, 1, 10, 100)))
+
+
+def _axis_limits(values: np.ndarray, exponentiate: bool, null: float) -> tuple[tuple[float, float], list]:
+    """x limits (display scale) holding ``values`` (pooling scale), and the ticks to label.
+
+    Hazard ratios: the narrowest symmetric log range of :data:`HR_AXES` that
+    holds them (the widest when none does). Differences: their range with
+    the null, padded by 5%, with about five round ticks.
+    """
+    values = values[np.isfinite(values)]
+    if exponentiate:
+        reach = np.exp(np.abs(values).max()) if values.size else 1.0
+        limit, ticks = next(((r, t) for r, t in HR_AXES if reach <= r), HR_AXES[-1])
+        return (1 / limit, limit), list(ticks)
+    low, high = (min(values.min(), null), max(values.max(), null)) if values.size else (null - 1, null + 1)
+    pad = 0.05 * (high - low or 1.0)
+    low, high = low - pad, high + pad
+    ticks = matplotlib.ticker.MaxNLocator(5).tick_values(low, high)
+    return (low, high), [t for t in ticks if low <= t <= high]
+
+
+def _intervals(axis, low, high, rows, limits, **style) -> None:
+    """Horizontal intervals cut at the x limits, with an arrow head where one is cut."""
+    low, high, rows = (np.atleast_1d(np.asarray(a, dtype=float)) for a in (low, high, rows))
+    start, end = np.clip(low, *limits), np.clip(high, *limits)
+    axis.add_collection(LineCollection(np.stack([np.c_[start, rows], np.c_[end, rows]], axis=1), **style))
+    colour = style.get("color", "black")
+    for cut, edge, marker in ((low < limits[0], limits[0], "<"), (high > limits[1], limits[1], ">")):
+        if cut.any():
+            axis.plot(np.full(cut.sum(), edge), rows[cut], marker=marker, markersize=6, color=colour,
+                      linestyle="none", clip_on=False)
 
 
 def _format_p(p: float) -> str:
@@ -112,17 +152,25 @@ def forest_plot(studies: pd.DataFrame, pooled: pd.Series | None, measure: str, t
         right.text(0.05, row, _interval(e, lo, hi, exponentiate), va="center")
         right.text(0.98, row, f"{weight:.1f}%" if np.isfinite(weight) else "-", va="center", ha="right")
 
-    sizes = 4 + 10 * np.sqrt(np.nan_to_num(weights) / np.nanmax(weights)) if estimable.any() else []
-    for row, e, lo, hi, size, ok in zip(rows, estimate, low, high, sizes, estimable):
-        if ok:
-            middle.plot(transform(np.array([lo, hi])), [row, row], color="black", linewidth=1)
-            middle.plot(transform(e), row, marker="s", markersize=size, color="0.25", linestyle="none")
-
     extent = [low[estimable], high[estimable]]
-    if pooled is not None and np.isfinite(pooled.get("estimate", np.nan)):
+    has_pooled = pooled is not None and np.isfinite(pooled.get("estimate", np.nan))
+    if has_pooled:
+        extent.append([pooled["ci_low"], pooled["ci_high"]])
+    limits, ticks = _axis_limits(np.concatenate([np.ravel(part) for part in extent]).astype(float),
+                                 exponentiate, null)
+
+    if estimable.any():
+        sizes = 4 + 10 * np.sqrt(weights[estimable] / np.nanmax(weights))
+        _intervals(middle, transform(low[estimable]), transform(high[estimable]), rows[estimable], limits,
+                   color="black", linewidth=1)
+        # scatter sizes are areas (points^2); one collection, not one line per study
+        middle.scatter(np.clip(transform(estimate[estimable]), *limits), rows[estimable], s=sizes**2,
+                       marker="s", color="0.25", zorder=3, linewidths=0)
+
+    if has_pooled:
         center, ci_low, ci_high = (float(pooled[c]) for c in ("estimate", "ci_low", "ci_high"))
         diamond_row = -0.6
-        middle.fill(transform(np.array([ci_low, center, ci_high, center])),
+        middle.fill(np.clip(transform(np.array([ci_low, center, ci_high, center])), *limits),
                     [diamond_row, diamond_row + 0.35, diamond_row, diamond_row - 0.35], color="black")
         middle.plot([transform(center)] * 2, [diamond_row, k + 0.5], color="0.4", linestyle=":", linewidth=1)
         model = f"RE model ({pooled['model']}, {pooled['ci_method'].upper()})"
@@ -136,15 +184,13 @@ def forest_plot(studies: pd.DataFrame, pooled: pd.Series | None, measure: str, t
         right.text(0.05, diamond_row, _interval(center, ci_low, ci_high, exponentiate), va="center",
                    fontweight="bold")
         right.text(0.98, diamond_row, "100%", va="center", ha="right", fontweight="bold")
-        extent.append([ci_low, ci_high])
         if np.isfinite(pooled.get("pi_low", np.nan)):
             pi_row = -1.5
-            middle.plot(transform(np.array([pooled["pi_low"], pooled["pi_high"]])), [pi_row, pi_row],
-                        color="firebrick", linewidth=3, solid_capstyle="butt")
+            _intervals(middle, transform(pooled["pi_low"]), transform(pooled["pi_high"]), pi_row, limits,
+                       color="firebrick", linewidth=3, capstyle="butt")
             left.text(0.0, pi_row, "Prediction interval", va="center")
             right.text(0.05, pi_row, _interval(center, pooled["pi_low"], pooled["pi_high"], exponentiate)
                        .split(" ", 1)[1], va="center")
-            extent.append([pooled["pi_low"], pooled["pi_high"]])
         heterogeneity = (f"Heterogeneity: I\u00b2 = {pooled['i2']:.0f}%, \u03c4\u00b2 = {pooled['tau2']:.3g} "
                          f"[{pooled['tau2_ci_low']:.3g}, {pooled['tau2_ci_high']:.3g}], "
                          f"Q = {pooled['q']:.2f} (df = {int(pooled['q_df'])}), {_format_p(pooled['q_p'])}; "
@@ -153,19 +199,11 @@ def forest_plot(studies: pd.DataFrame, pooled: pd.Series | None, measure: str, t
         heterogeneity = "One study with an estimate: nothing pooled"
     left.text(0.0, -2.5, heterogeneity, va="center", fontsize=9, zorder=10, clip_on=False)
 
-    values = np.concatenate([np.ravel(part) for part in extent]) if extent else np.array([null])
-    values = values[np.isfinite(values)]
-    lo_all, hi_all = (min(values.min(), null), max(values.max(), null)) if values.size else (null - 1, null + 1)
-    pad = 0.05 * (hi_all - lo_all or 1.0)
-    middle.set_xlim(transform(lo_all - pad), transform(hi_all + pad))
+    middle.set_xlim(*limits)
     if exponentiate:
         middle.set_xscale("log")
-        low_hr, high_hr = transform(lo_all - pad), transform(hi_all + pad)
-        ticks = [t for t in HR_TICKS if low_hr <= t <= high_hr]
-        middle.set_xticks(ticks, [f"{t:g}" for t in ticks])
         middle.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
-    else:
-        middle.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(5))
+    middle.set_xticks(ticks, [f"{t:g}" for t in ticks])
     middle.plot([null, null], [-1.9, k + 0.6], color="black", linewidth=0.8)  # clear of the text below
     middle.set_xlabel(axis_label, labelpad=26)
     left_side, right_side = (treatment, control) if exponentiate else (control, treatment)

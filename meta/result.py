@@ -132,7 +132,7 @@ class MetaResult:
         se_column = "se_log_hr" if measure == "log_hr" else f"{measure}_se"
         studies = per_study.rename(columns={measure: "estimate", se_column: "se"})
         chosen = self.pooled[(self.pooled["outcome"] == outcome) & (self.pooled["measure"] == measure)]
-        default = chosen[chosen.get("default", pd.Series(False, index=chosen.index)).fillna(False).astype(bool)]
+        default = chosen[chosen["default"].eq(True)]  # NaN (nothing pooled) is not the default
         pooled = default.iloc[0] if len(default) else None
         name = {"log_hr": "hazard ratio", "rmst_difference": "RMST difference"}[measure]
         tau = f" (\u03c4 = {self.tau[outcome]:g})" if measure == "rmst_difference" else ""
