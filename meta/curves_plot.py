@@ -19,10 +19,11 @@ COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#0
 def pooled_km_plot(curves: pd.DataFrame, ipd: pd.DataFrame, title: str = "", n_ticks: int = 6) -> Figure:
     """Pooled curve and 95% band of every arm, numbers at risk summed over studies below.
 
-    Each curve is drawn while at least half of its arm's studies are still
-    followed up: beyond that the pooled estimate rests on the few longest
-    studies and can jump as studies drop out (the full curve is in the
-    ``pooled_curves`` table).
+    The curve is the study-stratified average-hazard estimator of
+    :func:`meta.pooled_arms.stratified_curve` (never increasing). It is drawn
+    up to the longest follow-up of at least two of its arm's studies (of the
+    only study, for an arm in one study): beyond that it is one study's
+    Kaplan-Meier estimate (the full curve is in the ``pooled_curves`` table).
 
     Parameters
     ----------
@@ -47,23 +48,24 @@ def pooled_km_plot(curves: pd.DataFrame, ipd: pd.DataFrame, title: str = "", n_t
     grid = figure.add_gridspec(2, 1, height_ratios=[5, 0.6 + 0.3 * len(arms)], hspace=0.25, left=left, right=0.97)
     axis = figure.add_subplot(grid[0])
     table = figure.add_subplot(grid[1], sharex=axis)
+    end = 0.0
     for arm, colour in colours.items():
         k = ipd.loc[ipd["arm"] == arm, "study"].nunique()
-        curve = curves[(curves["arm"] == arm) & (2 * curves["followed"] >= k)]
+        curve = curves[(curves["arm"] == arm) & (curves["followed"] >= min(2, k))]
+        end = max(end, curve["time"].max())
         axis.step(curve["time"], curve["survival"], where="post", color=colour,
                   label=f"{arm} ({k} stud{'y' if k == 1 else 'ies'})")
         axis.fill_between(curve["time"], curve["ci_low"], curve["ci_high"], step="post", color=colour,
                           alpha=0.15, linewidth=0)
     axis.set_ylim(0, 1.02)
     axis.set_ylabel("Pooled survival probability")
-    axis.text(1.0, 1.01, "drawn while at least half of the studies are followed up", transform=axis.transAxes,
-              ha="right", va="bottom", fontsize=8, color="0.4")
-    axis.legend(loc="lower left", frameon=False)
+    axis.legend(loc="lower left", frameon=False, alignment="left", title_fontsize=8,
+                title="study-stratified (average hazard), 95% band;\ndrawn while two or more studies are followed up")
     axis.grid(alpha=0.3)
     axis.tick_params(labelbottom=False)
-    ticks = axis.xaxis.get_major_locator().tick_values(0, curves["time"].max())
-    ticks = ticks[(ticks >= 0) & (ticks <= curves["time"].max())][: n_ticks + 2]
-    axis.set_xlim(0, curves["time"].max() * 1.02)
+    ticks = matplotlib.ticker.MaxNLocator(n_ticks).tick_values(0, end)
+    ticks = ticks[(ticks >= 0) & (ticks <= end)]
+    axis.set_xlim(0, end * 1.02)
     for row, (arm, colour) in enumerate(colours.items()):
         times = ipd.loc[ipd["arm"] == arm, "time"].to_numpy()
         at_risk = [(times >= tick).sum() for tick in ticks]
