@@ -159,8 +159,9 @@ class MetaResult:
         Path(path_for("results.json")).write_text(self.to_json(), encoding="utf-8")
         names.append("results.json")
         for name, figure in self.figures().items():
-            # no date in the metadata, so the same inputs give the same bytes
-            figure.savefig(path_for(name), dpi=_DPI, metadata={"Software": None})
+            # no date in the metadata, so the same inputs give the same bytes; zlib level 1 encodes
+            # faster than the default 6, and these flat-colour plots come out about as small
+            figure.savefig(path_for(name), dpi=_DPI, metadata={"Software": None}, pil_kwargs={"compress_level": 1})
             plt.close(figure)
             names.append(name)
         return names
