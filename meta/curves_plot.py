@@ -60,7 +60,8 @@ def pooled_km_plot(curves: pd.DataFrame, ipd: pd.DataFrame, title: str = "", n_t
     axis.set_ylim(0, 1.02)
     axis.set_ylabel("Pooled survival probability")
     axis.legend(loc="lower left", frameon=False, alignment="left", title_fontsize=8,
-                title="study-stratified (average hazard), 95% band;\ndrawn while two or more studies are followed up")
+                title="study-stratified (average hazard), 95% band;\n"
+                      "drawn while two or more studies are followed up (one-study arms: all)")
     axis.grid(alpha=0.3)
     axis.tick_params(labelbottom=False)
     ticks = matplotlib.ticker.MaxNLocator(n_ticks).tick_values(0, end)

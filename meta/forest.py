@@ -113,7 +113,7 @@ def forest_plot(studies: pd.DataFrame, pooled: pd.Series | None, measure: str, t
     transform = np.exp if exponentiate else (lambda value: value)
     estimate = studies["estimate"].to_numpy(dtype=float)
     se = studies["se"].to_numpy(dtype=float)
-    estimable = np.isfinite(estimate) & np.isfinite(se)
+    estimable = np.isfinite(estimate) & np.isfinite(se) & (se > 0)  # SE 0 (e.g. no event before tau): no weight
     low, high = estimate - 1.959964 * se, estimate + 1.959964 * se
     tau2 = float(pooled["tau2"]) if pooled is not None else 0.0
     weights = np.full(k, np.nan)

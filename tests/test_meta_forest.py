@@ -1,0 +1,44 @@
+"""Forest plots on real per-study results: the x range follows the CIs, not a wide prediction interval."""
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+
+from benchmarks.datasets import load
+from meta import analyse
+from meta.forest import HR_AXES
+
+TREATED, CONTROL = "treated", "control"
+
+
+@pytest.fixture(scope="module")
+def heterogeneous():
+    """Two halves of the Rossi trial (financial aid, HR ~0.7) and the leukemia trial (6-MP, HR ~0.2); weeks."""
+    rossi = load("rossi")
+    rossi = rossi.assign(study=[f"rossi {i % 2 + 1}" for i in range(len(rossi))],
+                         arm=rossi["arm"].map({"financial aid": TREATED, "no aid": CONTROL}))
+    leukemia = load("leukemia")
+    leukemia = leukemia.assign(study="leukemia", arm=leukemia["arm"].map({"6-MP": TREATED, "placebo": CONTROL}))
+    return analyse(pd.concat([rossi, leukemia], ignore_index=True), treatment=TREATED, control=CONTROL)
+
+
+def test_hazard_ratio_axis_holds_the_cis_and_cuts_the_prediction_interval(heterogeneous):
+    figure = heterogeneous.figures()["forest_hr.png"]
+    try:
+        middle = figure.axes[1]
+        low, high = middle.get_xlim()
+        per_study = heterogeneous.per_study
+        pooled = heterogeneous.pooled.query("default & measure == 'log_hr'").iloc[0]
+        needed = np.exp(np.abs(np.r_[np.log(per_study["hr_ci_low"]), np.log(per_study["hr_ci_high"]),
+                                     pooled["ci_low"], pooled["ci_high"]]).max())
+        # the narrowest symmetric range that holds every CI
+        assert (low, high) == pytest.approx((1 / high, high))
+        assert high == min(limit for limit, _ in HR_AXES if limit >= needed)
+        assert np.exp(pooled["pi_high"]) > high  # the prediction interval is cut, not the axis stretched
+        figure.canvas.draw()
+        boxes = [label.get_window_extent() for label in middle.get_xticklabels() if label.get_text()]
+        assert len(boxes) >= 3
+        assert all(left.x1 < right.x0 for left, right in zip(boxes, boxes[1:]))  # no overprinting
+    finally:
+        plt.close(figure)
