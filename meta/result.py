@@ -65,7 +65,11 @@ class MetaResult:
     pooled_arms : DataFrame
         Pooled median and milestone survival per arm.
     pooled_curves : DataFrame
-        The pooled survival curve of every arm.
+        The pooled survival curve of every arm: the study-stratified
+        average-hazard curve that is drawn (``survival, ci_low, ci_high``) and
+        the per-time-point random-effects pool the medians and milestones are
+        read from (``re_survival, re_ci_low, re_ci_high, tau2``); see
+        :mod:`meta.pooled_arms`.
     tau : dict
         RMST truncation time used, per outcome.
     notes : list of str
