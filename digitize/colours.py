@@ -6,7 +6,8 @@ anti-aliased drawing does. The arm inks are found by clustering the strongly
 inked pixels in CIELAB (perceptual distances, so "far apart" means "looks
 different"), after removing the rule lines (axes, frame, grid lines) that run
 across the whole plot. Light fills (confidence bands) and anti-aliased fringes
-have a small ``alpha`` and are left out of the clustering.
+have a small ``alpha`` and are left out of the clustering; thin lines are
+clustered from the centres of their strokes, whose colour is the line's own.
 """
 
 from __future__ import annotations
@@ -25,6 +26,13 @@ from kmipd.errors import InputError
 
 #: CIELAB distance from the background above which a pixel counts as ink.
 INK_DELTA_E = 30.0
+#: ... or above which the centre of a thin stroke on the bare background does (a pale grey or
+#: light blue line, whose anti-aliased pixels are no stronger than a black line's edges).
+STROKE_INK_DELTA_E = 15.0
+#: A stroke's centre has a pixel of less than STROKE_SIDE of its ink within this many px on
+#: both sides (across the stroke); a fill's inside or edge has not.
+STROKE_HALF_WIDTH_PX = 4
+STROKE_SIDE = 0.25
 #: Inks closer than this (CIELAB distance) are one arm.
 SAME_ARM_DELTA_E = 22.0
 #: A coloured curve whose CIELAB distance from the background is below this share of the
@@ -49,6 +57,10 @@ AREA_SHARE = 0.2
 AREA_MIN_PX = 7
 #: A paler cluster whose pixels mostly touch an arm's is that arm's anti-aliased fringe.
 FRINGE_TOUCHING = 0.6
+#: Stroke centres of close colours (but not of one shade) are one arm's if this share of them touch
+#: (a line's centre shade varies with its sub-pixel position; two grey arms meet where they cross).
+STROKE_TOUCHING = 0.15
+SAME_SHADE_DELTA_E = 15.0
 #: Pixels clustered at most (a deterministic stride sample above this).
 MAX_SAMPLES = 20000
 
@@ -100,6 +112,13 @@ class PlotInk:
         return (self.strength >= INK_DELTA_E) & ~self.rules
 
     @property
+    def stroke_centres(self) -> np.ndarray:
+        """Centres of thin strokes on the bare background inked at least
+        :data:`STROKE_INK_DELTA_E` (see :func:`stroke_centres`), rule lines removed."""
+        centres = stroke_centres(self.strength) & (self.strength >= STROKE_INK_DELTA_E)
+        return centres & ~self.rules & ~rule_line_mask(centres)
+
+    @property
     def any_ink(self) -> np.ndarray:
         """How much each pixel is inked at all, 0-1 (rule lines included)."""
         return np.clip(self.strength / INK_DELTA_E, 0.0, 1.0)
@@ -126,11 +145,51 @@ def rule_line_mask(ink: np.ndarray) -> np.ndarray:
     return rows[:, None] | cols[None, :]
 
 
+def stroke_centres(strength: np.ndarray, half_width: int = STROKE_HALF_WIDTH_PX,
+                   side: float = STROKE_SIDE) -> np.ndarray:
+    """Pixels on the centre line of thin strokes: the most inked across the stroke.
+
+    A pixel is a stroke centre when, down its column or along its row, it is
+    at least as inked as both neighbours and a pixel of less than ``side`` of its
+    ink lies within ``half_width`` px on both sides. Its colour is the stroke's
+    own, while the anti-aliased pixels beside it are blends with the
+    background (a thin black line's edges are the greys of a grey line), and
+    the inside of a filled area (a confidence band) has no such centre.
+    Written by hand (a one-dimensional non-maximum suppression); OpenCV's
+    min filter gives the weakest pixel on each side.
+
+    Parameters
+    ----------
+    strength : ndarray, shape (h, w), float
+        How strongly each pixel is inked (see :class:`PlotInk`).
+    half_width : int
+        The widest half stroke looked for, px.
+    side : float
+        How much weaker than the centre a pixel beside the stroke is, at most (a share).
+
+    Returns
+    -------
+    ndarray, shape (h, w), bool
+    """
+    centres = np.zeros(strength.shape, dtype=bool)
+    for across in (strength, strength.T):
+        padded = np.pad(across.astype(np.float32), ((half_width, half_width), (0, 0)), mode="edge")
+        # Weakest of the half_width pixels ending at each row (a min filter anchored at its end).
+        weakest = cv2.erode(padded, np.ones((half_width, 1), np.uint8), anchor=(0, half_width - 1),
+                            borderType=cv2.BORDER_REPLICATE)
+        n = across.shape[0]
+        above, below = weakest[half_width - 1 : half_width - 1 + n], weakest[2 * half_width : 2 * half_width + n]
+        centre = ((across >= padded[half_width - 1 : half_width - 1 + n])
+                  & (across >= padded[half_width + 1 : half_width + 1 + n])
+                  & (above < side * across) & (below < side * across))
+        centres |= centre if across is strength else centre.T
+    return centres
+
+
 def find_arm_colours(plot: PlotInk) -> np.ndarray:
     """The inks that draw curves inside a plot, one per arm.
 
-    Inked pixels (CIELAB distance from the background at least
-    :data:`INK_DELTA_E`, rule lines removed) are over-segmented by k-means in
+    Inked pixels (rule lines removed) are over-segmented by k-means in
     CIELAB (seeded, so deterministic) into :data:`N_CLUSTERS` groups, which
     are then merged, strongest first:
 
@@ -146,6 +205,15 @@ def find_arm_colours(plot: PlotInk) -> np.ndarray:
     A group is kept as an arm only if its pixels form a curve: a connected
     piece spanning at least :data:`MIN_CURVE_SPAN` of the plot width (text,
     tick labels and legend swatches are small pieces).
+
+    This is done twice. First on the centres of thin strokes on the
+    background (:attr:`PlotInk.stroke_centres`, which a band fill's inside and
+    edges are not), whose colour is the line's own: there a grey line beside
+    a black one, or light blue beside blue, is not confused with the dark
+    line's anti-aliased edges (they are the same greys), and close shades are
+    one arm only where their pixels touch (:data:`STROKE_TOUCHING`). Then on
+    all inked pixels, for the arms the first pass cannot see (thick lines,
+    lines drawn over band fills): those of a colour not found already.
 
     Parameters
     ----------
@@ -163,9 +231,24 @@ def find_arm_colours(plot: PlotInk) -> np.ndarray:
     Arthur, D. and Vassilvitskii, S. (2007). k-means++: the advantages of
     careful seeding. SODA 2007 (the seeding of :func:`scipy.cluster.vq.kmeans2`).
     """
-    ink = plot.ink
+    arms = _curve_colours(plot, plot.stroke_centres, close_touching=STROKE_TOUCHING)
+    found = [to_lab(colour) for _, colour in arms]
+    for first, colour in _curve_colours(plot, plot.ink):
+        if all(np.linalg.norm(lab - to_lab(colour)) >= SAME_ARM_DELTA_E for lab in found):
+            arms.append((first, colour))
+    arms.sort(key=lambda item: item[0])
+    colours = np.array([np.round(colour) for _, colour in arms], dtype=np.uint8).reshape(-1, 3)
+    return colours[~_pale_tints(colours, plot.background)]
+
+
+def _curve_colours(plot: PlotInk, ink: np.ndarray,
+                   close_touching: float = 0.0) -> list[tuple[tuple[int, int], np.ndarray]]:
+    """The curve inks among the pixels of ``ink`` (see :func:`find_arm_colours`): for each,
+    its curve's first pixel (row, column) and its RGB colour. Groups of close colours (not of
+    one shade) are one arm only if at least ``close_touching`` of the paler one's pixels touch
+    the other's."""
     if ink.sum() < 10:
-        return np.empty((0, 3), dtype=np.uint8)
+        return []
     lab = to_lab(plot.crop[ink].astype(np.float32))
     pixels = plot.crop[ink].astype(np.float32)
     stride = max(1, len(pixels) // MAX_SAMPLES)
@@ -173,17 +256,14 @@ def find_arm_colours(plot: PlotInk) -> np.ndarray:
     centres, _ = kmeans2(lab[::stride], n_clusters, minit="++", seed=np.random.default_rng(0))
     labels = np.argmin(_distances(lab, centres), axis=1)
     strength = plot.strength[ink]
-    groups = _merge_groups(centres, labels, ink, pixels, strength, plot.background)
     arms = []
-    for members in groups:
+    for members in _merge_groups(centres, labels, ink, pixels, strength, plot.background, close_touching):
         mask = np.zeros(ink.shape, dtype=bool)
         mask[ink] = np.isin(labels, members)
         span, first = _widest_piece(mask)
         if span >= MIN_CURVE_SPAN * ink.shape[1]:
             arms.append((first, _line_colour(pixels, lab, strength, np.isin(labels, members))))
-    arms.sort(key=lambda item: item[0])
-    colours = np.array([np.round(colour) for _, colour in arms], dtype=np.uint8).reshape(-1, 3)
-    return colours[~_pale_tints(colours, plot.background)]
+    return arms
 
 
 def relative_strength(colours: np.ndarray, background: np.ndarray) -> np.ndarray:
@@ -223,7 +303,7 @@ def _distances(lab: np.ndarray, centres: np.ndarray) -> np.ndarray:
     return np.linalg.norm(lab[:, None, :] - centres[None, :, :], axis=2)
 
 
-def _merge_groups(centres, labels, ink, pixels, strength, background) -> list[list[int]]:
+def _merge_groups(centres, labels, ink, pixels, strength, background, close_touching) -> list[list[int]]:
     """Group k-means clusters into arms (see :func:`find_arm_colours`); returns lists of cluster ids."""
     order = sorted(
         (k for k in range(len(centres)) if np.any(labels == k)),
@@ -240,15 +320,18 @@ def _merge_groups(centres, labels, ink, pixels, strength, background) -> list[li
             continue
         target = None
         for g, kept in enumerate(colours):
-            if np.linalg.norm(to_lab(colour) - to_lab(kept)) < SAME_ARM_DELTA_E:
+            gap = np.linalg.norm(to_lab(colour) - to_lab(kept))
+            if gap < SAME_SHADE_DELTA_E:
                 target = g
                 break
-            if not _same_hue(to_lab(colour), to_lab(kept)) and _blend_weight(colour, kept, background) is None:
+            close = gap < SAME_ARM_DELTA_E
+            if not (close or _same_hue(to_lab(colour), to_lab(kept))
+                    or _blend_weight(colour, kept, background) is not None):
                 continue
             kept_mask = np.zeros(ink.shape, dtype=bool)
             kept_mask[ink] = np.isin(labels, groups[g])
             touching = cv2.dilate(kept_mask.astype(np.uint8), kernel).astype(bool)[mask].mean()
-            if touching >= FRINGE_TOUCHING:
+            if touching >= (close_touching if close else FRINGE_TOUCHING):
                 target = g
                 break
         if target is None:

@@ -1,0 +1,82 @@
+"""Arm separation by colour: black beside grey, shades of one colour, strokes versus band fills.
+
+Figures are drawn in tmp_path from lifelines datasets by the corpus drawer
+(:func:`benchmarks.make_digitize_corpus.make_figure`), in sizes and data other
+than the committed corpus, and digitized with no user input unless said.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from benchmarks.digitize_scoring import score_curves
+from benchmarks.figures import save_image
+from benchmarks.make_digitize_corpus import make_figure
+from digitize import digitize
+from digitize.colours import stroke_centres
+
+
+def _draw(tmp_path, source, unit, family, **changes):
+    image, truths = make_figure("figure", source, unit, family, changes)
+    path = tmp_path / truths[0]["file"]
+    save_image(image, path, truths[0]["style"]["jpeg_quality"])
+    return path, truths[0]
+
+
+def _check(result, truth, max_iae):
+    score = score_curves(result.curves, truth["arms"])
+    assert len(result.arms) == len(truth["arms"]), result.arms
+    assert score["n_found_arms"] == len(truth["arms"]), score
+    assert score["iae"] <= max_iae, score
+    return score
+
+
+# Thin anti-aliased lines of base R's default palette (black, grey), three greys, and a light
+# blue beside a dark blue (matplotlib's paired palette): a pale line's pixels are no stronger
+# than a dark line's anti-aliased edges, and must still be an arm of their own.
+SHADES = [
+    ("leukemia", "weeks", "base_r", dict(width_px=760, height_px=620, colours=("#000000", "#9E9E9E"),
+                                         line_width_px=1.5), 0.006),
+    ("gbsg2:grade", "months", "base_r", dict(width_px=820, height_px=640, line_width_px=1.5,
+                                             colours=("#000000", "#666666", "#AAAAAA")), 0.008),
+    ("rossi", "weeks", "matplotlib", dict(width_px=850, height_px=600, colours=("#1f77b4", "#aec7e8"),
+                                          line_width_px=2.5), 0.006),
+]
+
+
+@pytest.mark.parametrize("source,unit,family,changes,max_iae", SHADES,
+                         ids=["black-grey", "three-greys", "light-blue"])
+def test_pale_arms_beside_dark_ones_are_found(tmp_path, source, unit, family, changes, max_iae):
+    path, truth = _draw(tmp_path, source, unit, family, **changes)
+    _check(digitize(path), truth, max_iae)
+
+
+def test_black_and_grey_arms_are_named_by_their_colours(tmp_path):
+    path, truth = _draw(tmp_path, "leukemia", "weeks", "base_r", width_px=760, height_px=620,
+                        colours=("#000000", "#9E9E9E"), line_width_px=1.5)
+    first, second = truth["arms"]
+    result = digitize(path, arms=f"late={second['colour']},early={first['colour']}")
+    assert list(result.arms["arm"]) == ["late", "early"]
+    renamed = result.curves.replace({"arm": {"late": second["name"], "early": first["name"]}})
+    assert score_curves(renamed, truth["arms"])["iae"] <= 0.006
+
+
+def test_confidence_band_fills_and_their_edges_are_not_arms(tmp_path):
+    # Three overlapping bands: their overlaps and edges are pale strokes and areas of mixed colours.
+    path, truth = _draw(tmp_path, "gbsg2:grade", "months", "lifelines", width_px=820, height_px=580,
+                        bands=True, line_width_px=1.5)
+    _check(digitize(path), truth, 0.008)
+
+
+def test_stroke_centres_lie_on_thin_lines_not_inside_fills():
+    strength = np.zeros((60, 80), np.float32)
+    big = np.zeros((60 * 8, 80 * 8), np.float32)
+    cv2.line(big, (0, 8 * 20 + 3), (8 * 80, 8 * 20 + 3), 40.0, 12)  # 1.5 px line across row 20
+    strength += cv2.resize(big, (80, 60), interpolation=cv2.INTER_AREA)
+    strength[35:55, 10:70] = 20.0  # a filled band
+    centres = stroke_centres(strength)
+    rows = np.unique(np.nonzero(centres[:, 5:75])[0])
+    assert set(rows) <= {19, 20, 21} and centres[18:23, 5:75].any(axis=0).all()
+    assert not centres[38:52, 13:67].any()
