@@ -256,14 +256,20 @@ def _curve_colours(plot: PlotInk, ink: np.ndarray,
     centres, _ = kmeans2(lab[::stride], n_clusters, minit="++", seed=np.random.default_rng(0))
     labels = np.argmin(_distances(lab, centres), axis=1)
     strength = plot.strength[ink]
-    arms = []
+    curves = []
     for members in _merge_groups(centres, labels, ink, pixels, strength, plot.background, close_touching):
         mask = np.zeros(ink.shape, dtype=bool)
         mask[ink] = np.isin(labels, members)
-        span, first = _widest_piece(mask)
+        piece, first = _widest_piece(mask)
+        span = int(np.ptp(np.nonzero(piece.any(axis=0))[0])) + 1 if piece.any() else 0
         if span >= MIN_CURVE_SPAN * ink.shape[1]:
-            arms.append((first, _line_colour(pixels, lab, strength, np.isin(labels, members))))
-    return arms
+            curves.append((span, first, piece, mask, _line_colour(pixels, lab, strength, np.isin(labels, members))))
+    # A piece lying along a wider curve of another colour all its length is that curve's edge
+    # (a dark rim that resampling leaves on one side of a coloured line), not a curve.
+    kernel = np.ones((5, 5), np.uint8)
+    return [(first, colour) for span, first, piece, _, colour in curves
+            if not any(other_span > span and cv2.dilate(other.astype(np.uint8), kernel).astype(bool)[piece].mean()
+                       >= FRINGE_TOUCHING for other_span, _, _, other, _ in curves)]
 
 
 def relative_strength(colours: np.ndarray, background: np.ndarray) -> np.ndarray:
@@ -377,16 +383,17 @@ def _is_area(mask: np.ndarray) -> bool:
     return core.sum() >= AREA_SHARE * mask.sum()
 
 
-def _widest_piece(mask: np.ndarray) -> tuple[int, tuple[int, int]]:
-    """Width (px) of the widest 8-connected piece of ``mask`` (gaps of 1 px bridged), and its top-left pixel."""
+def _widest_piece(mask: np.ndarray) -> tuple[np.ndarray, tuple[int, int]]:
+    """The pixels of the widest 8-connected piece of ``mask`` (gaps of 1 px bridged), and its
+    left-most pixel (row, column)."""
     bridged = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(bridged, connectivity=8)
     if n <= 1:
-        return 0, (0, 0)
-    widest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_WIDTH]))
-    rows, cols = np.nonzero((labels == widest) & mask)
+        return np.zeros_like(mask), (0, 0)
+    piece = (labels == 1 + int(np.argmax(stats[1:, cv2.CC_STAT_WIDTH]))) & mask
+    rows, cols = np.nonzero(piece)
     first = int(np.argmin(cols))
-    return int(stats[widest, cv2.CC_STAT_WIDTH]), (int(rows[first]), int(cols[first]))
+    return piece, (int(rows[first]), int(cols[first]))
 
 
 def arm_alpha(plot: PlotInk, colours: np.ndarray) -> np.ndarray:

@@ -15,7 +15,8 @@ from benchmarks.digitize_scoring import score_curves
 from benchmarks.figures import save_image
 from benchmarks.make_digitize_corpus import make_figure
 from digitize import digitize
-from digitize.colours import stroke_centres
+from digitize.axes import PlotArea
+from digitize.colours import find_arm_colours, plot_ink, stroke_centres
 
 
 def _draw(tmp_path, source, unit, family, **changes):
@@ -80,3 +81,18 @@ def test_stroke_centres_lie_on_thin_lines_not_inside_fills():
     rows = np.unique(np.nonzero(centres[:, 5:75])[0])
     assert set(rows) <= {19, 20, 21} and centres[18:23, 5:75].any(axis=0).all()
     assert not centres[38:52, 13:67].any()
+
+
+def test_a_dark_rim_along_a_coloured_line_is_not_an_arm():
+    # Resampled figures leave a dark rim on one side of a line (seen on a published SAS figure).
+    image = np.full((240, 400, 3), 255, np.uint8)
+    red = [[5, 20], [120, 20], [120, 90], [260, 90], [260, 150], [395, 150]]
+    blue = [[5, 30], [180, 30], [180, 120], [395, 120]]
+    cv2.polylines(image, [np.array(red, np.int32) - [0, 2]], False, (36, 10, 9), 2)
+    cv2.polylines(image, [np.array(red, np.int32)], False, (139, 0, 0), 3)
+    cv2.polylines(image, [np.array(blue, np.int32)], False, (0, 0, 139), 3)
+    canvas = np.pad(image, ((0, 0), (1, 0), (0, 0)), constant_values=255)
+    plot = plot_ink(canvas, PlotArea(left=0, top=0, right=400, bottom=240, framed=False))
+    found = find_arm_colours(plot)
+    assert len(found) == 2, found
+    assert sorted(np.argmax(found, axis=1)) == [0, 2]  # one red, one blue
