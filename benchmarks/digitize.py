@@ -5,7 +5,9 @@ IPD by ``python -m benchmarks.make_digitize_corpus``) with no user input, scores
 against the true Kaplan-Meier curves (:mod:`benchmarks.digitize_scoring`), and prints per style
 family, per difficulty tag and overall: median, 95th percentile and maximum IAE, the share of
 figures calibrated automatically, the share with the right number of arms, the share of printed
-numbers at risk read right (on the figures that print them), and seconds per figure. Then, when
+numbers at risk read right (on the figures that print them), the precision and recall of the
+censor marks (on the figures that draw them; a mark within 1% of the x axis of a censor time),
+and seconds per figure. Then, when
 ``/work/shared/real_figures/plos`` exists, digitizes those published figures and compares
 survival at the landmarks and the medians printed in the papers (no IPD there).
 Writes everything to ``benchmarks/results/digitize.json``, and the digitizer's overlay of every
@@ -27,7 +29,7 @@ import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
 from benchmarks.digitize_scoring import (NO_CURVE_IAE, automatic_calibration, score_at_risk,
-                                         score_curves, step_values)
+                                         score_censor_marks, score_curves, step_values)
 from benchmarks.figures import save_image
 from digitize import digitize
 from digitize.axes import find_plot_areas
@@ -65,29 +67,44 @@ def run_figure(path: Path, truth: dict, overlays: Path | None = None) -> dict:
     timing = {"seconds": time.perf_counter() - started,
               "cpu_seconds": time.process_time() - cpu_started}
     prints_at_risk = bool(truth["style"]["risk_table"] and truth["at_risk"])
+    draws_marks = truth["style"]["censor_marker"] is not None
     if result is None:
         return {"id": truth["id"], "error": error, **timing, "iae": NO_CURVE_IAE,
                 "max_error": NO_CURVE_IAE, "automatic_calibration": False,
                 "at_risk_read": 0.0 if prints_at_risk else None, "right_n_arms": False,
-                "n_true_arms": truth["n_arms"], "n_found_arms": 0}
+                "n_true_arms": truth["n_arms"], "n_found_arms": 0,
+                "censor_precision": None, "censor_recall": 0.0 if draws_marks else None}
     score = score_curves(result.curves, truth["arms"])
+    arm_names = {arm["digitized_arm"]: arm["true_arm"] for arm in score["arms"] if arm["matched"]}
+    marks = {"censor_precision": None, "censor_recall": None}
+    if draws_marks:
+        marks = score_censor_marks(result.censor_marks, truth["arms"], arm_names,
+                                   time_tolerance=0.01 * _x_axis_length(truth))
     if overlays is not None and score["iae"] > TARGETS["max_iae"]:
         overlays.mkdir(parents=True, exist_ok=True)
         save_image(result.overlay(), overlays / (truth["id"].replace("#", "_") + ".png"))
     at_risk_read = None
     if prints_at_risk:
-        arm_names = {arm["digitized_arm"]: arm["true_arm"] for arm in score["arms"] if arm["matched"]}
         at_risk_read = score_at_risk(result.at_risk, truth["at_risk"], arm_names,
                                      time_tolerance=0.01 * truth["x_limits"][1])
     return {"id": truth["id"], "error": None, **timing,
             "automatic_calibration": automatic_calibration(result.calibration),
-            "at_risk_read": at_risk_read, "warnings": list(result.warnings), **score}
+            "at_risk_read": at_risk_read, "warnings": list(result.warnings), **marks, **score}
+
+
+def _x_axis_length(truth: dict) -> float:
+    """Length of the x axis (time units): the drawn limits, or for R-drawn figures, which do not
+    record them, the longest true curve."""
+    if truth["x_limits"]:
+        return truth["x_limits"][1] - truth["x_limits"][0]
+    return max(arm["km"]["time"][-1] for arm in truth["arms"])
 
 
 def summarise(scores: pd.DataFrame) -> dict:
     """The benchmark's figures for a group of scored figures."""
     iae = scores["iae"].to_numpy(float)
     at_risk_read = scores["at_risk_read"].dropna()
+    precision, recall = scores["censor_precision"].dropna(), scores["censor_recall"].dropna()
     return {"figures": len(scores), "median_iae": float(np.median(iae)),
             "p95_iae": float(np.percentile(iae, 95)), "max_iae": float(iae.max()),
             "automatic_calibration": float(scores["automatic_calibration"].mean()),
@@ -95,6 +112,9 @@ def summarise(scores: pd.DataFrame) -> dict:
             "failed": int(scores["error"].notna().sum()),
             # share of printed numbers at risk read right, over the figures that print them
             "at_risk_read": float(at_risk_read.mean()) if len(at_risk_read) else None,
+            # censor marks, over the figures that draw them (precision: over those with marks found)
+            "censor_precision": float(precision.mean()) if len(precision) else None,
+            "censor_recall": float(recall.mean()) if len(recall) else None,
             "seconds_per_figure": float(scores["seconds"].mean()),
             "cpu_seconds_per_figure": float(scores["cpu_seconds"].mean())}
 
@@ -223,7 +243,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     scores, by_family, by_tag = run_corpus(args.only, OVERLAYS)
-    with pd.option_context("display.width", 250, "display.max_columns", 20,
+    with pd.option_context("display.width", 320, "display.max_columns", 20,
                            "display.float_format", "{:.4f}".format):
         print("\nper style family\n", by_family, sep="")
         print("\nper difficulty tag\n", by_tag, sep="")

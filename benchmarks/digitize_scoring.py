@@ -150,3 +150,49 @@ def score_at_risk(at_risk: pd.DataFrame, true_at_risk: dict, arm_names: dict[str
         same = read[(read["arm"] == arm) & (np.abs(read["time"] - time) <= time_tolerance)]
         correct += bool(len(same)) and int(same["n_risk"].iloc[0]) == n_risk
     return correct / len(truth)
+
+
+def score_censor_marks(censor_marks: pd.DataFrame, true_arms: list[dict], arm_names: dict[str, str],
+                       time_tolerance: float) -> dict:
+    """Precision and recall of the censor marks found, pooled over a figure's arms.
+
+    Several censorings at one time are one mark, so the truth is each arm's distinct censor
+    times. A mark found is right when it lies within ``time_tolerance`` of a censor time of the
+    true arm its curve was matched to; a censor time is found when a mark of that arm lies
+    within ``time_tolerance`` of it (marks of close times overlap, so one mark may find two).
+
+    Parameters
+    ----------
+    censor_marks : pandas.DataFrame
+        The marks found, columns ``arm, time`` (digitized arm names).
+    true_arms : list of dict
+        The ``arms`` of a truth record: ``name`` and ``censor_times``.
+    arm_names : dict
+        Digitized arm name -> true arm name, from the curve matching of :func:`score_curves`;
+        marks of an unmatched arm are all wrong.
+    time_tolerance : float
+        Largest distance (time units) between a mark and a censor time still taken as that time.
+
+    Returns
+    -------
+    dict
+        ``censor_precision`` (None when no mark was found), ``censor_recall`` (None when the
+        truth has no censor time), ``n_marks_found``, ``n_censor_times``.
+    """
+    true_times = {arm["name"]: np.unique(np.asarray(arm["censor_times"], float)) for arm in true_arms}
+    right_marks = found_times = n_marks = 0
+    for arm, marks in censor_marks.groupby("arm", sort=True):
+        times = marks["time"].to_numpy(float)
+        n_marks += len(times)
+        truth = true_times.get(arm_names.get(arm), np.empty(0))
+        if len(truth):
+            right_marks += int((np.abs(times[:, None] - truth[None, :]).min(axis=1) <= time_tolerance).sum())
+    for name, truth in true_times.items():
+        arms = [arm for arm, true_name in arm_names.items() if true_name == name]
+        times = censor_marks.loc[censor_marks["arm"].isin(arms), "time"].to_numpy(float)
+        if len(truth) and len(times):
+            found_times += int((np.abs(truth[:, None] - times[None, :]).min(axis=1) <= time_tolerance).sum())
+    n_true = sum(len(truth) for truth in true_times.values())
+    return {"censor_precision": right_marks / n_marks if n_marks else None,
+            "censor_recall": found_times / n_true if n_true else None,
+            "n_marks_found": n_marks, "n_censor_times": n_true}

@@ -19,13 +19,13 @@ import pandas as pd
 from digitize.at_risk import read_at_risk_table
 from digitize.axes import find_plot_areas
 from digitize.calibration import Calibration, calibrate
-from digitize.censor import find_censor_marks, marked_columns
+from digitize.censor import find_censor_marks, mark_half_px, marked_columns
 from digitize.colours import (PlotInk, arm_alpha, find_arm_colours, hex_colour, match_named_colours,
                               parse_arm_colours, plot_ink, relative_strength)
 from digitize.image import load_image
 from digitize.legend import find_swatches, legend_names
 from digitize.result import DigitizationResult
-from digitize.trace import INKED, ArmPath, step_corners, trace_arms
+from digitize.trace import INKED, ArmPath, final_drop, step_corners, trace_arms
 from kmipd.errors import InputError
 
 __all__ = ["digitize", "DigitizationResult"]
@@ -157,7 +157,9 @@ def _read_arm(plot: PlotInk, alphas: np.ndarray, k: int, path: ArmPath,
     own = alphas[k]
     other = np.where(own >= INKED, 0.0, plot.any_ink)
     marks = find_censor_marks(own, path, other)
-    corners = step_corners(own, path, marked_columns(marks), marks["x_px"].to_numpy(), other)
+    covering = marks["first_col"] <= marks["last_col"]  # marks at a drop's foot hide no line
+    corners = step_corners(own, path, marked_columns(marks), marks.loc[covering, "x_px"].to_numpy(), other,
+                           final=final_drop(own, path, mark_half_px(marks, path.line_width_px)))
     x_px = corners["x_px"].to_numpy() + plot.origin[0]
     y_px = corners["y_px"].to_numpy() + plot.origin[1]
     time = calibration.time(x_px)

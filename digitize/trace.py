@@ -176,7 +176,127 @@ def _stroke_width(own: np.ndarray) -> float:
     return float(max(1.0, np.percentile(own[:, single].sum(axis=0), 25)))
 
 
-def step_corners(own: np.ndarray, path: ArmPath, skip_cols=(), mark_x_px=(), other=None) -> pd.DataFrame:
+def ink_run(column: np.ndarray, row: int) -> tuple[int, int] | None:
+    """First and last row of the inked run through (or within a pixel of) ``row`` in one column of booleans; None if none."""
+    near = [r for r in (row, row - 1, row + 1) if 0 <= r < len(column) and column[r]]
+    if not near:
+        return None
+    top = bottom = near[0]
+    while top > 0 and column[top - 1]:
+        top -= 1
+    while bottom < len(column) - 1 and column[bottom + 1]:
+        bottom += 1
+    return top, bottom
+
+
+@dataclass(frozen=True)
+class FinalDrop:
+    """A drop at the very end of a curve, where the path stops on the level above it.
+
+    Attributes
+    ----------
+    x_px : float
+        Centre column of the drop's vertical stroke.
+    y_px : float
+        Row of the level it falls to (the curve's last level).
+    marked : bool
+        Whether a censor mark is drawn at its foot.
+    """
+
+    x_px: float
+    y_px: float
+    marked: bool
+
+
+def final_drop(own: np.ndarray, path: ArmPath, mark_half_px: float | None = None) -> FinalDrop | None:
+    """The vertical stroke hanging from the end of a traced path, read as the curve's last drop.
+
+    When the last event time is also the last follow-up time (everyone left
+    is censored there), the curve ends with a drop and nothing to the right
+    of it but, in most styles, a censor mark at its foot. The path does not
+    follow such a stroke down (a level of no length is not worth a drop's
+    price), so it is read here: ink running from the path's last level
+    further down than up (a mark on a level reaches as far up as down).
+
+    Parameters
+    ----------
+    own : ndarray, shape (h, w), float
+        Alpha of the arm's ink.
+    path : ArmPath
+        From :func:`trace_path`.
+    mark_half_px : float, optional
+        How far the arm's upright censor marks reach from the line's centre,
+        when it has any: a stroke whose foot ends in a ``|`` mark reaches that
+        far below the last level.
+
+    Returns
+    -------
+    FinalDrop or None
+        None when no stroke hangs from the end of the path.
+
+    Notes
+    -----
+    The level fallen to is found from the foot of the stroke: at the bar of a
+    ``+`` mark (or a short level) leaving it sideways; else ``mark_half_px`` above the foot
+    (a ``|`` mark), unless the stroke reaches the bottom of the plot (a fall
+    to 0 leaves no one to censor); else half a line width above the foot.
+    """
+    inked = own >= INKED
+    width = path.line_width_px
+    last, row = int(path.cols[-1]), int(path.rows[-1])
+    reach = int(np.ceil(width)) + 2
+    thickness = int(np.ceil(width))
+    stroke_cols = []
+    for col in range(max(int(path.first_col), last - reach), min(own.shape[1], last + reach + 1)):
+        # A stroke's pixels may step sideways by one (anti-aliasing): read it a line width wide.
+        run = ink_run(inked[:, col : col + thickness].any(axis=1), row)
+        if run is not None and (run[1] - row) - (row - run[0]) > width + 2:
+            stroke_cols += [(c, run[1]) for c in range(col, min(own.shape[1], col + thickness))]
+    if not stroke_cols:
+        return None
+    bottom = max(foot for _, foot in stroke_cols)
+    below = slice(row + thickness + 1, bottom + 1)
+    cols = np.unique([col for col, _ in stroke_cols])
+    weight = own[below, cols].sum(axis=0)
+    if weight.sum() < INKED:
+        return None
+    cols, weight = cols[weight > 0], weight[weight > 0]
+    x_px = float(np.average(cols, weights=weight))
+    bar = _bar_row(inked, own, below, cols[0], cols[-1], width)
+    if bar is not None:
+        return FinalDrop(x_px, *bar)
+    at_plot_bottom = bottom >= own.shape[0] - 1 - width
+    if mark_half_px is not None and not at_plot_bottom and bottom + 0.5 - mark_half_px > row + width:
+        return FinalDrop(x_px, bottom + 0.5 - mark_half_px, True)
+    return FinalDrop(x_px, bottom + 0.5 - width / 2, False)
+
+
+def _bar_row(inked: np.ndarray, own: np.ndarray, rows: slice, first_col: int, last_col: int,
+             width: float) -> tuple[float, bool] | None:
+    """The line leaving a stroke (columns ``first_col-last_col``) sideways within ``rows``, at its foot.
+
+    Returns its centre row and whether it leaves to the left: then it is the
+    bar of a ``+`` mark (a level only runs on to the right of its drop;
+    the bar's right half may be cut off by the plot's edge). None when no
+    line leaves the stroke.
+    """
+    arm = int(max(2, np.ceil(width)))  # how far a bar reaches past the stroke on each side, at least
+    if rows.start >= rows.stop:
+        return None
+    left = inked[rows, max(0, first_col - arm) : first_col]
+    right = inked[rows, last_col + 1 : last_col + 1 + arm]
+    to_left = (left.shape[1] == arm) & left.all(axis=1)
+    to_right = (right.shape[1] == arm) & right.all(axis=1)
+    if not (to_left | to_right).any():
+        return None
+    band = np.convolve(to_left | to_right, np.ones(3), mode="same") > 0
+    weight = own[rows, max(0, first_col - arm) : first_col].sum(axis=1) + own[rows, last_col + 1 : last_col + 1 + arm].sum(axis=1)
+    weight = np.where(band, weight, 0.0)
+    return float(rows.start + np.average(np.arange(len(weight)), weights=weight)), bool(to_left.any())
+
+
+def step_corners(own: np.ndarray, path: ArmPath, skip_cols=(), mark_x_px=(), other=None,
+                 final: FinalDrop | None = None) -> pd.DataFrame:
     """The corners of the step function along a traced path, to sub-pixel precision.
 
     Parameters
@@ -191,12 +311,15 @@ def step_corners(own: np.ndarray, path: ArmPath, skip_cols=(), mark_x_px=(), oth
         Columns of censor marks: a drop whose edges a mark hides is placed at the mark.
     other : ndarray, shape (h, w), float, optional
         Alpha of other ink: a level hidden under another arm is centred on that ink.
+    final : FinalDrop, optional
+        A drop at the end of the path (see :func:`final_drop`): the curve ends at its foot.
 
     Returns
     -------
     pandas.DataFrame
         Columns ``x_px, y_px``: the start, both ends of every drop, and the
-        end, in order; ``x_px`` and ``y_px`` non-decreasing.
+        end, in order; ``x_px`` and ``y_px`` non-decreasing. A curve whose
+        line runs on into a censor mark ends at the mark's centre.
     """
     skipped = np.zeros(own.shape[1], dtype=bool)
     skip_cols = np.asarray(skip_cols, dtype=int)
@@ -205,16 +328,38 @@ def step_corners(own: np.ndarray, path: ArmPath, skip_cols=(), mark_x_px=(), oth
     width = path.line_width_px
     levels = _levels(own, path, other)
     end = path.cols[-1] + 0.5 - width / 2
+    mark_x_px = np.asarray(mark_x_px, float)
+    end_mark = _end_mark(skipped, mark_x_px, path, width)
+    if end_mark is not None:
+        end = end_mark  # the line runs on into the bar of a mark at its end
+    if final is not None:
+        end = final.x_px
     x_px = [min(path.first_col - 0.5 + width / 2, end)]
     y_px = [levels[0][2]]
     for (_, _, upper), (start, _, lower) in zip(levels[:-1], levels[1:]):
-        drop_x = _drop_column(own, skipped, upper, lower, start, width, np.asarray(mark_x_px, float))
+        drop_x = _drop_column(own, skipped, upper, lower, start, width, mark_x_px)
         x_px += [drop_x, drop_x]
         y_px += [upper, lower]
+    if final is not None and final.y_px > levels[-1][2]:
+        x_px += [final.x_px, final.x_px]
+        y_px += [levels[-1][2], final.y_px]
     x_px.append(end)
-    y_px.append(levels[-1][2])
+    y_px.append(y_px[-1])
     x_px = np.maximum.accumulate(np.clip(x_px, x_px[0], end))
     return pd.DataFrame({"x_px": x_px, "y_px": y_px})
+
+
+def _end_mark(skipped: np.ndarray, mark_x_px: np.ndarray, path: ArmPath, width: float) -> float | None:
+    """Column of the censor mark the path ends in, if it ends within a line width of a mark's columns."""
+    last = int(path.cols[-1])
+    near = np.flatnonzero(skipped[max(path.first_col, last - int(np.ceil(width))) : last + 1])
+    if len(near) == 0:
+        return None
+    first = max(path.first_col, last - int(np.ceil(width))) + int(near[-1])
+    while first > path.first_col and skipped[first - 1]:
+        first -= 1
+    inside = mark_x_px[(mark_x_px >= first) & (mark_x_px <= last + 0.5)]
+    return float(inside.max()) if len(inside) else None
 
 
 def _levels(own: np.ndarray, path: ArmPath, other=None) -> list[tuple[int, int, float]]:

@@ -1,0 +1,104 @@
+"""Censor marks and the drop that ends a curve, checked against the true KM of real IPD.
+
+Figures are drawn in tmp_path from lifelines datasets by the corpus drawer
+(:func:`benchmarks.make_digitize_corpus.make_figure`) and digitized with no user input.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from benchmarks.digitize_scoring import score_censor_marks, score_curves
+from benchmarks.figures import save_image
+from benchmarks.make_digitize_corpus import make_figure
+from digitize import digitize
+
+
+def _draw(tmp_path, source, unit, family, **changes):
+    """Draw a one-plot figure into tmp_path; return its path and truth record."""
+    image, truths = make_figure("figure", source, unit, family, changes)
+    path = tmp_path / truths[0]["file"]
+    save_image(image, path, truths[0]["style"]["jpeg_quality"])
+    return path, truths[0]
+
+
+# Rossi in months: both arms end at 11.96 months, where everyone still followed is censored; in
+# the no-aid arm 4 people are rearrested that same week, so its curve ends with a drop from 0.713
+# to 0.694, with the censor mark (when drawn) at the drop's foot. (family, style changes, largest
+# error allowed on the last level): `+` marks, `+` marks cut in half by the plot's right edge
+# (lifelines), no marks, `|` marks (whose lower half lengthens the drop's stroke).
+END_DROP_FIGURES = [
+    ("survminer", dict(width_px=900, height_px=650, risk_table=False), 0.002),
+    ("lifelines", dict(width_px=800, height_px=600, bands=False), 0.003),
+    ("matplotlib", dict(width_px=800, height_px=600), 0.003),
+    ("stata", dict(width_px=900, height_px=650), 0.003),
+    ("base_r", dict(width_px=800, height_px=600, line_width_px=2.0), 0.01),
+]
+
+
+@pytest.mark.parametrize("family,changes,max_error", END_DROP_FIGURES, ids=[f[0] for f in END_DROP_FIGURES])
+def test_a_drop_at_the_very_end_of_a_curve_is_kept(tmp_path, family, changes, max_error):
+    path, truth = _draw(tmp_path, "rossi", "months", family, **changes)
+    result = digitize(path)
+    score = score_curves(result.curves, truth["arms"])
+    assert score["n_found_arms"] == 2 and score["iae"] <= 0.002, score
+    x_range = truth["x_limits"][1] - truth["x_limits"][0]
+    for matched in score["arms"]:
+        true_arm = next(arm for arm in truth["arms"] if arm["name"] == matched["true_arm"])
+        curve = result.curves[result.curves["arm"] == matched["digitized_arm"]]
+        assert abs(curve["survival"].iloc[-1] - true_arm["km"]["survival"][-1]) <= max_error
+        assert abs(curve["time"].iloc[-1] - true_arm["km"]["time"][-1]) <= 0.01 * x_range
+    no_aid = next(arm for arm in score["arms"] if arm["true_arm"] == "no aid")
+    curve = result.curves[result.curves["arm"] == no_aid["digitized_arm"]]
+    # The last drop is there, at the last time, not lost in a flat end at 0.713.
+    last_drop = curve["survival"].iloc[-1] - curve.loc[curve["survival"] > curve["survival"].iloc[-1], "survival"].min()
+    assert -0.03 <= last_drop <= -0.012
+    if truth["style"]["censor_marker"] == "+":
+        # The mark at the drop's foot is a censor mark too, at the last time.
+        for matched in score["arms"]:
+            marks = result.censor_marks.loc[result.censor_marks["arm"] == matched["digitized_arm"], "time"]
+            assert np.abs(marks.to_numpy() - 11.9589).min() <= 0.01 * x_range, marks
+
+
+def test_the_rossi_figure_keeps_the_events_of_its_last_drop():
+    # The committed example figure of the README (survminer look): the control arm ends with a drop.
+    result = digitize("figures_in/rossi_1980.png", arms="treatment=#F8766D,control=#00BFC4")
+    control = result.curves[result.curves["arm"] == "control"]
+    assert abs(control["survival"].iloc[-1] - 0.694444) <= 0.002
+    assert abs(control["time"].iloc[-1] - 11.9589) <= 0.05
+    marks = result.censor_marks
+    assert sorted(marks["arm"]) == ["control", "treatment"]
+    assert np.abs(marks["time"].to_numpy() - 11.9589).max() <= 0.05
+
+
+def test_censor_mark_scores_count_one_mark_a_time_and_match_arms_by_curve():
+    truth = [{"name": "A", "censor_times": [1.0, 1.0, 2.0, 5.0]}, {"name": "B", "censor_times": [3.0]}]
+    marks = pd.DataFrame({"arm": ["x", "x", "x", "y"], "time": [1.02, 2.2, 4.0, 3.0]})
+    score = score_censor_marks(marks, truth, {"x": "A", "y": "B"}, time_tolerance=0.05)
+    # Marks: 1.02 and 3.0 right, 2.2 and 4.0 wrong; censor times: 1 and 3 found, 2 and 5 not.
+    assert score == {"censor_precision": 0.5, "censor_recall": 0.5, "n_marks_found": 4, "n_censor_times": 4}
+    # Marks of an arm matched to no true arm are all wrong.
+    assert score_censor_marks(marks, truth, {"x": "A"}, 0.05)["censor_precision"] == 0.25
+
+
+# (source, unit, family, style changes, least precision, least recall): many censorings fall at
+# event times, where the mark sits at the foot of a drop and sticks out of no level.
+MARKED_FIGURES = [
+    ("gbsg2", "months", "survminer", dict(width_px=1000, height_px=700, risk_table=False), 0.95, 0.85),
+    ("larynx", "years", "base_r", dict(width_px=800, height_px=600, line_width_px=2.0), 0.9, 0.95),
+]
+
+
+@pytest.mark.parametrize("source,unit,family,changes,precision,recall", MARKED_FIGURES,
+                         ids=[f"{f[2]}-{f[0]}" for f in MARKED_FIGURES])
+def test_censor_marks_at_the_foot_of_drops_are_found(tmp_path, source, unit, family, changes, precision, recall):
+    path, truth = _draw(tmp_path, source, unit, family, **changes)
+    result = digitize(path)
+    score = score_curves(result.curves, truth["arms"])
+    assert score["n_found_arms"] == len(truth["arms"]) and score["iae"] <= 0.003, score
+    arm_names = {arm["digitized_arm"]: arm["true_arm"] for arm in score["arms"] if arm["matched"]}
+    marks = score_censor_marks(result.censor_marks, truth["arms"], arm_names,
+                               time_tolerance=0.01 * (truth["x_limits"][1] - truth["x_limits"][0]))
+    assert marks["censor_precision"] >= precision and marks["censor_recall"] >= recall, marks
