@@ -1,0 +1,129 @@
+"""The whole job on the shipped example: figures -> IPD -> pooled results, against the true IPD."""
+
+import dataclasses
+import shutil
+
+import cv2
+import numpy as np
+import pandas as pd
+import pytest
+
+from benchmarks.make_figures_in import FOLDER, STUDIES, TREATMENT, true_ipd
+from benchmarks.pipeline import km_iae, log_hr, pooled_log_hr
+from kmipd.cli import main
+from kmipd.errors import InputError
+from kmipd.pipeline import read_manifest, run
+
+
+@pytest.fixture(scope="module")
+def result():
+    return run(FOLDER, show_progress=False)
+
+
+def test_every_study_is_reconstructed_close_to_its_true_ipd(result):
+    for study, dataset, unit, treatment_arm, control_arm, _, _ in STUDIES:
+        truth = true_ipd(dataset, unit, treatment_arm, control_arm)
+        rebuilt = result.ipd[result.ipd["study"] == study]
+        for arm in (TREATMENT, "control"):
+            true_arm, rebuilt_arm = truth[truth["arm"] == arm], rebuilt[rebuilt["arm"] == arm]
+            assert len(rebuilt_arm) == len(true_arm), (study, arm)
+            # dense curves: one event is under a pixel, so events are known to a few percent
+            assert abs(rebuilt_arm["event"].sum() - true_arm["event"].sum()) <= max(1, 0.06 * true_arm["event"].sum())
+            assert km_iae(rebuilt_arm, true_arm) <= 0.006, (study, arm)
+        assert log_hr(rebuilt) == pytest.approx(log_hr(truth), abs=0.02), study
+
+
+def test_pooled_hazard_ratio_matches_pooling_the_true_ipd(result):
+    from meta import analyse
+
+    truth = pd.concat([true_ipd(d, u, t, c).assign(study=s, outcome="EFS")
+                       for s, d, u, t, c, _, _ in STUDIES])
+    expected = analyse(truth, treatment=TREATMENT, control="control").pooled
+    assert pooled_log_hr(result.meta.pooled) == pytest.approx(pooled_log_hr(expected), abs=0.01)
+
+
+def test_cli_run_writes_everything_once_and_identically(tmp_path):
+    folder = tmp_path / "figures"
+    shutil.copytree(FOLDER, folder)
+    outputs = []
+    for attempt in ("a", "b"):
+        out = tmp_path / attempt
+        assert main(["run", str(folder), "--out", str(out)]) == 0
+        outputs.append({p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()})
+    names = {str(p) for p in outputs[0]}
+    for expected in ("ipd.csv", "summary.csv", "meta/pooled.csv", "meta/forest_hr.png",
+                     "figures/Rossi_1980_EFS/overlay.png", "figures/Rossi_1980_EFS/reconstruction.png",
+                     "figures/Rossi_1980_EFS/ipd.csv"):
+        assert expected in names
+    assert outputs[0] == outputs[1]
+    ipd = pd.read_csv(tmp_path / "a" / "ipd.csv")
+    assert list(ipd.columns) == ["study", "arm", "time", "event", "outcome"]
+    assert set(ipd["event"]) <= {0, 1} and (ipd["time"] >= 0).all()
+
+
+@pytest.mark.parametrize("manifest, message", [
+    ("figure,study\nx.png,A\n", "missing column(s) outcome"),
+    ("figure,study,outcome\nmissing.png,A,OS\n", "line 2: figure missing.png not found"),
+    ("figure,study,outcome,n\nrossi_1980.png,A,OS,treatment=many\n", "line 2: expected ARM=N"),
+    ("figure,study,outcome\nrossi_1980.png,A,OS\nrossi_1980.png,A,OS\n", "study and outcome repeated"),
+])
+def test_bad_manifest_is_one_line_and_writes_nothing(tmp_path, capsys, manifest, message):
+    folder = tmp_path / "figures"
+    shutil.copytree(FOLDER, folder)
+    (folder / "studies.csv").write_text(manifest)
+    with pytest.raises(InputError) as caught:
+        read_manifest(folder)
+    assert message in str(caught.value)
+    assert main(["run", str(folder), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "studies.csv" in err and message in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_figure_that_is_not_a_km_plot_stops_the_run_without_output(tmp_path, capsys):
+    folder = tmp_path / "figures"
+    shutil.copytree(FOLDER, folder)
+    noise = np.random.default_rng(0).integers(0, 255, (600, 800, 3), dtype=np.uint8)
+    cv2.imwrite(str(folder / "freireich_1963.png"), noise)
+    assert main(["run", str(folder), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    last = err.strip().splitlines()[-1]  # progress lines come before it
+    assert last.startswith("kmipd: error:") and "freireich_1963.png" in last and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_extract_reads_the_printed_risk_table_and_rebuilds_the_trial(tmp_path, capsys):
+    from benchmarks.km_points import at_risk_table
+
+    out = tmp_path / "out"
+    figure = FOLDER / "rossi_1980.png"
+    assert main(["extract", str(figure), "--arms", "treatment=#F8766D,control=#00BFC4", "--out", str(out)]) == 0
+    assert "treatment" in capsys.readouterr().out
+    for name in ("curves.csv", "censor_marks.csv", "digitization.json", "overlay.png", "at_risk.csv",
+                 "ipd.csv", "reconstruction.png"):
+        assert (out / name).is_file(), name
+    truth = true_ipd("rossi", "weeks", "financial aid", "no aid")
+    read = pd.read_csv(out / "at_risk.csv")
+    printed = at_risk_table(truth, read["time"].unique())
+    pd.testing.assert_frame_equal(read.sort_values(["arm", "time"]).reset_index(drop=True),
+                                  printed.sort_values(["arm", "time"]).reset_index(drop=True), check_dtype=False)
+    ipd = pd.read_csv(out / "ipd.csv")
+    assert ipd.groupby("arm").size().to_dict() == truth.groupby("arm").size().to_dict()
+    assert log_hr(ipd) == pytest.approx(log_hr(truth), abs=0.02)
+
+
+def test_a_risk_table_read_from_the_figure_that_cannot_be_right_is_set_aside(monkeypatch):
+    import kmipd.pipeline as pipeline
+    from digitize import digitize
+
+    figure = digitize(FOLDER / "rossi_1980.png", arms="treatment=#F8766D,control=#00BFC4")
+    rising = figure.at_risk.copy()
+    rising.loc[rising["time"] > 0, "n_risk"] += 300  # as misprinted tables in journals rise
+    monkeypatch.setattr(pipeline, "digitize", lambda *args, **kwargs: dataclasses.replace(
+        figure, at_risk=rising, warnings=list(figure.warnings)))
+    with pytest.raises(InputError, match="table read from the figure cannot be right"):
+        pipeline.extract("figure.png")
+    extraction = pipeline.extract("figure.png", n_total={"treatment": 216, "control": 216})
+    assert any("set aside" in warning for warning in extraction.digitization.warnings)
+    assert extraction.at_risk.empty
+    assert extraction.ipd.groupby("arm").size().to_dict() == {"control": 216, "treatment": 216}
