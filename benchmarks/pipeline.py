@@ -13,30 +13,21 @@ import json
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
-from lifelines import CoxPHFitter, KaplanMeierFitter
 
 from benchmarks.make_figures_in import FOLDER, STUDIES, TREATMENT, true_ipd
+from benchmarks.reconstruct import compare_arm, log_hazard_ratio
 from kmipd.pipeline import run
 from meta import analyse
 
 RESULTS = Path(__file__).with_name("results") / "pipeline.json"
 
 
-def log_hr(ipd: pd.DataFrame) -> float:
-    """Cox log hazard ratio of the treatment group (Efron ties, as R)."""
-    frame = pd.DataFrame({"time": ipd["time"], "event": ipd["event"],
-                          "treated": (ipd["arm"] == TREATMENT).astype(int)})
-    return float(CoxPHFitter().fit(frame, "time", "event").params_["treated"])
-
-
-def km_iae(rebuilt: pd.DataFrame, truth: pd.DataFrame, points: int = 2000) -> float:
-    """Mean |S_rebuilt - S_true| over 0 to the last true time."""
-    grid = np.linspace(0.0, truth["time"].max(), points)
-    curves = [KaplanMeierFitter().fit(d["time"], d["event"]).survival_function_at_times(grid).to_numpy()
-              for d in (rebuilt, truth)]
-    return float(np.mean(np.abs(curves[0] - curves[1])))
+def arm_errors(truth: pd.DataFrame, rebuilt: pd.DataFrame, arm: str) -> dict:
+    """Errors of one reconstructed arm against its true IPD (see :func:`benchmarks.reconstruct.compare_arm`)."""
+    window = float(truth["time"].max())
+    tau = float(truth.groupby("arm")["time"].max().min())
+    return compare_arm(truth[truth["arm"] == arm], rebuilt[rebuilt["arm"] == arm], window, tau)
 
 
 def pooled_log_hr(pooled: pd.DataFrame) -> float:
@@ -54,13 +45,13 @@ def main() -> dict:
         truths.append(truth.assign(study=study, outcome="EFS"))
         rebuilt = result.ipd[result.ipd["study"] == study]
         row = {"study": study, "style": family,
-               "log_hr_true": log_hr(truth), "log_hr_rebuilt": log_hr(rebuilt)}
+               "log_hr_true": log_hazard_ratio(truth), "log_hr_rebuilt": log_hazard_ratio(rebuilt)}
         row["abs_log_hr_error"] = abs(row["log_hr_true"] - row["log_hr_rebuilt"])
         for arm in (TREATMENT, "control"):
             true_arm, rebuilt_arm = truth[truth["arm"] == arm], rebuilt[rebuilt["arm"] == arm]
             row[f"{arm}_events_true"] = int(true_arm["event"].sum())
             row[f"{arm}_events_rebuilt"] = int(rebuilt_arm["event"].sum())
-            row[f"{arm}_iae"] = km_iae(rebuilt_arm, true_arm)
+            row[f"{arm}_iae"] = arm_errors(truth, rebuilt, arm)["iae"]
         rows.append(row)
     expected = analyse(pd.concat(truths), treatment=TREATMENT, control="control").pooled
     summary = {

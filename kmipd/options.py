@@ -23,12 +23,20 @@ def parse_count(text: str) -> tuple[str, int]:
 
 
 def parse_counts(text: str) -> dict[str, int]:
-    """``"TKI=21,TKI+ICI=49"`` -> ``{"TKI": 21, "TKI+ICI": 49}``; a name given twice is refused."""
+    """``"TKI=21,TKI+ICI=49"`` -> ``{"TKI": 21, "TKI+ICI": 49}`` (see :func:`counts_by_arm`)."""
+    return counts_by_arm((parse_count(part) for part in text.split(",") if part.strip()), f"'{text}'")
+
+
+def counts_by_arm(pairs, where: str) -> dict[str, int]:
+    """``[(arm, n), ...]`` as a dict, refusing an arm given twice with different numbers.
+
+    ``where`` names the source in the message, e.g. ``"--n"``.
+    """
     counts: dict[str, int] = {}
-    for name, count in (parse_count(part) for part in text.split(",") if part.strip()):
-        if name in counts:
-            raise InputError(f"'{name}' is given twice in '{text}'")
-        counts[name] = count
+    for arm, count in pairs:
+        if counts.get(arm, count) != count:
+            raise InputError(f"arm {arm} is given twice in {where}: {counts[arm]} and {count}")
+        counts[arm] = count
     return counts
 
 

@@ -6,7 +6,7 @@ import argparse
 
 from kmipd.commands.digitize import add_figure_arguments, figure_options
 from kmipd.errors import input_source
-from kmipd.options import argparse_type, parse_count
+from kmipd.options import argparse_type, counts_by_arm, parse_count
 from kmipd.outputs import StagedOutputs
 from kmipd.tables import AT_RISK, read_table
 
@@ -31,13 +31,12 @@ def add_parser(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> None:
     """Extract the figure's IPD and write every output at once; print both summaries."""
-    from kmipd.commands.reconstruct import per_arm
     from kmipd.pipeline import extract  # loads every stage; keep `kmipd --help` quick
 
     at_risk = read_table(args.at_risk, AT_RISK) if args.at_risk else None
     with input_source(args.figure):
-        extraction = extract(args.figure, at_risk=at_risk, n_total=per_arm(args.n, "--n"),
-                             total_events=per_arm(args.total_events, "--total-events"),
+        extraction = extract(args.figure, at_risk=at_risk, n_total=counts_by_arm(args.n, "--n"),
+                             total_events=counts_by_arm(args.total_events, "--total-events"),
                              **figure_options(args))
     inputs = [path for path in (args.figure, args.at_risk) if path]
     with StagedOutputs(protected=inputs) as outputs:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from kmipd.errors import InputError, input_source
-from kmipd.options import argparse_type, parse_count
+from kmipd.errors import input_source
+from kmipd.options import argparse_type, counts_by_arm, parse_count
 from kmipd.outputs import StagedOutputs
 from kmipd.tables import AT_RISK, CENSOR_MARKS, CURVES, read_table
 
@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> None:
     curves = read_table(args.curves, CURVES)
     at_risk = read_table(args.at_risk, AT_RISK) if args.at_risk else None
     marks = read_table(args.censor_marks, CENSOR_MARKS) if args.censor_marks else None
-    n_total, total_events = per_arm(args.n, "--n"), per_arm(args.total_events, "--total-events")
+    n_total, total_events = counts_by_arm(args.n, "--n"), counts_by_arm(args.total_events, "--total-events")
     with input_source(args.curves):
         try:
             result = reconstruct(curves, at_risk, n_total=n_total, total_events=total_events,
@@ -59,12 +59,3 @@ def run(args: argparse.Namespace) -> None:
         for note in arm_result.notes:
             print(f"kmipd reconstruct: note: arm {arm}: {note}")
 
-
-def per_arm(pairs: list[tuple[str, int]], option: str) -> dict[str, int]:
-    """``[(arm, n), ...]`` as a dict, refusing an arm given twice with different numbers."""
-    counts: dict[str, int] = {}
-    for arm, count in pairs:
-        if counts.get(arm, count) != count:
-            raise InputError(f"{option} gives arm {arm} twice: {counts[arm]} and {count}")
-        counts[arm] = count
-    return counts
