@@ -52,9 +52,8 @@ from reconstruct.plot import plot_reconstruction  # noqa: E402
 
 MANIFEST = "studies.csv"
 ANALYSIS = "analysis.json"
-MANIFEST_COLUMNS = ("figure", "study", "outcome", "arms", "at_risk", "n", "events", "panel",
-                    "x_range", "y_range")
 REQUIRED_COLUMNS = ("figure", "study", "outcome")
+OPTIONAL_COLUMNS = ("arms", "at_risk", "n", "events", "panel", "x_range", "y_range")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
 
 
@@ -179,23 +178,13 @@ def read_manifest(folder: str | Path) -> list[FigureEntry]:
         images = sorted(p.name for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
         hint = f" (it holds {len(images)} image(s))" if images else ""
         raise InputError(f"no {MANIFEST} listing figure,study,outcome{hint}", source=folder)
-    try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError):
-        raise InputError("not a readable CSV file", source=path) from None
-    table.columns = [column.strip() for column in table.columns]
-    missing = [column for column in REQUIRED_COLUMNS if column not in table.columns]
-    unknown = [column for column in table.columns if column not in MANIFEST_COLUMNS]
-    if missing or unknown:
-        problem = f"missing column(s) {', '.join(missing)}" if missing else f"unknown column(s) {', '.join(unknown)}"
-        raise InputError(f"{problem}; columns are {','.join(MANIFEST_COLUMNS)}", source=path)
-    if table.empty:
-        raise InputError("lists no figure", source=path)
+    table = read_table(path, {column: "text" for column in REQUIRED_COLUMNS},
+                       optional={column: "text or blank" for column in OPTIONAL_COLUMNS}, strict=True)
     entries = []
     for line, row in enumerate(table.to_dict(orient="records"), start=2):
         with input_source(path):
             try:
-                entries.append(_entry(folder, {k: v.strip() for k, v in row.items()}))
+                entries.append(_entry(folder, row))
             except InputError as error:
                 raise InputError(f"line {line}: {error.message}", source=error.source) from None
     names = [entry.name for entry in entries]
@@ -206,9 +195,7 @@ def read_manifest(folder: str | Path) -> list[FigureEntry]:
 
 
 def _entry(folder: Path, row: dict) -> FigureEntry:
-    for column in REQUIRED_COLUMNS:
-        if not row[column]:
-            raise InputError(f"empty {column}")
+    """One manifest row (required cells already checked non-empty) as a :class:`FigureEntry`."""
     figure = folder / row["figure"]
     if not figure.is_file():
         raise InputError(f"figure {row['figure']} not found")

@@ -35,6 +35,7 @@ def read_table(
     path: str | Path,
     columns: dict[str, str],
     optional: dict[str, str] | None = None,
+    strict: bool = False,
 ) -> pd.DataFrame:
     """Read a contract CSV file and check its columns and value kinds.
 
@@ -43,9 +44,13 @@ def read_table(
     path : str or Path
         The CSV file.
     columns : dict
-        Required columns, name -> kind (``"text"``, ``"number"``, ``"integer"``).
+        Required columns, name -> kind (``"text"``, ``"number"``, ``"integer"``,
+        or ``"text or blank"`` for cells that may be left empty).
     optional : dict, optional
         Columns kept when present, same form.
+    strict : bool
+        Refuse columns that are neither required nor optional (a misspelt
+        column would otherwise be ignored without a word).
 
     Returns
     -------
@@ -75,6 +80,10 @@ def read_table(
         raise InputError(
             f"missing column(s) {', '.join(missing)}; expected header {expected}", source=path
         )
+    known = {**columns, **(optional or {})}
+    unknown = [name for name in raw.columns if name not in known]
+    if strict and unknown:
+        raise InputError(f"unknown column(s) {', '.join(unknown)}; columns are {','.join(known)}", source=path)
     if raw.empty:
         raise InputError("has a header but no rows", source=path)
     wanted = dict(columns)
@@ -87,6 +96,8 @@ def read_table(
 
 def _convert(values: pd.Series, name: str, kind: str, path: Path) -> pd.Series:
     """Convert one column to its kind, naming the first bad value's line on failure."""
+    if kind == "text or blank":
+        return values
     if kind == "text":
         bad = values == ""
         if bad.any():

@@ -126,3 +126,12 @@ def test_option_parsers_accept_and_refuse_the_same_text_everywhere():
             parse(text)
         with pytest.raises(argparse.ArgumentTypeError, match=fragment):
             argparse_type(parse)(text)
+
+
+def test_read_table_strict_header_and_blank_cells(tmp_path):
+    path = write(tmp_path / "m.csv", "figure,study,n\na.png,S1,\nb.png,S2,A=3\n")
+    table = read_table(path, {"figure": "text", "study": "text"}, optional={"n": "text or blank"}, strict=True)
+    assert table["n"].tolist() == ["", "A=3"]
+    with pytest.raises(InputError, match="unknown column\\(s\\) n; columns are figure,study"):
+        read_table(path, {"figure": "text", "study": "text"}, strict=True)
+    assert list(read_table(path, {"figure": "text", "study": "text"}).columns) == ["figure", "study"]
