@@ -240,9 +240,11 @@ def _print_real(records: list[dict]) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default="*", help="glob of corpus files to run, e.g. 'sas_*'")
+    parser.add_argument("--out", type=Path, default=RESULTS,
+                        help=f"JSON file to write (default {RESULTS}); the overlays go beside it")
     args = parser.parse_args(argv)
 
-    scores, by_family, by_tag = run_corpus(args.only, OVERLAYS)
+    scores, by_family, by_tag = run_corpus(args.only, args.out.with_name(OVERLAYS.name))
     with pd.option_context("display.width", 320, "display.max_columns", 20,
                            "display.float_format", "{:.4f}".format):
         print("\nper style family\n", by_family, sep="")
@@ -262,12 +264,12 @@ def main(argv: list[str] | None = None) -> None:
         print("\nreal published figures (no IPD: compared with the papers' printed values)")
         _print_real(real)
 
-    RESULTS.parent.mkdir(exist_ok=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
     report = {"targets": TARGETS, "by_family": by_family.to_dict(orient="index"),
               "by_tag": by_tag.to_dict(orient="index"),
               "figures": scores.reset_index().to_dict(orient="records"), "real_figures": real}
-    RESULTS.write_text(json.dumps(report, sort_keys=True, indent=1, default=str) + "\n")
-    print(f"\nwrote {RESULTS}")
+    args.out.write_text(json.dumps(report, sort_keys=True, indent=1, default=str) + "\n")
+    print(f"\nwrote {args.out}")
 
 
 if __name__ == "__main__":
