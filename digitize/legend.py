@@ -8,7 +8,6 @@ import cv2
 import numpy as np
 import pandas as pd
 
-from digitize.colours import to_lab
 from digitize.ocr import read_boxes
 
 #: CIELAB distance within which a pixel has an arm's colour.
@@ -41,12 +40,11 @@ def find_swatches(image: np.ndarray, colours: np.ndarray, curve_mask: np.ndarray
         of the text on its right, for :func:`legend_names`), in legend order
         (top to bottom, then left to right).
     """
-    lab = to_lab(image)
     ink = _text_ink(image)
     rows = []
     max_width = image.shape[1] // 5
-    for index, colour in enumerate(colours):
-        mask = (np.linalg.norm(lab - to_lab(colour), axis=2) < SWATCH_DELTA_E) & ~curve_mask
+    for index, near in enumerate(_near_colours(image, colours, SWATCH_DELTA_E)):
+        mask = near & ~curve_mask
         _, _, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
         # A swatch is a short line or a small patch, wider than tall; text of that colour is narrower.
         widths, heights = stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]
@@ -79,6 +77,22 @@ def legend_names(image: np.ndarray, swatches: pd.DataFrame) -> dict[int, str]:
         if score >= MIN_NAME_CONFIDENCE and re.search(r"[^\W\d_]", name):
             names[int(k)] = name
     return names
+
+
+def _near_colours(image: np.ndarray, colours: np.ndarray, max_delta_e: float):
+    """For each colour, the pixels within ``max_delta_e`` of it (CIELAB distance), one mask at a time.
+
+    Computed on OpenCV's 8-bit Lab (L scaled by 255/100, a and b offset by
+    128, so differences need only L's scale back) with OpenCV's whole-image
+    operations: converting a whole figure to floating-point Lab
+    (:func:`digitize.colours.to_lab`) costs several times more than this.
+    """
+    lab = cv2.cvtColor(image, cv2.COLOR_RGB2LAB)
+    targets = cv2.cvtColor(np.asarray(colours, dtype=np.uint8).reshape(-1, 1, 3), cv2.COLOR_RGB2LAB)[:, 0]
+    squared_units = np.array([[(100 / 255) ** 2, 1.0, 1.0]], dtype=np.float32)
+    for target in targets:
+        difference = cv2.absdiff(lab, (*(int(v) for v in target), 0)).astype(np.float32)
+        yield cv2.transform(cv2.multiply(difference, difference), squared_units) < max_delta_e ** 2
 
 
 def _text_ink(image: np.ndarray) -> np.ndarray:

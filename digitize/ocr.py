@@ -44,6 +44,10 @@ def _engine():
         # Text is read at 48 px high and padded to at least this width; the default 320 makes a
         # short tick label cost as much as a sentence (the width grows with longer text anyway).
         "Rec.rec_img_shape": [3, 48, 64],
+        # One thread: a text line is too small a job to share, and a second thread spinning for
+        # work costs more CPU than it saves (and competes with the rest of the machine).
+        "EngineConfig.onnxruntime.intra_op_num_threads": 1,
+        "EngineConfig.onnxruntime.inter_op_num_threads": 1,
     })
 
 
