@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 import pandas as pd
 from scipy.ndimage import uniform_filter1d
@@ -40,6 +41,22 @@ OCCLUDED_SUPPORT = 0.6
 ENDED_COST = 0.35
 #: Alpha at which a pixel counts as inked.
 INKED = 0.5
+#: A second arm in one colour's ink shows its own ink, apart from the first arm's line, in at
+#: least this share of the plot's columns ...
+SECOND_ARM_SPAN = 0.2
+#: ... and along at least this share of its columns apart from the first (dashes and their gaps).
+SECOND_ARM_SEEN = 0.6
+#: ... as a thin line in at least this share of them, on the bare background (inked less than
+#: BARE_INK) on both sides in at least SECOND_ARM_BARE of them (not the edge of a band fill) ...
+SECOND_ARM_THIN = 0.8
+SECOND_ARM_BARE = 0.5
+BARE_INK = 0.3
+#: ... and not with ink as far on the first arm's other side in this share of them (a band's two lines).
+BAND_SHARE = 0.5
+#: Gaps between dashes bridged, as a multiple of the line width (plus 3 px).
+DASH_GAP_WIDTHS = 4.0
+#: How far from its line an arm's censor marks reach, as a multiple of the line width (plus 3 px).
+MARK_REACH_WIDTHS = 4.0
 
 
 @dataclass(frozen=True)
@@ -460,3 +477,136 @@ def trace_arms(alphas: np.ndarray, any_ink: np.ndarray) -> list[ArmPath | None]:
         How much each pixel is inked at all, 0-1.
     """
     return [trace_path(own, np.where(own >= INKED, 0.0, any_ink)) for own in alphas]
+
+
+def separate_line_types(alphas: np.ndarray, paths: list[ArmPath | None],
+                        any_ink: np.ndarray) -> tuple[np.ndarray, list[ArmPath | None], np.ndarray]:
+    """Split the ink of a colour that draws two arms told apart by line type (solid and dashed).
+
+    Black-and-white journals print two arms in one ink, one solid and one
+    dashed. Once every colour's first arm is traced (:func:`trace_arms`), the
+    traced strokes are masked, out to the reach of their censor marks
+    (:data:`MARK_REACH_WIDTHS`), and the gaps between dashes bridged
+    (:data:`DASH_GAP_WIDTHS`). A second arm of the colour is a falling line in
+    what is left: its own ink seen along most of it (:data:`SECOND_ARM_SEEN`)
+    over much of the plot's width (:data:`SECOND_ARM_SPAN`), thin and on the
+    bare background (not the edge of a band fill, :data:`SECOND_ARM_THIN`),
+    and not matched by as much ink on the other side of the first arm (the
+    two lines of a confidence band drawn in the arm's colour bracket it,
+    :data:`BAND_SHARE`). Censor marks, text, legends and drops are no such
+    line. The second arm is traced free to pass under the first where
+    they overlap; then each pixel of the colour goes to the arm whose line is
+    nearer, and both arms are traced again on their own ink, so a first trace
+    that strayed onto the other line where the two touch is corrected.
+
+    Parameters
+    ----------
+    alphas : ndarray, shape (n_colours, h, w)
+        Each colour's ink alpha (see :func:`digitize.colours.arm_alpha`).
+    paths : list of ArmPath or None
+        Each colour's traced path (see :func:`trace_arms`).
+    any_ink : ndarray, shape (h, w)
+        How much each pixel is inked at all, 0-1.
+
+    Returns
+    -------
+    alphas : ndarray, shape (n_arms, h, w)
+        Each arm's ink alpha; a second arm's with the gaps between its dashes bridged.
+    paths : list of ArmPath or None
+        Each arm's traced path.
+    colour_index : ndarray of int
+        The colour (row of the input ``alphas``) of each arm.
+    """
+    distances = [None if path is None else _path_distance(path, any_ink.shape) for path in paths]
+    arm_alphas, arm_paths, colour_index = [], [], []
+    for k, (own, path) in enumerate(zip(alphas, paths)):
+        split = None
+        if path is not None:
+            others = [d for j, d in enumerate(distances) if j != k and d is not None]
+            split = _split_second_arm(own, path, distances[k], others, any_ink)
+        for alpha, arm_path in [(own, path)] if split is None else split:
+            arm_alphas.append(alpha)
+            arm_paths.append(arm_path)
+            colour_index.append(k)
+    shape = (len(arm_alphas),) + alphas.shape[1:]
+    return np.array(arm_alphas, dtype=np.float32).reshape(shape), arm_paths, np.array(colour_index, dtype=int)
+
+
+def _split_second_arm(own: np.ndarray, path: ArmPath, distance: np.ndarray, other_distances: list[np.ndarray],
+                      any_ink: np.ndarray) -> list[tuple[np.ndarray, ArmPath]] | None:
+    """Two arms' (alpha, path) when ``own`` draws a second arm beside ``path``, else None
+    (see :func:`separate_line_types`); ``distance`` is :func:`_path_distance` of ``path``,
+    ``other_distances`` of the other colours' paths."""
+    width = path.line_width_px
+    reach = MARK_REACH_WIDTHS * width + 3
+    explained = distance <= width / 2 + 1
+    for other in other_distances:
+        explained |= other <= width / 2 + 1
+    bridged = _bridge_dashes(np.where(explained, 0.0, own).astype(np.float32), width)
+    second = trace_path(bridged, np.where(bridged >= INKED, 0.0, any_ink))
+    if second is None:
+        return None
+    first_rows = np.full(own.shape[1], np.nan)
+    first_rows[path.cols] = path.rows
+    gap = second.rows - first_rows[second.cols]  # NaN beyond the first path: apart
+    shown = (_along(bridged, second) >= INKED) & ~(np.abs(gap) <= reach)
+    if shown.sum() < SECOND_ARM_SPAN * own.shape[1] or shown.sum() < SECOND_ARM_SEEN * (~(np.abs(gap) <= reach)).sum():
+        return None
+    inked = bridged >= INKED
+    cols, rows = second.cols[shown], second.rows[shown]
+    thin = [_run_height(inked[:, col], row) <= 2 * width + 2 for col, row in zip(cols, rows)]
+    beside = int(np.ceil(2 * width + 2))
+    bare = ((any_ink[np.maximum(rows - beside, 0), cols] < BARE_INK)
+            & (any_ink[np.minimum(rows + beside, own.shape[0] - 1), cols] < BARE_INK))
+    if np.mean(thin) < SECOND_ARM_THIN or bare.mean() < SECOND_ARM_BARE:
+        return None
+    # Ink as far from the first arm on its other side, in the same columns: a band's two lines.
+    far = np.abs(np.arange(own.shape[0])[:, None] - first_rows[None, cols]) > reach
+    side = np.sign(rows - first_rows[cols])
+    across = (inked[:, cols] & far & (np.sign(np.arange(own.shape[0])[:, None] - first_rows[None, cols]) == -side)).any(axis=0)
+    if across.mean() >= BAND_SHARE:
+        return None
+    second_distance = _path_distance(second, own.shape)
+    to_second = (second_distance < distance) & (second_distance <= reach)
+    arms = []
+    for alpha in (np.where(to_second & (distance > width), 0.0, own),
+                  np.where((second_distance <= distance) & (second_distance <= reach), bridged, 0.0)):
+        traced = trace_path(alpha, np.where(alpha >= INKED, 0.0, any_ink))
+        if traced is None:
+            return None
+        arms.append((alpha, traced))
+    return arms
+
+
+def _run_height(column: np.ndarray, row: int) -> int:
+    """Height (px) of the inked run through ``row`` in a column of booleans; 0 if none."""
+    run = ink_run(column, row)
+    return 0 if run is None else run[1] - run[0] + 1
+
+
+def _along(alpha: np.ndarray, path: ArmPath) -> np.ndarray:
+    """Ink summed across the line at each column of a path, 1 for a full line (as in :func:`trace_path`)."""
+    size = int(round(path.line_width_px)) + 1
+    rows = np.clip(path.rows[:, None] + np.arange(size) - size // 2, 0, alpha.shape[0] - 1)
+    return np.minimum(1.0, alpha[rows, path.cols[:, None]].sum(axis=1) / path.line_width_px)
+
+
+def _path_distance(path: ArmPath, shape: tuple[int, int]) -> np.ndarray:
+    """Vertical distance (px) of every pixel from a path's stroke: its levels and the drops
+    between them, a line width to either side; columns the stroke does not reach are far."""
+    height, width = shape
+    far = float(height + width)
+    distance = np.full(shape, far, dtype=np.float32)
+    upper = np.r_[path.rows[0], path.rows[:-1]]  # a drop into a column spans the rows from the level before
+    rows = np.arange(height)[:, None]
+    distance[:, path.cols] = np.maximum(np.maximum(upper[None, :] - rows, rows - path.rows[None, :]), 0)
+    reach = int(np.ceil(path.line_width_px))
+    return cv2.erode(distance, np.ones((1, 2 * reach + 1), np.uint8), borderType=cv2.BORDER_CONSTANT,
+                     borderValue=far)
+
+
+def _bridge_dashes(alpha: np.ndarray, width: float) -> np.ndarray:
+    """An alpha map with the gaps along its rows between dashes (up to :data:`DASH_GAP_WIDTHS`
+    line widths) filled: a grey closing along rows."""
+    length = int(round(DASH_GAP_WIDTHS * width)) + 3
+    return cv2.morphologyEx(alpha, cv2.MORPH_CLOSE, np.ones((1, length), np.uint8))
