@@ -20,6 +20,8 @@ MIN_SURVIVAL_NOISE = 1e-6
 MAX_OVERSHOOT = 0.05
 #: A smoothed drop this close to a whole number of deaths (or closer, given its noise) is one.
 MIN_DEATH_SLACK = 0.25
+#: Fewest and most pixels a plot spans along an axis (bounds on a pixel grid's step).
+MIN_PLOT_PX, MAX_PLOT_PX = 100, 20000
 #: Time error of jittered points, as a fraction of the time range (a few pixels of a plot).
 JITTER_TIME_ERROR = 0.003
 
@@ -256,29 +258,42 @@ def _estimate_noise(moved: np.ndarray, level: np.ndarray) -> float:
         # vertical drop that jitter put in the wrong order; the fit absorbs about a quarter
         # of the jitter, so the residual is scaled up by 1.3.
         return max(1.3 * 1.4826 * float(np.median(moved)), MIN_SURVIVAL_NOISE)
-    grid = _grid_step(np.unique(level))
+    grid = _grid_step(np.unique(level), span=1.0)
     return max(grid / np.sqrt(12.0), MIN_SURVIVAL_NOISE) if grid else MIN_SURVIVAL_NOISE
 
 
 def _time_error(times: np.ndarray, jittered: bool) -> float:
     """How far digitizing may have moved a drop in time (see :attr:`Drops.time_error`)."""
-    step = _grid_step(times)
+    step = _grid_step(times, span=float(times[-1] - times[0]) if times.size else 0.0)
     if step:
         return 0.5 * step
     return JITTER_TIME_ERROR * float(times[-1]) if jittered else 0.0
 
 
-def _grid_step(levels: np.ndarray) -> float | None:
-    """The step of the grid all ``levels`` (sorted, distinct) lie on (pixels), or None if none.
+def _grid_step(levels: np.ndarray, span: float) -> float | None:
+    """The step of the pixel grid all ``levels`` (sorted, distinct) lie on, or None if none.
 
-    Tries the smallest gap divided by 1, 2, 3, ... down to 1/20000 of the range
-    (no plot is that many pixels wide), and takes the first step that fits all.
-    The smallest gap itself (one pixel) is tried first, then all the others at
-    once: as the smallest gap is at most the range over ``levels.size - 1``,
-    those are at most 20000 * n / (n - 1) values.
+    ``span`` is the extent of the axis the levels were read on (1 for
+    survival). A plot is 100 to 20000 pixels across, so steps from
+    ``span / 100`` down to ``span / 20000`` are tried, coarsest first, as the
+    smallest gap divided by 1, 2, 3, ...: a coarser grid is the data's own
+    spacing (an arm of 6 with no censoring falls by sixths), not pixels. The
+    coarsest candidate is tried first, then all the others at once: as the
+    smallest gap is at most the span over ``levels.size - 1``, those are at
+    most 20000 * n / (n - 1) values.
     """
-    if levels.size < 4:
+    if levels.size < 4 or span <= 0:
         return None
+    smallest = float(np.min(np.diff(levels)))
+    divisors = np.arange(max(1, int(np.ceil(smallest / (span / MIN_PLOT_PX)))),
+                         int(smallest / (span / MAX_PLOT_PX)) + 1)
+    for tried in (divisors[:1], divisors[1:]):
+        steps = smallest / tried
+        units = levels / steps[:, np.newaxis]
+        fits = np.all(np.abs(units - np.round(units)) < 1e-6 * np.maximum(1.0, units), axis=1)
+        if fits.any():
+            return float(steps[np.argmax(fits)])
+    return None
     smallest = float(np.min(np.diff(levels)))
     finest = (levels[-1] - levels[0]) / 20000.0
     divisors = np.arange(1, int(smallest / finest) + 1 if finest > 0 else 2)

@@ -109,7 +109,7 @@ def reconstruct_arm(curve: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
                          f"{counts.events.sum()} is the closest")
 
     death_times = np.repeat(drop_time, counts.events)
-    start, end, count = np.array(counts.censored, dtype=float).reshape(-1, 3).T
+    start, end, count = counts.censored.T
     tail_start = max(drop_time[-1], table_time[-1])
     time = np.r_[death_times, censoring.censor_times(start, end, count.astype(np.int64)),
                  censoring.censor_times(tail_start, drops.end_time, counts.remaining, tail=True)]

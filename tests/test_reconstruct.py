@@ -168,6 +168,18 @@ def test_eleven_patient_arm():
     assert result.n_total == 11
 
 
+def test_exact_levels_falling_by_sixths_are_not_taken_for_a_coarse_pixel_grid():
+    # Six larynx patients: with no censoring early the curve falls by sixths, which once read
+    # as survival noise of 0.05 and let one drop be fitted with 3 at risk instead of 4.
+    truth = load("larynx")
+    arm = truth.loc[[0, 1, 15, 16, 16, 31]].sort_values("time", kind="mergesort")
+    table = at_risk_table(arm, [0.0, 3.2, 6.4])
+    result = reconstruct_arm(km_step_corners(arm), table)
+    assert result.max_abs_error < 1e-9
+    assert result.ipd.loc[result.ipd["event"] == 1, "time"].tolist() == [0.6, 1.3, 5.3]
+    assert result.intervals["n_risk_reconstructed"].tolist() == [6, 4, 1]
+
+
 def test_total_events_matched_exactly_on_pixel_input():
     truth = load("gbsg2")
     arm = truth[truth["arm"] == "no hormone"]
