@@ -10,6 +10,7 @@ and read as whole numbers.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -20,6 +21,37 @@ from digitize.calibration import Calibration, below_tick_labels, group_words, ti
 from digitize.ocr import read_boxes
 
 COLUMNS = ["arm", "time", "n_risk"]
+
+
+@dataclass(frozen=True)
+class AtRiskRows:
+    """The rows of counts read from a numbers-at-risk table, not yet named after the arms.
+
+    Reading the counts needs only the calibration; naming the rows may need
+    the arms' colours (:meth:`table`), so the two can be done apart.
+
+    Attributes
+    ----------
+    rows : list of dict
+        Per printed row, top first: ``cells`` (time, count) pairs, ``label_words``
+        (boxes of the label on its left), ``colour`` (of its digits) and ``centre`` (row, px).
+    region : ndarray
+        The part of the figure under the tick labels the rows were read from.
+    """
+
+    rows: list
+    region: np.ndarray
+
+    def table(self, arm_colours=None) -> pd.DataFrame:
+        """The counts as ``arm, time, n_risk`` (see :func:`read_at_risk_table`)."""
+        if not self.rows:
+            return pd.DataFrame({"arm": pd.Series(dtype=str), "time": pd.Series(dtype=float),
+                                 "n_risk": pd.Series(dtype=int)})
+        names = _row_names(self.rows, arm_colours, self.region)
+        table = pd.DataFrame([{"arm": name, "time": float(time), "n_risk": int(count)}
+                              for name, row in zip(names, self.rows) for time, count in row["cells"]],
+                             columns=COLUMNS)
+        return table.astype({"arm": str, "time": float, "n_risk": int})
 
 
 def read_at_risk_table(image: np.ndarray, plot_area: PlotArea, calibration: Calibration,
@@ -46,16 +78,20 @@ def read_at_risk_table(image: np.ndarray, plot_area: PlotArea, calibration: Cali
         The counts are as printed; whether they fall with time is for the
         caller (reconstruction) to check.
     """
-    empty = pd.DataFrame({"arm": pd.Series(dtype=str), "time": pd.Series(dtype=float),
-                          "n_risk": pd.Series(dtype=int)})
+    return read_at_risk_rows(image, plot_area, calibration).table(arm_colours)
+
+
+def read_at_risk_rows(image: np.ndarray, plot_area: PlotArea, calibration: Calibration) -> AtRiskRows:
+    """The rows of counts printed under a plot (no rows when there is no table); see
+    :func:`read_at_risk_table`."""
     step = _table_step(image, plot_area, calibration)
     if not np.isfinite(step):
-        return empty
+        return AtRiskRows([], image[:0, :0])
     step_px = abs(step / calibration.x.slope)
     top = below_tick_labels(image, plot_area) + 1
     bottom, right = image.shape[0], min(image.shape[1], plot_area.right + int(step_px))
     if bottom - top < 5:
-        return empty
+        return AtRiskRows([], image[:0, :0])
     region = image[top:bottom, :right]
     rows = []
     for line in _text_lines(group_words(_ink_blobs(region))):
@@ -73,12 +109,7 @@ def read_at_risk_table(image: np.ndarray, plot_area: PlotArea, calibration: Cali
             break  # the table has ended; what follows belongs to something else (a panel below)
         rows.append({"cells": kept, "label_words": label_words,
                      "colour": _ink_colour(region, cells), "centre": centre})
-    if not rows:
-        return empty
-    names = _row_names(rows, arm_colours, region)
-    table = pd.DataFrame([{"arm": name, "time": float(time), "n_risk": int(count)}
-                          for name, row in zip(names, rows) for time, count in row["cells"]], columns=COLUMNS)
-    return table.astype({"arm": str, "time": float, "n_risk": int})
+    return AtRiskRows(rows, region)
 
 
 def _table_step(image: np.ndarray, plot_area: PlotArea, calibration: Calibration) -> float:

@@ -7,19 +7,21 @@ table, and judges the result (warnings, quality figures).
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from itertools import combinations
 
 import cv2
 import numpy as np
 import pandas as pd
 
-from digitize.at_risk import read_at_risk_table
+from digitize.at_risk import read_at_risk_rows
 from digitize.axes import find_plot_areas
 from digitize.calibration import Calibration, calibrate
 from digitize.censor import find_censor_marks, mark_half_px, marked_columns
 from digitize.colours import (PlotInk, arm_alpha, find_arm_colours, hex_colour, match_named_colours,
                               parse_arm_colours, plot_ink, relative_strength)
-from digitize.image import load_image
+from digitize.image import WorkingImage, load_image, working_image
 from digitize.legend import find_swatches, legend_names
 from digitize.result import DigitizationResult
 from digitize.trace import INKED, ArmPath, final_drop, step_corners, trace_arms
@@ -79,8 +81,74 @@ def digitize(image_or_path, *, arms=None, x_range=None, y_range=None, x_ticks=No
     if not 0 <= panel < len(areas):
         raise InputError(f"--panel {panel} asked for, but the figure has {len(areas)} plot(s) (panels count from 0)")
     plot_area = areas[panel]
-    calibration = calibrate(image, plot_area, x_range=x_range, y_range=y_range, x_ticks=x_ticks, y_ticks=y_ticks)
-    plot = plot_ink(image, plot_area)
+    # Text (tick labels, the at-risk table) is read in the figure itself; curves and legend
+    # swatches at a bounded resolution, their positions mapped back to the figure's pixels.
+    work = working_image(image, plot_area)
+    # The curves are read from the pixels in a second thread while this one reads the text by
+    # OCR: NumPy, OpenCV and onnxruntime work outside the GIL, so two cores do both at once.
+    # Nothing read depends on which finishes first.
+    with ThreadPoolExecutor(max_workers=1) as pixels:
+        reading = pixels.submit(_read_curves, work)
+        calibration = calibrate(image, plot_area, x_range=x_range, y_range=y_range, x_ticks=x_ticks,
+                                y_ticks=y_ticks)
+        at_risk = read_at_risk_rows(image, plot_area, calibration)
+        found = reading.result()
+    colours, paths = np.array([arm.colour for arm in found]), [arm.path for arm in found]
+    traced = [_in_data_units(arm, work, calibration) for arm in found]
+    names, order = _name_arms(work, colours, [curve for curve, _ in traced], calibration, arms)
+    curves = pd.concat([traced[k][0].assign(arm=names[k]) for k in order], ignore_index=True)
+    marks = pd.concat([traced[k][1].assign(arm=names[k]) for k in order], ignore_index=True)
+    table = pd.DataFrame({
+        "arm": [names[k] for k in order],
+        "colour": [hex_colour(colours[k]) for k in order],
+        "n_points": [len(traced[k][0]) for k in order],
+        "n_censor_marks": [len(traced[k][1]) for k in order],
+        "line_width_px": [round(paths[k].line_width_px / work.scale, 3) for k in order],
+        "seen": [round(paths[k].seen, 4) for k in order],
+        "hidden": [round(paths[k].hidden, 4) for k in order],
+    })
+    quality, warnings = _quality(table, [paths[k] for k in order], calibration)
+    return DigitizationResult(
+        curves=curves[["arm", "time", "survival"]],
+        censor_marks=marks[["arm", "time"]],
+        at_risk=at_risk.table(arm_colours=dict(zip(table["arm"], table["colour"]))),
+        calibration=calibration,
+        arms=table,
+        quality=quality,
+        warnings=warnings,
+        image=image,
+        plot_area=plot_area,
+    )
+
+
+@dataclass(frozen=True)
+class _ArmPixels:
+    """One arm as read from the pixels of the working image (see :func:`_read_curves`).
+
+    Attributes
+    ----------
+    colour : ndarray, shape (3,), uint8
+        Its ink (RGB).
+    path : ArmPath
+        Its traced path, in the plot's crop of the working image.
+    corners : pandas.DataFrame
+        ``x_px, y_px``: the corners of its step function, in pixels of the working image.
+    mark_x_px : ndarray
+        Columns of its censor marks, in pixels of the working image.
+    """
+
+    colour: np.ndarray
+    path: ArmPath
+    corners: pd.DataFrame
+    mark_x_px: np.ndarray
+
+
+def _read_curves(work: WorkingImage) -> list[_ArmPixels]:
+    """Find the arms in the plot area of the working image and read each from its pixels alone.
+
+    Needs no calibration, so it runs beside the OCR of the tick labels (see :func:`digitize`).
+    """
+    plot = plot_ink(work.image, work.plot_area)
     colours = find_arm_colours(plot)
     alphas = arm_alpha(plot, colours)
     # Rule lines are not curves: an arm may pass under them, but not be followed along them.
@@ -89,33 +157,7 @@ def digitize(image_or_path, *, arms=None, x_range=None, y_range=None, x_ticks=No
     keep = _distinct(_without_fill_edges(keep, paths, relative_strength(colours, plot.background)), paths)
     if not keep:
         raise InputError("no Kaplan-Meier curve found in the plot (no line that only falls); is this a KM figure?")
-    colours, alphas, paths = colours[keep], alphas[keep], [paths[k] for k in keep]
-
-    traced = [_read_arm(plot, alphas, k, path, calibration) for k, path in enumerate(paths)]
-    names, order = _name_arms(image, colours, [curve for curve, _ in traced], calibration, arms)
-    curves = pd.concat([traced[k][0].assign(arm=names[k]) for k in order], ignore_index=True)
-    marks = pd.concat([traced[k][1].assign(arm=names[k]) for k in order], ignore_index=True)
-    table = pd.DataFrame({
-        "arm": [names[k] for k in order],
-        "colour": [hex_colour(colours[k]) for k in order],
-        "n_points": [len(traced[k][0]) for k in order],
-        "n_censor_marks": [len(traced[k][1]) for k in order],
-        "line_width_px": [round(paths[k].line_width_px, 3) for k in order],
-        "seen": [round(paths[k].seen, 4) for k in order],
-        "hidden": [round(paths[k].hidden, 4) for k in order],
-    })
-    quality, warnings = _quality(table, [paths[k] for k in order], calibration)
-    return DigitizationResult(
-        curves=curves[["arm", "time", "survival"]],
-        censor_marks=marks[["arm", "time"]],
-        at_risk=read_at_risk_table(image, plot_area, calibration, arm_colours=dict(zip(table["arm"], table["colour"]))),
-        calibration=calibration,
-        arms=table,
-        quality=quality,
-        warnings=warnings,
-        image=image,
-        plot_area=plot_area,
-    )
+    return [_read_arm(plot, alphas[k], paths[k], colours[k]) for k in keep]
 
 
 def _is_curve(path: ArmPath | None, plot: PlotInk) -> bool:
@@ -146,27 +188,33 @@ def _distinct(indices: list[int], paths: list[ArmPath]) -> list[int]:
     return sorted(kept)
 
 
-def _read_arm(plot: PlotInk, alphas: np.ndarray, k: int, path: ArmPath,
-              calibration: Calibration) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """One arm's step corners (time, survival) and censor marks (time)."""
-    own = alphas[k]
+def _read_arm(plot: PlotInk, own: np.ndarray, path: ArmPath, colour: np.ndarray) -> _ArmPixels:
+    """One arm's step corners and censor marks, from ``own``, the alpha of its ink in ``plot``."""
     other = np.where(own >= INKED, 0.0, plot.any_ink)
     marks = find_censor_marks(own, path, other)
     covering = marks["first_col"] <= marks["last_col"]  # marks at a drop's foot hide no line
     corners = step_corners(own, path, marked_columns(marks), marks.loc[covering, "x_px"].to_numpy(), other,
                            final=final_drop(own, path, mark_half_px(marks, path.line_width_px)))
-    x_px = corners["x_px"].to_numpy() + plot.origin[0]
-    y_px = corners["y_px"].to_numpy() + plot.origin[1]
+    corners = corners.assign(x_px=corners["x_px"] + plot.origin[0], y_px=corners["y_px"] + plot.origin[1])
+    return _ArmPixels(colour, path, corners, marks["x_px"].to_numpy() + plot.origin[0])
+
+
+def _in_data_units(arm: _ArmPixels, work: WorkingImage, calibration: Calibration) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """An arm's step curve (``time, survival``) and censor marks (``time``), through the calibration
+    (which is in the figure's pixels)."""
+    x_px = work.to_original(arm.corners["x_px"].to_numpy())
+    y_px = work.to_original(arm.corners["y_px"].to_numpy())
     time = calibration.time(x_px)
     survival = calibration.survival(y_px)
-    time, survival = _start_at_origin(time, survival, x_px, y_px, calibration, plot.origin[0],
-                                      path.line_width_px + 2)
+    time, survival = _start_at_origin(time, survival, x_px, y_px, calibration,
+                                      float(work.to_original(work.plot_area.left + 1)),
+                                      arm.path.line_width_px / work.scale + 2)
     curve = pd.DataFrame({"time": time, "survival": survival}).drop_duplicates(ignore_index=True)
-    mark_times = pd.DataFrame({"time": calibration.time(marks["x_px"].to_numpy() + plot.origin[0])})
+    mark_times = pd.DataFrame({"time": calibration.time(work.to_original(arm.mark_x_px))})
     return curve, mark_times
 
 
-def _start_at_origin(time, survival, x_px, y_px, calibration: Calibration, plot_left: int, tolerance: float):
+def _start_at_origin(time, survival, x_px, y_px, calibration: Calibration, plot_left: float, tolerance: float):
     """Start a traced curve at (0, 1), as every KM curve does, when the trace allows it.
 
     A first level within ``tolerance`` px of survival 1 is at 1, and ran from
@@ -187,7 +235,7 @@ def _start_at_origin(time, survival, x_px, y_px, calibration: Calibration, plot_
     return np.maximum.accumulate(time), np.minimum.accumulate(np.clip(survival, 0.0, 1.0))
 
 
-def _name_arms(image, colours: np.ndarray, curves: list[pd.DataFrame], calibration: Calibration,
+def _name_arms(work: WorkingImage, colours: np.ndarray, curves: list[pd.DataFrame], calibration: Calibration,
                arms) -> tuple[list[str], list[int]]:
     """Names of the arms, and the order to list them in (arm indices).
 
@@ -202,9 +250,9 @@ def _name_arms(image, colours: np.ndarray, curves: list[pd.DataFrame], calibrati
         for pair in pairs.itertuples():
             names[pair.index] = pair.arm
         return names, [int(pairs.loc[pairs["arm"] == name, "index"].iloc[0]) for name in named]
-    swatches = find_swatches(image, colours, _curve_mask(image.shape[:2], curves, calibration))
+    swatches = find_swatches(work.image, colours, _curve_mask(work, curves, calibration))
     order = list(swatches["arm_index"]) + [k for k in range(len(colours)) if k not in set(swatches["arm_index"])]
-    read = legend_names(image, swatches)
+    read = legend_names(work.image, swatches)
     if len(set(read.values())) == len(colours) and all(read.values()):
         return [read[k] for k in range(len(colours))], order
     names = [""] * len(colours)
@@ -213,11 +261,12 @@ def _name_arms(image, colours: np.ndarray, curves: list[pd.DataFrame], calibrati
     return names, order
 
 
-def _curve_mask(shape, curves: list[pd.DataFrame], calibration: Calibration) -> np.ndarray:
-    """Pixels on or near the traced curves and their censor marks, so that swatch search skips them."""
-    mask = np.zeros(shape, dtype=np.uint8)
+def _curve_mask(work: WorkingImage, curves: list[pd.DataFrame], calibration: Calibration) -> np.ndarray:
+    """Pixels of ``work.image`` on or near the traced curves and their censor marks, so that swatch search skips them."""
+    mask = np.zeros(work.image.shape[:2], dtype=np.uint8)
     for curve in curves:
-        points = np.column_stack([calibration.x_px(curve["time"]), calibration.y_px(curve["survival"])])
+        points = work.from_original(np.column_stack([calibration.x_px(curve["time"]),
+                                                     calibration.y_px(curve["survival"])]))
         cv2.polylines(mask, [np.round(points).astype(np.int32)], False, 1, thickness=15)
     return mask.astype(bool)
 
