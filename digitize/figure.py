@@ -95,7 +95,7 @@ def digitize(image_or_path, *, arms=None, x_range=None, y_range=None, x_ticks=No
         found = reading.result()
     colours, paths = np.array([arm.colour for arm in found]), [arm.path for arm in found]
     traced = [_in_data_units(arm, work, calibration) for arm in found]
-    names, order = _name_arms(work, colours, [curve for curve, _ in traced], calibration, arms)
+    names, order = _name_arms(image, work, colours, [curve for curve, _ in traced], calibration, arms)
     curves = pd.concat([traced[k][0].assign(arm=names[k]) for k in order], ignore_index=True)
     marks = pd.concat([traced[k][1].assign(arm=names[k]) for k in order], ignore_index=True)
     table = pd.DataFrame({
@@ -235,8 +235,8 @@ def _start_at_origin(time, survival, x_px, y_px, calibration: Calibration, plot_
     return np.maximum.accumulate(time), np.minimum.accumulate(np.clip(survival, 0.0, 1.0))
 
 
-def _name_arms(work: WorkingImage, colours: np.ndarray, curves: list[pd.DataFrame], calibration: Calibration,
-               arms) -> tuple[list[str], list[int]]:
+def _name_arms(image: np.ndarray, work: WorkingImage, colours: np.ndarray, curves: list[pd.DataFrame],
+               calibration: Calibration, arms) -> tuple[list[str], list[int]]:
     """Names of the arms, and the order to list them in (arm indices).
 
     ``arms`` given by the user wins (only the arms it names are listed, in its
@@ -252,7 +252,9 @@ def _name_arms(work: WorkingImage, colours: np.ndarray, curves: list[pd.DataFram
         return names, [int(pairs.loc[pairs["arm"] == name, "index"].iloc[0]) for name in named]
     swatches = find_swatches(work.image, colours, _curve_mask(work, curves, calibration))
     order = list(swatches["arm_index"]) + [k for k in range(len(colours)) if k not in set(swatches["arm_index"])]
-    read = legend_names(work.image, swatches)
+    # Swatches are found in the working image, their labels read in the figure: OCR misreads
+    # small type scaled down further.
+    read = legend_names(image, swatches.assign(label=[work.box_to_original(box) for box in swatches["label"]]))
     if len(set(read.values())) == len(colours) and all(read.values()):
         return [read[k] for k in range(len(colours))], order
     names = [""] * len(colours)

@@ -152,6 +152,12 @@ class WorkingImage:
         """Column or row positions in the figure -> in ``image``."""
         return _rescale(px, self.scale)
 
+    def box_to_original(self, box) -> tuple[int, int, int, int]:
+        """A pixel box ``(left, top, right, bottom)`` (right and bottom exclusive) in ``image`` -> the
+        box of the figure's pixels it covers (its edges scale with the image; rounded outward)."""
+        left, top, right, bottom = np.asarray(box, dtype=float) / self.scale
+        return int(np.floor(left)), int(np.floor(top)), int(np.ceil(right)), int(np.ceil(bottom))
+
 
 def working_image(image: np.ndarray, plot_area: PlotArea,
                   max_width_px: int = MAX_WORKING_WIDTH_PX) -> WorkingImage:

@@ -18,6 +18,8 @@ TEXT_MAX_SATURATION = 80
 RULE_LENGTH_PX = 60
 #: Legend labels read below this OCR confidence are not used as names.
 MIN_NAME_CONFIDENCE = 0.6
+#: Page left around a label's text when it is read (px of the image read).
+LABEL_MARGIN_PX = 3
 
 
 def find_swatches(image: np.ndarray, colours: np.ndarray, curve_mask: np.ndarray) -> pd.DataFrame:
@@ -37,8 +39,8 @@ def find_swatches(image: np.ndarray, colours: np.ndarray, curve_mask: np.ndarray
     pandas.DataFrame
         One row per arm with a swatch: ``arm_index`` (row of ``colours``),
         ``left, top, right, bottom`` (the swatch, px) and ``label`` (the box
-        of the text on its right, for :func:`legend_names`), in legend order
-        (top to bottom, then left to right).
+        of the text on its right, right and bottom exclusive, for
+        :func:`legend_names`), in legend order (top to bottom, then left to right).
     """
     ink = _text_ink(image)
     rows = []
@@ -63,12 +65,18 @@ def find_swatches(image: np.ndarray, colours: np.ndarray, curve_mask: np.ndarray
 def legend_names(image: np.ndarray, swatches: pd.DataFrame) -> dict[int, str]:
     """The text right of each swatch, read by OCR (recognition only: :func:`digitize.ocr.read_boxes`).
 
+    The label boxes of ``swatches`` are in the pixels of ``image``, which may
+    be larger than the one the swatches were found in: the margin left around
+    each label (:data:`LABEL_MARGIN_PX`) is that image's.
+
     Returns
     -------
     dict
         Arm index -> name, for the swatches with a readable label.
     """
-    read = read_boxes(image, list(swatches["label"]))
+    margin = LABEL_MARGIN_PX
+    read = read_boxes(image, [(left - margin, top - margin, right + margin, bottom + margin)
+                              for left, top, right, bottom in swatches["label"]])
     names = {}
     for k, text, score in zip(swatches["arm_index"], read["text"], read["confidence"]):
         # A censor mark or line end caught at the box's edge reads as '|'.
@@ -105,7 +113,8 @@ def _text_ink(image: np.ndarray) -> np.ndarray:
 
 
 def _label_box(ink: np.ndarray, swatch: dict) -> tuple[int, int, int, int] | None:
-    """Box (left, top, right, bottom) of the run of text starting just right of a swatch, or None."""
+    """Box (left, top, right, bottom; right and bottom exclusive) of the run of text starting just
+    right of a swatch, or None."""
     centre = (swatch["top"] + swatch["bottom"]) // 2
     half = max(8, ink.shape[0] // 60)
     top = max(0, centre - half)
@@ -118,4 +127,4 @@ def _label_box(ink: np.ndarray, swatch: dict) -> tuple[int, int, int, int] | Non
     last = columns[gaps[0]] if len(gaps) else columns[-1]
     rows = np.flatnonzero(band[:, columns[0] : last + 1].any(axis=1))
     left = swatch["right"] + 1 + int(columns[0])
-    return (left - 3, top + int(rows[0]) - 3, swatch["right"] + 1 + int(last) + 4, top + int(rows[-1]) + 4)
+    return left, top + int(rows[0]), swatch["right"] + 2 + int(last), top + int(rows[-1]) + 1
