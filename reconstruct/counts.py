@@ -26,8 +26,9 @@ count and must end at the next, so each table interval is a problem of its own
 lanes are run side by side, one a row of a 2-D array, so that each step is a
 vectorised NumPy operation over all lanes and numbers at risk at once: the
 Python loop runs over the drops of the longest lane, not over all drops. The
-search is exact (no beam), bounded by the table counts, and has no iteration
-to converge or oscillate.
+search is exact but for a beam that leaves out numbers at risk costing
+:data:`PRUNE` more than the best of their lane (it is rerun in full if that
+makes a table count unreachable); it has no iteration to converge or oscillate.
 
 References
 ----------
@@ -49,6 +50,8 @@ from reconstruct.censoring import CensoringModel
 PRIOR_WEIGHT = 1.0
 #: Most a censored patient costs where the censoring model expects none (no mark, no pace).
 MAX_SPAN_COST = 6.0
+#: Cost above the best beyond which a number at risk is dropped from the search (chi-square units).
+PRUNE = 100.0
 
 
 @dataclass(frozen=True)
@@ -106,8 +109,13 @@ def fit_counts(drop_time, before, after, drop_noise, censoring: CensoringModel,
     fraction = np.clip(1.0 - np.asarray(after, dtype=float) / before, 0.0, 1.0)
     lanes = _Lanes.cut(np.asarray(drop_time, dtype=float), censoring)
     expected = censoring.expected_at_risk(drop_time)
-    return _best_path(lanes, _Programme(lanes, spare_deaths, event_price),
-                      fraction, np.asarray(before) / drop_noise, expected)
+    scale = np.asarray(before) / drop_noise
+    try:
+        return _best_path(lanes, _Programme(lanes, fraction, scale, expected, spare_deaths,
+                                            event_price, PRUNE))
+    except AtRiskTableError:
+        return _best_path(lanes, _Programme(lanes, fraction, scale, expected, spare_deaths,
+                                            event_price, np.inf))
 
 
 @dataclass(frozen=True)
@@ -163,26 +171,33 @@ class _Lanes:
                    n_lanes=(drops >= 0).sum(axis=0))
 
 
-def _best_path(lanes: _Lanes, programme: "_Programme", fraction, scale, expected) -> Counts:
-    """The dynamic programme for given relative drop sizes, over all lanes at once.
+def _best_path(lanes: _Lanes, programme: "_Programme") -> Counts:
+    """The dynamic programme over all lanes at once.
 
-    ``scale`` is the survival before each drop over the noise of a drop. The
-    forward pass keeps each step's values and candidates rather than
+    The forward pass keeps each step's values and candidates rather than
     back-pointers for every number at risk: only the one best path is traced
     back, so finding where it came from is left until then.
     """
-    # value[j, c] is the least cost of lane j reaching top[j] - c at risk (c patients gone).
+    # value[j, c - origin] is the least cost of lane j reaching top[j] - c at risk (c patients
+    # gone). Lanes still running are the first rows; the others are set aside when they end.
     n_lanes = lanes.top.size
     value = np.where(programme.columns == 0, 0.0, np.inf) + np.zeros((n_lanes, 1))
+    origin = 0
+    ended = [None] * n_lanes
     trail = []
-    for k, m in enumerate(lanes.n_lanes.tolist()):
-        index = lanes.drops[:m, k]
-        censored = programme.censor(value[:m], lanes.span_cost[:m, k])
-        dropped, candidates = programme.drop(censored, fraction[index], scale[index], expected[index])
-        trail.append((value[:m], candidates, dropped))
-        value = np.concatenate([dropped, value[m:]]) if m < n_lanes else dropped
+    for k, m in enumerate(lanes.n_lanes.tolist() + [0]):
+        for lane in range(m, value.shape[0]):
+            ended[lane] = np.r_[np.full(origin, np.inf), value[lane]]
+        if not m:
+            break
+        censored, leaving = programme.censor(value[:m], k, origin)
+        dropped, candidates = programme.drop(censored, k, origin)
+        trail.append((origin, leaving, candidates, dropped))
+        value, origin = dropped, candidates[0]
+    value = np.array(ended)
     # Pinned lanes censor up to their table time and must end on its count; the last lane is free.
-    final = np.where(lanes.pinned[:, np.newaxis], programme.censor(value, lanes.span_cost[:, -1]), value)
+    censored, leaving = programme.censor(value, -1, 0)
+    final = np.where(lanes.pinned[:, np.newaxis], censored, value)
     final += programme.barrier
     state = np.where(lanes.pinned, lanes.top - lanes.floor, np.argmin(final, axis=1))
     reached = final[np.arange(n_lanes), state]
@@ -193,18 +208,19 @@ def _best_path(lanes: _Lanes, programme: "_Programme", fraction, scale, expected
 
     # n_censored[j, k]: censored in lane j's span before its k-th drop (last column: before its end).
     n_censored = np.zeros(lanes.span_cost.shape, dtype=np.int64)
-    source = np.where(lanes.pinned, programme.censored_from(value, lanes.span_cost[:, -1], state), state)
+    source = np.where(lanes.pinned, programme.censored_from(leaving, state, 0), state)
     n_censored[:, -1] = state - source
     end_state, state = state, source
-    n_risk = np.zeros(len(fraction), dtype=np.int64)
-    events = np.zeros(len(fraction), dtype=np.int64)
+    n_drops = int(lanes.drops.max(initial=-1)) + 1
+    n_risk = np.zeros(n_drops, dtype=np.int64)
+    events = np.zeros(n_drops, dtype=np.int64)
     for k in range(len(trail) - 1, -1, -1):
-        old_value, candidates, dropped = trail[k]
-        m = old_value.shape[0]
+        origin, leaving, candidates, dropped = trail[k]
+        m = dropped.shape[0]
         index = lanes.drops[:m, k]
         before_drop, events[index] = programme.died_from(dropped, candidates, state[:m])
         n_risk[index] = lanes.top[:m] - before_drop
-        source = programme.censored_from(old_value, lanes.span_cost[:m, k], before_drop)
+        source = programme.censored_from(leaving, before_drop, origin)
         n_censored[:m, k] = before_drop - source
         state[:m] = source
     used = np.c_[lanes.drops >= 0, lanes.pinned]
@@ -217,19 +233,22 @@ def _best_path(lanes: _Lanes, programme: "_Programme", fraction, scale, expected
 class _Programme:
     """The two kinds of step of the dynamic programme, over lanes and patients gone, and their inverses.
 
-    Values are indexed ``[lane, c]``, ``c`` the number of patients gone since
-    the lane's start (so the number at risk is ``top - c``). Each step maps
-    values to new values; the inverses say, for one state after the step,
-    which one before it led there.
+    Values are indexed ``[lane, c - origin]``, ``c`` the number of patients
+    gone since the lane's start (so the number at risk is ``top - c``), and
+    ``origin`` the fewest gone in any state still reachable (deaths only add
+    to it, so the states before it are left out). Each step maps values to
+    new values; the inverses say, for one state after the step, which one
+    before it led there.
     """
 
-    def __init__(self, lanes: _Lanes, spare_deaths: int, event_price: float):
+    def __init__(self, lanes: _Lanes, fraction, scale, expected, spare_deaths: int,
+                 event_price: float, prune: float):
+        """Lay the drops' relative sizes, scales (survival before over noise) and expected
+        numbers at risk out by lane and step (columns past a lane's end repeat its last drop)."""
         # One state past the widest lane's floor, where the targets of deaths too many are parked.
         size = int((lanes.top - lanes.floor).max()) + 2
         self.columns = np.arange(size, dtype=float)
-        lane_start = size * np.arange(lanes.top.size, dtype=float)[:, np.newaxis]
-        self.flat_columns = lane_start + self.columns
-        self.lane_last = (lane_start + size - 1)[:, :, np.newaxis]
+        self.lane_number = np.arange(lanes.top.size, dtype=float)[:, np.newaxis]
         at_risk = lanes.top[:, np.newaxis] - self.columns
         below_floor = at_risk < lanes.floor[:, np.newaxis]
         self.at_risk = np.maximum(at_risk, 0.0)
@@ -239,71 +258,108 @@ class _Programme:
         self.barrier = np.where(below_floor, np.inf, 0.0)
         self.spare_deaths = spare_deaths
         self.offsets = np.arange(-spare_deaths, 2.0)[:, np.newaxis]
-        self.event_price = event_price
+        self.event_price, self.beam = event_price, bool(np.isfinite(prune))
+        self.prune = prune
+        self.fraction, self.scale = fraction[lanes.drops], scale[lanes.drops]
+        self.scaled_fraction = self.scale * self.fraction
+        self.expected = expected[lanes.drops]
+        self.prior_weight = PRIOR_WEIGHT / (self.expected + 1.0)
+        self.span_cost = lanes.span_cost
+        self.charged = (lanes.span_cost > 0).any(axis=0).tolist()
 
-    def censor(self, value: np.ndarray, cost_each: np.ndarray) -> np.ndarray:
-        """Let any number of patients leave: new[c] = min over b <= c of value[b] + cost_each (c - b)."""
-        if not cost_each.any():
-            return np.minimum.accumulate(value, axis=1)
-        charge = cost_each[:, np.newaxis] * self.columns
-        return np.minimum.accumulate(value - charge, axis=1) + charge
+    def censor(self, value: np.ndarray, step: int, origin: int):
+        """Let any number of patients leave before drop ``step`` (-1: before the lanes' ends).
 
-    def censored_from(self, value: np.ndarray, cost_each: np.ndarray, state: np.ndarray) -> np.ndarray:
+        new[c] = min over b <= c of value[b] + cost_each (c - b). Returns the
+        new values and what :meth:`censored_from` needs: the values less the
+        charge for leaving, and their running minimum.
+        """
+        if not self.charged[step]:
+            running = np.minimum.accumulate(value, axis=1)
+            return running, (value, running)
+        charge = self.span_cost[:value.shape[0], step, np.newaxis] * self.columns[origin:]
+        charged = value - charge
+        running = np.minimum.accumulate(charged, axis=1)
+        return running + charge, (charged, running)
+
+    @staticmethod
+    def censored_from(leaving, state: np.ndarray, origin: int) -> np.ndarray:
         """For each lane, the state b <= ``state`` that :meth:`censor` took ``state`` from.
 
-        The smallest such b on ties: censor as late as the data allow.
+        The smallest such b on ties (the first to reach the running minimum):
+        censor as late as the data allow.
         """
-        reached = np.where(self.columns <= state[:, np.newaxis],
-                           value - cost_each[:, np.newaxis] * self.columns, np.inf)
-        return np.argmin(reached, axis=1)
+        charged, running = leaving
+        column = state - origin
+        best = running[np.arange(state.size), column]
+        return origin + np.argmax(charged[:, :column.max() + 1] == best[:, np.newaxis], axis=1)
 
-    def drop(self, value, fraction, scale, expected):
-        """Deaths at one drop in each lane; returns values after the drop and the candidates.
+    def drop(self, value, step: int, origin: int):
+        """Deaths at the ``step``-th drop of each lane; returns values after it and the candidates.
 
         For each number at risk n the two whole numbers of deaths around
         n * fraction (and ``spare_deaths`` fewer) are tried: ``fewest`` + each
-        of ``offsets``. The candidates are ``(fewest, target, cost)``, the last
-        two shaped (lanes, offsets, states), ``target`` the flat index of the
-        state each leads to. Deaths beyond [0, n], which another offset
-        already tries, lead to states past the lane's floor (cost inf).
+        of ``offsets``. States costing more than ``prune`` above their lane's
+        best are left out (a beam search; the caller reruns in full if a
+        table count becomes unreachable). The candidates are ``(start,
+        fewest, target, cost)``: ``start`` the first state tried (the origin
+        of the new values), the others shaped (lanes, offsets, states tried),
+        ``target`` the flat index of the new state each leads to. Deaths
+        beyond [0, n], which another offset already tries, lead to states
+        past the lane's floor (cost inf).
         """
         lanes = value.shape[0]
-        fraction, scale = fraction[:, np.newaxis], scale[:, np.newaxis]
+        fraction, scale = self.fraction[:lanes, step, np.newaxis], self.scale[:lanes, step, np.newaxis]
         # In-place arithmetic: at a few hundred numbers at risk, allocating costs as much as computing.
-        base = self.prior_at_risk[:lanes] - expected[:, np.newaxis]
+        base = self.prior_at_risk[:lanes, origin:] - self.expected[:lanes, step, np.newaxis]
         base **= 2
-        base *= (PRIOR_WEIGHT / (expected + 1.0))[:, np.newaxis]
+        base *= self.prior_weight[:lanes, step, np.newaxis]
         base += value
-        fewest = self.at_risk[:lanes] * fraction
+        start, stop = origin, self.columns.size
+        if self.beam:
+            kept = (base <= base.min(axis=1, keepdims=True) + self.prune).any(axis=0).nonzero()[0]
+            start, stop = origin + int(kept[0]), origin + int(kept[-1]) + 1
+            base = base[:, start - origin:stop - origin]
+        fewest = self.at_risk[:lanes, start:stop] * fraction
         np.floor(fewest, out=fewest)
         # The misfit of the drop's size, scale * (fraction - deaths / n), is linear in the offset.
-        step = scale * self.inverse_at_risk[:lanes]
-        misfit = fewest * step
-        np.subtract(scale * fraction, misfit, out=misfit)
-        cost = misfit[:, np.newaxis, :] - self.offsets * step[:, np.newaxis, :]
+        per_death = scale * self.inverse_at_risk[:lanes, start:stop]
+        misfit = fewest * per_death
+        np.subtract(self.scaled_fraction[:lanes, step, np.newaxis], misfit, out=misfit)
+        cost = misfit[:, np.newaxis, :] - self.offsets * per_death[:, np.newaxis, :]
         cost **= 2
         cost += base[:, np.newaxis, :]
         if self.event_price:
             cost += self.event_price * (fewest[:, np.newaxis, :] + self.offsets)
-        target = np.minimum((self.flat_columns[:lanes] + fewest)[:, np.newaxis, :] + self.offsets,
-                            self.lane_last[:lanes])
+        # New states run from ``start`` to the one past the widest lane's floor, lane after lane.
+        width = self.columns.size - start
+        lane_start = width * self.lane_number[:lanes]
+        lane_last = (lane_start + (width - 1))[:, :, np.newaxis]
+        first = lane_start + self.columns[:stop - start]
+        first += fewest
+        target = np.minimum(first[:, np.newaxis, :] + self.offsets, lane_last)
         if self.spare_deaths:
-            target = np.where(fewest[:, np.newaxis, :] + self.offsets < 0, self.lane_last[:lanes], target)
+            target = np.where(fewest[:, np.newaxis, :] + self.offsets < 0, lane_last, target)
         target = target.astype(np.intp)
-        new_value = np.full((lanes, self.columns.size), np.inf)
+        new_value = np.full((lanes, width), np.inf)
         np.minimum.at(new_value.ravel(), target.ravel(), cost.ravel())
-        return new_value, (fewest, target, cost)
+        return new_value, (start, fewest, target, cost)
 
     def died_from(self, new_value, candidates, state: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For each lane, the state before and the deaths by which :meth:`drop` reached ``state``.
 
         Where several candidates reach the same state with the lowest cost, the last listed wins.
         """
-        fewest, target, cost = candidates
-        lanes = np.arange(state.size)
-        flat_state = self.flat_columns[lanes, state][:, np.newaxis, np.newaxis]
-        lowest = new_value[lanes, state][:, np.newaxis, np.newaxis]
-        match = ((target == flat_state) & (cost == lowest)).reshape(state.size, -1)
-        last = match.shape[1] - 1 - np.argmax(match[:, ::-1], axis=1)
-        offset, column = np.divmod(last, self.columns.size)
-        return column, (fewest[lanes, column] + self.offsets[offset, 0]).astype(np.int64)
+        start, fewest, target, cost = candidates
+        lanes, tried = state.size, fewest.shape[1]
+        column = state - start
+        flat_state = column + new_value.shape[1] * np.arange(lanes)
+        # Exact ties of cost are rare, so test the targets of the few candidates costing as much.
+        lowest = new_value.ravel()[flat_state]
+        before, died = np.empty(lanes, dtype=np.int64), np.empty(lanes, dtype=np.int64)
+        for i in np.flatnonzero(cost == lowest[:, np.newaxis, np.newaxis]).tolist():
+            lane, rest = divmod(i, cost[0].size)
+            offset, at = divmod(rest, tried)
+            if target.flat[i] == flat_state[lane]:
+                before[lane], died[lane] = start + at, fewest[lane, at] + self.offsets[offset, 0]
+        return before, died
