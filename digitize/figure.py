@@ -75,6 +75,13 @@ def digitize(image_or_path, *, arms=None, x_range=None, y_range=None, x_ticks=No
         For an unreadable image, a figure with no plot axes or no falling
         step curve, unreadable tick labels without an override, or ``arms``
         naming colours the figure does not have.
+
+    Notes
+    -----
+    The curves of a plot wider than :data:`digitize.image.MAX_WORKING_WIDTH_PX`
+    are read from a copy of the figure scaled down to that width (the cost
+    grows with the pixels; the accuracy does not, beyond it); text is read at
+    full size. Everything returned is in the figure's own pixels and data units.
     """
     image = load_image(image_or_path)
     areas = find_plot_areas(image)
