@@ -26,7 +26,7 @@ programme, here with a monotone constraint).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -55,6 +55,10 @@ BARE_INK = 0.3
 BAND_SHARE = 0.5
 #: Gaps between dashes bridged, as a multiple of the line width (plus 3 px).
 DASH_GAP_WIDTHS = 4.0
+#: A line is dashed when its ink is missing along this share of its uncovered length, in at least
+#: MIN_DASH_GAPS gaps.
+DASHED_GAP_SHARE = 0.15
+MIN_DASH_GAPS = 5
 #: How far from its line an arm's censor marks reach, as a multiple of the line width (plus 3 px).
 MARK_REACH_WIDTHS = 4.0
 
@@ -77,6 +81,9 @@ class ArmPath:
     coverage : float
         Share of the columns holding the arm's ink that the path passes
         through it: low when the ink does not draw one falling line.
+    line_type : str
+        ``"solid"`` or ``"dashed"``, as read by :func:`separate_line_types`
+        (:func:`trace_path` does not look).
     """
 
     first_col: int
@@ -85,6 +92,7 @@ class ArmPath:
     seen: float
     hidden: float
     coverage: float
+    line_type: str = "solid"
 
     @property
     def cols(self) -> np.ndarray:
@@ -513,18 +521,24 @@ def separate_line_types(alphas: np.ndarray, paths: list[ArmPath | None],
     alphas : ndarray, shape (n_arms, h, w)
         Each arm's ink alpha; a second arm's with the gaps between its dashes bridged.
     paths : list of ArmPath or None
-        Each arm's traced path.
+        Each arm's traced path, with its :attr:`ArmPath.line_type` read
+        (see :func:`line_type`).
     colour_index : ndarray of int
         The colour (row of the input ``alphas``) of each arm.
     """
     distances = [None if path is None else _path_distance(path, any_ink.shape) for path in paths]
+    # The ink the traced strokes explain, of any colour (a line of another colour may be lent
+    # some pixels of this one, where the two blend or JPEG smears them).
+    stroked = np.zeros(any_ink.shape, dtype=bool)
+    for path, distance in zip(paths, distances):
+        if path is not None:
+            stroked |= distance <= path.line_width_px / 2 + 1
     arm_alphas, arm_paths, colour_index = [], [], []
     for k, (own, path) in enumerate(zip(alphas, paths)):
-        split = None
-        if path is not None:
-            others = [d for j, d in enumerate(distances) if j != k and d is not None]
-            split = _split_second_arm(own, path, distances[k], others, any_ink)
-        for alpha, arm_path in [(own, path)] if split is None else split:
+        split = None if path is None else _split_second_arm(own, path, distances[k], stroked, any_ink)
+        for alpha, drawn, arm_path in [(own, own, path)] if split is None else split:
+            if arm_path is not None:
+                arm_path = replace(arm_path, line_type=line_type(drawn, arm_path, any_ink))
             arm_alphas.append(alpha)
             arm_paths.append(arm_path)
             colour_index.append(k)
@@ -532,27 +546,26 @@ def separate_line_types(alphas: np.ndarray, paths: list[ArmPath | None],
     return np.array(arm_alphas, dtype=np.float32).reshape(shape), arm_paths, np.array(colour_index, dtype=int)
 
 
-def _split_second_arm(own: np.ndarray, path: ArmPath, distance: np.ndarray, other_distances: list[np.ndarray],
-                      any_ink: np.ndarray) -> list[tuple[np.ndarray, ArmPath]] | None:
-    """Two arms' (alpha, path) when ``own`` draws a second arm beside ``path``, else None
-    (see :func:`separate_line_types`); ``distance`` is :func:`_path_distance` of ``path``,
-    ``other_distances`` of the other colours' paths."""
+def _split_second_arm(own: np.ndarray, path: ArmPath, distance: np.ndarray, stroked: np.ndarray,
+                      any_ink: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, ArmPath]] | None:
+    """Two arms' (alpha traced, alpha as drawn, path) when ``own`` draws a second arm beside
+    ``path``, else None (see :func:`separate_line_types`); ``distance`` is
+    :func:`_path_distance` of ``path``, ``stroked`` the pixels of all traced strokes."""
     width = path.line_width_px
     reach = MARK_REACH_WIDTHS * width + 3
-    explained = distance <= width / 2 + 1
-    for other in other_distances:
-        explained |= other <= width / 2 + 1
-    bridged = _bridge_dashes(np.where(explained, 0.0, own).astype(np.float32), width)
-    second = trace_path(bridged, np.where(bridged >= INKED, 0.0, any_ink))
+    bridged = _bridge_dashes(np.where(stroked, 0.0, own).astype(np.float32), width)
+    inked = bridged >= INKED
+    if (inked & (distance > reach - width)).any(axis=0).sum() < SECOND_ARM_SPAN * own.shape[1]:
+        return None  # too little ink away from the first arm for a second (most figures): no need to trace
+    second = trace_path(bridged, np.where(inked, 0.0, any_ink))
     if second is None:
         return None
     first_rows = np.full(own.shape[1], np.nan)
     first_rows[path.cols] = path.rows
-    gap = second.rows - first_rows[second.cols]  # NaN beyond the first path: apart
-    shown = (_along(bridged, second) >= INKED) & ~(np.abs(gap) <= reach)
-    if shown.sum() < SECOND_ARM_SPAN * own.shape[1] or shown.sum() < SECOND_ARM_SEEN * (~(np.abs(gap) <= reach)).sum():
+    apart = ~(np.abs(second.rows - first_rows[second.cols]) <= reach)  # NaN beyond the first path: apart
+    shown = (_along(bridged, second) >= INKED) & apart
+    if shown.sum() < SECOND_ARM_SPAN * own.shape[1] or shown.sum() < SECOND_ARM_SEEN * apart.sum():
         return None
-    inked = bridged >= INKED
     cols, rows = second.cols[shown], second.rows[shown]
     thin = [_run_height(inked[:, col], row) <= 2 * width + 2 for col, row in zip(cols, rows)]
     beside = int(np.ceil(2 * width + 2))
@@ -561,21 +574,44 @@ def _split_second_arm(own: np.ndarray, path: ArmPath, distance: np.ndarray, othe
     if np.mean(thin) < SECOND_ARM_THIN or bare.mean() < SECOND_ARM_BARE:
         return None
     # Ink as far from the first arm on its other side, in the same columns: a band's two lines.
-    far = np.abs(np.arange(own.shape[0])[:, None] - first_rows[None, cols]) > reach
-    side = np.sign(rows - first_rows[cols])
-    across = (inked[:, cols] & far & (np.sign(np.arange(own.shape[0])[:, None] - first_rows[None, cols]) == -side)).any(axis=0)
-    if across.mean() >= BAND_SHARE:
+    offset = np.arange(own.shape[0])[:, None] - first_rows[None, cols]
+    across = inked[:, cols] & (np.abs(offset) > reach) & (np.sign(offset) == -np.sign(rows - first_rows[cols]))
+    if across.any(axis=0).mean() >= BAND_SHARE:
         return None
     second_distance = _path_distance(second, own.shape)
-    to_second = (second_distance < distance) & (second_distance <= reach)
+    to_second = (second_distance <= distance) & (second_distance <= reach)
+    first_own = np.where(to_second & (second_distance < distance) & (distance > width), 0.0, own)
     arms = []
-    for alpha in (np.where(to_second & (distance > width), 0.0, own),
-                  np.where((second_distance <= distance) & (second_distance <= reach), bridged, 0.0)):
+    for alpha, drawn in ((first_own, first_own), (np.where(to_second, bridged, 0.0), np.where(to_second, own, 0.0))):
         traced = trace_path(alpha, np.where(alpha >= INKED, 0.0, any_ink))
         if traced is None:
             return None
-        arms.append((alpha, traced))
+        arms.append((alpha, drawn, traced))
     return arms
+
+
+def line_type(own: np.ndarray, path: ArmPath, any_ink: np.ndarray) -> str:
+    """``"dashed"`` when an arm's line shows gaps, else ``"solid"``.
+
+    A line is dashed when, along its path, its own ink is missing (and no
+    other ink covers it) in at least :data:`DASHED_GAP_SHARE` of the columns
+    not covered by other ink, in at least :data:`MIN_DASH_GAPS` separate gaps.
+
+    Parameters
+    ----------
+    own : ndarray, shape (h, w), float
+        Alpha of the arm's ink as drawn (gaps not bridged).
+    path : ArmPath
+        The arm's traced path.
+    any_ink : ndarray, shape (h, w), float
+        How much each pixel is inked at all, 0-1.
+    """
+    present = _along(own, path) >= INKED
+    covered = ~present & (_along(np.where(own >= INKED, 0.0, any_ink), path) >= INKED)
+    gap = ~present & ~covered
+    n_gaps = int(gap[0]) + int((gap[1:] & ~gap[:-1]).sum())
+    dashed = gap.sum() >= DASHED_GAP_SHARE * (~covered).sum() and n_gaps >= MIN_DASH_GAPS
+    return "dashed" if dashed else "solid"
 
 
 def _run_height(column: np.ndarray, row: int) -> int:
@@ -595,11 +631,12 @@ def _path_distance(path: ArmPath, shape: tuple[int, int]) -> np.ndarray:
     """Vertical distance (px) of every pixel from a path's stroke: its levels and the drops
     between them, a line width to either side; columns the stroke does not reach are far."""
     height, width = shape
-    far = float(height + width)
-    distance = np.full(shape, far, dtype=np.float32)
-    upper = np.r_[path.rows[0], path.rows[:-1]]  # a drop into a column spans the rows from the level before
-    rows = np.arange(height)[:, None]
-    distance[:, path.cols] = np.maximum(np.maximum(upper[None, :] - rows, rows - path.rows[None, :]), 0)
+    far = min(height + width, np.iinfo(np.int16).max)  # 16-bit integers: this runs for every arm
+    distance = np.full(shape, far, dtype=np.int16)
+    lower = path.rows.astype(np.int16)
+    upper = np.r_[lower[0], lower[:-1]]  # a drop into a column spans the rows from the level before
+    rows = np.arange(height, dtype=np.int16)[:, None]
+    distance[:, path.cols] = np.maximum(np.maximum(upper - rows, rows - lower), 0)
     reach = int(np.ceil(path.line_width_px))
     return cv2.erode(distance, np.ones((1, 2 * reach + 1), np.uint8), borderType=cv2.BORDER_CONSTANT,
                      borderValue=far)

@@ -247,9 +247,7 @@ SUBSET = {
 
 #: Plots the digitizer is known to get wrong, and why; strict, so a fix shows up as a failure
 #: that asks for the entry to be removed.
-KNOWN_LIMITS = {
-    "base_r_06.png": "two arms of one colour told apart only by line type: arms are separated by colour",
-}
+KNOWN_LIMITS: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("plot", [
