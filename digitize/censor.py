@@ -8,7 +8,10 @@ line, rises higher than the line did just before. A mark drawn at an event
 time sits at the foot of the drop, its upper half on the drop's stroke: it
 is found by its lower half, hanging below the level the drop falls to. A
 mark at the foot of a drop that ends the curve is found with that drop
-(:func:`digitize.trace.final_drop`).
+(:func:`digitize.trace.final_drop`). Some styles draw marks in a darker shade
+of the arm's colour (SAS; matplotlib's opaque marks on a line blended with a
+band), which the arm's alpha does not own: they count as the arm's ink here
+(:func:`darker_shade`).
 """
 
 from __future__ import annotations
@@ -16,15 +19,26 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from digitize.colours import PlotInk
 from digitize.trace import INKED, ArmPath, final_drop, ink_run
 
 #: A mark sticks out of the line by at least this many pixels ...
 MIN_MARK_PX = 2.0
 #: ... and at least this many line widths.
 MIN_MARK_WIDTHS = 0.6
+#: Marks merged into a bar wider than tall hang below the line at least this share of their rise.
+MERGED_HANG = 0.5
+#: A darker shade of an arm's colour lies on the ray from the background through it, up to this
+#: many times as far from the background ...
+MAX_SHADE = 1.6
+#: ... within this RGB distance of the ray.
+SHADE_RESIDUAL = 40.0
+#: Pixels at least this full of an arm's colour show the colour itself (and of any ink, are solid).
+FULL_ALPHA = 0.9
 
 
-def find_censor_marks(own: np.ndarray, path: ArmPath, other: np.ndarray | None = None) -> pd.DataFrame:
+def find_censor_marks(own: np.ndarray, path: ArmPath, other: np.ndarray | None = None,
+                      plot: PlotInk | None = None) -> pd.DataFrame:
     """Censor marks on one traced arm.
 
     Parameters
@@ -35,6 +49,9 @@ def find_censor_marks(own: np.ndarray, path: ArmPath, other: np.ndarray | None =
         The arm's traced path (see :func:`digitize.trace.trace_path`).
     other : ndarray, shape (h, w), float, optional
         Alpha of other ink; a line hidden under it still counts as line.
+    plot : PlotInk, optional
+        The plot's pixels (the crop ``own`` is of): marks drawn in a darker
+        shade of the arm's colour (see :func:`darker_shade`) are found too.
 
     Returns
     -------
@@ -43,9 +60,9 @@ def find_censor_marks(own: np.ndarray, path: ArmPath, other: np.ndarray | None =
         stroke), ``y_px`` (the line's row there), ``height_px`` (how far it
         sticks out above the line; NaN for a mark at the foot of a drop
         that ends the curve, see :func:`digitize.trace.final_drop`) and
-        ``first_col, last_col`` (the columns it covers, its horizontal bar
-        included as far as it reaches; none for a mark at the foot of a
-        drop).
+        ``first_col, last_col`` (the columns where it sticks out of the
+        line, to leave out when measuring the line; none for a mark at the
+        foot of a drop).
 
     Notes
     -----
@@ -54,20 +71,23 @@ def find_censor_marks(own: np.ndarray, path: ArmPath, other: np.ndarray | None =
     drop), and a mark otherwise.
     """
     inked = own >= INKED
-    line_ink = inked if other is None else inked | (other >= INKED)
+    if plot is not None:
+        inked = inked | darker_shade(plot, own)
+    # Only solid ink can hide a line: band fills are pale (and would join every mark to a "level").
+    line_ink = inked if other is None else inked | (other >= FULL_ALPHA)
     width = path.line_width_px
     thickness = int(np.ceil(width))
-    rows, cols = path.rows, path.cols
-    tops = np.array([_ink_top(inked[:, col], row) for col, row in zip(cols, rows)])
-    rise = rows - width / 2 - tops
+    cols, centres = path.cols, _line_centres(inked, path)
+    rows = np.round(centres).astype(int)
+    runs = [ink_run(inked[:, col], row) for col, row in zip(cols, rows)]
+    edge = (width - 1) / 2  # from the centre of a line's middle pixel to the centre of its top or bottom pixel
+    rise = np.array([0.0 if run is None else centre - edge - run[0] for run, centre in zip(runs, centres)])
+    hang = np.array([0.0 if run is None else run[1] - centre - edge for run, centre in zip(runs, centres)])
+    tops = np.array([row if run is None else run[0] for run, row in zip(runs, rows)])
     sticks_out = rise >= max(MIN_MARK_PX, MIN_MARK_WIDTHS * width)
-    # Look just left of the tip: a steep staircase has levels only a few pixels long.
-    beside = thickness + 1
     for i in np.flatnonzero(sticks_out):
-        col, tip = cols[i], tops[i]
-        left = line_ink[max(0, tip - 1) : tip + thickness + 1, max(0, col - beside) : col]
-        if left.shape[1] == beside and left.any(axis=0).all():
-            sticks_out[i] = False  # the stroke of a drop, joining the level on its left
+        if _is_drop_stroke(line_ink, cols[i], tops[i], rows[i], thickness):
+            sticks_out[i] = False
     marks = []
     candidates = np.flatnonzero(sticks_out)
     # The bar or tip of a mark at the foot of a drop that ends the curve reads as a short run at its end.
@@ -77,15 +97,17 @@ def find_censor_marks(own: np.ndarray, path: ArmPath, other: np.ndarray | None =
     for run in np.split(candidates, np.flatnonzero(np.diff(candidates) > 1) + 1):
         if len(run) == 0:
             continue
-        height = float(rise[run].max())
-        if len(run) > max(3 * width, height):  # wider than tall: another shape, not a mark
-            continue
-        centre = float(np.average(cols[run], weights=rise[run]))
-        half = height + width / 2  # a '+' reaches as far sideways as it does up
-        marks.append(
-            {"x_px": centre, "y_px": float(rows[run[len(run) // 2]]), "height_px": height,
-             "first_col": int(np.floor(centre - half)), "last_col": int(np.ceil(centre + half))}
-        )
+        widest = max(3 * width, float(rise[run].max()))
+        if len(run) > widest and np.median(hang[run]) < MERGED_HANG * np.median(rise[run]):
+            continue  # wider than tall and only above the line: another shape, not marks
+        # Marks closer than their own width merge into one bar: read it as marks that far apart.
+        for piece in np.array_split(run, int(np.ceil(len(run) / widest))):
+            # It covers the columns where it sticks out: a '+' mark's bar lies along the line.
+            marks.append(
+                {"x_px": float(np.average(cols[piece], weights=rise[piece])),
+                 "y_px": float(rows[piece[len(piece) // 2]]), "height_px": float(rise[piece].max()),
+                 "first_col": int(cols[piece[0]]), "last_col": int(cols[piece[-1]])}
+            )
     marks += _marks_at_drop_feet(inked, path, [mark["x_px"] for mark in marks])
     marks = pd.DataFrame(marks, columns=["x_px", "y_px", "height_px", "first_col", "last_col"])
     marks = marks.sort_values("x_px", kind="stable", ignore_index=True)
@@ -93,6 +115,56 @@ def find_censor_marks(own: np.ndarray, path: ArmPath, other: np.ndarray | None =
     if final is not None and final.marked:
         marks.loc[len(marks)] = _foot_mark(final.x_px, final.y_px, np.nan)
     return marks
+
+
+def _line_centres(inked: np.ndarray, path: ArmPath) -> np.ndarray:
+    """Row of the line's centre in each column of a traced path, per level: the median centre of
+    the line where it shows alone near the path (the path may run a pixel or two off a thin
+    line among many marks)."""
+    width = path.line_width_px
+    reach = int(np.ceil(width)) + 1
+    rows, cols = path.rows, path.cols
+    centres = rows.astype(float)
+    for level in np.split(np.arange(len(rows)), np.flatnonzero(np.diff(rows)) + 1):
+        top = max(0, rows[level[0]] - reach)
+        window = inked[top : rows[level[0]] + reach + 1, cols[level]]
+        n_inked = window.sum(axis=0)
+        alone = (n_inked > 0) & (n_inked <= np.ceil(width) + 1)
+        if alone.any():
+            row_index = np.arange(top, top + window.shape[0])[:, None]
+            centres[level] = np.median((window[:, alone] * row_index).sum(axis=0) / n_inked[alone])
+    return centres
+
+
+def darker_shade(plot: PlotInk, own: np.ndarray) -> np.ndarray:
+    """Pixels of a darker shade of an arm's colour: on the ray from the background through the
+    colour, beyond it (alpha 1 to :data:`MAX_SHADE`).
+
+    :func:`digitize.colours.arm_alpha` owns only blends of the background and
+    the arm's colour, so a mark drawn darker than its line is no one's ink.
+
+    Parameters
+    ----------
+    plot : PlotInk
+        The plot's pixels and background.
+    own : ndarray, shape (h, w), float
+        Alpha of the arm's ink; the arm's colour is read where it is full.
+
+    Returns
+    -------
+    ndarray, shape (h, w), bool
+    """
+    full = own >= FULL_ALPHA
+    if not full.any():
+        return np.zeros(own.shape, dtype=bool)
+    pixels = plot.crop.astype(np.float32) - plot.background
+    direction = np.median(pixels[full], axis=0)
+    length2 = float(direction @ direction)
+    if length2 < 1.0:
+        return np.zeros(own.shape, dtype=bool)
+    alpha = pixels @ direction / length2
+    residual = np.linalg.norm(pixels - alpha[..., None] * direction, axis=2)
+    return (alpha > 1.0) & (alpha <= MAX_SHADE) & (residual <= SHADE_RESIDUAL) & (own < INKED) & ~plot.rules
 
 
 def _marks_at_drop_feet(inked: np.ndarray, path: ArmPath, found_x_px: list[float]) -> list[dict]:
@@ -132,10 +204,32 @@ def _foot_mark(x_px: float, y_px: float, height_px: float) -> dict:
     return {"x_px": x_px, "y_px": y_px, "height_px": height_px, "first_col": column + 1, "last_col": column}
 
 
-def _ink_top(column: np.ndarray, row: int) -> int:
-    """Top row of the inked run through (or within a pixel of) ``row`` in one column; ``row`` if none."""
-    run = ink_run(column, row)
-    return row if run is None else run[0]
+def _is_drop_stroke(line_ink: np.ndarray, col: int, tip: int, row: int, thickness: int) -> bool:
+    """Whether ink rising from the line in column ``col`` up to row ``tip`` is the stroke of a drop.
+
+    Going left past the columns whose ink rises as high from the line (the
+    rest of the stroke's width, or a row of marks merged into a bar), the
+    first other column shows, at the tip's height, the level the drop fell
+    from; beside a mark it shows the bare line. Only the one column is read:
+    a steep staircase has levels a pixel or two long.
+    """
+    col -= 1
+    while col >= 0 and (run := _run_through(line_ink[:, col], row)) is not None and run[0] <= tip + 1:
+        col -= 1
+    if col < 0:
+        return False
+    column = line_ink[:, col]
+    run = _run_through(column, row)
+    stop = tip + thickness + 1 if run is None else min(tip + thickness + 1, run[0])
+    return bool(column[max(0, tip - 1) : stop].any())
+
+
+def _run_through(column: np.ndarray, row: int) -> tuple[int, int] | None:
+    """First and last row of the inked run holding ``row`` in one column of booleans; None if ``row`` is not inked.
+
+    Unlike :func:`digitize.trace.ink_run`, not a pixel off: a level a pixel
+    above the line is another level."""
+    return ink_run(column, row) if column[row] else None
 
 
 def mark_half_px(marks: pd.DataFrame, width: float) -> float | None:

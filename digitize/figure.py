@@ -198,7 +198,7 @@ def _distinct(indices: list[int], paths: list[ArmPath]) -> list[int]:
 def _read_arm(plot: PlotInk, own: np.ndarray, path: ArmPath, colour: np.ndarray) -> _ArmPixels:
     """One arm's step corners and censor marks, from ``own``, the alpha of its ink in ``plot``."""
     other = np.where(own >= INKED, 0.0, plot.any_ink)
-    marks = find_censor_marks(own, path, other)
+    marks = find_censor_marks(own, path, other, plot)
     covering = marks["first_col"] <= marks["last_col"]  # marks at a drop's foot hide no line
     corners = step_corners(own, path, marked_columns(marks), marks.loc[covering, "x_px"].to_numpy(), other,
                            final=final_drop(own, path, mark_half_px(marks, path.line_width_px)))

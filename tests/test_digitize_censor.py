@@ -102,3 +102,33 @@ def test_censor_marks_at_the_foot_of_drops_are_found(tmp_path, source, unit, fam
     marks = score_censor_marks(result.censor_marks, truth["arms"], arm_names,
                                time_tolerance=0.01 * (truth["x_limits"][1] - truth["x_limits"][0]))
     assert marks["censor_precision"] >= precision and marks["censor_recall"] >= recall, marks
+
+
+# (source, unit, family, style changes, least precision, least recall) for mark styles the first
+# reading of marks missed (recall 0.1-0.3 or none):
+# - SAS `+` marks on 1.5 px lines: the line's pixels blend with the white, the 1 px mark strokes
+#   are solid, so the marks are a darker shade of the arm's colour than its line;
+# - lifelines `+` marks on a small plot with bands: the same, and the band fill around the line;
+# - base R `|` ticks on a thin black line, a few pixels tall, hundreds merging into bars.
+MARK_STYLES = [
+    ("leukemia", "weeks", "sas", dict(width_px=760, height_px=600, font_size_px=14), 0.9, 0.9),
+    ("leukemia=6-MP", "weeks", "lifelines", dict(width_px=380, height_px=300, font_size_px=10,
+                                                 legend="none", line_width_px=1.5), 0.9, 0.8),
+    ("kidney_transplant=female", "years", "base_r", dict(width_px=360, height_px=340, font_size_px=10,
+                                                         bands=True, legend="none", line_width_px=1), 0.9, 0.65),
+]
+
+
+@pytest.mark.parametrize("source,unit,family,changes,precision,recall", MARK_STYLES,
+                         ids=[f"{f[2]}-{f[0]}" for f in MARK_STYLES])
+def test_thin_darker_and_merged_marks_are_found_and_kept_out_of_the_curve(
+        tmp_path, source, unit, family, changes, precision, recall):
+    path, truth = _draw(tmp_path, source, unit, family, **changes)
+    result = digitize(path)
+    score = score_curves(result.curves, truth["arms"])
+    assert score["n_found_arms"] == len(truth["arms"]) and score["iae"] <= 0.007, score
+    arm_names = {arm["digitized_arm"]: arm["true_arm"] for arm in score["arms"] if arm["matched"]}
+    marks = score_censor_marks(result.censor_marks, truth["arms"], arm_names,
+                               time_tolerance=0.01 * (truth["x_limits"][1] - truth["x_limits"][0]))
+    assert marks["n_marks_found"] > 0, marks
+    assert marks["censor_precision"] >= precision and marks["censor_recall"] >= recall, marks
