@@ -85,6 +85,48 @@ def quantise(frame: pd.DataFrame, width_px: int = 1000, height_px: int = 800,
     return out.drop_duplicates().reset_index(drop=True)
 
 
+def traced(curves: pd.DataFrame, seed: int, width_px: int = 1000, height_px: int = 800,
+           level_sd_px: float = 0.4, drop_shift_px: float = 1.0) -> pd.DataFrame:
+    """Clean step curves as an automatic digitizer traces them, off by fractions of a pixel.
+
+    Each level is moved by a normal error (standard deviation ``level_sd_px``
+    pixels of a ``height_px`` plot) and each drop in time by a uniform one (up
+    to ``drop_shift_px`` pixels of a ``width_px`` plot over the largest time):
+    still a non-increasing step function through the corners, but no longer on
+    a pixel grid, so its errors cannot be seen in it.
+
+    Parameters
+    ----------
+    curves : pandas.DataFrame
+        Exact corners (:func:`km_step_corners`).
+    seed : int
+        Seed of the random generator (the result is reproducible).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``arm,time,survival``.
+    """
+    rng = np.random.default_rng(seed)
+    time_px = curves["time"].max() / width_px
+    frames = []
+    for arm, corners in curves.groupby("arm", sort=True):
+        levels = np.unique(corners["survival"])
+        moved = levels + rng.normal(0.0, level_sd_px / height_px, levels.size)
+        # 1 (the start) and 0 stay; higher levels stay higher, so the curve never rises.
+        moved = np.maximum.accumulate(np.clip(np.where((levels == 1.0) | (levels == 0.0), levels, moved),
+                                              0.0, 1.0))
+        times = np.unique(corners["time"])
+        shifted = np.r_[0.0, times[1:-1] + rng.uniform(-drop_shift_px, drop_shift_px, times.size - 2) * time_px,
+                        times[-1]] if times.size > 2 else times
+        shifted = np.maximum.accumulate(np.clip(shifted, 0.0, times[-1]))
+        frames.append(pd.DataFrame({
+            "arm": arm,
+            "time": shifted[np.searchsorted(times, corners["time"])],
+            "survival": moved[np.searchsorted(levels, corners["survival"])]}))
+    return pd.concat(frames, ignore_index=True)
+
+
 def jitter(curves: pd.DataFrame, seed: int, time_sd: float = 0.001, survival_sd: float = 0.002,
            n_between: int = 3) -> pd.DataFrame:
     """Messy hand-digitized points: extra points along flat runs, every point jittered.

@@ -51,6 +51,17 @@ def parse_numbers(text: str, at_least: int = 1) -> list[float]:
     return values
 
 
+def parse_positive(text: str) -> float:
+    """``"0.001"`` -> ``0.001``: a size (of an error, a noise) that must be a positive number."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value > 0 or value == float("inf"):
+        raise InputError(f"expected a positive number, as in '0.001', got '{text.strip()}'")
+    return value
+
+
 def parse_range(text: str) -> tuple[float, float]:
     """``"0,60"`` -> ``(0.0, 60.0)``: the first and last labelled tick values of an axis."""
     parts = text.split(",")

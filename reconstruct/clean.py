@@ -76,7 +76,8 @@ class Drops:
         return np.r_[1.0, self.after][np.searchsorted(self.time, t, side="left")]
 
 
-def clean_curve(time, survival, survival_noise: float | None = None) -> Drops:
+def clean_curve(time, survival, survival_noise: float | None = None,
+                time_error: float | None = None) -> Drops:
     """Make digitized points of one arm into a non-increasing step curve starting at (0, 1).
 
     The points are sorted by time (and, at equal times, from the highest
@@ -98,6 +99,10 @@ def clean_curve(time, survival, survival_noise: float | None = None) -> Drops:
         default it is estimated: the residual of the antitonic fit for jittered
         points, the grid step / sqrt(12) for points on a pixel grid, else
         :data:`MIN_SURVIVAL_NOISE`.
+    time_error : float, optional
+        How far digitizing may have moved a drop in time (see
+        :attr:`Drops.time_error`). By default half the grid step of times on a
+        pixel grid, a share of the time range for jittered points, else 0.
 
     Returns
     -------
@@ -155,7 +160,7 @@ def clean_curve(time, survival, survival_noise: float | None = None) -> Drops:
     if not is_drop.any():
         raise InputError("the curve never drops below survival 1, so it holds no events")
     noise = survival_noise if survival_noise is not None else _estimate_noise(moved, level)
-    time_error = _time_error(distinct, jittered)
+    time_error = time_error if time_error is not None else _time_error(distinct, jittered)
     # Drops within the time error of a drop are one drop that jitter split.
     index = np.flatnonzero(is_drop)
     starts = _groups_within(distinct[index], time_error)

@@ -23,7 +23,8 @@ MAX_SEARCH_STEPS = 40
 
 def reconstruct_arm(curve: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
                     n_total: int | None = None, total_events: int | None = None,
-                    censor_times=None, survival_noise: float | None = None) -> ArmReconstruction:
+                    censor_times=None, survival_noise: float | None = None,
+                    time_error: float | None = None) -> ArmReconstruction:
     """Reconstruct the individual patient data of one arm from its KM curve.
 
     The curve is cleaned (:func:`reconstruct.clean.clean_curve`), the
@@ -49,7 +50,13 @@ def reconstruct_arm(curve: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
         Times of the censor marks drawn on the curve.
     survival_noise : float, optional
         Standard deviation of the digitizing error of a survival value;
-        estimated from the points by default.
+        estimated from the points by default. A digitizer that traces clean
+        step functions should say it (see
+        :attr:`digitize.result.DigitizationResult.survival_noise`): the drop
+        sizes are otherwise taken as exact.
+    time_error : float, optional
+        How far digitizing may have moved a drop in time (time units);
+        estimated from the points by default (see :func:`reconstruct.clean.clean_curve`).
 
     Returns
     -------
@@ -76,7 +83,7 @@ def reconstruct_arm(curve: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
     >>> result.n_total, result.n_events
     (21, 9)
     """
-    drops = clean_curve(curve["time"], curve["survival"], survival_noise)
+    drops = clean_curve(curve["time"], curve["survival"], survival_noise, time_error)
     notes = list(drops.notes)
     if at_risk is not None and len(at_risk):
         table_time, table_n, table_notes = check_at_risk(
@@ -210,7 +217,7 @@ def _meet_total_events(fit, censoring: CensoringModel, total_events: int, counts
 def reconstruct(curves: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
                 n_total: dict | None = None, total_events: dict | None = None,
                 censor_marks: pd.DataFrame | None = None,
-                survival_noise: float | None = None) -> Reconstruction:
+                survival_noise: float | None = None, time_error: float | None = None) -> Reconstruction:
     """Reconstruct the IPD of every arm of a figure.
 
     Parameters
@@ -223,8 +230,8 @@ def reconstruct(curves: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
         Per-arm number of patients and published total of events.
     censor_marks : pandas.DataFrame, optional
         Columns ``arm, time``: censor marks seen on each arm.
-    survival_noise : float, optional
-        Digitizing noise of survival values (see :func:`reconstruct_arm`).
+    survival_noise, time_error : float, optional
+        Digitizing errors of survival values and times (see :func:`reconstruct_arm`).
 
     Returns
     -------
@@ -257,7 +264,8 @@ def reconstruct(curves: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
         try:
             results[arm] = reconstruct_arm(
                 curves[curve_arm == arm], rows, n_total=n_total.get(arm),
-                total_events=total_events.get(arm), censor_times=marks, survival_noise=survival_noise)
+                total_events=total_events.get(arm), censor_times=marks, survival_noise=survival_noise,
+                time_error=time_error)
         except InputError as error:
             error.message = f"arm {arm}: {error.message}"
             raise

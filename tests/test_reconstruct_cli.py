@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from benchmarks.datasets import load
-from benchmarks.km_points import at_risk_table, censor_marks, km_step_corners, table_times
+from benchmarks.km_points import at_risk_table, censor_marks, km_step_corners, table_times, traced
 from kmipd.cli import main
 
 
@@ -54,6 +54,23 @@ def test_n_and_total_events_options(figure, tmp_path):
     ipd = pd.read_csv(out)
     assert ipd.groupby("arm").size().to_dict() == {"6-MP": 21, "placebo": 21}
     assert ipd.loc[ipd["arm"] == "6-MP", "event"].sum() == 9
+
+
+def test_digitizing_errors_are_options(tmp_path, capsys):
+    # rossi traced as a digitizer traces it: taken as exact, its drops ask for too many at risk.
+    truth = load("rossi")
+    curves, at_risk, out = tmp_path / "curves.csv", tmp_path / "at_risk.csv", tmp_path / "ipd.csv"
+    traced(km_step_corners(truth), seed=3).to_csv(curves, index=False)
+    at_risk_table(truth, table_times(truth)).to_csv(at_risk, index=False)
+    base = ["reconstruct", str(curves), "--at-risk", str(at_risk), "--out", str(out)]
+    assert main(base + ["--survival-noise", str(0.5 / 800), "--time-error", str(1.5 * 52 / 1000)]) == 0
+    rebuilt = pd.read_csv(out).groupby("arm")["event"].sum()
+    assert (abs(rebuilt - truth.groupby("arm")["event"].sum()) <= 1).all()
+    out.unlink()
+    for option, value in (("--survival-noise", "0"), ("--time-error", "-1"), ("--survival-noise", "x")):
+        assert main(base + [option, value]) == 2
+        assert f"argument {option}: expected a positive number" in capsys.readouterr().err
+    assert not out.exists()
 
 
 @pytest.mark.parametrize("table, fragment", [

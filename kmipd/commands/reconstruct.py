@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from kmipd.errors import input_source
-from kmipd.options import argparse_type, counts_by_arm, parse_count
+from kmipd.options import argparse_type, counts_by_arm, parse_count, parse_positive
 from kmipd.outputs import StagedOutputs
 from kmipd.tables import AT_RISK, CENSOR_MARKS, CURVES, read_table
 
@@ -25,6 +25,13 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--total-events", type=argparse_type(parse_count), action="append", default=[],
                         metavar="ARM=N", help="published total of events of an arm")
     parser.add_argument("--censor-marks", help="censor marks CSV (arm,time)")
+    parser.add_argument("--survival-noise", type=argparse_type(parse_positive), metavar="SD",
+                        help="standard deviation of the digitizing error of a survival value "
+                             "(estimated from the points by default; for curves from `kmipd "
+                             "digitize`, give its digitization.json's survival_noise)")
+    parser.add_argument("--time-error", type=argparse_type(parse_positive), metavar="T",
+                        help="how far digitizing may have moved a drop in time, in the curves' "
+                             "time unit (estimated by default; digitization.json gives time_error)")
     parser.add_argument("--out", required=True, help="IPD CSV to write (arm,time,event)")
     parser.add_argument("--plot", help="PNG of the reconstruction over the input points")
     parser.set_defaults(func=run)
@@ -42,7 +49,8 @@ def run(args: argparse.Namespace) -> None:
     with input_source(args.curves):
         try:
             result = reconstruct(curves, at_risk, n_total=n_total, total_events=total_events,
-                                 censor_marks=marks)
+                                 censor_marks=marks, survival_noise=args.survival_noise,
+                                 time_error=args.time_error)
         except AtRiskTableError as error:
             error.source = error.source or args.at_risk
             raise
