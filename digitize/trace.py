@@ -46,8 +46,9 @@ INKED = 0.5
 SECOND_ARM_SPAN = 0.2
 #: ... and along at least this share of its columns apart from the first (dashes and their gaps).
 SECOND_ARM_SEEN = 0.6
-#: ... as a thin line in at least this share of them, on the bare background (inked less than
-#: BARE_INK) on both sides in at least SECOND_ARM_BARE of them (not the edge of a band fill) ...
+#: ... as a thin line (with its censor marks; not a filled area) in at least this share of them,
+#: on the bare background (inked less than BARE_INK) on both sides in at least SECOND_ARM_BARE of
+#: them (not the edge of a band fill) ...
 SECOND_ARM_THIN = 0.8
 SECOND_ARM_BARE = 0.5
 BARE_INK = 0.3
@@ -59,6 +60,8 @@ DASH_GAP_WIDTHS = 4.0
 #: MIN_DASH_GAPS gaps.
 DASHED_GAP_SHARE = 0.15
 MIN_DASH_GAPS = 5
+#: Of two arms of one colour, the one with this many times the other's share of gaps is dashed.
+GAPPIER = 3.0
 #: How far from its line an arm's censor marks reach, as a multiple of the line width (plus 3 px).
 MARK_REACH_WIDTHS = 4.0
 
@@ -522,7 +525,7 @@ def separate_line_types(alphas: np.ndarray, paths: list[ArmPath | None],
         Each arm's ink alpha; a second arm's with the gaps between its dashes bridged.
     paths : list of ArmPath or None
         Each arm's traced path, with its :attr:`ArmPath.line_type` read
-        (see :func:`line_type`).
+        (see :func:`line_types`).
     colour_index : ndarray of int
         The colour (row of the input ``alphas``) of each arm.
     """
@@ -536,9 +539,11 @@ def separate_line_types(alphas: np.ndarray, paths: list[ArmPath | None],
     arm_alphas, arm_paths, colour_index = [], [], []
     for k, (own, path) in enumerate(zip(alphas, paths)):
         split = None if path is None else _split_second_arm(own, path, distances[k], stroked, any_ink)
-        for alpha, drawn, arm_path in [(own, own, path)] if split is None else split:
-            if arm_path is not None:
-                arm_path = replace(arm_path, line_type=line_type(drawn, arm_path, any_ink))
+        arms = [(own, own, path)] if split is None else split
+        if path is not None:
+            types = line_types([drawn for _, drawn, _ in arms], [arm_path for _, _, arm_path in arms], any_ink)
+            arms = [(alpha, drawn, replace(arm_path, line_type=kind)) for (alpha, drawn, arm_path), kind in zip(arms, types)]
+        for alpha, _, arm_path in arms:
             arm_alphas.append(alpha)
             arm_paths.append(arm_path)
             colour_index.append(k)
@@ -567,7 +572,7 @@ def _split_second_arm(own: np.ndarray, path: ArmPath, distance: np.ndarray, stro
     if shown.sum() < SECOND_ARM_SPAN * own.shape[1] or shown.sum() < SECOND_ARM_SEEN * apart.sum():
         return None
     cols, rows = second.cols[shown], second.rows[shown]
-    thin = [_run_height(inked[:, col], row) <= 2 * width + 2 for col, row in zip(cols, rows)]
+    thin = [_run_height(inked[:, col], row) <= 2 * reach + width for col, row in zip(cols, rows)]  # marks allowed
     beside = int(np.ceil(2 * width + 2))
     bare = ((any_ink[np.maximum(rows - beside, 0), cols] < BARE_INK)
             & (any_ink[np.minimum(rows + beside, own.shape[0] - 1), cols] < BARE_INK))
@@ -590,28 +595,39 @@ def _split_second_arm(own: np.ndarray, path: ArmPath, distance: np.ndarray, stro
     return arms
 
 
-def line_type(own: np.ndarray, path: ArmPath, any_ink: np.ndarray) -> str:
-    """``"dashed"`` when an arm's line shows gaps, else ``"solid"``.
+def line_types(drawn: list[np.ndarray], paths: list[ArmPath], any_ink: np.ndarray) -> list[str]:
+    """``"solid"`` or ``"dashed"`` for each of the arms of one colour: one arm, or the two of a split.
 
-    A line is dashed when, along its path, its own ink is missing (and no
-    other ink covers it) in at least :data:`DASHED_GAP_SHARE` of the columns
-    not covered by other ink, in at least :data:`MIN_DASH_GAPS` separate gaps.
+    Along its path, a line's gaps are the columns where its own ink is
+    missing and no other ink covers it. One line is dashed when its gaps
+    cover at least :data:`DASHED_GAP_SHARE` of its uncovered columns, in at
+    least :data:`MIN_DASH_GAPS` gaps. Of two lines of one colour, which are
+    told apart by their type, the one with at least :data:`GAPPIER` times the
+    other's share of gaps (and at least :data:`MIN_DASH_GAPS` of them) is
+    dashed: scaled-down figures blur short gaps between long dashes, so that
+    fewer show.
 
     Parameters
     ----------
-    own : ndarray, shape (h, w), float
-        Alpha of the arm's ink as drawn (gaps not bridged).
-    path : ArmPath
-        The arm's traced path.
+    drawn : list of ndarray, shape (h, w), float
+        Alpha of each arm's ink as drawn (gaps not bridged).
+    paths : list of ArmPath
+        Each arm's traced path.
     any_ink : ndarray, shape (h, w), float
         How much each pixel is inked at all, 0-1.
     """
-    present = _along(own, path) >= INKED
-    covered = ~present & (_along(np.where(own >= INKED, 0.0, any_ink), path) >= INKED)
-    gap = ~present & ~covered
-    n_gaps = int(gap[0]) + int((gap[1:] & ~gap[:-1]).sum())
-    dashed = gap.sum() >= DASHED_GAP_SHARE * (~covered).sum() and n_gaps >= MIN_DASH_GAPS
-    return "dashed" if dashed else "solid"
+    shares, counts = [], []
+    for own, path in zip(drawn, paths):
+        present = _along(own, path) >= INKED
+        covered = ~present & (_along(np.where(own >= INKED, 0.0, any_ink), path) >= INKED)
+        gap = ~present & ~covered
+        shares.append(gap.sum() / max(int((~covered).sum()), 1))
+        counts.append(int(gap[0]) + int((gap[1:] & ~gap[:-1]).sum()))
+    dashed = [share >= DASHED_GAP_SHARE and count >= MIN_DASH_GAPS for share, count in zip(shares, counts)]
+    if len(paths) == 2:
+        for k, j in ((0, 1), (1, 0)):
+            dashed[k] |= shares[k] >= GAPPIER * shares[j] and counts[k] >= MIN_DASH_GAPS
+    return ["dashed" if is_dashed else "solid" for is_dashed in dashed]
 
 
 def _run_height(column: np.ndarray, row: int) -> int:

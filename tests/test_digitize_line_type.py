@@ -29,16 +29,19 @@ def _draw(tmp_path, source, unit, family, **changes):
 
 
 # (source, unit, family, style changes): rossi by financial aid, whose curves touch and cross
-# early on; leukemia, far apart with few, tall steps; at two sizes and line widths.
+# early on; leukemia, far apart with few, tall steps; gbsg2 with dense censor marks, the dashed
+# arm drawn first; waltons dotted; at several sizes and line widths.
 FIGURES = [
     ("rossi", "weeks", "base_r", dict(width_px=1000, height_px=800, line_width_px=2.0)),
     ("leukemia", "weeks", "sas", dict(width_px=640, height_px=520, line_width_px=1.5)),
+    ("gbsg2", "days", "stata", dict(width_px=700, height_px=560, line_styles=("--", "-"))),
+    ("waltons", "days", "base_r", dict(width_px=800, height_px=640, line_styles=("-", ":"))),
 ]
 
 
 @pytest.mark.parametrize("source,unit,family,changes", FIGURES, ids=[f"{f[2]}-{f[0]}" for f in FIGURES])
 def test_two_black_arms_solid_and_dashed_are_both_found(tmp_path, source, unit, family, changes):
-    path, truth = _draw(tmp_path, source, unit, family, **BLACK_AND_WHITE, **changes)
+    path, truth = _draw(tmp_path, source, unit, family, **{**BLACK_AND_WHITE, **changes})
     result = digitize(path)
     score = score_curves(result.curves, truth["arms"])
     assert score["n_found_arms"] == 2, score
@@ -48,10 +51,12 @@ def test_two_black_arms_solid_and_dashed_are_both_found(tmp_path, source, unit, 
         arm["name"] for arm in truth["arms"])
     assert all(arm["iae"] <= 0.01 for arm in score["arms"]), score
     assert list(result.arms["colour"]) == [result.arms["colour"].iloc[0]] * 2
-    # The arms table tells the solid line from the dashed one; the truth lists arms in drawing order.
+    # The arms table tells the solid line from the dashed (or dotted) one; the truth lists arms in
+    # drawing order.
     line_types = dict(zip(result.arms["arm"], result.arms["line_type"]))
-    drawn = {arm["true_arm"]: line_types[arm["digitized_arm"]] for arm in score["arms"]}
-    assert [drawn[arm["name"]] for arm in truth["arms"]] == ["solid", "dashed"]
+    read = {arm["true_arm"]: line_types[arm["digitized_arm"]] for arm in score["arms"]}
+    assert [read[arm["name"]] for arm in truth["arms"]] == [
+        "solid" if style == "-" else "dashed" for style in truth["style"]["line_styles"]]
 
 
 @pytest.mark.parametrize("source,family,changes", [
