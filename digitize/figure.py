@@ -24,7 +24,7 @@ from digitize.colours import (PlotInk, arm_alpha, find_arm_colours, hex_colour, 
 from digitize.image import WorkingImage, load_image, working_image
 from digitize.legend import find_swatches, legend_names
 from digitize.result import DigitizationResult
-from digitize.trace import INKED, ArmPath, final_drop, step_corners, trace_arms
+from digitize.trace import INKED, ArmPath, final_drop, separate_line_types, step_corners, trace_arms
 from kmipd.errors import InputError
 
 #: A traced arm must show its own ink along at least this share of its length.
@@ -113,6 +113,7 @@ def digitize(image_or_path, *, arms=None, x_range=None, y_range=None, x_ticks=No
         "line_width_px": [round(paths[k].line_width_px / work.scale, 3) for k in order],
         "seen": [round(paths[k].seen, 4) for k in order],
         "hidden": [round(paths[k].hidden, 4) for k in order],
+        "line_type": [paths[k].line_type for k in order],
     })
     quality, warnings = _quality(table, [paths[k] for k in order], calibration)
     return DigitizationResult(
@@ -159,7 +160,10 @@ def _read_curves(work: WorkingImage) -> list[_ArmPixels]:
     colours = find_arm_colours(plot)
     alphas = arm_alpha(plot, colours)
     # Rule lines are not curves: an arm may pass under them, but not be followed along them.
-    paths = trace_arms(alphas, np.where(plot.rules, 0.0, plot.any_ink))
+    ink = np.where(plot.rules, 0.0, plot.any_ink)
+    # Two arms of one colour (solid and dashed) become two arms, each with its own ink.
+    alphas, paths, colour_of_arm = separate_line_types(alphas, trace_arms(alphas, ink), ink)
+    colours = colours[colour_of_arm]
     keep = [k for k, path in enumerate(paths) if _is_curve(path, plot)]
     keep = _distinct(_without_fill_edges(keep, paths, relative_strength(colours, plot.background)), paths)
     if not keep:
