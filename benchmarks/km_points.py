@@ -116,10 +116,11 @@ def traced(curves: pd.DataFrame, seed: int, width_px: int = 1000, height_px: int
         # 1 (the start) and 0 stay; higher levels stay higher, so the curve never rises.
         moved = np.maximum.accumulate(np.clip(np.where((levels == 1.0) | (levels == 0.0), levels, moved),
                                               0.0, 1.0))
+        # The start and the end of follow-up stay; drops keep their order.
         times = np.unique(corners["time"])
-        shifted = np.r_[0.0, times[1:-1] + rng.uniform(-drop_shift_px, drop_shift_px, times.size - 2) * time_px,
-                        times[-1]] if times.size > 2 else times
-        shifted = np.maximum.accumulate(np.clip(shifted, 0.0, times[-1]))
+        shift = rng.uniform(-drop_shift_px, drop_shift_px, times.size) * time_px
+        shift[[0, -1]] = 0.0
+        shifted = np.maximum.accumulate(np.clip(times + shift, 0.0, times[-1]))
         frames.append(pd.DataFrame({
             "arm": arm,
             "time": shifted[np.searchsorted(times, corners["time"])],

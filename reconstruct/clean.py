@@ -299,13 +299,3 @@ def _grid_step(levels: np.ndarray, span: float) -> float | None:
         if fits.any():
             return float(steps[np.argmax(fits)])
     return None
-    smallest = float(np.min(np.diff(levels)))
-    finest = (levels[-1] - levels[0]) / 20000.0
-    divisors = np.arange(1, int(smallest / finest) + 1 if finest > 0 else 2)
-    for tried in (divisors[:1], divisors[1:]):
-        steps = smallest / tried
-        units = levels / steps[:, np.newaxis]
-        fits = np.all(np.abs(units - np.round(units)) < 1e-6 * np.maximum(1.0, units), axis=1)
-        if fits.any():
-            return float(steps[np.argmax(fits)])
-    return None
