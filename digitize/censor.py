@@ -28,6 +28,8 @@ MIN_MARK_PX = 2.0
 MIN_MARK_WIDTHS = 0.6
 #: Marks merged into a bar wider than tall hang below the line at least this share of their rise.
 MERGED_HANG = 0.5
+#: Marks merged into a bar are read up to this many line widths long.
+MAX_BAR_WIDTHS = 20
 #: A darker shade of an arm's colour lies on the ray from the background through it, up to this
 #: many times as far from the background ...
 MAX_SHADE = 1.6
@@ -154,17 +156,20 @@ def darker_shade(plot: PlotInk, own: np.ndarray) -> np.ndarray:
     -------
     ndarray, shape (h, w), bool
     """
+    shade = np.zeros(own.shape, dtype=bool)
     full = own >= FULL_ALPHA
     if not full.any():
-        return np.zeros(own.shape, dtype=bool)
-    pixels = plot.crop.astype(np.float32) - plot.background
-    direction = np.median(pixels[full], axis=0)
+        return shade
+    direction = np.median(plot.crop[full].astype(np.float32), axis=0) - plot.background
     length2 = float(direction @ direction)
-    if length2 < 1.0:
-        return np.zeros(own.shape, dtype=bool)
+    candidates = (own < INKED) & (plot.any_ink >= INKED) & ~plot.rules
+    if length2 < 1.0 or not candidates.any():
+        return shade
+    pixels = plot.crop[candidates].astype(np.float32) - plot.background
     alpha = pixels @ direction / length2
-    residual = np.linalg.norm(pixels - alpha[..., None] * direction, axis=2)
-    return (alpha > 1.0) & (alpha <= MAX_SHADE) & (residual <= SHADE_RESIDUAL) & (own < INKED) & ~plot.rules
+    residual = np.linalg.norm(pixels - alpha[:, None] * direction, axis=1)
+    shade[candidates] = (alpha > 1.0) & (alpha <= MAX_SHADE) & (residual <= SHADE_RESIDUAL)
+    return shade
 
 
 def _marks_at_drop_feet(inked: np.ndarray, path: ArmPath, found_x_px: list[float]) -> list[dict]:
@@ -213,23 +218,24 @@ def _is_drop_stroke(line_ink: np.ndarray, col: int, tip: int, row: int, thicknes
     from; beside a mark it shows the bare line. Only the one column is read:
     a steep staircase has levels a pixel or two long.
     """
+    if tip + 1 > row:
+        return False
+    start = col
     col -= 1
-    while col >= 0 and (run := _run_through(line_ink[:, col], row)) is not None and run[0] <= tip + 1:
+    while col >= 0 and line_ink[tip + 1 : row + 1, col].all():
         col -= 1
+        if start - col > MAX_BAR_WIDTHS * thickness:
+            return True  # ink this tall for this long is no row of marks (other arms' lines, say)
     if col < 0:
         return False
-    column = line_ink[:, col]
-    run = _run_through(column, row)
-    stop = tip + thickness + 1 if run is None else min(tip + thickness + 1, run[0])
-    return bool(column[max(0, tip - 1) : stop].any())
-
-
-def _run_through(column: np.ndarray, row: int) -> tuple[int, int] | None:
-    """First and last row of the inked run holding ``row`` in one column of booleans; None if ``row`` is not inked.
-
-    Unlike :func:`digitize.trace.ink_run`, not a pixel off: a level a pixel
-    above the line is another level."""
-    return ink_run(column, row) if column[row] else None
+    # Below the tip, the ink of the line through ``row`` (when inked there) is not a level.
+    top = max(0, tip - 1)
+    column = line_ink[top : row + 1, col]
+    stop = tip + thickness + 1
+    if column[-1]:
+        gaps = np.flatnonzero(~column)
+        stop = min(stop, top + (int(gaps[-1]) + 1 if len(gaps) else 0))
+    return bool(line_ink[top:stop, col].any())
 
 
 def mark_half_px(marks: pd.DataFrame, width: float) -> float | None:
