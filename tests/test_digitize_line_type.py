@@ -29,10 +29,13 @@ def _draw(tmp_path, source, unit, family, **changes):
 
 
 # (source, unit, family, style changes): rossi by financial aid, whose curves touch and cross
-# early on; leukemia, far apart with few, tall steps; gbsg2 with dense censor marks, the dashed
-# arm drawn first; waltons dotted; at several sizes and line widths.
+# early on; rossi split in random halves, whose curves cross again and again (each arm must
+# keep to its own line through the crossings); leukemia, far apart with few, tall steps; gbsg2
+# with dense censor marks, the dashed arm drawn first; waltons dotted; at several sizes and
+# line widths.
 FIGURES = [
     ("rossi", "weeks", "base_r", dict(width_px=1000, height_px=800, line_width_px=2.0)),
+    ("rossi:halves", "weeks", "base_r", dict(width_px=900, height_px=700)),
     ("leukemia", "weeks", "sas", dict(width_px=640, height_px=520, line_width_px=1.5)),
     ("gbsg2", "days", "stata", dict(width_px=700, height_px=560, line_styles=("--", "-"))),
     ("waltons", "days", "base_r", dict(width_px=800, height_px=640, line_styles=("-", ":"))),
@@ -57,6 +60,7 @@ def test_two_black_arms_solid_and_dashed_are_both_found(tmp_path, source, unit, 
     read = {arm["true_arm"]: line_types[arm["digitized_arm"]] for arm in score["arms"]}
     assert [read[arm["name"]] for arm in truth["arms"]] == [
         "solid" if style == "-" else "dashed" for style in truth["style"]["line_styles"]]
+    assert sorted(arm["line_type"] for arm in result.to_dict()["arms"]) == ["dashed", "solid"]  # digitization.json
 
 
 @pytest.mark.parametrize("source,family,changes", [
