@@ -659,7 +659,8 @@ def _path_distance(path: ArmPath, shape: tuple[int, int]) -> np.ndarray:
 
 
 def _bridge_dashes(alpha: np.ndarray, width: float) -> np.ndarray:
-    """An alpha map with the gaps along its rows between dashes (up to :data:`DASH_GAP_WIDTHS`
-    line widths) filled: a grey closing along rows."""
+    """An alpha map with the gaps between dashes (up to :data:`DASH_GAP_WIDTHS` line widths)
+    filled, along rows (levels) and then along columns (drops): grey closings."""
     length = int(round(DASH_GAP_WIDTHS * width)) + 3
-    return cv2.morphologyEx(alpha, cv2.MORPH_CLOSE, np.ones((1, length), np.uint8))
+    along_rows = cv2.morphologyEx(alpha, cv2.MORPH_CLOSE, np.ones((1, length), np.uint8))
+    return cv2.morphologyEx(along_rows, cv2.MORPH_CLOSE, np.ones((length, 1), np.uint8))
