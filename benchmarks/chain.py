@@ -65,8 +65,7 @@ def run_figure(truth: dict) -> list[dict]:
     marks = result.censor_marks[result.censor_marks["arm"].isin(rename)].replace({"arm": rename})
     window = float(ticks.max())
     rows = []
-    for reading, digitizing in zip(READINGS, ({"survival_noise": result.survival_noise,
-                                               "time_error": result.time_error}, {})):
+    for reading, digitizing in zip(READINGS, (result.reading_errors, {})):
         try:
             rebuilt = reconstruct(curves, table, censor_marks=marks, **digitizing).ipd
         except InputError as error:

@@ -130,8 +130,7 @@ def extract(figure, *, at_risk: pd.DataFrame | None = None, n_total: dict | None
     def rebuild(table: pd.DataFrame) -> Reconstruction:
         return reconstruct(digitization.curves, table if len(table) else None, n_total=n_total,
                            total_events=total_events, censor_marks=digitization.censor_marks,
-                           survival_noise=digitization.survival_noise,
-                           time_error=digitization.time_error)
+                           **digitization.reading_errors)
 
     try:
         reconstruction = rebuild(at_risk)

@@ -30,8 +30,8 @@ def test_every_study_is_reconstructed_close_to_its_true_ipd(result):
             true_arm, rebuilt_arm = truth[truth["arm"] == arm], rebuilt[rebuilt["arm"] == arm]
             assert len(rebuilt_arm) == len(true_arm), (study, arm)
             # dense curves: one event is under a pixel; told the digitizer's noise, reconstruct
-            # neither trusts nor ignores the drop sizes, and events come within 3% (7% before)
-            assert abs(rebuilt_arm["event"].sum() - true_arm["event"].sum()) <= max(1, 0.03 * true_arm["event"].sum())
+            # neither trusts nor ignores the drop sizes, and events come within 3% or 2 (7% before)
+            assert abs(rebuilt_arm["event"].sum() - true_arm["event"].sum()) <= max(2, 0.03 * true_arm["event"].sum())
             assert arm_errors(truth, rebuilt, arm)["iae"] <= 0.006, (study, arm)
         assert log_hazard_ratio(rebuilt) == pytest.approx(log_hazard_ratio(truth), abs=0.02), study
 
@@ -111,9 +111,9 @@ def test_extract_reads_the_printed_risk_table_and_rebuilds_the_trial(tmp_path, c
     pd.testing.assert_frame_equal(read.sort_values(["arm", "time"]).reset_index(drop=True),
                                   printed.sort_values(["arm", "time"]).reset_index(drop=True), check_dtype=False)
     digitization = json.loads((out / "digitization.json").read_text())
-    # half a pixel of the y axis, a pixel and a half of the x axis: what reconstruct was told
+    # a quarter pixel of the y axis, a pixel and a half of the x axis: what reconstruct was told
     calibration = digitization["calibration"]
-    assert digitization["survival_noise"] == pytest.approx(0.5 * abs(calibration["y"]["slope"]), rel=1e-5)
+    assert digitization["survival_noise"] == pytest.approx(0.25 * abs(calibration["y"]["slope"]), rel=1e-5)
     assert digitization["time_error"] == pytest.approx(1.5 * abs(calibration["x"]["slope"]), rel=1e-5)
     ipd = pd.read_csv(out / "ipd.csv")
     assert ipd.groupby("arm").size().to_dict() == truth.groupby("arm").size().to_dict()

@@ -183,11 +183,11 @@ def test_exact_levels_falling_by_sixths_are_not_taken_for_a_coarse_pixel_grid():
 @pytest.mark.parametrize("name", ["gbsg2", "rossi", "kidney_transplant", "lung"])
 def test_curves_traced_off_by_fractions_of_a_pixel_keep_their_events_when_told_so(name):
     # An automatic digitizer traces clean steps whose errors cannot be seen in them: told its
-    # half-pixel noise and pixel-and-a-half time error, reconstruct fits the drops as loosely as
+    # quarter-pixel noise and pixel-and-a-half time error, reconstruct fits the drops as loosely as
     # they deserve instead of choosing numbers at risk that make them exact.
     truth = load(name)
     curves = traced(km_step_corners(truth), seed=3, width_px=1000, height_px=800)
-    result = reconstruct(curves, at_risk_table(truth, table_times(truth)), survival_noise=0.5 / 800,
+    result = reconstruct(curves, at_risk_table(truth, table_times(truth)), survival_noise=0.25 / 800,
                          time_error=1.5 * truth["time"].max() / 1000)
     for arm, true_arm in truth.groupby("arm"):
         rebuilt = result.arms[arm]

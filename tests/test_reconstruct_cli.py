@@ -63,7 +63,7 @@ def test_digitizing_errors_are_options(tmp_path, capsys):
     traced(km_step_corners(truth), seed=3).to_csv(curves, index=False)
     at_risk_table(truth, table_times(truth)).to_csv(at_risk, index=False)
     base = ["reconstruct", str(curves), "--at-risk", str(at_risk), "--out", str(out)]
-    assert main(base + ["--survival-noise", str(0.5 / 800), "--time-error", str(1.5 * 52 / 1000)]) == 0
+    assert main(base + ["--survival-noise", str(0.25 / 800), "--time-error", str(1.5 * 52 / 1000)]) == 0
     rebuilt = pd.read_csv(out).groupby("arm")["event"].sum()
     assert (abs(rebuilt - truth.groupby("arm")["event"].sum()) <= 1).all()
     out.unlink()
