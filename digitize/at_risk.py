@@ -37,17 +37,26 @@ class AtRiskRows:
         (boxes of the label on its left), ``colour`` (of its digits) and ``centre`` (row, px).
     region : ndarray
         The part of the figure under the tick labels the rows were read from.
+    labels : list of str or None
+        The label printed left of each row, read with the counts unless the
+        rows are printed in colour (then the arms' colours name them, and the
+        labels are read by :meth:`table` only if no arm colours are given:
+        OCR is the slow step).
     """
 
     rows: list
     region: np.ndarray
+    labels: list | None
 
     def table(self, arm_colours=None) -> pd.DataFrame:
         """The counts as ``arm, time, n_risk`` (see :func:`read_at_risk_table`)."""
         if not self.rows:
             return pd.DataFrame({"arm": pd.Series(dtype=str), "time": pd.Series(dtype=float),
                                  "n_risk": pd.Series(dtype=int)})
-        names = _row_names(self.rows, arm_colours, self.region)
+        if arm_colours and _coloured(self.rows):
+            names = _colour_names(self.rows, arm_colours)
+        else:
+            names = _label_names(self.labels if self.labels is not None else _read_labels(self.region, self.rows))
         table = pd.DataFrame([{"arm": name, "time": float(time), "n_risk": int(count)}
                               for name, row in zip(names, self.rows) for time, count in row["cells"]],
                              columns=COLUMNS)
@@ -86,12 +95,12 @@ def read_at_risk_rows(image: np.ndarray, plot_area: PlotArea, calibration: Calib
     :func:`read_at_risk_table`."""
     step = _table_step(image, plot_area, calibration)
     if not np.isfinite(step):
-        return AtRiskRows([], image[:0, :0])
+        return AtRiskRows([], image[:0, :0], [])
     step_px = abs(step / calibration.x.slope)
     top = below_tick_labels(image, plot_area) + 1
     bottom, right = image.shape[0], min(image.shape[1], plot_area.right + int(step_px))
     if bottom - top < 5:
-        return AtRiskRows([], image[:0, :0])
+        return AtRiskRows([], image[:0, :0], [])
     region = image[top:bottom, :right]
     rows = []
     for line in _text_lines(group_words(_ink_blobs(region))):
@@ -109,7 +118,10 @@ def read_at_risk_rows(image: np.ndarray, plot_area: PlotArea, calibration: Calib
             break  # the table has ended; what follows belongs to something else (a panel below)
         rows.append({"cells": kept, "label_words": label_words,
                      "colour": _ink_colour(region, cells), "centre": centre})
-    return AtRiskRows(rows, region)
+    if not rows:
+        return AtRiskRows([], region, [])
+    # The labels are read now (beside the curves, see digitize.figure) unless the colours name the rows.
+    return AtRiskRows(rows, region, None if _coloured(rows) else _read_labels(region, rows))
 
 
 def _table_step(image: np.ndarray, plot_area: PlotArea, calibration: Calibration) -> float:
@@ -183,12 +195,13 @@ def _label_words(left_of_cells: list) -> list:
     return label
 
 
-def _read_label(region: np.ndarray, label_words) -> str:
-    if not label_words:
-        return ""
-    box = (min(w[0] for w in label_words), min(w[1] for w in label_words),
-           max(w[2] for w in label_words), max(w[3] for w in label_words))
-    return str(read_boxes(region, [box])["text"].iloc[0]).strip()
+def _read_labels(region: np.ndarray, rows: list[dict]) -> list[str]:
+    """The label printed left of each row ("" where there is none)."""
+    labelled = [row["label_words"] for row in rows if row["label_words"]]
+    boxes = [(min(w[0] for w in words), min(w[1] for w in words), max(w[2] for w in words), max(w[3] for w in words))
+             for words in labelled]
+    read = iter(str(text).strip() for text in read_boxes(region, boxes)["text"])
+    return [next(read) if row["label_words"] else "" for row in rows]
 
 
 def _ink_colour(region: np.ndarray, cells) -> np.ndarray:
@@ -198,21 +211,24 @@ def _ink_colour(region: np.ndarray, cells) -> np.ndarray:
     return np.median(ink, axis=0) if len(ink) else np.zeros(3)
 
 
-def _row_names(rows: list[dict], arm_colours, region: np.ndarray) -> list[str]:
-    """Arm colours for coloured rows, else printed labels, else arm1, arm2, ... from the top.
-
-    Labels are read only when the colours do not name the rows: OCR is the slow step.
-    """
+def _coloured(rows: list[dict]) -> bool:
+    """Whether every row is printed in a colour (not black or grey)."""
     colours = np.array([row["colour"] for row in rows])
-    coloured = (colours.max(axis=1) - colours.min(axis=1)).min() > 60
-    if arm_colours and coloured:
-        names = list(arm_colours)
-        targets = np.array([_rgb(arm_colours[name]) for name in names], dtype=float)
-        return [names[int(np.argmin(np.linalg.norm(targets - colour, axis=1)))] for colour in colours]
-    labels = [_read_label(region, row["label_words"]) for row in rows]
+    return bool((colours.max(axis=1) - colours.min(axis=1)).min() > 60)
+
+
+def _colour_names(rows: list[dict], arm_colours) -> list[str]:
+    """The name of the arm whose colour is nearest each row's."""
+    names = list(arm_colours)
+    targets = np.array([_rgb(arm_colours[name]) for name in names], dtype=float)
+    return [names[int(np.argmin(np.linalg.norm(targets - row["colour"], axis=1)))] for row in rows]
+
+
+def _label_names(labels: list[str]) -> list[str]:
+    """The printed labels when every row has its own, else arm1, arm2, ... from the top."""
     if all(labels) and len(set(labels)) == len(labels):
-        return labels
-    return [f"arm{i + 1}" for i in range(len(rows))]
+        return list(labels)
+    return [f"arm{i + 1}" for i in range(len(labels))]
 
 
 def _rgb(colour) -> tuple[int, int, int]:
