@@ -64,7 +64,7 @@ def find_censor_marks(own: np.ndarray, path: ArmPath, other: np.ndarray | None =
         that ends the curve, see :func:`digitize.trace.final_drop`) and
         ``first_col, last_col`` (the columns where it sticks out of the
         line, to leave out when measuring the line; none for a mark at the
-        foot of a drop).
+        foot of a drop or in a bar of merged marks).
 
     Notes
     -----
@@ -103,13 +103,17 @@ def find_censor_marks(own: np.ndarray, path: ArmPath, other: np.ndarray | None =
         if len(run) > widest and np.median(hang[run]) < MERGED_HANG * np.median(rise[run]):
             continue  # wider than tall and only above the line: another shape, not marks
         # Marks closer than their own width merge into one bar: read it as marks that far apart.
+        # A mark covers the columns where it sticks out (a '+' mark's bar lies along the line); a
+        # bar covers none: centred on the line, with no bare line between its marks, it is the
+        # best guide to the level.
+        merged = len(run) > widest
         for piece in np.array_split(run, int(np.ceil(len(run) / widest))):
-            # It covers the columns where it sticks out: a '+' mark's bar lies along the line.
-            marks.append(
-                {"x_px": float(np.average(cols[piece], weights=rise[piece])),
-                 "y_px": float(rows[piece[len(piece) // 2]]), "height_px": float(rise[piece].max()),
-                 "first_col": int(cols[piece[0]]), "last_col": int(cols[piece[-1]])}
-            )
+            centre = float(np.average(cols[piece], weights=rise[piece]))
+            first, last = int(cols[piece[0]]), int(cols[piece[-1]])
+            if merged:
+                first, last = last + 1, last
+            marks.append({"x_px": centre, "y_px": float(rows[piece[len(piece) // 2]]),
+                          "height_px": float(rise[piece].max()), "first_col": first, "last_col": last})
     marks += _marks_at_drop_feet(inked, path, [mark["x_px"] for mark in marks])
     marks = pd.DataFrame(marks, columns=["x_px", "y_px", "height_px", "first_col", "last_col"])
     marks = marks.sort_values("x_px", kind="stable", ignore_index=True)
