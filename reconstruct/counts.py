@@ -26,9 +26,10 @@ count and must end at the next, so each table interval is a problem of its own
 lanes are run side by side, one a row of a 2-D array, so that each step is a
 vectorised NumPy operation over all lanes and numbers at risk at once: the
 Python loop runs over the drops of the longest lane, not over all drops. The
-search is exact but for a beam that leaves out numbers at risk costing
-:data:`PRUNE` more than the best of their lane (it is rerun in full if that
-makes a table count unreachable); it has no iteration to converge or oscillate.
+search is exact but for a beam that leaves out the states costing
+:data:`PRUNE` more than their lane's best in every lane (it is rerun in full if
+that makes a table count unreachable); it has no iteration to converge or
+oscillate.
 
 References
 ----------
