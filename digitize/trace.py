@@ -60,8 +60,10 @@ DASH_GAP_WIDTHS = 4.0
 #: MIN_DASH_GAPS gaps.
 DASHED_GAP_SHARE = 0.15
 MIN_DASH_GAPS = 5
-#: Of two arms of one colour, the one with this many times the other's share of gaps is dashed.
+#: Of two arms of one colour, the one with this many times the other's share of gaps (and at
+#: least PAIR_GAP_SHARE of its length in gaps) is dashed.
 GAPPIER = 3.0
+PAIR_GAP_SHARE = 0.05
 #: How far from its line an arm's censor marks reach, as a multiple of the line width (plus 3 px).
 MARK_REACH_WIDTHS = 4.0
 
@@ -603,9 +605,9 @@ def line_types(drawn: list[np.ndarray], paths: list[ArmPath], any_ink: np.ndarra
     cover at least :data:`DASHED_GAP_SHARE` of its uncovered columns, in at
     least :data:`MIN_DASH_GAPS` gaps. Of two lines of one colour, which are
     told apart by their type, the one with at least :data:`GAPPIER` times the
-    other's share of gaps (and at least :data:`MIN_DASH_GAPS` of them) is
-    dashed: scaled-down figures blur short gaps between long dashes, so that
-    fewer show.
+    other's share of gaps (at least :data:`PAIR_GAP_SHARE`, in at least
+    :data:`MIN_DASH_GAPS` gaps) is dashed: scaled-down figures blur short
+    gaps between long dashes, so that fewer show.
 
     Parameters
     ----------
@@ -615,6 +617,11 @@ def line_types(drawn: list[np.ndarray], paths: list[ArmPath], any_ink: np.ndarra
         Each arm's traced path.
     any_ink : ndarray, shape (h, w), float
         How much each pixel is inked at all, 0-1.
+
+    Returns
+    -------
+    list of str
+        One line type an arm.
     """
     shares, counts = [], []
     for own, path in zip(drawn, paths):
@@ -626,7 +633,8 @@ def line_types(drawn: list[np.ndarray], paths: list[ArmPath], any_ink: np.ndarra
     dashed = [share >= DASHED_GAP_SHARE and count >= MIN_DASH_GAPS for share, count in zip(shares, counts)]
     if len(paths) == 2:
         for k, j in ((0, 1), (1, 0)):
-            dashed[k] |= shares[k] >= GAPPIER * shares[j] and counts[k] >= MIN_DASH_GAPS
+            dashed[k] |= (shares[k] >= max(GAPPIER * shares[j], PAIR_GAP_SHARE)
+                          and counts[k] >= MIN_DASH_GAPS)
     return ["dashed" if is_dashed else "solid" for is_dashed in dashed]
 
 
