@@ -44,8 +44,10 @@ INKED = 0.5
 #: A second arm in one colour's ink shows its own ink, apart from the first arm's line, in at
 #: least this share of the plot's columns ...
 SECOND_ARM_SPAN = 0.2
-#: ... and along at least this share of its columns apart from the first (dashes and their gaps).
+#: ... and along at least this share of its columns apart from the first (dashes and their gaps),
+#: where it drops at least SECOND_ARM_DROPS times (a step curve, not a row of text) ...
 SECOND_ARM_SEEN = 0.6
+SECOND_ARM_DROPS = 5
 #: ... as a thin line (with its censor marks; not a filled area) in at least this share of them,
 #: on the bare background (inked less than BARE_INK) on both sides in at least SECOND_ARM_BARE of
 #: them (not the edge of a band fill) ...
@@ -498,19 +500,21 @@ def separate_line_types(alphas: np.ndarray, paths: list[ArmPath | None],
 
     Black-and-white journals print two arms in one ink, one solid and one
     dashed. Once every colour's first arm is traced (:func:`trace_arms`), the
-    traced strokes are masked, out to the reach of their censor marks
-    (:data:`MARK_REACH_WIDTHS`), and the gaps between dashes bridged
+    traced strokes are masked and the gaps between dashes bridged
     (:data:`DASH_GAP_WIDTHS`). A second arm of the colour is a falling line in
-    what is left: its own ink seen along most of it (:data:`SECOND_ARM_SEEN`)
-    over much of the plot's width (:data:`SECOND_ARM_SPAN`), thin and on the
-    bare background (not the edge of a band fill, :data:`SECOND_ARM_THIN`),
-    and not matched by as much ink on the other side of the first arm (the
-    two lines of a confidence band drawn in the arm's colour bracket it,
-    :data:`BAND_SHARE`). Censor marks, text, legends and drops are no such
-    line. The second arm is traced free to pass under the first where
-    they overlap; then each pixel of the colour goes to the arm whose line is
-    nearer, and both arms are traced again on their own ink, so a first trace
-    that strayed onto the other line where the two touch is corrected.
+    what is left. Where it runs apart from the first arm (further than that
+    arm's censor marks reach, :data:`MARK_REACH_WIDTHS`) it must show its own
+    ink along most of its length (:data:`SECOND_ARM_SEEN`) over much of the
+    plot's width (:data:`SECOND_ARM_SPAN`), fall in steps
+    (:data:`SECOND_ARM_DROPS`; a row of legend text is level), be thin and
+    lie on the bare background (not the edge of a band fill,
+    :data:`SECOND_ARM_THIN`), and not be matched by as much ink on the
+    other side of the first arm (the two lines of a confidence band drawn in
+    the arm's colour bracket it, :data:`BAND_SHARE`). The second arm is
+    traced free to pass under the first where they overlap; then each pixel
+    of the colour goes to the arm whose line is nearer, and both arms are
+    traced again on their own ink, so a first trace that strayed onto the
+    other line where the two touch is corrected.
 
     Parameters
     ----------
@@ -571,7 +575,9 @@ def _split_second_arm(own: np.ndarray, path: ArmPath, distance: np.ndarray, stro
     first_rows[path.cols] = path.rows
     apart = ~(np.abs(second.rows - first_rows[second.cols]) <= reach)  # NaN beyond the first path: apart
     shown = (_along(bridged, second) >= INKED) & apart
-    if shown.sum() < SECOND_ARM_SPAN * own.shape[1] or shown.sum() < SECOND_ARM_SEEN * apart.sum():
+    drops = np.flatnonzero(np.diff(second.rows) > 0) + 1
+    if (shown.sum() < SECOND_ARM_SPAN * own.shape[1] or shown.sum() < SECOND_ARM_SEEN * apart.sum()
+            or apart[drops].sum() < SECOND_ARM_DROPS):
         return None
     cols, rows = second.cols[shown], second.rows[shown]
     thin = [_run_height(inked[:, col], row) <= 2 * reach + width for col, row in zip(cols, rows)]  # marks allowed
