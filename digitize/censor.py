@@ -70,7 +70,10 @@ def find_censor_marks(own: np.ndarray, path: ArmPath, other: np.ndarray | None =
     -----
     Where ink rises above the line, it is the vertical stroke of a drop if
     its tip joins a line running off to the left (the level before the
-    drop), and a mark otherwise.
+    drop), and a mark otherwise (see :func:`_is_drop_stroke`). Marks drawn
+    closer than their own width merge into a bar of ink rising above and
+    hanging below the line; it is read as one mark every three line widths
+    (or mark heights, if more), the best that can be told of them.
     """
     inked = own >= INKED
     if plot is not None:
