@@ -42,7 +42,9 @@ class DigitizationResult:
     arms : pandas.DataFrame
         One row an arm: ``arm, colour`` (hex), ``n_points, n_censor_marks,
         line_width_px``, ``seen`` and ``hidden`` (shares of the arm's time
-        range where its line is visible, and covered by other ink).
+        range where its line is visible, and covered by other ink) and
+        ``line_type`` (``solid`` or ``dashed``: two arms of one colour are told
+        apart by it).
     quality : dict
         Figure-level quality figures (see :func:`digitize.digitize`).
     warnings : list of str
