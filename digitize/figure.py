@@ -126,6 +126,7 @@ def digitize(image_or_path, *, arms=None, x_range=None, y_range=None, x_ticks=No
         warnings=warnings,
         image=image,
         plot_area=plot_area,
+        working_scale=work.scale,
     )
 
 

@@ -53,6 +53,10 @@ class DigitizationResult:
         The figure (RGB), for the overlay.
     plot_area : PlotArea
         Where the curves were read.
+    working_scale : float
+        Pixels the curves were traced in per pixel of the figure (below 1 for
+        large figures, read at a bounded resolution; see
+        :func:`digitize.image.working_image`).
     """
 
     curves: pd.DataFrame
@@ -64,26 +68,27 @@ class DigitizationResult:
     warnings: list[str]
     image: np.ndarray = field(repr=False)
     plot_area: PlotArea
+    working_scale: float = 1.0
 
     @property
     def survival_noise(self) -> float:
-        """Standard deviation of the digitizing error of a survival value (a quarter pixel of the y axis).
+        """Standard deviation of the digitizing error of a survival value (a quarter of a pixel traced).
 
         The traced curves are clean step functions, so their noise cannot be
         told from them: give this to :func:`reconstruct.reconstruct` as
         ``survival_noise``, or it takes the drop sizes as exact (and, on a
         dense curve, fits them with too many patients at risk and deaths).
         """
-        return TRACE_NOISE_PX * abs(self.calibration.y.slope)
+        return TRACE_NOISE_PX * abs(self.calibration.y.slope) / self.working_scale
 
     @property
     def time_error(self) -> float:
-        """How far a traced drop may lie from the drawn one, in time units (1.5 pixels of the x axis).
+        """How far a traced drop may lie from the drawn one, in time units (1.5 pixels traced).
 
         Give it to :func:`reconstruct.reconstruct` as ``time_error``: a drop
         traced just before an at-risk table time may then be read at it.
         """
-        return TRACE_TIME_ERROR_PX * abs(self.calibration.x.slope)
+        return TRACE_TIME_ERROR_PX * abs(self.calibration.x.slope) / self.working_scale
 
     @property
     def reading_errors(self) -> dict:
@@ -107,6 +112,7 @@ class DigitizationResult:
             "quality": self.quality,
             "survival_noise": float(f"{self.survival_noise:.6g}"),
             "time_error": float(f"{self.time_error:.6g}"),
+            "working_scale": float(f"{self.working_scale:.6g}"),
             "warnings": list(self.warnings),
         }
 

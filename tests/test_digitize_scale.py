@@ -92,3 +92,15 @@ def test_the_large_figure_is_reported_in_its_own_pixels(small_and_large):
         y = np.round(result.calibration.y_px(curve["survival"].to_numpy())).astype(int)
         near = [ink[max(row - 3, 0) : row + 4, max(col - 3, 0) : col + 4].any() for col, row in zip(x, y)]
         assert np.mean(near) > 0.95
+
+
+def test_reading_errors_are_those_of_the_pixels_traced(small_and_large):
+    # Traced at the bounded resolution, the large figure is no more precise than its working
+    # copy: reconstruct is told the errors of the pixels traced, not of the file's pixels.
+    (_, _, large), (_, _, small) = small_and_large[300], small_and_large[100]
+    assert large.working_scale < 1.0 == small.working_scale
+    per_traced_px = MAX_WORKING_WIDTH_PX / large.plot_area.width
+    assert large.working_scale == pytest.approx(per_traced_px, rel=0.01)
+    for name in ("survival_noise", "time_error"):
+        assert large.reading_errors[name] == pytest.approx(
+            getattr(small, name) * small.plot_area.width / MAX_WORKING_WIDTH_PX, rel=0.05), name

@@ -111,10 +111,10 @@ def test_extract_reads_the_printed_risk_table_and_rebuilds_the_trial(tmp_path, c
     pd.testing.assert_frame_equal(read.sort_values(["arm", "time"]).reset_index(drop=True),
                                   printed.sort_values(["arm", "time"]).reset_index(drop=True), check_dtype=False)
     digitization = json.loads((out / "digitization.json").read_text())
-    # a quarter pixel of the y axis, a pixel and a half of the x axis: what reconstruct was told
-    calibration = digitization["calibration"]
-    assert digitization["survival_noise"] == pytest.approx(0.25 * abs(calibration["y"]["slope"]), rel=1e-5)
-    assert digitization["time_error"] == pytest.approx(1.5 * abs(calibration["x"]["slope"]), rel=1e-5)
+    # a quarter of a traced pixel in survival, a pixel and a half in time: what reconstruct was told
+    calibration, traced_px = digitization["calibration"], 1 / digitization["working_scale"]
+    assert digitization["survival_noise"] == pytest.approx(0.25 * traced_px * abs(calibration["y"]["slope"]), rel=1e-5)
+    assert digitization["time_error"] == pytest.approx(1.5 * traced_px * abs(calibration["x"]["slope"]), rel=1e-5)
     ipd = pd.read_csv(out / "ipd.csv")
     assert ipd.groupby("arm").size().to_dict() == truth.groupby("arm").size().to_dict()
     assert log_hazard_ratio(ipd) == pytest.approx(log_hazard_ratio(truth), abs=0.02)
