@@ -227,14 +227,15 @@ def _is_drop_stroke(line_ink: np.ndarray, col: int, tip: int, row: int, thicknes
     """
     if tip + 1 > row:
         return False
-    start = col
-    col -= 1
-    while col >= 0 and line_ink[tip + 1 : row + 1, col].all():
-        col -= 1
-        if start - col > MAX_BAR_WIDTHS * thickness:
-            return True  # ink this tall for this long is no row of marks (other arms' lines, say)
-    if col < 0:
+    longest = MAX_BAR_WIDTHS * thickness
+    first = max(0, col - int(np.ceil(longest)) - 1)
+    short = np.flatnonzero(~line_ink[tip + 1 : row + 1, first:col].all(axis=0))
+    left = first + int(short[-1]) if len(short) else first - 1
+    if col - left > longest:
+        return True  # ink this tall for this long is no row of marks (other arms' lines, say)
+    if left < 0:
         return False
+    col = left
     # Below the tip, the ink of the line through ``row`` (when inked there) is not a level.
     top = max(0, tip - 1)
     column = line_ink[top : row + 1, col]

@@ -252,7 +252,7 @@ def _curve_colours(plot: PlotInk, ink: np.ndarray,
     lab = to_lab(plot.crop[ink].astype(np.float32))
     pixels = plot.crop[ink].astype(np.float32)
     stride = max(1, len(pixels) // MAX_SAMPLES)
-    n_clusters = min(N_CLUSTERS, len(np.unique(np.round(lab[::stride] / 4.0), axis=0)))
+    n_clusters = min(N_CLUSTERS, _distinct_colours(lab[::stride], step=4.0))
     centres, _ = kmeans2(lab[::stride], n_clusters, minit="++", seed=np.random.default_rng(0))
     labels = np.argmin(_distances(lab, centres), axis=1)
     strength = plot.strength[ink]
@@ -270,6 +270,17 @@ def _curve_colours(plot: PlotInk, ink: np.ndarray,
     return [(first, colour) for span, first, piece, _, colour in curves
             if not any(other_span > span and cv2.dilate(other.astype(np.uint8), kernel).astype(bool)[piece].mean()
                        >= FRINGE_TOUCHING for other_span, _, _, other, _ in curves)]
+
+
+def _distinct_colours(lab: np.ndarray, step: float) -> int:
+    """How many distinct colours ``lab`` holds on a grid of ``step`` (CIELAB units).
+
+    Each rounded colour is packed into one integer, as sorting rows of three is slow.
+    """
+    grid = np.round(lab / step).astype(np.int64)
+    grid -= grid.min(axis=0)
+    span = grid.max(axis=0) + 1
+    return len(np.unique((grid[:, 0] * span[1] + grid[:, 1]) * span[2] + grid[:, 2]))
 
 
 def relative_strength(colours: np.ndarray, background: np.ndarray) -> np.ndarray:
@@ -411,13 +422,16 @@ def arm_alpha(plot: PlotInk, colours: np.ndarray) -> np.ndarray:
     if len(colours) == 0:
         return alphas
     residuals = np.empty_like(alphas)
+    offset = pixels - np.asarray(background, dtype=np.float32)
+    offset2 = np.einsum("ijc,ijc->ij", offset, offset)
     for k, colour in enumerate(colours.astype(np.float32)):
         direction = colour - background
         length2 = max(float(direction @ direction), 1.0)
-        alpha = np.clip((pixels - background) @ direction / length2, 0.0, 1.0)
-        blend = background + alpha[..., None] * direction
+        along = offset @ direction.astype(np.float32)
+        alpha = np.clip(along / length2, 0.0, 1.0)
         alphas[k] = alpha
-        residuals[k] = np.linalg.norm(pixels - blend, axis=2)
+        # |offset - alpha * direction|, expanded: one pass over the pixels instead of three.
+        residuals[k] = np.sqrt(np.maximum(offset2 - alpha * (2.0 * along - alpha * length2), 0.0))
     # A pixel is an arm's if it lies near that arm's blend segment; prefer the fullest match.
     near = residuals <= 40.0
     score = np.where(near, alphas - residuals / 200.0, -np.inf)

@@ -168,20 +168,24 @@ def _monotone_path(cost: np.ndarray) -> np.ndarray:
     """
     height, width = cost.shape
     index = np.arange(height)
+    by_column = np.ascontiguousarray(cost.T, dtype=np.float64)
     came_from = np.empty((width, height), dtype=np.int32)
     best_end, best_end_row = np.empty(width), np.empty(width, dtype=np.int64)
-    total = cost[:, 0].astype(np.float64)
+    total = by_column[0].copy()
     came_from[0] = index
     best_end_row[0] = int(np.argmin(total))
     best_end[0] = total[best_end_row[0]]
+    # Buffers reused column after column: each column's work is a dozen small array operations.
+    drop = np.full(height, np.inf)
+    best_above_row, from_above = np.empty(height, dtype=np.int64), np.zeros(height, dtype=np.int64)
     for col in range(1, width):
         best_above = np.minimum.accumulate(total)
-        best_above_row = np.maximum.accumulate(np.where(total == best_above, index, 0))
-        drop = np.full(height, np.inf)
-        drop[1:] = best_above[:-1] + DROP_COST
-        from_row = np.where(drop < total, np.r_[0, best_above_row[:-1]], index)
-        total = np.minimum(total, drop) + cost[:, col]
-        came_from[col] = from_row
+        np.maximum.accumulate(np.where(total == best_above, index, 0), out=best_above_row)
+        np.add(best_above[:-1], DROP_COST, out=drop[1:])
+        from_above[1:] = best_above_row[:-1]
+        came_from[col] = np.where(drop < total, from_above, index)
+        np.minimum(total, drop, out=total)
+        total += by_column[col]
         best_end_row[col] = int(np.argmin(total))
         best_end[col] = total[best_end_row[col]]
     end = int(np.argmin(best_end + ENDED_COST * (width - 1 - np.arange(width))))
