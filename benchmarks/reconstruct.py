@@ -118,8 +118,14 @@ def run_case(name: str, kind: str) -> dict:
             "log_hr_error": abs(log_hazard_ratio(result.ipd) - log_hazard_ratio(truth))}
 
 
-def speed_case(repeats: int = 20) -> dict:
-    """Median wall and CPU time to reconstruct a 1000-patient arm (exact corners, pixel-quantised)."""
+def speed_case(repeats: int = 40) -> dict:
+    """Median and least wall and CPU time to reconstruct a 1000-patient arm (exact corners,
+    pixel-quantised).
+
+    This virtual machine runs for seconds at a time up to 60% slower than its best (the same code
+    in the same process, CPU time included), so the least of many runs is the code's speed (as
+    ``timeit`` takes it) and the median is the machine's mood.
+    """
     source = load("gbsg2")
     rng = np.random.default_rng(2012)
     arm = source.iloc[rng.choice(len(source), SPEED_ARM_SIZE)].assign(arm="all")
@@ -134,6 +140,7 @@ def speed_case(repeats: int = 20) -> dict:
             cpu.append(time.process_time() - start_cpu)
         out[f"{label} wall ms"] = 1000 * float(np.median(wall))
         out[f"{label} cpu ms"] = 1000 * float(np.median(cpu))
+        out[f"{label} least wall ms"] = 1000 * float(np.min(wall))
     return out
 
 
@@ -168,7 +175,7 @@ def main() -> None:
         print()
         print(worst_hr.pivot(index="dataset", columns="input", values="|dlogHR|")[list(KINDS)]
               .to_string())
-    print(f"\n{SPEED_ARM_SIZE}-patient arm, median of 20 runs: "
+    print(f"\n{SPEED_ARM_SIZE}-patient arm, median and least of 40 runs: "
           + ", ".join(f"{key} {value:.1f}" for key, value in speed.items())
           + f" (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
