@@ -332,6 +332,14 @@ def make_figure(stem: str, source: str, unit: str, family: str, changes: dict):
     return image, truths
 
 
+def draw_figure(folder: Path, source: str, unit: str, family: str, **changes) -> tuple[Path, list[dict]]:
+    """Draw one figure (see :func:`make_figure`) into ``folder``; return its path and truth records."""
+    image, truths = make_figure("figure", source, unit, family, changes)
+    path = Path(folder) / truths[0]["file"]
+    save_image(image, path, truths[0]["style"]["jpeg_quality"])
+    return path, truths
+
+
 def main(folder: Path = CORPUS) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     records = []

@@ -11,16 +11,13 @@ import pandas as pd
 import pytest
 
 from benchmarks.digitize_scoring import score_censor_marks, score_curves
-from benchmarks.figures import save_image
-from benchmarks.make_digitize_corpus import make_figure
+from benchmarks.make_digitize_corpus import draw_figure
 from digitize import digitize
 
 
 def _draw(tmp_path, source, unit, family, **changes):
     """Draw a one-plot figure into tmp_path; return its path and truth record."""
-    image, truths = make_figure("figure", source, unit, family, changes)
-    path = tmp_path / truths[0]["file"]
-    save_image(image, path, truths[0]["style"]["jpeg_quality"])
+    path, truths = draw_figure(tmp_path, source, unit, family, **changes)
     return path, truths[0]
 
 
@@ -83,50 +80,34 @@ def test_censor_mark_scores_count_one_mark_a_time_and_match_arms_by_curve():
     assert score_censor_marks(marks, truth, {"x": "A"}, 0.05)["censor_precision"] == 0.25
 
 
-# (source, unit, family, style changes, least precision, least recall): many censorings fall at
-# event times, where the mark sits at the foot of a drop and sticks out of no level.
-MARKED_FIGURES = [
-    ("gbsg2", "months", "survminer", dict(width_px=1000, height_px=700, risk_table=False), 0.95, 0.85),
-    ("larynx", "years", "base_r", dict(width_px=800, height_px=600, line_width_px=2.0), 0.9, 0.95),
-]
-
-
-@pytest.mark.parametrize("source,unit,family,changes,precision,recall", MARKED_FIGURES,
-                         ids=[f"{f[2]}-{f[0]}" for f in MARKED_FIGURES])
-def test_censor_marks_at_the_foot_of_drops_are_found(tmp_path, source, unit, family, changes, precision, recall):
-    path, truth = _draw(tmp_path, source, unit, family, **changes)
-    result = digitize(path)
-    score = score_curves(result.curves, truth["arms"])
-    assert score["n_found_arms"] == len(truth["arms"]) and score["iae"] <= 0.003, score
-    arm_names = {arm["digitized_arm"]: arm["true_arm"] for arm in score["arms"] if arm["matched"]}
-    marks = score_censor_marks(result.censor_marks, truth["arms"], arm_names,
-                               time_tolerance=0.01 * (truth["x_limits"][1] - truth["x_limits"][0]))
-    assert marks["censor_precision"] >= precision and marks["censor_recall"] >= recall, marks
-
-
-# (source, unit, family, style changes, least precision, least recall) for mark styles the first
-# reading of marks missed (recall 0.1-0.3 or none):
+# (source, unit, family, style changes, largest IAE, least precision, least recall) for mark
+# styles an earlier reading of marks missed:
+# - many censorings fall at event times, where the mark sits at the foot of a drop and sticks out
+#   of no level (gbsg2, larynx);
 # - SAS `+` marks on 1.5 px lines: the line's pixels blend with the white, the 1 px mark strokes
 #   are solid, so the marks are a darker shade of the arm's colour than its line;
 # - lifelines `+` marks on a small plot with bands: the same, and the band fill around the line;
 # - base R `|` ticks on a thin black line, a few pixels tall, hundreds merging into bars.
-MARK_STYLES = [
-    ("leukemia", "weeks", "sas", dict(width_px=760, height_px=600, font_size_px=14), 0.9, 0.9),
+MARKED_FIGURES = [
+    ("gbsg2", "months", "survminer", dict(width_px=1000, height_px=700, risk_table=False), 0.003, 0.95, 0.85),
+    ("larynx", "years", "base_r", dict(width_px=800, height_px=600, line_width_px=2.0), 0.003, 0.9, 0.95),
+    ("leukemia", "weeks", "sas", dict(width_px=760, height_px=600, font_size_px=14), 0.007, 0.9, 0.9),
     ("leukemia=6-MP", "weeks", "lifelines", dict(width_px=380, height_px=300, font_size_px=10,
-                                                 legend="none", line_width_px=1.5), 0.9, 0.8),
+                                                 legend="none", line_width_px=1.5), 0.007, 0.9, 0.8),
     ("kidney_transplant=female", "years", "base_r", dict(width_px=360, height_px=340, font_size_px=10,
-                                                         bands=True, legend="none", line_width_px=1), 0.9, 0.65),
+                                                         bands=True, legend="none", line_width_px=1),
+     0.007, 0.9, 0.65),
 ]
 
 
-@pytest.mark.parametrize("source,unit,family,changes,precision,recall", MARK_STYLES,
-                         ids=[f"{f[2]}-{f[0]}" for f in MARK_STYLES])
-def test_thin_darker_and_merged_marks_are_found_and_kept_out_of_the_curve(
-        tmp_path, source, unit, family, changes, precision, recall):
+@pytest.mark.parametrize("source,unit,family,changes,largest_iae,precision,recall", MARKED_FIGURES,
+                         ids=[f"{f[2]}-{f[0]}" for f in MARKED_FIGURES])
+def test_censor_marks_are_found_and_kept_out_of_the_curve(tmp_path, source, unit, family, changes,
+                                                          largest_iae, precision, recall):
     path, truth = _draw(tmp_path, source, unit, family, **changes)
     result = digitize(path)
     score = score_curves(result.curves, truth["arms"])
-    assert score["n_found_arms"] == len(truth["arms"]) and score["iae"] <= 0.007, score
+    assert score["n_found_arms"] == len(truth["arms"]) and score["iae"] <= largest_iae, score
     arm_names = {arm["digitized_arm"]: arm["true_arm"] for arm in score["arms"] if arm["matched"]}
     marks = score_censor_marks(result.censor_marks, truth["arms"], arm_names,
                                time_tolerance=0.01 * (truth["x_limits"][1] - truth["x_limits"][0]))

@@ -12,17 +12,15 @@ import numpy as np
 import pytest
 
 from benchmarks.digitize_scoring import score_curves
-from benchmarks.figures import save_image
-from benchmarks.make_digitize_corpus import make_figure
+from benchmarks.make_digitize_corpus import draw_figure
 from digitize import digitize
 from digitize.axes import PlotArea
 from digitize.colours import find_arm_colours, plot_ink, stroke_centres
 
 
 def _draw(tmp_path, source, unit, family, **changes):
-    image, truths = make_figure("figure", source, unit, family, changes)
-    path = tmp_path / truths[0]["file"]
-    save_image(image, path, truths[0]["style"]["jpeg_quality"])
+    """Draw a one-plot figure into tmp_path; return its path and truth record."""
+    path, truths = draw_figure(tmp_path, source, unit, family, **changes)
     return path, truths[0]
 
 

@@ -13,18 +13,15 @@ import json
 import pytest
 
 from benchmarks.digitize_scoring import score_curves
-from benchmarks.figures import save_image
-from benchmarks.make_digitize_corpus import CORPUS, make_figure
+from benchmarks.make_digitize_corpus import CORPUS, draw_figure
 from digitize import digitize
 
 BLACK_AND_WHITE = dict(colours=("#000000", "#000000"), line_styles=("-", "--"))
 
 
 def _draw(tmp_path, source, unit, family, **changes):
-    """Draw a figure into tmp_path; return its path and its truth record."""
-    image, truths = make_figure("figure", source, unit, family, changes)
-    path = tmp_path / truths[0]["file"]
-    save_image(image, path, truths[0]["style"]["jpeg_quality"])
+    """Draw a one-plot figure into tmp_path; return its path and truth record."""
+    path, truths = draw_figure(tmp_path, source, unit, family, **changes)
     return path, truths[0]
 
 

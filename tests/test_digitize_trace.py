@@ -13,8 +13,7 @@ import pandas as pd
 import pytest
 
 from benchmarks.digitize_scoring import score_curves
-from benchmarks.figures import save_image
-from benchmarks.make_digitize_corpus import make_figure
+from benchmarks.make_digitize_corpus import draw_figure
 from digitize import digitize
 from digitize.axes import PlotArea
 from digitize.colours import arm_alpha, parse_arm_colours, plot_ink
@@ -24,9 +23,7 @@ from kmipd.errors import InputError
 
 def _draw(tmp_path, source, unit, family, **changes):
     """Draw a figure into tmp_path; return its path and the truth record of each panel."""
-    image, truths = make_figure("figure", source, unit, family, changes)
-    path = tmp_path / truths[0]["file"]
-    save_image(image, path, truths[0]["style"]["jpeg_quality"])
+    path, truths = draw_figure(tmp_path, source, unit, family, **changes)
     return path, truths if "|" in source else truths[0]
 
 
