@@ -23,8 +23,9 @@ from digitize.colours import (PlotInk, arm_alpha, find_arm_colours, hex_colour, 
                               parse_arm_colours, plot_ink, relative_strength)
 from digitize.image import WorkingImage, load_image, working_image
 from digitize.legend import find_swatches, legend_names
+from digitize.line_type import separate_line_types
 from digitize.result import DigitizationResult
-from digitize.trace import INKED, ArmPath, final_drop, separate_line_types, step_corners, trace_arms
+from digitize.trace import INKED, ArmPath, final_drop, step_corners, trace_arms
 from kmipd.errors import InputError
 
 #: A traced arm must show its own ink along at least this share of its length.
