@@ -3,8 +3,9 @@
 The steps, one module each: :mod:`~digitize.image` (load), :mod:`~digitize.axes`
 (plot area, ticks), :mod:`~digitize.ocr` and :mod:`~digitize.calibration`
 (tick labels -> pixel/data maps), :mod:`~digitize.colours` (arm colours),
-:mod:`~digitize.trace` (step curves), :mod:`~digitize.censor` (censor marks),
-:mod:`~digitize.legend` (arm names), :mod:`~digitize.result` and
+:mod:`~digitize.trace` (step curves), :mod:`~digitize.line_type` (arms of one
+colour told apart by line type), :mod:`~digitize.censor` (censor marks),
+:mod:`~digitize.at_risk` (numbers-at-risk table), :mod:`~digitize.legend` (arm names), :mod:`~digitize.result` and
 :mod:`~digitize.overlay` (the result and its picture); :mod:`~digitize.figure`
 chains them into :func:`digitize`.
 """
