@@ -101,8 +101,11 @@ def trace_path(own: np.ndarray, other: np.ndarray) -> ArmPath | None:
     width = _stroke_width(own[:, : last + 1])
     # Ink summed across a line-width window: a full line gives 1 wherever the line falls on the pixel grid.
     size = int(round(width)) + 1
-    support = np.minimum(1.0, uniform_filter1d(own[:, : last + 1], size, axis=0, mode="constant") * size / width)
-    covered = np.minimum(1.0, uniform_filter1d(other[:, : last + 1], size, axis=0, mode="constant") * size / width)
+    # Below the arm's lowest ink a path never meets its ink again (it cannot rise): leave those rows out.
+    bottom = min(own.shape[0], int(np.flatnonzero((own >= INKED).any(axis=1))[-1]) + size + 1)
+    own, other = own[:bottom, : last + 1], other[:bottom, : last + 1]
+    support = np.minimum(1.0, uniform_filter1d(own, size, axis=0, mode="constant") * size / width)
+    covered = np.minimum(1.0, uniform_filter1d(other, size, axis=0, mode="constant") * size / width)
     rows = _monotone_path(1.0 - np.maximum(support, OCCLUDED_SUPPORT * covered))
     cols = np.arange(len(rows))
     seen = support[rows, cols] >= INKED
