@@ -1,11 +1,12 @@
-"""Arms of one colour told apart by line type: solid and dashed lines in one ink.
+"""Arms of one colour: two lines in one ink, solid and dashed, or both solid.
 
 Black-and-white figures draw two arms in one colour, one solid and one
-dashed. After each colour's arm is traced (:func:`digitize.trace.trace_arms`),
-its traced line is masked and the gaps between dashes bridged; a second
-falling line left in that colour's ink, apart from the first, is a second arm
-(:func:`separate_line_types`). Every arm's line type is read from the gaps
-along its line (:func:`line_types`).
+dashed, or both solid. After each colour's arm is traced
+(:func:`digitize.trace.trace_arms`), its traced line is masked and the gaps
+between dashes bridged; a second falling line left in that colour's ink,
+apart from the first, shows a second arm (:func:`separate_line_types`). The
+two are then traced together (:func:`digitize.trace.trace_pair`), and each
+arm's line type is read from the gaps along its line (:func:`line_types`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import replace
 import cv2
 import numpy as np
 
-from digitize.trace import INKED, ArmPath, ink_run, trace_path
+from digitize.trace import INKED, ArmPath, ink_run, trace_pair, trace_path
 
 #: A second arm in one colour's ink shows its own ink, apart from the first arm's line, in at
 #: least this share of the plot's columns ...
@@ -48,25 +49,26 @@ MARK_REACH_WIDTHS = 4.0
 
 def separate_line_types(alphas: np.ndarray, paths: list[ArmPath | None],
                         any_ink: np.ndarray) -> tuple[np.ndarray, list[ArmPath | None], np.ndarray]:
-    """Split the ink of a colour that draws two arms told apart by line type (solid and dashed).
+    """Split the ink of a colour that draws two arms (solid and dashed, or both solid).
 
     Black-and-white journals print two arms in one ink, one solid and one
-    dashed. Once every colour's first arm is traced (:func:`trace_arms`), the
-    traced strokes are masked and the gaps between dashes bridged
-    (:data:`DASH_GAP_WIDTHS`). A second arm of the colour is a falling line in
-    what is left. Where it runs apart from the first arm (further than that
-    arm's censor marks reach, :data:`MARK_REACH_WIDTHS`) it must show its own
-    ink along most of its length (:data:`SECOND_ARM_SEEN`) over much of the
-    plot's width (:data:`SECOND_ARM_SPAN`), fall in steps
-    (:data:`SECOND_ARM_DROPS`; a row of legend text is level), be thin and
-    lie on the bare background (not the edge of a band fill,
-    :data:`SECOND_ARM_THIN`), and not be matched by as much ink on the
-    other side of the first arm (the two lines of a confidence band drawn in
-    the arm's colour bracket it, :data:`BAND_SHARE`). The second arm is
-    traced free to pass under the first where they overlap; then each pixel
-    of the colour goes to the arm whose line is nearer, and both arms are
-    traced again on their own ink, so a first trace that strayed onto the
-    other line where the two touch is corrected.
+    dashed, or both solid. Once every colour's first arm is traced
+    (:func:`trace_arms`), the traced strokes are masked and the gaps between
+    dashes bridged (:data:`DASH_GAP_WIDTHS`). A second arm of the colour is a
+    falling line in what is left. Where it runs apart from the first arm
+    (further than that arm's censor marks reach, :data:`MARK_REACH_WIDTHS`)
+    it must show its own ink along most of its length
+    (:data:`SECOND_ARM_SEEN`) over much of the plot's width
+    (:data:`SECOND_ARM_SPAN`), fall in steps (:data:`SECOND_ARM_DROPS`; a
+    row of legend text is level), be thin and lie on the bare background
+    (not the edge of a band fill, :data:`SECOND_ARM_THIN`), and not be
+    matched by as much ink on the other side of the first arm (the two lines
+    of a confidence band drawn in the arm's colour bracket it,
+    :data:`BAND_SHARE`). Both arms are then traced together
+    (:func:`digitize.trace.trace_pair`; traced one at a time, the first
+    would keep to the upper line where the two cross), each pixel of the
+    colour goes to the arm whose line is nearer (to both where they run
+    together), and each arm is traced to the pixel on its own ink.
 
     Parameters
     ----------
@@ -87,7 +89,8 @@ def separate_line_types(alphas: np.ndarray, paths: list[ArmPath | None],
     colour_index : ndarray of int
         The colour (row of the input ``alphas``) of each arm.
     """
-    distances = [None if path is None else _path_distance(path, any_ink.shape) for path in paths]
+    distances = [None if path is None else _path_distance(path.cols, path.rows, path.line_width_px, any_ink.shape)
+                 for path in paths]
     # The ink the traced strokes explain, of any colour (a line of another colour may be lent
     # some pixels of this one, where the two blend or JPEG smears them).
     stroked = np.zeros(any_ink.shape, dtype=bool)
@@ -97,21 +100,21 @@ def separate_line_types(alphas: np.ndarray, paths: list[ArmPath | None],
     arm_alphas, arm_paths, colour_index = [], [], []
     for k, (own, path) in enumerate(zip(alphas, paths)):
         split = None if path is None else _split_second_arm(own, path, distances[k], stroked, any_ink)
-        arms = [(own, own, path)] if split is None else split
-        if path is not None:
-            types = line_types([drawn for _, drawn, _ in arms], [arm_path for _, _, arm_path in arms], any_ink)
-            arms = [(alpha, drawn, replace(arm_path, line_type=kind)) for (alpha, drawn, arm_path), kind in zip(arms, types)]
-        for alpha, _, arm_path in arms:
-            arm_alphas.append(alpha)
-            arm_paths.append(arm_path)
+        arms = [(own, path)] if split is None else split
+        kinds = ["solid"] * len(arms) if path is None else line_types(*zip(*arms), any_ink)
+        for (drawn, arm_path), kind in zip(arms, kinds):
+            # The dashed arm of two is read on its bridged ink downstream too (its drops and marks
+            # between dashes).
+            arm_alphas.append(_bridge_dashes(drawn, arm_path.line_width_px) if split and kind == "dashed" else drawn)
+            arm_paths.append(arm_path if arm_path is None else replace(arm_path, line_type=kind))
             colour_index.append(k)
     shape = (len(arm_alphas),) + alphas.shape[1:]
     return np.array(arm_alphas, dtype=np.float32).reshape(shape), arm_paths, np.array(colour_index, dtype=int)
 
 
 def _split_second_arm(own: np.ndarray, path: ArmPath, distance: np.ndarray, stroked: np.ndarray,
-                      any_ink: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, ArmPath]] | None:
-    """Two arms' (alpha traced, alpha as drawn, path) when ``own`` draws a second arm beside
+                      any_ink: np.ndarray) -> list[tuple[np.ndarray, ArmPath]] | None:
+    """Two arms' (alpha as drawn, path) when ``own`` draws a second arm beside
     ``path``, else None (see :func:`separate_line_types`); ``distance`` is
     :func:`_path_distance` of ``path``, ``stroked`` the pixels of all traced strokes."""
     width = path.line_width_px
@@ -143,15 +146,24 @@ def _split_second_arm(own: np.ndarray, path: ArmPath, distance: np.ndarray, stro
     across = inked[:, cols] & (np.abs(offset) > reach) & (np.sign(offset) == -np.sign(rows - first_rows[cols]))
     if across.any(axis=0).mean() >= BAND_SHARE:
         return None
-    second_distance = _path_distance(second, own.shape)
-    to_second = (second_distance <= distance) & (second_distance <= reach)
-    first_own = np.where(to_second & (second_distance < distance) & (distance > width), 0.0, own)
+    # Traced one after the other, the first arm keeps to the upper line where the two cross and
+    # the second is left the rest: trace both together, then each to the pixel on the ink nearer
+    # its own line (ink as near both, where they run together, is both arms'). A dashed arm's
+    # gaps are bridged; a solid arm's are not, so where a solid and a dashed line meet and part,
+    # each arm leaves on its own kind of line.
+    kinds = line_types([own, np.where(stroked, 0.0, own)], [path, second], any_ink)
+    along_rows = _bridge_dashes(own, width, down=False)
+    pair_rows = trace_pair(*[along_rows if kind == "dashed" else own for kind in kinds],
+                           np.where(own >= INKED, 0.0, any_ink), width)
+    distances = [_path_distance(np.flatnonzero(arm_rows >= 0), arm_rows[arm_rows >= 0], width, own.shape)
+                 for arm_rows in pair_rows]
     arms = []
-    for alpha, drawn in ((first_own, first_own), (np.where(to_second, bridged, 0.0), np.where(to_second, own, 0.0))):
-        traced = trace_path(alpha, np.where(alpha >= INKED, 0.0, any_ink))
+    for mine, theirs in (distances, distances[::-1]):
+        drawn = np.where((mine <= theirs + width + 1) & (mine <= reach), own, 0.0)
+        traced = trace_path(_bridge_dashes(drawn, width), np.where(drawn >= INKED, 0.0, any_ink))
         if traced is None:
             return None
-        arms.append((alpha, drawn, traced))
+        arms.append((drawn, traced))
     return arms
 
 
@@ -209,24 +221,28 @@ def _along(alpha: np.ndarray, path: ArmPath) -> np.ndarray:
     return np.minimum(1.0, alpha[rows, path.cols[:, None]].sum(axis=1) / path.line_width_px)
 
 
-def _path_distance(path: ArmPath, shape: tuple[int, int]) -> np.ndarray:
-    """Vertical distance (px) of every pixel from a path's stroke: its levels and the drops
-    between them, a line width to either side; columns the stroke does not reach are far."""
+def _path_distance(cols: np.ndarray, rows: np.ndarray, line_width_px: float, shape: tuple[int, int]) -> np.ndarray:
+    """Vertical distance (px) of every pixel from a path's stroke (its ``rows`` in columns
+    ``cols``): its levels and the drops between them, a line width to either side; columns the
+    stroke does not reach are far."""
     height, width = shape
     far = min(height + width, np.iinfo(np.int16).max)  # 16-bit integers: this runs for every arm
     distance = np.full(shape, far, dtype=np.int16)
-    lower = path.rows.astype(np.int16)
-    upper = np.r_[lower[0], lower[:-1]]  # a drop into a column spans the rows from the level before
-    rows = np.arange(height, dtype=np.int16)[:, None]
-    distance[:, path.cols] = np.maximum(np.maximum(upper - rows, rows - lower), 0)
-    reach = int(np.ceil(path.line_width_px))
+    lower = rows.astype(np.int16)
+    upper = np.r_[lower[:1], lower[:-1]]  # a drop into a column spans the rows from the level before
+    pixel_rows = np.arange(height, dtype=np.int16)[:, None]
+    distance[:, cols] = np.maximum(np.maximum(upper - pixel_rows, pixel_rows - lower), 0)
+    reach = int(np.ceil(line_width_px))
     return cv2.erode(distance, np.ones((1, 2 * reach + 1), np.uint8), borderType=cv2.BORDER_CONSTANT,
                      borderValue=far)
 
 
-def _bridge_dashes(alpha: np.ndarray, width: float) -> np.ndarray:
+def _bridge_dashes(alpha: np.ndarray, width: float, down: bool = True) -> np.ndarray:
     """An alpha map with the gaps between dashes (up to :data:`DASH_GAP_WIDTHS` line widths)
-    filled, along rows (levels) and then along columns (drops): grey closings."""
+    filled, along rows (levels) and then, if ``down``, along columns (drops): grey closings.
+    Closing down also fills between two levels that close: not for the ink of two arms."""
     length = int(round(DASH_GAP_WIDTHS * width)) + 3
-    along_rows = cv2.morphologyEx(alpha, cv2.MORPH_CLOSE, np.ones((1, length), np.uint8))
+    along_rows = cv2.morphologyEx(alpha.astype(np.float32), cv2.MORPH_CLOSE, np.ones((1, length), np.uint8))
+    if not down:
+        return along_rows
     return cv2.morphologyEx(along_rows, cv2.MORPH_CLOSE, np.ones((length, 1), np.uint8))

@@ -40,6 +40,12 @@ OCCLUDED_SUPPORT = 0.6
 ENDED_COST = 0.35
 #: Alpha at which a pixel counts as inked.
 INKED = 0.5
+#: Two arms traced together (:func:`trace_pair`) are placed in bands of rows a line width and a
+#: pixel high, at most this many across the plot.
+JOINT_BANDS = 200
+#: Price per column of the first arm running below the second: where the ink cannot tell whether
+#: two arms that touch crossed (one drop's end meeting the other's level), they did not.
+ORDER_COST = 5e-4
 
 
 @dataclass(frozen=True)
@@ -125,6 +131,144 @@ def trace_path(own: np.ndarray, other: np.ndarray) -> ArmPath | None:
         hidden=float(hidden[start:stop].mean()),
         coverage=float(seen.sum() / len(inked_cols)),
     )
+
+
+def trace_pair(first: np.ndarray, second: np.ndarray, other: np.ndarray,
+               line_width_px: float) -> tuple[np.ndarray, np.ndarray]:
+    """Trace two arms together, as one dynamic programme over the pair's rows in each column.
+
+    Two arms drawn in one ink cannot be told apart pixel by pixel, and traced
+    one at a time the first takes the best line through all of it: where the
+    curves cross it keeps to the upper one (the upper envelope also only
+    falls), and the second is left the rest. Traced together, each line of
+    ink is one arm's own: an arm on the same line as the other is hidden
+    under it and pays the price of riding other ink (:data:`OCCLUDED_SUPPORT`),
+    so the two spread over the lines drawn, and a drop through the other
+    arm's level costs one drop where bouncing off it costs two, so arms cross
+    instead of swapping. Arms of two colours are traced by the same rule: an
+    arm's own ink is visible on a line only where the other does not cover it.
+
+    The states are pairs of rows, so the rows are pooled into at most
+    :data:`JOINT_BANDS` bands (a band is a few pixels: enough to tell which
+    line of ink is whose); :func:`trace_path` then reads each arm's line to
+    the pixel from the ink this assigns it.
+
+    Parameters
+    ----------
+    first, second : ndarray, shape (h, w), float
+        Alpha of each arm's ink (the same array for two arms of one ink).
+    other : ndarray, shape (h, w), float
+        Alpha of any other ink (other arms, text, fills), 0-1.
+    line_width_px : float
+        Width of the arms' lines (where two lines run close, few columns show one alone to
+        measure it in, as :func:`trace_path` does).
+
+    Returns
+    -------
+    first_rows, second_rows : ndarray of int, shape (w,)
+        Each arm's row in each column, the row of its band with most of its
+        ink; -1 in the columns after its line has ended.
+    """
+    height, width = first.shape
+    size = int(round(line_width_px)) + 1
+    supports = [np.minimum(1.0, uniform_filter1d(alpha, size, axis=0, mode="constant") * size / line_width_px)
+                for alpha in (first, second, other)]
+    band = max(int(np.ceil(line_width_px)) + 1, -(-height // JOINT_BANDS))
+    n_bands = -(-height // band)
+    pooled = [np.pad(support, ((0, n_bands * band - height), (0, 0))).reshape(n_bands, band, width).max(axis=1).T
+              for support in supports]
+    first_ink, second_ink, covered = pooled  # (w, n_bands) each
+    # Alone in a band each arm pays for missing ink as trace_path does; the last state is "ended".
+    alone = [np.c_[1.0 - np.maximum(ink, OCCLUDED_SUPPORT * covered), np.full(width, ENDED_COST)].astype(np.float32)
+             for ink in (first_ink, second_ink)]
+    # In one band, or next to each other, one arm's line hides the other's: the hidden arm's own ink
+    # there counts only as cover. Whichever of the two is on top, the cheaper.
+    together = []
+    for offset in (-1, 0, 1):
+        a = slice(max(0, -offset), n_bands - max(0, offset))
+        b = slice(max(0, offset), n_bands - max(0, -offset))
+        seen = np.maximum(first_ink[:, a], second_ink[:, b])
+        first_on_top = alone[0][:, a] + 1.0 - OCCLUDED_SUPPORT * np.maximum(seen, covered[:, b])
+        second_on_top = alone[1][:, b] + 1.0 - OCCLUDED_SUPPORT * np.maximum(seen, covered[:, a])
+        together.append((np.arange(n_bands)[a], np.arange(n_bands)[b], np.minimum(first_on_top, second_on_top)))
+    states = n_bands + 1
+    near = np.concatenate([rows_a * states + rows_b for rows_a, rows_b, _ in together])
+    near_cost = np.concatenate([pair for _, _, pair in together], axis=1).astype(np.float32)
+    first_below = np.tril(np.full((states, states), ORDER_COST, dtype=np.float32), k=-1)
+
+    def column_cost(col: int) -> np.ndarray:
+        cost = alone[0][col][:, None] + alone[1][col][None, :]
+        cost.flat[near] = near_cost[col]
+        cost += first_below
+        return cost
+
+    bands = _joint_monotone_paths(column_cost, width, states)
+    rows = []
+    for arm, ink in zip(bands.T, supports[:2]):
+        # The row of the band that holds most of the arm's ink (its centre where it shows none).
+        cols = np.arange(width)
+        window = np.clip(np.minimum(arm, n_bands - 1)[:, None] * band + np.arange(band), 0, height - 1)
+        best = window[np.arange(width), np.argmax(ink[window, cols[:, None]], axis=1)]
+        centre = np.minimum(arm * band + band // 2, height - 1)
+        best = np.where(ink[best, cols] > 0, best, centre)
+        rows.append(np.where(arm == n_bands, -1, best))
+    return rows[0], rows[1]
+
+
+def _joint_monotone_paths(column_cost, width: int, states: int) -> np.ndarray:
+    """Cheapest pair of paths, each taking one state per column and never going to a lower state.
+
+    As :func:`_monotone_path` for two paths at once: the cost of a column
+    depends on both states (``column_cost(col)``, shape (states, states)),
+    staying is free and each path's move costs :data:`DROP_COST`. The last
+    state is the end of a path. A move of both paths is the move of the
+    first followed by the move of the second, so each column takes two
+    running minima, one along each axis. Rather than a pointer for every
+    state, the totals entering each column are kept and the one path is
+    followed back through them; ties go to staying, then to the
+    lowest-indexed state, so the result is deterministic.
+
+    Returns
+    -------
+    ndarray of int, shape (width, 2)
+        Both paths' states in every column.
+    """
+    entering = np.empty((width, states, states), dtype=np.float32)
+    total = column_cost(0)
+    for col in range(1, width):
+        entering[col] = total
+        total = _drop_either(_drop_either(total, axis=0), axis=1) + column_cost(col)
+    path = np.empty((width, 2), dtype=np.int64)
+    first, second = divmod(int(np.argmin(total)), states)
+    for col in range(width - 1, 0, -1):
+        path[col] = first, second
+        # The second path's move was taken last: undo it on the row of totals after the first's.
+        before = entering[col]
+        row = _drop_either(before[: first + 1], axis=0)[first]
+        second = _came_from(row, second)
+        first = _came_from(before[:, second], first)
+    path[0] = first, second
+    return path
+
+
+def _drop_either(total: np.ndarray, axis: int) -> np.ndarray:
+    """Totals after one path (the one along ``axis``) may move to a lower state at :data:`DROP_COST`."""
+    best_above = np.minimum.accumulate(total, axis=axis)
+    moved = total.copy()
+    if axis == 0:
+        np.minimum(total[1:], best_above[:-1] + DROP_COST, out=moved[1:])
+    else:
+        np.minimum(total[:, 1:], best_above[:, :-1] + DROP_COST, out=moved[:, 1:])
+    return moved
+
+
+def _came_from(totals: np.ndarray, state: int) -> int:
+    """The state one path came from to ``state``, from the totals of its states before the move
+    (the other path's state fixed): staying unless a move from above is cheaper."""
+    if state == 0:
+        return 0
+    above = int(np.argmin(totals[:state]))
+    return above if totals[above] + np.float32(DROP_COST) < totals[state] else state
 
 
 def _monotone_path(cost: np.ndarray) -> np.ndarray:

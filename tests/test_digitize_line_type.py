@@ -60,6 +60,22 @@ def test_two_black_arms_solid_and_dashed_are_both_found(tmp_path, source, unit, 
     assert sorted(arm["line_type"] for arm in result.to_dict()["arms"]) == ["dashed", "solid"]  # digitization.json
 
 
+# Two arms both drawn as solid black lines: rossi by financial aid, whose curves touch and cross
+# early on; lung by sex, where one arm's drop lands on the other's level late in follow-up. Traced
+# one at a time, the first arm keeps to the upper line where the two meet and the arms swap there.
+@pytest.mark.parametrize("source,unit,family,changes", [
+    ("rossi", "weeks", "base_r", dict(width_px=1000, height_px=800)),
+    ("lung", "days", "base_r", dict(width_px=900, height_px=700)),
+], ids=["rossi", "lung"])
+def test_two_solid_black_arms_keep_to_their_own_lines_where_they_meet(tmp_path, source, unit, family, changes):
+    path, truth = _draw(tmp_path, source, unit, family, colours=("#000000", "#000000"), **changes)
+    result = digitize(path)
+    score = score_curves(result.curves, truth["arms"])
+    assert score["n_found_arms"] == 2, score
+    assert all(arm["matched"] and arm["iae"] <= 0.004 for arm in score["arms"]), score
+    assert list(result.arms["line_type"]) == ["solid", "solid"]
+
+
 @pytest.mark.parametrize("source,family,changes", [
     ("kidney_transplant=female", "base_r", dict(width_px=700, height_px=560, censor_marker="|")),
     ("lung=male", "sas", dict(width_px=800, height_px=600, censor_marker="+", line_width_px=2.0)),
