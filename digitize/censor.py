@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy import ndimage
 
 from digitize.colours import PlotInk
 from digitize.trace import INKED, ArmPath, final_drop, ink_run
@@ -37,6 +38,12 @@ MAX_SHADE = 1.6
 SHADE_RESIDUAL = 40.0
 #: Pixels at least this full of an arm's colour show the colour itself (and of any ink, are solid).
 FULL_ALPHA = 0.9
+#: Solid ink of others hides a line only in runs down a column at most this many line widths
+#: tall: taller runs are areas (overlapping band fills), not lines.
+MAX_HIDING_WIDTHS = 4
+#: Dense marks thicken the traced line width (see :func:`digitize.trace.trace_path`); a line this
+#: much thinner where it shows bare is measured there (see :func:`_bare_line_width`).
+THINNER_BARE = 0.8
 
 
 def find_censor_marks(own: np.ndarray, path: ArmPath, other: np.ndarray | None = None,
@@ -78,16 +85,17 @@ def find_censor_marks(own: np.ndarray, path: ArmPath, other: np.ndarray | None =
     inked = own >= INKED
     if plot is not None:
         inked = inked | darker_shade(plot, own)
-    # Only solid ink can hide a line: band fills are pale (and would join every mark to a "level").
-    line_ink = inked if other is None else inked | (other >= FULL_ALPHA)
-    width = path.line_width_px
+    width = _bare_line_width(own, inked, path)
     thickness = int(np.ceil(width))
-    cols, centres = path.cols, _line_centres(inked, path)
+    line_ink = inked if other is None else inked | _solid_strokes(other, MAX_HIDING_WIDTHS * thickness)
+    cols, centres = path.cols, _line_centres(inked, path, width)
     rows = np.round(centres).astype(int)
     runs = [ink_run(inked[:, col], row) for col, row in zip(cols, rows)]
     edge = (width - 1) / 2  # from the centre of a line's middle pixel to the centre of its top or bottom pixel
     rise = np.array([0.0 if run is None else centre - edge - run[0] for run, centre in zip(runs, centres)])
     hang = np.array([0.0 if run is None else run[1] - centre - edge for run, centre in zip(runs, centres)])
+    # Heights are reported from the traced line's edge, as the other steps measure the line.
+    to_traced_edge = (path.line_width_px - width) / 2
     tops = np.array([row if run is None else run[0] for run, row in zip(runs, rows)])
     sticks_out = rise >= max(MIN_MARK_PX, MIN_MARK_WIDTHS * width)
     for i in np.flatnonzero(sticks_out):
@@ -116,21 +124,47 @@ def find_censor_marks(own: np.ndarray, path: ArmPath, other: np.ndarray | None =
             if merged:
                 first, last = last + 1, last
             marks.append({"x_px": centre, "y_px": float(rows[piece[len(piece) // 2]]),
-                          "height_px": float(rise[piece].max()), "first_col": first, "last_col": last})
-    marks += _marks_at_drop_feet(inked, path, [mark["x_px"] for mark in marks])
+                          "height_px": float(rise[piece].max()) - to_traced_edge, "first_col": first, "last_col": last})
+    marks += _marks_at_drop_feet(inked, path, width, [mark["x_px"] for mark in marks])
     marks = pd.DataFrame(marks, columns=["x_px", "y_px", "height_px", "first_col", "last_col"])
     marks = marks.sort_values("x_px", kind="stable", ignore_index=True)
-    final = final_drop(own, path, mark_half_px(marks, width))
+    final = final_drop(own, path, mark_half_px(marks, path.line_width_px))
     if final is not None and final.marked:
         marks.loc[len(marks)] = _foot_mark(final.x_px, final.y_px, np.nan)
     return marks
 
 
-def _line_centres(inked: np.ndarray, path: ArmPath) -> np.ndarray:
+def _bare_line_width(own: np.ndarray, inked: np.ndarray, path: ArmPath) -> float:
+    """Width (px) of an arm's line where it shows bare, when that is clearly less than the traced width.
+
+    The traced width is the lower quartile of the ink across the arm's
+    columns; where marks merge into bars along most of a curve, that quartile
+    falls on marks, and marks then stick out of a line as wide as themselves.
+    Here the ink is summed down the run through the path in each of its
+    columns, and the line is the median of the columns at most half as
+    heavy again as the thinnest tenth: the bare line's columns.
+    """
+    runs = [(col, ink_run(inked[:, col], row)) for col, row in zip(path.cols, path.rows)]
+    weights = np.array([own[run[0] : run[1] + 1, col].sum() for col, run in runs if run is not None])
+    if len(weights) == 0:
+        return path.line_width_px
+    bare = float(np.median(weights[weights <= 1.5 * np.percentile(weights, 10)]))
+    return max(1.0, bare) if bare < THINNER_BARE * path.line_width_px else path.line_width_px
+
+
+def _solid_strokes(other: np.ndarray, max_px: int) -> np.ndarray:
+    """Solid other ink in runs down a column at most ``max_px`` tall: lines, marks and text that
+    may hide a line, not the areas where band fills overlap into solid colour."""
+    solid = other >= FULL_ALPHA
+    runs, _ = ndimage.label(solid, structure=[[0, 1, 0], [0, 1, 0], [0, 1, 0]])
+    run_lengths = np.bincount(runs.ravel())
+    return solid & (run_lengths[runs] <= max_px)
+
+
+def _line_centres(inked: np.ndarray, path: ArmPath, width: float) -> np.ndarray:
     """Row of the line's centre in each column of a traced path, per level: the median centre of
     the line where it shows alone near the path (the path may run a pixel or two off a thin
     line among many marks)."""
-    width = path.line_width_px
     reach = int(np.ceil(width)) + 1
     rows, cols = path.rows, path.cols
     centres = rows.astype(float)
@@ -179,15 +213,15 @@ def darker_shade(plot: PlotInk, own: np.ndarray) -> np.ndarray:
     return shade
 
 
-def _marks_at_drop_feet(inked: np.ndarray, path: ArmPath, found_x_px: list[float]) -> list[dict]:
+def _marks_at_drop_feet(inked: np.ndarray, path: ArmPath, width: float, found_x_px: list[float]) -> list[dict]:
     """Marks drawn at the foot of a drop (a censoring at an event time), found by what hangs below.
 
     Such a mark's upper half lies on the drop's stroke, so it does not stick
     out above any level; its lower half hangs below the level the drop falls
     to, where a drop's stroke stops. A lower level that ends within a mark's
-    reach is skipped: the ink below it is the next drop's stroke.
+    reach is skipped: the ink below it is the next drop's stroke. ``width``
+    is the line's (px).
     """
-    width = path.line_width_px
     rows, cols = path.rows, path.cols
     reach = int(np.ceil(width)) + 1
     least = max(MIN_MARK_PX, MIN_MARK_WIDTHS * width)
