@@ -29,6 +29,8 @@ MIN_MARK_PX = 2.0
 MIN_MARK_WIDTHS = 0.6
 #: Marks merged into a bar wider than tall hang below the line at least this share of their rise.
 MERGED_HANG = 0.5
+#: A mark reaches across the line at most this many line widths tall.
+MAX_MARK_WIDTHS = 8
 #: Marks merged into a bar are read up to this many line widths long.
 MAX_BAR_WIDTHS = 20
 #: A darker shade of an arm's colour lies on the ray from the background through it, up to this
@@ -97,10 +99,16 @@ def find_censor_marks(own: np.ndarray, path: ArmPath, other: np.ndarray | None =
     # Heights are reported from the traced line's edge, as the other steps measure the line.
     to_traced_edge = (path.line_width_px - width) / 2
     tops = np.array([row if run is None else run[0] for run, row in zip(runs, rows)])
-    sticks_out = rise >= max(MIN_MARK_PX, MIN_MARK_WIDTHS * width)
+    least = max(MIN_MARK_PX, MIN_MARK_WIDTHS * width)
+    sticks_out = rise >= least
+    # A short upright stroke crossing the line, as far below it as above, is a mark even where
+    # it reads as a drop's stroke (which ends on the line it falls to): among steps and marks
+    # merged into a band, the level left of a mark is too close to its tip to tell them apart.
+    crosses = (hang >= least) & (hang >= MERGED_HANG * rise) & (rise + hang + width <= MAX_MARK_WIDTHS * width)
+    by_step = np.zeros(len(cols), dtype=bool)
     for i in np.flatnonzero(sticks_out):
-        if _is_drop_stroke(line_ink, cols[i], tops[i], rows[i], thickness):
-            sticks_out[i] = False
+        by_step[i] = _is_drop_stroke(line_ink, cols[i], tops[i], rows[i], thickness)
+    sticks_out &= ~by_step | crosses
     marks = []
     candidates = np.flatnonzero(sticks_out)
     # The bar or tip of a mark at the foot of a drop that ends the curve reads as a short run at its end.
@@ -116,12 +124,13 @@ def find_censor_marks(own: np.ndarray, path: ArmPath, other: np.ndarray | None =
         # Marks closer than their own width merge into one bar: read it as marks that far apart.
         # A mark covers the columns where it sticks out (a '+' mark's bar lies along the line); a
         # bar covers none: centred on the line, with no bare line between its marks, it is the
-        # best guide to the level.
+        # best guide to the level. Nor does a mark merged with a step: its columns hold the
+        # drop's stroke, which places the drop.
         merged = len(run) > widest
         for piece in np.array_split(run, int(np.ceil(len(run) / widest))):
             centre = float(np.average(cols[piece], weights=rise[piece]))
             first, last = int(cols[piece[0]]), int(cols[piece[-1]])
-            if merged:
+            if merged or by_step[piece].any():
                 first, last = last + 1, last
             marks.append({"x_px": centre, "y_px": float(rows[piece[len(piece) // 2]]),
                           "height_px": float(rise[piece].max()) - to_traced_edge, "first_col": first, "last_col": last})
