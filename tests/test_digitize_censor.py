@@ -1,17 +1,20 @@
 """Censor marks and the drop that ends a curve, checked against the true KM of real IPD.
 
 Figures are drawn in tmp_path from lifelines datasets by the corpus drawer
-(:func:`benchmarks.make_digitize_corpus.make_figure`) and digitized with no user input.
+(:func:`benchmarks.make_digitize_corpus.make_figure`), or taken from the committed corpus with
+its truth, and digitized with no user input.
 """
 
 from __future__ import annotations
+
+import json
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from benchmarks.digitize_scoring import score_censor_marks, score_curves
-from benchmarks.make_digitize_corpus import draw_figure
+from benchmarks.make_digitize_corpus import CORPUS, draw_figure
 from digitize import digitize
 
 
@@ -112,4 +115,37 @@ def test_censor_marks_are_found_and_kept_out_of_the_curve(tmp_path, source, unit
     marks = score_censor_marks(result.censor_marks, truth["arms"], arm_names,
                                time_tolerance=0.01 * (truth["x_limits"][1] - truth["x_limits"][0]))
     assert marks["n_marks_found"] > 0, marks
+    assert marks["censor_precision"] >= precision and marks["censor_recall"] >= recall, marks
+
+
+# (corpus plot, largest IAE, least precision, least recall) for marks drawn so densely along a
+# curve that they merge with each other and with its steps (an earlier reading found under 0.6 of
+# their times in each):
+# - ggplot_grey_05: kidney_transplant males on a 360 px plot, 1.5 px line, + marks along all of
+#   it: the lower quartile of the ink across the arm is marks, so the line was read 3.9 px wide
+#   and the marks, 5 px tall, did not stick out of it;
+# - lifelines_05: four arms with bands that overlap into solid colour, which read as lines
+#   hiding the level before a drop, so every mark on them looked like a drop's stroke;
+# - survminer_03.jpg: gbsg2 grade II, hundreds of marks in JPEG, its line read 3.4 px wide;
+# - prism_01: gbsg2 in months, marks between steps a pixel or two apart, whose tips meet the
+#   level above (as a drop's stroke does).
+DENSE_MARK_PLOTS = [
+    ("ggplot_grey_05.png", 0.004, 0.95, 0.7),
+    ("lifelines_05.png", 0.0025, 0.95, 0.85),
+    ("survminer_03.jpg", 0.0025, 0.95, 0.85),
+    ("prism_01.png", 0.004, 0.95, 0.8),
+]
+TRUTH = {record["id"]: record for record in json.loads((CORPUS / "truth.json").read_text())}
+
+
+@pytest.mark.parametrize("plot,largest_iae,precision,recall", DENSE_MARK_PLOTS,
+                         ids=[plot[0] for plot in DENSE_MARK_PLOTS])
+def test_dense_censor_marks_are_read_where_they_merge(plot, largest_iae, precision, recall):
+    truth = TRUTH[plot]
+    result = digitize(CORPUS / truth["file"], panel=truth["panel"])
+    score = score_curves(result.curves, truth["arms"])
+    assert score["iae"] <= largest_iae, score
+    arm_names = {arm["digitized_arm"]: arm["true_arm"] for arm in score["arms"] if arm["matched"]}
+    marks = score_censor_marks(result.censor_marks, truth["arms"], arm_names,
+                               time_tolerance=0.01 * (truth["x_limits"][1] - truth["x_limits"][0]))
     assert marks["censor_precision"] >= precision and marks["censor_recall"] >= recall, marks
