@@ -147,20 +147,35 @@ def _split_second_arm(own: np.ndarray, path: ArmPath, distance: np.ndarray, stro
     if across.any(axis=0).mean() >= BAND_SHARE:
         return None
     # Traced one after the other, the first arm keeps to the upper line where the two cross and
-    # the second is left the rest: trace both together, then each to the pixel on the ink nearer
-    # its own line (ink as near both, where they run together, is both arms'). A dashed arm's
-    # gaps are bridged; a solid arm's are not, so where a solid and a dashed line meet and part,
-    # each arm leaves on its own kind of line.
-    kinds = line_types([own, np.where(stroked, 0.0, own)], [path, second], any_ink)
+    # the second is left the rest: trace both together, as lines drawn alike (dashes bridged along
+    # the levels) that keep their order. If the arms then read as a solid and a dashed line, trace
+    # them again each on its own kind of ink (a solid arm's gaps are not bridged), free to cross:
+    # where the two meet and part, each leaves on its own kind of line.
     along_rows = _bridge_dashes(own, width, down=False)
-    pair_rows = trace_pair(*[along_rows if kind == "dashed" else own for kind in kinds],
-                           np.where(own >= INKED, 0.0, any_ink), width)
+    other = np.where(own >= INKED, 0.0, any_ink)
+    arms = _trace_together(own, along_rows, along_rows, other, width, reach, may_cross=False)
+    if arms is None:
+        return None
+    kinds = line_types(*zip(*arms), any_ink)
+    if kinds[0] != kinds[1]:
+        arms = _trace_together(own, *[along_rows if kind == "dashed" else own for kind in kinds], other, width,
+                               reach, may_cross=True)
+    return arms
+
+
+def _trace_together(own: np.ndarray, first: np.ndarray, second: np.ndarray, other: np.ndarray, width: float,
+                    reach: float, may_cross: bool) -> list[tuple[np.ndarray, ArmPath]] | None:
+    """Two arms of one colour's ink ``own`` traced together (:func:`digitize.trace.trace_pair`
+    on the ink maps ``first`` and ``second``), then each to the pixel on the ink nearer its own
+    line (ink as near both, where they run together, is both arms'): each arm's (alpha as drawn,
+    path), or None if either finds no line."""
+    pair_rows = trace_pair(first, second, other, width, may_cross=may_cross)
     distances = [_path_distance(np.flatnonzero(arm_rows >= 0), arm_rows[arm_rows >= 0], width, own.shape)
                  for arm_rows in pair_rows]
     arms = []
     for mine, theirs in (distances, distances[::-1]):
         drawn = np.where((mine <= theirs + width + 1) & (mine <= reach), own, 0.0)
-        traced = trace_path(_bridge_dashes(drawn, width), np.where(drawn >= INKED, 0.0, any_ink))
+        traced = trace_path(_bridge_dashes(drawn, width), np.where(drawn >= INKED, 0.0, other))
         if traced is None:
             return None
         arms.append((drawn, traced))

@@ -44,8 +44,10 @@ INKED = 0.5
 #: pixel high, at most this many across the plot.
 JOINT_BANDS = 200
 #: Price per column of the first arm running below the second: where the ink cannot tell whether
-#: two arms that touch crossed (one drop's end meeting the other's level), they did not.
+#: two arms that touch crossed (one drop's end meeting the other's level), they did not ...
 ORDER_COST = 5e-4
+#: ... and of the first arm below the second at all, for two arms drawn alike (see :func:`trace_pair`).
+UNCROSSED_COST = 1e4
 
 
 @dataclass(frozen=True)
@@ -133,8 +135,8 @@ def trace_path(own: np.ndarray, other: np.ndarray) -> ArmPath | None:
     )
 
 
-def trace_pair(first: np.ndarray, second: np.ndarray, other: np.ndarray,
-               line_width_px: float) -> tuple[np.ndarray, np.ndarray]:
+def trace_pair(first: np.ndarray, second: np.ndarray, other: np.ndarray, line_width_px: float,
+               may_cross: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Trace two arms together, as one dynamic programme over the pair's rows in each column.
 
     Two arms drawn in one ink cannot be told apart pixel by pixel, and traced
@@ -143,15 +145,17 @@ def trace_pair(first: np.ndarray, second: np.ndarray, other: np.ndarray,
     falls), and the second is left the rest. Traced together, each line of
     ink is one arm's own: an arm on the same line as the other is hidden
     under it and pays the price of riding other ink (:data:`OCCLUDED_SUPPORT`),
-    so the two spread over the lines drawn, and a drop through the other
-    arm's level costs one drop where bouncing off it costs two, so arms cross
-    instead of swapping. Arms of two colours are traced by the same rule: an
-    arm's own ink is visible on a line only where the other does not cover it.
+    so the two spread over the lines drawn. Two lines told apart by their
+    ink (a solid and a dashed one, each arm given its own map) may cross: a
+    drop through the other arm's level costs one drop where bouncing off it
+    costs two; where nothing tells, they keep their order (:data:`ORDER_COST`).
+    Two lines drawn alike never cross (``may_cross``).
 
-    The states are pairs of rows, so the rows are pooled into at most
-    :data:`JOINT_BANDS` bands (a band is a few pixels: enough to tell which
-    line of ink is whose); :func:`trace_path` then reads each arm's line to
-    the pixel from the ink this assigns it.
+    The states are pairs of rows, so the rows (from the arms' first ink to
+    their last) are pooled into bands a line width and a pixel high, at most
+    :data:`JOINT_BANDS`: enough to tell which line of ink is whose;
+    :func:`trace_path` then reads each arm's line to the pixel from the ink
+    this assigns it.
 
     Parameters
     ----------
@@ -162,6 +166,10 @@ def trace_pair(first: np.ndarray, second: np.ndarray, other: np.ndarray,
     line_width_px : float
         Width of the arms' lines (where two lines run close, few columns show one alone to
         measure it in, as :func:`trace_path` does).
+    may_cross : bool
+        False for two lines drawn alike: where one falls through the other's level, the ink
+        cannot tell a crossing from both arms falling at the same time (ties, common in
+        whole-week or whole-month times), so the first arm is kept above the second.
 
     Returns
     -------
@@ -169,9 +177,17 @@ def trace_pair(first: np.ndarray, second: np.ndarray, other: np.ndarray,
         Each arm's row in each column, the row of its band with most of its
         ink; -1 in the columns after its line has ended.
     """
-    height, width = first.shape
     size = int(round(line_width_px)) + 1
-    supports = [np.minimum(1.0, uniform_filter1d(alpha, size, axis=0, mode="constant") * size / line_width_px)
+    # Paths never rise, so rows above the arms' first ink and below their last (and columns
+    # after it) are left out: the programme's cost grows with the square of the rows.
+    inked = (first >= INKED) | (second >= INKED)
+    ink_rows, ink_cols = np.flatnonzero(inked.any(axis=1)), np.flatnonzero(inked.any(axis=0))
+    if len(ink_rows) == 0:
+        return np.full(first.shape[1], -1), np.full(first.shape[1], -1)
+    top, bottom = int(ink_rows[0]), min(first.shape[0], int(ink_rows[-1]) + size + 1)
+    crop = (slice(top, bottom), slice(0, int(ink_cols[-1]) + 1))
+    height, width = bottom - top, crop[1].stop
+    supports = [np.minimum(1.0, uniform_filter1d(alpha[crop], size, axis=0, mode="constant") * size / line_width_px)
                 for alpha in (first, second, other)]
     band = max(int(np.ceil(line_width_px)) + 1, -(-height // JOINT_BANDS))
     n_bands = -(-height // band)
@@ -194,7 +210,7 @@ def trace_pair(first: np.ndarray, second: np.ndarray, other: np.ndarray,
     states = n_bands + 1
     near = np.concatenate([rows_a * states + rows_b for rows_a, rows_b, _ in together])
     near_cost = np.concatenate([pair for _, _, pair in together], axis=1).astype(np.float32)
-    first_below = np.tril(np.full((states, states), ORDER_COST, dtype=np.float32), k=-1)
+    first_below = np.tril(np.full((states, states), ORDER_COST if may_cross else UNCROSSED_COST, dtype=np.float32), k=-1)
 
     def column_cost(col: int) -> np.ndarray:
         cost = alone[0][col][:, None] + alone[1][col][None, :]
@@ -211,7 +227,7 @@ def trace_pair(first: np.ndarray, second: np.ndarray, other: np.ndarray,
         best = window[np.arange(width), np.argmax(ink[window, cols[:, None]], axis=1)]
         centre = np.minimum(arm * band + band // 2, height - 1)
         best = np.where(ink[best, cols] > 0, best, centre)
-        rows.append(np.where(arm == n_bands, -1, best))
+        rows.append(np.r_[np.where(arm == n_bands, -1, top + best), np.full(first.shape[1] - width, -1)])
     return rows[0], rows[1]
 
 
@@ -316,19 +332,22 @@ def _monotone_path(cost: np.ndarray) -> np.ndarray:
 
 
 def _stroke_width(own: np.ndarray) -> float:
-    """Line width (px): over columns crossed by one short run of ink, the lower quartile of the ink summed down the column.
+    """Line width (px): over columns crossed by up to three short runs of ink, the lower quartile
+    of the ink summed down the column, per run.
 
-    Columns through drops and censor marks hold more ink than the line, hence
-    the lower quartile rather than the median.
+    Columns through drops and censor marks hold more ink than the lines, hence
+    the lower quartile rather than the median. Two arms of one colour give
+    two runs in most columns, and one run of double width where they overlap,
+    so columns of several runs are counted too.
     """
     inked = own >= INKED
     n_inked = inked.sum(axis=0)
-    # A column with one run of ink no taller than a quarter of the plot: a level stretch of line.
+    # Runs no taller together than a quarter of the plot: level stretches of lines.
     starts = (inked[1:] & ~inked[:-1]).sum(axis=0) + inked[0]
-    single = (starts == 1) & (n_inked > 0) & (n_inked <= own.shape[0] // 4)
-    if not single.any():
+    lines = (starts >= 1) & (starts <= 3) & (n_inked <= own.shape[0] // 4)
+    if not lines.any():
         return 1.0
-    return float(max(1.0, np.percentile(own[:, single].sum(axis=0), 25)))
+    return float(max(1.0, np.percentile(own[:, lines].sum(axis=0) / starts[lines], 25)))
 
 
 def ink_run(column: np.ndarray, row: int) -> tuple[int, int] | None:
