@@ -16,11 +16,11 @@ band), which the arm's alpha does not own: they count as the arm's ink here
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pandas as pd
-from scipy import ndimage
 
-from digitize.colours import PlotInk
+from digitize.colours import INK_DELTA_E, PlotInk
 from digitize.trace import INKED, ArmPath, final_drop, ink_run
 
 #: A mark sticks out of the line by at least this many pixels ...
@@ -31,6 +31,8 @@ MIN_MARK_WIDTHS = 0.6
 MERGED_HANG = 0.5
 #: A mark reaches across the line at most this many line widths tall.
 MAX_MARK_WIDTHS = 8
+#: Ink rising further than this many line widths above the line is no mark (but a drop's stroke).
+MAX_RISE_WIDTHS = 2 * MAX_MARK_WIDTHS
 #: Marks merged into a bar are read up to this many line widths long.
 MAX_BAR_WIDTHS = 20
 #: A darker shade of an arm's colour lies on the ray from the background through it, up to this
@@ -84,9 +86,13 @@ def find_censor_marks(own: np.ndarray, path: ArmPath, other: np.ndarray | None =
     hanging below the line; it is read as one mark every three line widths
     (or mark heights, if more), the best that can be told of them.
     """
+    traced_thickness = int(np.ceil(path.line_width_px))
+    max_rise = MAX_RISE_WIDTHS * traced_thickness
     inked = own >= INKED
     if plot is not None:
-        inked = inked | darker_shade(plot, own)
+        # Shades are looked for only where marks are read (a costly test on many pixels of bands).
+        near = _near_path(path, own.shape, max_rise + 4, MAX_BAR_WIDTHS * traced_thickness + 2)
+        inked = inked | darker_shade(plot, own, near)
     width = _bare_line_width(own, inked, path)
     thickness = int(np.ceil(width))
     line_ink = inked if other is None else inked | _solid_strokes(other, MAX_HIDING_WIDTHS * thickness)
@@ -100,7 +106,7 @@ def find_censor_marks(own: np.ndarray, path: ArmPath, other: np.ndarray | None =
     to_traced_edge = (path.line_width_px - width) / 2
     tops = np.array([row if run is None else run[0] for run, row in zip(runs, rows)])
     least = max(MIN_MARK_PX, MIN_MARK_WIDTHS * width)
-    sticks_out = rise >= least
+    sticks_out = (rise >= least) & (rise <= max_rise)
     # A short upright stroke crossing the line, as far below it as above, is a mark even where
     # it reads as a drop's stroke (which ends on the line it falls to): among steps and marks
     # merged into a band, the level left of a mark is too close to its tip to tell them apart.
@@ -161,13 +167,30 @@ def _bare_line_width(own: np.ndarray, inked: np.ndarray, path: ArmPath) -> float
     return max(1.0, bare) if bare < THINNER_BARE * path.line_width_px else path.line_width_px
 
 
+def _near_path(path: ArmPath, shape: tuple[int, int], rows_reach: int, cols_reach: int) -> tuple[np.ndarray, np.ndarray]:
+    """The pixels near a traced path, as row and column indices: in each column, the rows from
+    ``rows_reach`` above the path ``cols_reach`` columns before to ``rows_reach`` below it
+    ``cols_reach`` columns after (so both levels at a drop); columns from ``cols_reach``
+    before the path to ``cols_reach`` after it. All that is read of marks lies there."""
+    height, width = shape
+    cols = np.arange(max(0, path.first_col - cols_reach), min(width, path.cols[-1] + cols_reach + 1))
+    last = len(path.rows) - 1
+    top = np.maximum(0, path.rows[np.clip(cols - cols_reach - path.first_col, 0, last)] - rows_reach)
+    bottom = np.minimum(height - 1, path.rows[np.clip(cols + cols_reach - path.first_col, 0, last)] + rows_reach)
+    n_rows = bottom - top + 1
+    starts = np.cumsum(n_rows) - n_rows  # where each column's rows begin in the flat list
+    rows = np.arange(int(n_rows.sum())) - np.repeat(starts - top, n_rows)
+    return rows, np.repeat(cols, n_rows)
+
+
 def _solid_strokes(other: np.ndarray, max_px: int) -> np.ndarray:
     """Solid other ink in runs down a column at most ``max_px`` tall: lines, marks and text that
     may hide a line, not the areas where band fills overlap into solid colour."""
-    solid = other >= FULL_ALPHA
-    runs, _ = ndimage.label(solid, structure=[[0, 1, 0], [0, 1, 0], [0, 1, 0]])
-    run_lengths = np.bincount(runs.ravel())
-    return solid & (run_lengths[runs] <= max_px)
+    solid = (other >= FULL_ALPHA).astype(np.uint8)
+    # An opening by an upright line one pixel longer keeps exactly the longer runs.
+    runs_longer = cv2.morphologyEx(solid, cv2.MORPH_OPEN, np.ones((max_px + 1, 1), np.uint8),
+                                   borderType=cv2.BORDER_CONSTANT, borderValue=0)
+    return solid > runs_longer
 
 
 def _line_centres(inked: np.ndarray, path: ArmPath, width: float) -> np.ndarray:
@@ -188,9 +211,9 @@ def _line_centres(inked: np.ndarray, path: ArmPath, width: float) -> np.ndarray:
     return centres
 
 
-def darker_shade(plot: PlotInk, own: np.ndarray) -> np.ndarray:
-    """Pixels of a darker shade of an arm's colour: on the ray from the background through the
-    colour, beyond it (alpha 1 to :data:`MAX_SHADE`).
+def darker_shade(plot: PlotInk, own: np.ndarray, near: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """Pixels of a darker shade of an arm's colour near its path: on the ray from the background
+    through the colour, beyond it (alpha 1 to :data:`MAX_SHADE`).
 
     :func:`digitize.colours.arm_alpha` owns only blends of the background and
     the arm's colour, so a mark drawn darker than its line is no one's ink.
@@ -201,6 +224,8 @@ def darker_shade(plot: PlotInk, own: np.ndarray) -> np.ndarray:
         The plot's pixels and background.
     own : ndarray, shape (h, w), float
         Alpha of the arm's ink; the arm's colour is read where it is full.
+    near : (ndarray, ndarray)
+        Rows and columns of the pixels to look at (see :func:`_near_path`).
 
     Returns
     -------
@@ -212,13 +237,16 @@ def darker_shade(plot: PlotInk, own: np.ndarray) -> np.ndarray:
         return shade
     direction = np.median(plot.crop[full].astype(np.float32), axis=0) - plot.background
     length2 = float(direction @ direction)
-    candidates = (own < INKED) & (plot.any_ink >= INKED) & ~plot.rules
-    if length2 < 1.0 or not candidates.any():
+    rows, cols = near
+    # Inked (``plot.any_ink`` at least INKED), not the arm's, not a rule line.
+    ink = (own[rows, cols] < INKED) & (plot.strength[rows, cols] >= INKED * INK_DELTA_E) & ~plot.rules[rows, cols]
+    rows, cols = rows[ink], cols[ink]
+    if length2 < 1.0 or len(rows) == 0:
         return shade
-    pixels = plot.crop[candidates].astype(np.float32) - plot.background
+    pixels = plot.crop[rows, cols].astype(np.float32) - plot.background
     alpha = pixels @ direction / length2
     residual = np.linalg.norm(pixels - alpha[:, None] * direction, axis=1)
-    shade[candidates] = (alpha > 1.0) & (alpha <= MAX_SHADE) & (residual <= SHADE_RESIDUAL)
+    shade[rows, cols] = (alpha > 1.0) & (alpha <= MAX_SHADE) & (residual <= SHADE_RESIDUAL)
     return shade
 
 
