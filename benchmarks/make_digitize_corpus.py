@@ -1,7 +1,8 @@
-"""Regenerate the digitizer's figure corpus: ``python -m benchmarks.make_digitize_corpus``.
+"""Regenerate the digitizer's figure corpus: ``python -m benchmarks.make_digitize_corpus [STEM ...]``.
 
 Writes ``benchmarks/digitize_corpus/*.png|jpg`` and ``truth.json`` (one record a figure, sorted
-by file name, sorted keys), byte-identical on every run with the same library versions. Each
+by file name, sorted keys), byte-identical on every run with the same library versions (R's
+PNGs are not: name the figures to redraw, as STEM arguments, to leave the others alone). Each
 figure is real IPD from :mod:`benchmarks.datasets` (or another split of the same lifelines
 datasets, for 1, 3 and 4 arms) drawn by :func:`benchmarks.figures.draw_km_figure` in one of the
 styles of :data:`benchmarks.figures.FAMILIES`, varied in size, DPI, line width, font, grid,
@@ -98,6 +99,8 @@ SPECS = [
     ("survminer_07", "waltons", "days", "survminer", dict(width_px=2400, height_px=2000, dpi=300,
                                                           font_size_px=36, line_width_px=4,
                                                           x_end="at", jpeg_quality=90)),
+    ("survminer_08", "gbsg2", "months", "survminer", dict(width_px=900, height_px=760,
+                                                          colours=("#333333", "#333333"))),
     ("ggplot_grey_01", "lung", "months", "ggplot_grey", dict()),
     ("ggplot_grey_02", "larynx:stage", "years", "ggplot_grey", dict(width_px=820, height_px=600,
                                                                    bands=True)),
@@ -123,10 +126,15 @@ SPECS = [
     ("base_r_06", "rossi", "weeks", "base_r", dict(width_px=760, height_px=640,
                                                    colours=("#000000", "#000000"),
                                                    line_styles=("-", "--"))),
+    # Two arms in one ink, both solid: they cannot be told apart where they meet.
+    ("base_r_09", "lung", "days", "base_r", dict(width_px=900, height_px=700,
+                                                 colours=("#000000", "#000000"))),
     ("base_r_07", "kidney_transplant=female", "years", "base_r",
      dict(width_px=320, height_px=320, font_size_px=10, bands=True, legend="none",
           line_width_px=1)),
     ("sas_01", "gbsg2", "days", "sas", dict(width_px=800, height_px=640)),
+    ("sas_08", "rossi:halves", "weeks", "sas", dict(width_px=820, height_px=640, line_width_px=1.5,
+                                                    colours=("#000000", "#000000"))),
     ("sas_02", "lung:ecog", "months", "sas", dict(width_px=1000, height_px=800)),
     ("sas_03", "rossi", "weeks", "sas", dict(width_px=640, height_px=520, font_size_px=11,
                                              bands=True, jpeg_quality=85)),
@@ -149,6 +157,8 @@ SPECS = [
     ("prism_06", "rossi", "weeks", "prism", dict(width_px=3000, height_px=2200, dpi=300,
                                                  font_size_px=44, line_width_px=4, x_end="at")),
     ("stata_01", "rossi", "weeks", "stata", dict()),
+    ("stata_07", "rossi", "weeks", "stata", dict(width_px=800, height_px=600, jpeg_quality=85,
+                                                 colours=("#000000", "#000000"))),
     ("stata_02", "gbsg2:grade", "years", "stata", dict(width_px=1100, height_px=820)),
     ("stata_03", "lung", "days", "stata", dict(width_px=800, height_px=620,
                                                y_labels_rotated=True)),
@@ -285,6 +295,7 @@ def style_tags(truth: dict) -> list[str]:
         "large": style["width_px"] >= 2000,
         "rotated_y_labels": style["y_labels_rotated"],
         "dashed": any(s != "-" for s in style["line_styles"]),
+        "one_colour": len(set(style["colours"][:truth["n_arms"]])) < truth["n_arms"],
         "shades_of_one_colour": _shades_of_one_colour(style["colours"][:truth["n_arms"]]),
         "thick_lines": style["line_width_px"] >= 3,
         "thin_lines": style["line_width_px"] <= 1,
@@ -340,10 +351,18 @@ def draw_figure(folder: Path, source: str, unit: str, family: str, **changes) ->
     return path, truths
 
 
-def main(folder: Path = CORPUS) -> None:
+def main(folder: Path = CORPUS, stems: list[str] | None = None) -> None:
+    """Draw the corpus into ``folder``; only the figures named in ``stems`` (the others' images
+    and truth records kept as they are) when given."""
     folder.mkdir(parents=True, exist_ok=True)
+    specs = [spec for spec in SPECS if not stems or spec[0] in stems]
+    if stems and len(specs) != len(set(stems)):
+        raise SystemExit(f"unknown figure(s): {sorted(set(stems) - {spec[0] for spec in specs})}")
     records = []
-    for stem, source, unit, family, changes in progress(SPECS, "drawing figures"):
+    if stems:
+        kept = json.loads((folder / "truth.json").read_text())
+        records = [record for record in kept if Path(record["file"]).stem not in stems]
+    for stem, source, unit, family, changes in progress(specs, "drawing figures"):
         image, truths = make_figure(stem, source, unit, family, changes)
         if image is not None:
             save_image(image, folder / truths[0]["file"], truths[0]["style"]["jpeg_quality"])
@@ -351,8 +370,9 @@ def main(folder: Path = CORPUS) -> None:
     records.sort(key=lambda record: record["id"])
     (folder / "truth.json").write_text(json.dumps(records, sort_keys=True, indent=1) + "\n")
     size = sum(path.stat().st_size for path in folder.iterdir())
-    print(f"{len(SPECS)} figures, {len(records)} plots, {size / 1e6:.1f} MB in {folder}")
+    print(f"{len(specs)} figures drawn, {len(records)} plots, {size / 1e6:.1f} MB in {folder}")
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+    main(stems=sys.argv[1:] or None)

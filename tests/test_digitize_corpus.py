@@ -229,6 +229,7 @@ SUBSET = {
     "ggplot_grey_05.png": 0.03,    # 360 px wide, dense censor marks
     "base_r_01.png": 0.01,
     "base_r_06.png": 0.03,         # both arms black, one dashed
+    "stata_07.jpg": 0.01,          # both arms black and solid, touching early on; JPEG
     "sas_02.png": 0.01,
     "prism_01.png": 0.01,
     "prism_04.jpg": 0.01,
