@@ -10,8 +10,8 @@ is found by its lower half, hanging below the level the drop falls to. A
 mark at the foot of a drop that ends the curve is found with that drop
 (:func:`digitize.trace.final_drop`). Some styles draw marks in a darker shade
 of the arm's colour (SAS; matplotlib's opaque marks on a line blended with a
-band), which the arm's alpha does not own: they count as the arm's ink here
-(:func:`darker_shade`).
+band), and marks a pixel wide show faint: the arm's alpha does not own them,
+but they count as the arm's ink here (:func:`borrowed_ink`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 import pandas as pd
 
-from digitize.colours import INK_DELTA_E, PlotInk
+from digitize.colours import INK_DELTA_E, PlotInk, to_lab
 from digitize.trace import INKED, ArmPath, final_drop, ink_run
 
 #: A mark sticks out of the line by at least this many pixels ...
@@ -40,6 +40,12 @@ MAX_BAR_WIDTHS = 20
 MAX_SHADE = 1.6
 #: ... within this RGB distance of the ray.
 SHADE_RESIDUAL = 40.0
+#: Faint strokes (see :func:`faint_strokes`) are at least this dark a share of the arm's colour ...
+FAINT_ALPHA = 0.3
+#: ... of a hue within this CIELAB distance of one between grey and the arm's ...
+FAINT_HUE_DELTA = 15.0
+#: ... and inked this many times as strongly as the row two columns to either side.
+FAINT_RIDGE = 1.5
 #: Pixels at least this full of an arm's colour show the colour itself (and of any ink, are solid).
 FULL_ALPHA = 0.9
 #: Solid ink of others hides a line only in runs down a column at most this many line widths
@@ -64,7 +70,7 @@ def find_censor_marks(own: np.ndarray, path: ArmPath, other: np.ndarray | None =
         Alpha of other ink; a line hidden under it still counts as line.
     plot : PlotInk, optional
         The plot's pixels (the crop ``own`` is of): marks drawn in a darker
-        shade of the arm's colour (see :func:`darker_shade`) are found too.
+        shade of the arm's colour, or faint, are found too (see :func:`borrowed_ink`).
 
     Returns
     -------
@@ -92,7 +98,7 @@ def find_censor_marks(own: np.ndarray, path: ArmPath, other: np.ndarray | None =
     if plot is not None:
         # Shades are looked for only where marks are read (a costly test on many pixels of bands).
         near = _near_path(path, own.shape, max_rise + 4, MAX_BAR_WIDTHS * traced_thickness + 2)
-        inked = inked | darker_shade(plot, own, near)
+        inked = inked | borrowed_ink(plot, own, near)
     width = _bare_line_width(own, inked, path)
     thickness = int(np.ceil(width))
     line_ink = inked if other is None else inked | _solid_strokes(other, MAX_HIDING_WIDTHS * thickness)
@@ -211,12 +217,13 @@ def _line_centres(inked: np.ndarray, path: ArmPath, width: float) -> np.ndarray:
     return centres
 
 
-def darker_shade(plot: PlotInk, own: np.ndarray, near: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-    """Pixels of a darker shade of an arm's colour near its path: on the ray from the background
-    through the colour, beyond it (alpha 1 to :data:`MAX_SHADE`).
+def borrowed_ink(plot: PlotInk, own: np.ndarray, near: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """Pixels near an arm's path that are its ink though its alpha does not own them: a darker
+    shade of its colour (see :func:`darker_shade`) or faint upright strokes (see :func:`faint_strokes`).
 
     :func:`digitize.colours.arm_alpha` owns only blends of the background and
-    the arm's colour, so a mark drawn darker than its line is no one's ink.
+    the arm's colour at least half full, so a mark drawn darker than its line,
+    or one a pixel wide blended into two half-full columns, is no one's ink.
 
     Parameters
     ----------
@@ -231,23 +238,66 @@ def darker_shade(plot: PlotInk, own: np.ndarray, near: tuple[np.ndarray, np.ndar
     -------
     ndarray, shape (h, w), bool
     """
-    shade = np.zeros(own.shape, dtype=bool)
+    borrowed = np.zeros(own.shape, dtype=bool)
     full = own >= FULL_ALPHA
     if not full.any():
-        return shade
-    direction = np.median(plot.crop[full].astype(np.float32), axis=0) - plot.background
-    length2 = float(direction @ direction)
+        return borrowed
+    colour = np.median(plot.crop[full].astype(np.float32), axis=0)
     rows, cols = near
+    at = rows * own.shape[1] + cols  # flat indices: one gather each
     # Inked (``plot.any_ink`` at least INKED), not the arm's, not a rule line.
-    ink = (own[rows, cols] < INKED) & (plot.strength[rows, cols] >= INKED * INK_DELTA_E) & ~plot.rules[rows, cols]
+    ink = ((own.ravel().take(at) < INKED) & (plot.strength.ravel().take(at) >= INKED * INK_DELTA_E)
+           & ~plot.rules.ravel().take(at))
     rows, cols = rows[ink], cols[ink]
-    if length2 < 1.0 or len(rows) == 0:
-        return shade
+    if len(rows) == 0:
+        return borrowed
+    borrowed[rows, cols] = darker_shade(plot, colour, rows, cols) | faint_strokes(plot, colour, rows, cols)
+    return borrowed
+
+
+def darker_shade(plot: PlotInk, colour: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Which of the pixels at ``rows, cols`` are a darker shade of ``colour`` (RGB): on the ray from
+    the background through the colour, beyond it (alpha 1 to :data:`MAX_SHADE`)."""
+    direction = colour - plot.background
+    length2 = float(direction @ direction)
+    if length2 < 1.0:
+        return np.zeros(len(rows), dtype=bool)
     pixels = plot.crop[rows, cols].astype(np.float32) - plot.background
     alpha = pixels @ direction / length2
-    residual = np.linalg.norm(pixels - alpha[:, None] * direction, axis=1)
-    shade[rows, cols] = (alpha > 1.0) & (alpha <= MAX_SHADE) & (residual <= SHADE_RESIDUAL)
+    shade = (alpha > 1.0) & (alpha <= MAX_SHADE)  # most pixels fail this: test the residual on the rest
+    beyond = pixels[shade] - alpha[shade, None] * direction
+    shade[shade] = np.einsum("ij,ij->i", beyond, beyond) <= SHADE_RESIDUAL ** 2
     return shade
+
+
+def faint_strokes(plot: PlotInk, colour: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Which of the pixels at ``rows, cols`` belong to faint upright strokes of ``colour`` (RGB).
+
+    A mark a pixel wide is drawn, anti-aliased, as two columns each a blend of
+    about half its colour with the background; in a JPEG it loses most of its
+    hue too (colour is stored at half the resolution). Such a pixel is as dark
+    as :data:`FAINT_ALPHA` to :data:`MAX_SHADE` of the colour, by its CIELAB
+    lightness, with a hue between grey and the colour's (within
+    :data:`FAINT_HUE_DELTA`); and it stands out of the row it lies in, at
+    least :data:`FAINT_RIDGE` times as strongly inked as the pixels two
+    columns to either side (a line's faint edge runs along the row).
+    """
+    last_col = plot.strength.shape[1] - 1
+    beside = np.maximum(plot.strength[rows, np.clip(cols - 2, 0, last_col)],
+                        plot.strength[rows, np.clip(cols + 2, 0, last_col)])
+    faint = plot.strength[rows, cols] >= FAINT_RIDGE * beside
+    background, arm = to_lab(plot.background.astype(np.float32)), to_lab(colour.astype(np.float32))
+    depth = background[0] - arm[0]
+    if abs(depth) < 1.0 or not faint.any():
+        return np.zeros(len(rows), dtype=bool)
+    lab = to_lab(plot.crop[rows[faint], cols[faint]])
+    alpha = (background[0] - lab[:, 0]) / depth
+    hue, arm_hue = lab[:, 1:] - background[1:], arm[1:] - background[1:]
+    arm_chroma2 = float(arm_hue @ arm_hue)
+    along = np.clip(hue @ arm_hue / arm_chroma2, 0.0, 1.0) if arm_chroma2 >= 1.0 else np.zeros(len(lab))
+    off_hue = np.linalg.norm(hue - along[:, None] * arm_hue, axis=1)
+    faint[faint] = (alpha >= FAINT_ALPHA) & (alpha <= MAX_SHADE) & (off_hue <= FAINT_HUE_DELTA)
+    return faint
 
 
 def _marks_at_drop_feet(inked: np.ndarray, path: ArmPath, width: float, found_x_px: list[float]) -> list[dict]:
