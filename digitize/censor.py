@@ -102,7 +102,8 @@ def find_censor_marks(own: np.ndarray, path: ArmPath, other: np.ndarray | None =
     width = _bare_line_width(own, inked, path)
     thickness = int(np.ceil(width))
     line_ink = inked if other is None else inked | _solid_strokes(other, MAX_HIDING_WIDTHS * thickness)
-    cols, centres = path.cols, _line_centres(inked, path, width)
+    cols, path_rows = _run_on(inked, path, width)
+    centres = _line_centres(inked, cols, path_rows, width)
     rows = np.round(centres).astype(int)
     runs = [ink_run(inked[:, col], row) for col, row in zip(cols, rows)]
     edge = (width - 1) / 2  # from the centre of a line's middle pixel to the centre of its top or bottom pixel
@@ -199,12 +200,25 @@ def _solid_strokes(other: np.ndarray, max_px: int) -> np.ndarray:
     return solid > runs_longer
 
 
-def _line_centres(inked: np.ndarray, path: ArmPath, width: float) -> np.ndarray:
-    """Row of the line's centre in each column of a traced path, per level: the median centre of
-    the line where it shows alone near the path (the path may run a pixel or two off a thin
-    line among many marks)."""
+def _run_on(inked: np.ndarray, path: ArmPath, width: float) -> tuple[np.ndarray, np.ndarray]:
+    """Columns and rows of a traced path, and past its end, of the line running on at its last row.
+
+    The path ends where the arm's own ink does; a mark at the end of a curve
+    drawn in a darker shade (or faint) reaches further, up to half a mark's width.
+    """
+    last, row = int(path.cols[-1]), int(path.rows[-1])
+    beyond = 0
+    while (beyond < 2 * np.ceil(width) + 2 and last + beyond + 1 < inked.shape[1]
+           and ink_run(inked[:, last + beyond + 1], row) is not None):
+        beyond += 1
+    return np.r_[path.cols, last + 1 : last + beyond + 1], np.r_[path.rows, np.full(beyond, row)]
+
+
+def _line_centres(inked: np.ndarray, cols: np.ndarray, rows: np.ndarray, width: float) -> np.ndarray:
+    """Row of the line's centre in each column of a traced path (``cols, rows``), per level: the
+    median centre of the line where it shows alone near the path (the path may run a pixel or
+    two off a thin line among many marks)."""
     reach = int(np.ceil(width)) + 1
-    rows, cols = path.rows, path.cols
     centres = rows.astype(float)
     for level in np.split(np.arange(len(rows)), np.flatnonzero(np.diff(rows)) + 1):
         top = max(0, rows[level[0]] - reach)
