@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
+from itertools import combinations
 
 import cv2
 import matplotlib.colors
 import numpy as np
 import pandas as pd
-from scipy.cluster.vq import kmeans2
+from scipy.cluster.vq import kmeans2, vq
 from scipy.optimize import linear_sum_assignment
 
 from kmipd.errors import InputError
@@ -38,8 +40,13 @@ SAME_ARM_DELTA_E = 22.0
 #: A coloured curve whose CIELAB distance from the background is below this share of the
 #: strongest arm's is a fill's edge, not a line.
 PALE_SHARE = 0.5
-#: ... unless it is a blend of another arm's colour with the background within this RGB distance.
+#: ... unless it is a blend of another arm's colour with the background within this RGB distance,
 TINT_RESIDUAL = 20.0
+#: ... and that colour is not itself a blend of two others (within TINT_RESIDUAL), each weighing at
+#: least MIX_MIN_WEIGHT and together at most MIX_MAX_WEIGHT (layers of translucent ink over the
+#: background never add up to more than one): one arm's line under another's band.
+MIX_MIN_WEIGHT = 0.1
+MIX_MAX_WEIGHT = 1.0
 #: Coloured inks (chroma above SAME_HUE_MIN_CHROMA) this close in hue angle are one arm.
 SAME_HUE_DEGREES = 8.0
 SAME_HUE_MIN_CHROMA = 15.0
@@ -118,9 +125,10 @@ class PlotInk:
         centres = stroke_centres(self.strength) & (self.strength >= STROKE_INK_DELTA_E)
         return centres & ~self.rules & ~rule_line_mask(centres)
 
-    @property
+    @cached_property
     def any_ink(self) -> np.ndarray:
-        """How much each pixel is inked at all, 0-1 (rule lines included)."""
+        """How much each pixel is inked at all, 0-1 (rule lines included); computed once, read for
+        every arm."""
         return np.clip(self.strength / INK_DELTA_E, 0.0, 1.0)
 
 
@@ -128,9 +136,28 @@ def plot_ink(image: np.ndarray, plot_area) -> PlotInk:
     """Measure the ink inside ``plot_area`` (a :class:`digitize.axes.PlotArea`) of an RGB image."""
     crop = image[plot_area.top : plot_area.bottom, plot_area.left + 1 : plot_area.right + 1]
     background = np.median(crop.reshape(-1, 3), axis=0).astype(np.float32)
-    strength = np.linalg.norm(to_lab(crop) - to_lab(background), axis=2)
+    strength = _distance_from(crop, background)
     rules = rule_line_mask(strength >= INK_DELTA_E)
     return PlotInk(crop, (plot_area.left + 1, plot_area.top), background, strength, rules)
+
+
+def _distance_from(image: np.ndarray, colour: np.ndarray) -> np.ndarray:
+    """CIELAB distance of each pixel of an RGB uint8 image from one RGB colour, shape ``(h, w)``:
+    ``np.linalg.norm(to_lab(image) - to_lab(colour), axis=2)``, ten times faster."""
+    levels = np.arange(256, dtype=np.float32)
+    lab_levels = np.stack([levels * (100 / 255), levels - 128, levels - 128], axis=1)  # as to_lab's
+    return _lookup_distance(cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2LAB), lab_levels, to_lab(colour))
+
+
+def _lookup_distance(channels: np.ndarray, levels: np.ndarray, colour: np.ndarray) -> np.ndarray:
+    """Euclidean distance of each pixel from ``colour``, where a pixel's 8-bit value ``v`` in
+    channel ``c`` of ``channels`` (uint8, shape (h, w, 3)) stands for ``levels[v, c]``.
+
+    Each channel's squared difference takes one of 256 values: it is looked up from a
+    table (OpenCV's ``LUT``) rather than computed pixel by pixel in floating point.
+    """
+    squares = ((levels - colour) ** 2).astype(np.float32).reshape(1, 256, 3)
+    return cv2.sqrt(cv2.transform(cv2.LUT(channels, squares), np.ones((1, 3), np.float32)))
 
 
 def rule_line_mask(ink: np.ndarray) -> np.ndarray:
@@ -187,7 +214,12 @@ def stroke_centres(strength: np.ndarray, half_width: int = STROKE_HALF_WIDTH_PX,
 
 
 def find_arm_colours(plot: PlotInk) -> np.ndarray:
-    """The inks that draw curves inside a plot, one per arm.
+    """The inks that draw curves inside a plot, one per arm: the arm colours of :func:`find_inks`."""
+    return find_inks(plot)[0]
+
+
+def find_inks(plot: PlotInk) -> tuple[np.ndarray, np.ndarray]:
+    """The inks that draw curves inside a plot, one per arm, and the colours of band fills.
 
     Inked pixels (rule lines removed) are over-segmented by k-means in
     CIELAB (seeded, so deterministic) into :data:`N_CLUSTERS` groups, which
@@ -220,11 +252,17 @@ def find_arm_colours(plot: PlotInk) -> np.ndarray:
     plot : PlotInk
         The plot area's pixels (see :func:`plot_ink`).
 
+    Last, the pale colours of band fills that still form curves (the edges of
+    overlapping bands, see :func:`_pale_tints`) are told from the arms: they
+    take their pixels from the arms in :func:`arm_alpha`, but are no arm.
+
     Returns
     -------
-    ndarray, shape (n_arms, 3), uint8
+    arms : ndarray, shape (n_arms, 3), uint8
         Arm colours (RGB), ordered by the position of their curve's first
         pixel (top first, then left); empty when no curve is found.
+    fills : ndarray, shape (n_fills, 3), uint8
+        Band fill colours (RGB).
 
     References
     ----------
@@ -238,38 +276,47 @@ def find_arm_colours(plot: PlotInk) -> np.ndarray:
             arms.append((first, colour))
     arms.sort(key=lambda item: item[0])
     colours = np.array([np.round(colour) for _, colour in arms], dtype=np.uint8).reshape(-1, 3)
-    return colours[~_pale_tints(colours, plot.background)]
+    fill = _pale_tints(colours, plot.background)
+    return colours[~fill], colours[fill]
 
 
 def _curve_colours(plot: PlotInk, ink: np.ndarray,
                    close_touching: float = 0.0) -> list[tuple[tuple[int, int], np.ndarray]]:
-    """The curve inks among the pixels of ``ink`` (see :func:`find_arm_colours`): for each,
+    """The curve inks among the pixels of ``ink`` (see :func:`find_inks`): for each,
     its curve's first pixel (row, column) and its RGB colour. Groups of close colours (not of
     one shade) are one arm only if at least ``close_touching`` of the paler one's pixels touch
-    the other's."""
+    the other's.
+
+    Pixels are handled by position (``rows, cols``), and masks drawn only over the box of the
+    pixels at hand: a group of one colour covers a small part of the plot.
+    """
     if ink.sum() < 10:
         return []
-    lab = to_lab(plot.crop[ink].astype(np.float32))
-    pixels = plot.crop[ink].astype(np.float32)
+    rows, cols = np.nonzero(ink)
+    pixels = plot.crop[rows, cols].astype(np.float32)
+    lab = to_lab(pixels)
     stride = max(1, len(pixels) // MAX_SAMPLES)
     n_clusters = min(N_CLUSTERS, _distinct_colours(lab[::stride], step=4.0))
     centres, _ = kmeans2(lab[::stride], n_clusters, minit="++", seed=np.random.default_rng(0))
-    labels = np.argmin(_distances(lab, centres), axis=1)
-    strength = plot.strength[ink]
+    labels, _ = vq(lab, centres)  # each pixel's nearest centre
+    strength = plot.strength[rows, cols]
+    min_span = MIN_CURVE_SPAN * ink.shape[1]
     curves = []
-    for members in _merge_groups(centres, labels, ink, pixels, strength, plot.background, close_touching):
-        mask = np.zeros(ink.shape, dtype=bool)
-        mask[ink] = np.isin(labels, members)
-        piece, first = _widest_piece(mask)
-        span = int(np.ptp(np.nonzero(piece.any(axis=0))[0])) + 1 if piece.any() else 0
-        if span >= MIN_CURVE_SPAN * ink.shape[1]:
-            curves.append((span, first, piece, mask, _line_colour(pixels, lab, strength, np.isin(labels, members))))
+    for members in _merge_groups(centres, labels, (rows, cols), ink.shape, pixels, strength, plot.background,
+                                 close_touching):
+        chosen = np.isin(labels, members)
+        group = rows[chosen], cols[chosen]
+        if np.ptp(group[1]) + 1 < min_span:  # no piece of it can span more than all of it
+            continue
+        piece, first = _widest_piece(group, ink.shape)
+        span = int(np.ptp(piece[1])) + 1 if len(piece[1]) else 0
+        if span >= min_span:
+            curves.append((span, first, piece, group, _line_colour(pixels, lab, strength, chosen)))
     # A piece lying along a wider curve of another colour all its length is that curve's edge
     # (a dark rim that resampling leaves on one side of a coloured line), not a curve.
-    kernel = np.ones((5, 5), np.uint8)
     return [(first, colour) for span, first, piece, _, colour in curves
-            if not any(other_span > span and cv2.dilate(other.astype(np.uint8), kernel).astype(bool)[piece].mean()
-                       >= FRINGE_TOUCHING for other_span, _, _, other, _ in curves)]
+            if not any(other_span > span and _share_near(piece, other, 2, ink.shape) >= FRINGE_TOUCHING
+                       for other_span, _, _, other, _ in curves)]
 
 
 def _distinct_colours(lab: np.ndarray, step: float) -> int:
@@ -296,15 +343,39 @@ def _pale_tints(colours: np.ndarray, background: np.ndarray) -> np.ndarray:
     Lines are drawn in full colour; a pale chromatic cluster that still forms
     a curve is the edge of a fill, mixed from several bands. Pale greys (a
     grey arm beside a black one) and exact tints of another arm (light blue
-    beside blue, as in paired palettes) are kept.
+    beside blue, as in paired palettes) are kept, but not tints of a colour
+    that is itself a blend of two others (where one arm's line runs under
+    another's translucent band): such a tint is where two bands overlap.
     """
     chroma = np.hypot(*to_lab(colours.astype(np.float32))[:, 1:].T)
     pale = (relative_strength(colours, background) < PALE_SHARE) & (chroma > SAME_HUE_MIN_CHROMA)
     colours = colours.astype(np.float32)
     for i in np.flatnonzero(pale):
-        pale[i] = not any(_blend_weight(colours[i], full, background, max_residual=TINT_RESIDUAL) is not None
-                          for j, full in enumerate(colours) if j != i)
+        others = [j for j in range(len(colours)) if j != i]
+        pale[i] = not any(
+            _blend_weight(colours[i], colours[j], background, max_residual=TINT_RESIDUAL) is not None
+            and not _is_mix(colours[j], colours[[k for k in others if k != j]], background)
+            for j in others)
     return pale
+
+
+def _is_mix(colour: np.ndarray, candidates: np.ndarray, background: np.ndarray) -> bool:
+    """Whether an RGB colour is a blend of two of ``candidates`` (RGB) with the background.
+
+    Translucent layers over the background (``bg + w1 (c1 - bg) + w2 (c2 - bg)``,
+    a band over a line or another band) are such blends; the weights are
+    least-squares fits, each at least :data:`MIX_MIN_WEIGHT`, together at most
+    :data:`MIX_MAX_WEIGHT`, with the rest within :data:`TINT_RESIDUAL`. Only
+    used on the source of a pale tint: greys are blends of complementary
+    colours too, and an arm of their own.
+    """
+    for pair in combinations(candidates, 2):
+        directions = (np.array(pair) - background).T
+        weights, *_ = np.linalg.lstsq(directions, colour - background, rcond=None)
+        residual = np.linalg.norm(colour - background - directions @ weights)
+        if weights.min() >= MIX_MIN_WEIGHT and weights.sum() <= MIX_MAX_WEIGHT and residual < TINT_RESIDUAL:
+            return True
+    return False
 
 
 def _line_colour(pixels, lab, strength, chosen) -> np.ndarray:
@@ -320,20 +391,21 @@ def _distances(lab: np.ndarray, centres: np.ndarray) -> np.ndarray:
     return np.linalg.norm(lab[:, None, :] - centres[None, :, :], axis=2)
 
 
-def _merge_groups(centres, labels, ink, pixels, strength, background, close_touching) -> list[list[int]]:
-    """Group k-means clusters into arms (see :func:`find_arm_colours`); returns lists of cluster ids."""
+def _merge_groups(centres, labels, positions, shape, pixels, strength, background,
+                  close_touching) -> list[list[int]]:
+    """Group k-means clusters into arms (see :func:`find_inks`); returns lists of cluster ids.
+    ``positions`` are the rows and columns of the clustered pixels in an image of ``shape``."""
+    rows, cols = positions
     order = sorted(
         (k for k in range(len(centres)) if np.any(labels == k)),
         key=lambda k: -float(np.median(strength[labels == k])),
     )
     groups: list[list[int]] = []
     colours: list[np.ndarray] = []
-    kernel = np.ones((3, 3), np.uint8)
     for k in order:
-        mask = np.zeros(ink.shape, dtype=bool)
-        mask[ink] = labels == k
+        cluster = rows[labels == k], cols[labels == k]
         colour = np.median(pixels[labels == k], axis=0)
-        if _is_area(mask):
+        if _is_area(cluster, shape):
             continue
         target = None
         for g, kept in enumerate(colours):
@@ -345,9 +417,8 @@ def _merge_groups(centres, labels, ink, pixels, strength, background, close_touc
             if not (close or _same_hue(to_lab(colour), to_lab(kept))
                     or _blend_weight(colour, kept, background) is not None):
                 continue
-            kept_mask = np.zeros(ink.shape, dtype=bool)
-            kept_mask[ink] = np.isin(labels, groups[g])
-            touching = cv2.dilate(kept_mask.astype(np.uint8), kernel).astype(bool)[mask].mean()
+            in_group = np.isin(labels, groups[g])
+            touching = _share_near(cluster, (rows[in_group], cols[in_group]), 1, shape)
             if touching >= (close_touching if close else FRINGE_TOUCHING):
                 target = g
                 break
@@ -377,37 +448,71 @@ def _blend_weight(colour: np.ndarray, full: np.ndarray, background: np.ndarray,
     return weight if weight < 0.85 and residual < max_residual else None
 
 
-def _is_area(mask: np.ndarray) -> bool:
-    """Whether a mask covers areas (a fill) rather than lines and marks.
+def _is_area(pixels: tuple[np.ndarray, np.ndarray], shape: tuple[int, int]) -> bool:
+    """Whether pixels (rows, columns in an image of ``shape``) cover areas (a fill) rather than
+    lines and marks.
 
-    It is an area when much of it survives an erosion by a square a little
-    over twice its typical depth (the lower quartile of its vertical runs,
-    which is the line width for a line, whatever its marks and drops).
+    They are an area when much of them survives an erosion by a square a
+    little over twice their typical depth (the lower quartile of their vertical
+    runs, which is the line width for a line, whatever its marks and drops).
     """
+    mask = _paint(_box(pixels, shape, 0), pixels)
     starts = (mask[1:] & ~mask[:-1]).sum(axis=0) + mask[0]
     filled = starts > 0
     if not filled.any():
         return False
     depth = np.percentile(mask.sum(axis=0)[filled] / starts[filled], 25)
     size = max(AREA_MIN_PX, 2 * int(np.ceil(depth)) + 1)
+    # Margins of half the square: the erosion sees what it would in the whole image.
+    mask = _paint(_box(pixels, shape, size // 2), pixels)
     core = cv2.erode(mask.astype(np.uint8), np.ones((size, size), np.uint8))
-    return core.sum() >= AREA_SHARE * mask.sum()
+    return core.sum() >= AREA_SHARE * len(pixels[0])
 
 
-def _widest_piece(mask: np.ndarray) -> tuple[np.ndarray, tuple[int, int]]:
-    """The pixels of the widest 8-connected piece of ``mask`` (gaps of 1 px bridged), and its
-    left-most pixel (row, column)."""
-    bridged = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8))
+def _widest_piece(pixels: tuple[np.ndarray, np.ndarray],
+                  shape: tuple[int, int]) -> tuple[tuple[np.ndarray, np.ndarray], tuple[int, int]]:
+    """The pixels (rows, columns) of the widest 8-connected piece of ``pixels`` (gaps of 1 px
+    bridged), and its left-most pixel (row, column)."""
+    box = _box(pixels, shape, 1)
+    bridged = cv2.dilate(_paint(box, pixels).astype(np.uint8), np.ones((3, 3), np.uint8))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(bridged, connectivity=8)
     if n <= 1:
-        return np.zeros_like(mask), (0, 0)
-    piece = (labels == 1 + int(np.argmax(stats[1:, cv2.CC_STAT_WIDTH]))) & mask
-    rows, cols = np.nonzero(piece)
-    first = int(np.argmin(cols))
-    return piece, (int(rows[first]), int(cols[first]))
+        return (pixels[0][:0], pixels[1][:0]), (0, 0)
+    widest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_WIDTH]))
+    rows, cols = pixels
+    in_piece = labels[rows - box[0], cols - box[1]] == widest
+    rows, cols = rows[in_piece], cols[in_piece]
+    first = int(np.argmin(cols))  # pixels come in row-major order: the top one of the left-most column
+    return (rows, cols), (int(rows[first]), int(cols[first]))
 
 
-def arm_alpha(plot: PlotInk, colours: np.ndarray) -> np.ndarray:
+def _share_near(pixels: tuple[np.ndarray, np.ndarray], other: tuple[np.ndarray, np.ndarray],
+                reach: int, shape: tuple[int, int]) -> float:
+    """Share of ``pixels`` (rows, columns) with a pixel of ``other`` within ``reach`` px (a square)."""
+    box = _box(pixels, shape, reach)
+    near = cv2.dilate(_paint(box, other).astype(np.uint8), np.ones((2 * reach + 1, 2 * reach + 1), np.uint8))
+    return float(near[pixels[0] - box[0], pixels[1] - box[1]].mean())
+
+
+def _box(pixels: tuple[np.ndarray, np.ndarray], shape: tuple[int, int], margin: int) -> tuple[int, int, int, int]:
+    """Top, left, bottom, right (exclusive) of the box around pixels (rows, columns), grown by
+    ``margin`` px and kept inside an image of ``shape``."""
+    rows, cols = pixels
+    return (max(int(rows.min()) - margin, 0), max(int(cols.min()) - margin, 0),
+            min(int(rows.max()) + margin + 1, shape[0]), min(int(cols.max()) + margin + 1, shape[1]))
+
+
+def _paint(box: tuple[int, int, int, int], pixels: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """Mask of the box (see :func:`_box`) with the pixels (rows, columns) inside it set."""
+    top, left, bottom, right = box
+    rows, cols = pixels
+    inside = (rows >= top) & (rows < bottom) & (cols >= left) & (cols < right)
+    mask = np.zeros((bottom - top, right - left), dtype=bool)
+    mask[rows[inside] - top, cols[inside] - left] = True
+    return mask
+
+
+def arm_alpha(plot: PlotInk, colours: np.ndarray, fills: np.ndarray | None = None) -> np.ndarray:
     """How much of each pixel is each arm's ink, shape ``(n_arms, h, w)``, values 0-1.
 
     Each pixel is projected on the segment from the background to each arm
@@ -416,30 +521,39 @@ def arm_alpha(plot: PlotInk, colours: np.ndarray) -> np.ndarray:
     most fully (so a grey arm's pixels are grey's, not half of black's).
     Pixels far from every segment (other inks, text), rule lines, and light
     fills (alpha below :data:`FILL_ALPHA`: confidence bands) get alpha 0.
+    The colours of band fills (``fills``, RGB, see :func:`find_inks`) compete
+    for pixels like arms, so that where bands overlap no arm is given the
+    fill, but have no map of their own.
     """
-    pixels, background = plot.crop.astype(np.float32), plot.background
-    alphas = np.zeros((len(colours),) + pixels.shape[:2], dtype=np.float32)
+    n_arms = len(colours)
+    if fills is not None:
+        colours = np.concatenate([colours, fills])
+    background = plot.background
+    result = np.zeros((len(colours),) + plot.crop.shape[:2], dtype=np.float32)
     if len(colours) == 0:
-        return alphas
+        return result
+    directions = colours.astype(np.float32) - background
+    # Only pixels at least FILL_ALPHA of the way to some arm's colour can be given to an arm, and most
+    # of a plot is bare background: work on those alone (the 0.99 keeps rounding on the safe side).
+    rgb_levels = np.repeat(np.arange(256, dtype=np.float32)[:, None], 3, axis=1)
+    offset_length = _lookup_distance(plot.crop, rgb_levels, background)
+    rows, cols = np.nonzero(offset_length >= 0.99 * FILL_ALPHA * float(np.linalg.norm(directions, axis=1).min()))
+    offset = plot.crop[rows, cols].astype(np.float32) - background
+    offset2 = np.einsum("nc,nc->n", offset, offset)
+    alphas = np.empty((len(colours), len(rows)), dtype=np.float32)
     residuals = np.empty_like(alphas)
-    offset = pixels - np.asarray(background, dtype=np.float32)
-    offset2 = np.einsum("ijc,ijc->ij", offset, offset)
-    for k, colour in enumerate(colours.astype(np.float32)):
-        direction = colour - background
+    for k, direction in enumerate(directions):
         length2 = max(float(direction @ direction), 1.0)
-        along = offset @ direction.astype(np.float32)
-        alpha = np.clip(along / length2, 0.0, 1.0)
-        alphas[k] = alpha
+        along = offset @ direction
+        alphas[k] = np.clip(along / length2, 0.0, 1.0)
         # |offset - alpha * direction|, expanded: one pass over the pixels instead of three.
-        residuals[k] = np.sqrt(np.maximum(offset2 - alpha * (2.0 * along - alpha * length2), 0.0))
+        residuals[k] = np.sqrt(np.maximum(offset2 - alphas[k] * (2.0 * along - alphas[k] * length2), 0.0))
     # A pixel is an arm's if it lies near that arm's blend segment; prefer the fullest match.
     near = residuals <= 40.0
-    score = np.where(near, alphas - residuals / 200.0, -np.inf)
-    best = np.argmax(score, axis=0)
-    owned = np.take_along_axis(near, best[None], axis=0)[0] & ~plot.rules
-    result = np.zeros_like(alphas)
+    best = np.argmax(np.where(near, alphas - residuals / 200.0, -np.inf), axis=0)
+    owned = np.take_along_axis(near, best[None], axis=0)[0] & ~plot.rules[rows, cols]
     for k in range(len(colours)):
-        result[k] = np.where(owned & (best == k) & (alphas[k] >= FILL_ALPHA), alphas[k], 0.0)
+        result[k, rows, cols] = np.where(owned & (best == k) & (alphas[k] >= FILL_ALPHA), alphas[k], 0.0)
     # A paler arm (grey beside black) sees the darker arm's anti-aliased fringe as its own colour:
     # give pixels touching the darker arm's solid core back to it.
     kernel = np.ones((3, 3), np.uint8)
@@ -448,9 +562,11 @@ def arm_alpha(plot: PlotInk, colours: np.ndarray) -> np.ndarray:
              if k != j and _blend_weight(full[k], full[j], background) is not None]
     for k, j in paler:
         fringe = cv2.dilate((result[j] >= 0.9).astype(np.uint8), kernel).astype(bool) & (result[k] > 0)
-        result[j] = np.where(fringe, alphas[j], result[j])
+        alpha_j = np.zeros_like(result[j])
+        alpha_j[rows, cols] = alphas[j]
+        result[j] = np.where(fringe, alpha_j, result[j])
         result[k][fringe] = 0.0
-    return result
+    return result[:n_arms]
 
 
 def parse_arm_colours(arms) -> dict[str, tuple[int, int, int]]:

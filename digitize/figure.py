@@ -19,10 +19,10 @@ from digitize.at_risk import read_at_risk_rows
 from digitize.axes import find_plot_areas
 from digitize.calibration import Calibration, calibrate
 from digitize.censor import find_censor_marks, mark_half_px, marked_columns
-from digitize.colours import (PlotInk, arm_alpha, find_arm_colours, hex_colour, match_named_colours,
-                              parse_arm_colours, plot_ink, relative_strength)
+from digitize.colours import (PlotInk, arm_alpha, find_inks, hex_colour, match_named_colours, parse_arm_colours,
+                              plot_ink, relative_strength)
 from digitize.image import WorkingImage, load_image, working_image
-from digitize.legend import find_swatches, legend_names
+from digitize.legend import LegendPixels, find_swatches, legend_names, legend_pixels
 from digitize.line_type import separate_line_types
 from digitize.result import DigitizationResult
 from digitize.trace import INKED, ArmPath, final_drop, step_corners, trace_arms
@@ -100,10 +100,12 @@ def digitize(image_or_path, *, arms=None, x_range=None, y_range=None, x_ticks=No
         calibration = calibrate(image, plot_area, x_range=x_range, y_range=y_range, x_ticks=x_ticks,
                                 y_ticks=y_ticks)
         at_risk = read_at_risk_rows(image, plot_area, calibration)
+        # The legend's pixels need no arm colour: read while the curves still are.
+        legend = legend_pixels(work.image) if arms is None else None
         found = reading.result()
     colours, paths = np.array([arm.colour for arm in found]), [arm.path for arm in found]
     traced = [_in_data_units(arm, work, calibration) for arm in found]
-    names, order = _name_arms(image, work, colours, [curve for curve, _ in traced], calibration, arms)
+    names, order = _name_arms(image, work, legend, colours, [curve for curve, _ in traced], calibration, arms)
     curves = pd.concat([traced[k][0].assign(arm=names[k]) for k in order], ignore_index=True)
     marks = pd.concat([traced[k][1].assign(arm=names[k]) for k in order], ignore_index=True)
     table = pd.DataFrame({
@@ -159,8 +161,8 @@ def _read_curves(work: WorkingImage) -> list[_ArmPixels]:
     Needs no calibration, so it runs beside the OCR of the tick labels (see :func:`digitize`).
     """
     plot = plot_ink(work.image, work.plot_area)
-    colours = find_arm_colours(plot)
-    alphas = arm_alpha(plot, colours)
+    colours, fills = find_inks(plot)
+    alphas = arm_alpha(plot, colours, fills)
     # Rule lines are not curves: an arm may pass under them, but not be followed along them.
     ink = np.where(plot.rules, 0.0, plot.any_ink)
     # Two arms of one colour (solid and dashed) become two arms, each with its own ink.
@@ -248,13 +250,14 @@ def _start_at_origin(time, survival, x_px, y_px, calibration: Calibration, plot_
     return np.maximum.accumulate(time), np.minimum.accumulate(np.clip(survival, 0.0, 1.0))
 
 
-def _name_arms(image: np.ndarray, work: WorkingImage, colours: np.ndarray, curves: list[pd.DataFrame],
-               calibration: Calibration, arms) -> tuple[list[str], list[int]]:
+def _name_arms(image: np.ndarray, work: WorkingImage, legend: LegendPixels | None, colours: np.ndarray,
+               curves: list[pd.DataFrame], calibration: Calibration, arms) -> tuple[list[str], list[int]]:
     """Names of the arms, and the order to list them in (arm indices).
 
     ``arms`` given by the user wins (only the arms it names are listed, in its
     order); else the legend text next to each swatch; else ``arm1``, ``arm2``
-    in legend order (the order of the swatches, else of the curves).
+    in legend order (the order of the swatches, else of the curves). ``legend``, the
+    working image's pixels as the legend search reads them, is needed only when ``arms`` is None.
     """
     if arms is not None:
         named = parse_arm_colours(arms)
@@ -263,7 +266,7 @@ def _name_arms(image: np.ndarray, work: WorkingImage, colours: np.ndarray, curve
         for pair in pairs.itertuples():
             names[pair.index] = pair.arm
         return names, [int(pairs.loc[pairs["arm"] == name, "index"].iloc[0]) for name in named]
-    swatches = find_swatches(work.image, colours, _curve_mask(work, curves, calibration))
+    swatches = find_swatches(legend, colours, _curve_mask(work, curves, calibration))
     order = list(swatches["arm_index"]) + [k for k in range(len(colours)) if k not in set(swatches["arm_index"])]
     # Swatches are found in the working image, their labels read in the figure: OCR misreads
     # small type scaled down further.

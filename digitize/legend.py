@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -22,15 +23,37 @@ MIN_NAME_CONFIDENCE = 0.6
 LABEL_MARGIN_PX = 3
 
 
-def find_swatches(image: np.ndarray, colours: np.ndarray, curve_mask: np.ndarray) -> pd.DataFrame:
+@dataclass(frozen=True)
+class LegendPixels:
+    """A figure as the legend search reads it, whatever the arms' colours (see :func:`legend_pixels`).
+
+    Attributes
+    ----------
+    lab : ndarray, shape (h, w, 3), uint8
+        The figure in OpenCV's 8-bit CIELAB (L scaled by 255/100, a and b offset by 128).
+    text_ink : ndarray, shape (h, w), bool
+        Dark grey or black pixels that may be legend text (rule lines removed).
+    """
+
+    lab: np.ndarray
+    text_ink: np.ndarray
+
+
+def legend_pixels(image: np.ndarray) -> LegendPixels:
+    """What :func:`find_swatches` reads from an RGB figure before it knows the arms' colours, so
+    that a caller can have it done while the curves are still being read."""
+    return LegendPixels(cv2.cvtColor(image, cv2.COLOR_RGB2LAB), _text_ink(image))
+
+
+def find_swatches(pixels: LegendPixels, colours: np.ndarray, curve_mask: np.ndarray) -> pd.DataFrame:
     """The legend swatch of each arm: a short piece of its colour, away from the curves, with text on its right.
 
     Parameters
     ----------
-    image : ndarray, shape (h, w, 3), uint8
-        The figure (RGB).
+    pixels : LegendPixels
+        The figure (see :func:`legend_pixels`).
     colours : ndarray, shape (n_arms, 3)
-        Arm colours.
+        Arm colours (RGB).
     curve_mask : ndarray, shape (h, w), bool
         Pixels of the traced curves and their censor marks (not swatches).
 
@@ -42,10 +65,10 @@ def find_swatches(image: np.ndarray, colours: np.ndarray, curve_mask: np.ndarray
         of the text on its right, right and bottom exclusive, for
         :func:`legend_names`), in legend order (top to bottom, then left to right).
     """
-    ink = _text_ink(image)
+    ink = pixels.text_ink
     rows = []
-    max_width = image.shape[1] // 5
-    for index, near in enumerate(_near_colours(image, colours, SWATCH_DELTA_E)):
+    max_width = ink.shape[1] // 5
+    for index, near in enumerate(_near_colours(pixels.lab, colours, SWATCH_DELTA_E)):
         mask = near & ~curve_mask
         _, _, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
         # A swatch is a short line or a small patch, wider than tall; text of that colour is narrower.
@@ -87,20 +110,29 @@ def legend_names(image: np.ndarray, swatches: pd.DataFrame) -> dict[int, str]:
     return names
 
 
-def _near_colours(image: np.ndarray, colours: np.ndarray, max_delta_e: float):
-    """For each colour, the pixels within ``max_delta_e`` of it (CIELAB distance), one mask at a time.
+def _near_colours(lab: np.ndarray, colours: np.ndarray, max_delta_e: float):
+    """For each RGB colour, the pixels of ``lab`` (OpenCV's 8-bit Lab, L scaled by 255/100, a and b
+    offset by 128) within ``max_delta_e`` of it (CIELAB distance), one mask at a time.
 
-    Computed on OpenCV's 8-bit Lab (L scaled by 255/100, a and b offset by
-    128, so differences need only L's scale back) with OpenCV's whole-image
-    operations: converting a whole figure to floating-point Lab
-    (:func:`digitize.colours.to_lab`) costs several times more than this.
+    Distances are computed with OpenCV's whole-image operations (converting a
+    whole figure to floating-point Lab, :func:`digitize.colours.to_lab`, costs
+    several times more), and only for the pixels in the box around the colour
+    that holds every pixel near it (``cv2.inRange``, one fast pass): most of a
+    figure is far from any arm's colour.
     """
-    lab = cv2.cvtColor(image, cv2.COLOR_RGB2LAB)
     targets = cv2.cvtColor(np.asarray(colours, dtype=np.uint8).reshape(-1, 1, 3), cv2.COLOR_RGB2LAB)[:, 0]
     squared_units = np.array([[(100 / 255) ** 2, 1.0, 1.0]], dtype=np.float32)
-    for target in targets:
-        difference = cv2.absdiff(lab, (*(int(v) for v in target), 0)).astype(np.float32)
-        yield cv2.transform(cv2.multiply(difference, difference), squared_units) < max_delta_e ** 2
+    # Half-widths of the box, in 8-bit units: the largest difference in one channel that can be near.
+    reach = np.floor(max_delta_e / np.sqrt(squared_units[0]) - 1e-6).astype(int)
+    for target in targets.astype(int):
+        near = np.zeros(lab.shape[:2], dtype=bool)
+        inside = cv2.findNonZero(cv2.inRange(lab, tuple(np.maximum(target - reach, 0).tolist()),
+                                             tuple(np.minimum(target + reach, 255).tolist())))
+        if inside is not None:
+            cols, rows = inside.reshape(-1, 2).T
+            difference = np.abs(lab[rows, cols].astype(np.float32) - target.astype(np.float32))[:, None, :]
+            near[rows, cols] = cv2.transform(difference * difference, squared_units)[:, 0] < max_delta_e ** 2
+        yield near
 
 
 def _text_ink(image: np.ndarray) -> np.ndarray:
