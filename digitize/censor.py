@@ -119,8 +119,10 @@ def find_censor_marks(own: np.ndarray, path: ArmPath, other: np.ndarray | None =
     # merged into a band, the level left of a mark is too close to its tip to tell them apart.
     crosses = (hang >= least) & (hang >= MERGED_HANG * rise) & (rise + hang + width <= MAX_MARK_WIDTHS * width)
     by_step = np.zeros(len(cols), dtype=bool)
+    drops = np.flatnonzero(np.diff(path_rows) > 0) + 1
     for i in np.flatnonzero(sticks_out):
-        by_step[i] = _is_drop_stroke(line_ink, cols[i], tops[i], rows[i], thickness)
+        beside_drop = bool(np.any((drops <= i) & (drops >= i - thickness)))
+        by_step[i] = _is_drop_stroke(line_ink, cols[i], tops[i], rows[i], thickness, beside_drop)
     sticks_out &= ~by_step | crosses
     marks = []
     candidates = np.flatnonzero(sticks_out)
@@ -351,13 +353,16 @@ def _foot_mark(x_px: float, y_px: float, height_px: float) -> dict:
     return {"x_px": x_px, "y_px": y_px, "height_px": height_px, "first_col": column + 1, "last_col": column}
 
 
-def _is_drop_stroke(line_ink: np.ndarray, col: int, tip: int, row: int, thickness: int) -> bool:
+def _is_drop_stroke(line_ink: np.ndarray, col: int, tip: int, row: int, thickness: int,
+                    beside_drop: bool = False) -> bool:
     """Whether ink rising from the line in column ``col`` up to row ``tip`` is the stroke of a drop.
+
+    ``beside_drop``: the traced path drops within a line width before the column.
 
     Going left past the columns whose ink rises as high from the line (the
     rest of the stroke's width, or a row of marks merged into a bar), the
-    first other column shows, at the tip's height, the level the drop fell
-    from; beside a mark it shows the bare line. Only the one column is read:
+    first other column shows, at the height of the tallest tip passed, the
+    level the drop fell from; beside a mark it shows the bare line. Only the one column is read:
     a steep staircase has levels a pixel or two long.
     """
     if tip + 1 > row:
@@ -370,6 +375,12 @@ def _is_drop_stroke(line_ink: np.ndarray, col: int, tip: int, row: int, thicknes
         return True  # ink this tall for this long is no row of marks (other arms' lines, say)
     if left < 0:
         return False
+    if beside_drop:
+        # The ink may be the fringe of the drop's stroke (anti-aliased, or blurred by JPEG),
+        # shorter than the stroke: read from the tallest tip passed.
+        above = line_ink[max(0, tip - (row - tip) - thickness) : tip, left + 1 : col][::-1]
+        if above.size:
+            tip -= int(np.cumprod(above, axis=0).sum(axis=0).max())
     col = left
     # Below the tip, the ink of the line through ``row`` (when inked there) is not a level.
     top = max(0, tip - 1)
