@@ -134,6 +134,10 @@ def test_censor_marks_are_found_and_kept_out_of_the_curve(tmp_path, source, unit
 #   grey (their hue is stored at half the resolution);
 # - r_base_05: lung stage I drawn by R's base graphics at 72 dpi, black + marks anti-aliased into
 #   two columns of half-black grey.
+# Marks and drops among them (the fringe of a drop's stroke, a column blurred by JPEG or
+# anti-aliasing, is shorter than the stroke and was taken for a mark):
+# - r_base_02: lung in months drawn by R's base graphics, two arms of + marks;
+# - prism_04.jpg: lung in months, Prism look, | marks in JPEG quality 70.
 # A mark past the end of the arm's own ink:
 # - sas_03.jpg: rossi drawn by SAS, everyone left censored at 52 weeks; the financial-aid arm
 #   ends level with a + mark in a darker shade, whose upright stroke lies a column past its line.
@@ -144,6 +148,8 @@ CORPUS_MARK_PLOTS = [
     ("prism_01.png", 0.004, 0.95, 0.8),
     ("r_survminer_04.jpg", 0.002, 0.9, 0.9),
     ("r_base_05.png", 0.002, 0.85, 0.7),
+    ("r_base_02.png", 0.002, 0.97, 0.95),
+    ("prism_04.jpg", 0.003, 0.95, 0.85),
     ("sas_03.jpg", 0.002, 1.0, 0.5),
 ]
 TRUTH = {record["id"]: record for record in json.loads((CORPUS / "truth.json").read_text())}
