@@ -332,22 +332,26 @@ def _monotone_path(cost: np.ndarray) -> np.ndarray:
 
 
 def _stroke_width(own: np.ndarray) -> float:
-    """Line width (px): over columns crossed by up to three short runs of ink, the lower quartile
-    of the ink summed down the column, per run.
+    """Line width (px): over columns crossed by one short run of ink, the lower quartile of the
+    ink summed down the column.
 
-    Columns through drops and censor marks hold more ink than the lines, hence
-    the lower quartile rather than the median. Two arms of one colour give
-    two runs in most columns, and one run of double width where they overlap,
-    so columns of several runs are counted too.
+    Columns through drops and censor marks hold more ink than the line, hence
+    the lower quartile rather than the median. Ink that draws two lines most
+    of the way (two arms of one colour) shows one run of double width only
+    where they overlap: then columns of two or three runs count too, each
+    run its share of the column's ink.
     """
     inked = own >= INKED
     n_inked = inked.sum(axis=0)
     # Runs no taller together than a quarter of the plot: level stretches of lines.
-    starts = (inked[1:] & ~inked[:-1]).sum(axis=0) + inked[0]
-    lines = (starts >= 1) & (starts <= 3) & (n_inked <= own.shape[0] // 4)
+    runs = (inked[1:] & ~inked[:-1]).sum(axis=0) + inked[0]
+    short = (n_inked > 0) & (n_inked <= own.shape[0] // 4)
+    lines = short & (runs == 1)
+    if lines.sum() < (short & (runs <= 3)).sum() / 2:
+        lines = short & (runs <= 3)
     if not lines.any():
         return 1.0
-    return float(max(1.0, np.percentile(own[:, lines].sum(axis=0) / starts[lines], 25)))
+    return float(max(1.0, np.percentile(own[:, lines].sum(axis=0) / runs[lines], 25)))
 
 
 def ink_run(column: np.ndarray, row: int) -> tuple[int, int] | None:
