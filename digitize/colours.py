@@ -199,17 +199,20 @@ def stroke_centres(strength: np.ndarray, half_width: int = STROKE_HALF_WIDTH_PX,
     ndarray, shape (h, w), bool
     """
     centres = np.zeros(strength.shape, dtype=bool)
-    for across in (strength, strength.T):
-        padded = np.pad(across.astype(np.float32), ((half_width, half_width), (0, 0)), mode="edge")
+    for transposed in (False, True):
+        # Down the columns, then along the rows as columns of the transpose (contiguous: faster).
+        across = np.ascontiguousarray(strength.T if transposed else strength, dtype=np.float32)
+        padded = cv2.copyMakeBorder(across, half_width, half_width, 0, 0, cv2.BORDER_REPLICATE)
         # Weakest of the half_width pixels ending at each row (a min filter anchored at its end).
         weakest = cv2.erode(padded, np.ones((half_width, 1), np.uint8), anchor=(0, half_width - 1),
                             borderType=cv2.BORDER_REPLICATE)
         n = across.shape[0]
         above, below = weakest[half_width - 1 : half_width - 1 + n], weakest[2 * half_width : 2 * half_width + n]
+        faint = side * across
         centre = ((across >= padded[half_width - 1 : half_width - 1 + n])
                   & (across >= padded[half_width + 1 : half_width + 1 + n])
-                  & (above < side * across) & (below < side * across))
-        centres |= centre if across is strength else centre.T
+                  & (above < faint) & (below < faint))
+        centres |= centre.T if transposed else centre
     return centres
 
 
