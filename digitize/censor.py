@@ -127,7 +127,9 @@ def find_censor_marks(own: np.ndarray, path: ArmPath, other: np.ndarray | None =
     marks = []
     candidates = np.flatnonzero(sticks_out)
     # The bar or tip of a mark at the foot of a drop that ends the curve reads as a short run at its end.
-    final = final_drop(own, path)
+    # The drop is read from the arm's ink and what it borrows (a mark at its foot in a darker shade).
+    ink = np.where(inked, np.maximum(own, INKED), own)
+    final = final_drop(ink, path)
     if final is not None:
         candidates = candidates[cols[candidates] < final.x_px - width - 2]
     for run in np.split(candidates, np.flatnonzero(np.diff(candidates) > 1) + 1):
@@ -152,7 +154,7 @@ def find_censor_marks(own: np.ndarray, path: ArmPath, other: np.ndarray | None =
     marks += _marks_at_drop_feet(inked, path, width, [mark["x_px"] for mark in marks])
     marks = pd.DataFrame(marks, columns=["x_px", "y_px", "height_px", "first_col", "last_col"])
     marks = marks.sort_values("x_px", kind="stable", ignore_index=True)
-    final = final_drop(own, path, mark_half_px(marks, path.line_width_px))
+    final = final_drop(ink, path, mark_half_px(marks, path.line_width_px))
     if final is not None and final.marked:
         marks.loc[len(marks)] = _foot_mark(final.x_px, final.y_px, np.nan)
     return marks

@@ -138,9 +138,11 @@ def test_censor_marks_are_found_and_kept_out_of_the_curve(tmp_path, source, unit
 # anti-aliasing, is shorter than the stroke and was taken for a mark):
 # - r_base_02: lung in months drawn by R's base graphics, two arms of + marks;
 # - prism_04.jpg: lung in months, Prism look, | marks in JPEG quality 70.
-# A mark past the end of the arm's own ink:
-# - sas_03.jpg: rossi drawn by SAS, everyone left censored at 52 weeks; the financial-aid arm
-#   ends level with a + mark in a darker shade, whose upright stroke lies a column past its line.
+# Marks in a darker shade at the end of a curve (SAS, rossi: everyone left censored at 52 weeks):
+# - sas_03.jpg: the financial-aid arm ends level with a + mark whose upright stroke lies a column
+#   past its line;
+# - sas_08: both arms in one grey ink end with a short drop and a black + at its foot (the arms'
+#   crossings still give false marks: two arms of one ink share their ink).
 CORPUS_MARK_PLOTS = [
     ("ggplot_grey_05.png", 0.004, 0.95, 0.7),
     ("lifelines_05.png", 0.0025, 0.95, 0.85),
@@ -151,6 +153,7 @@ CORPUS_MARK_PLOTS = [
     ("r_base_02.png", 0.002, 0.97, 0.95),
     ("prism_04.jpg", 0.003, 0.95, 0.85),
     ("sas_03.jpg", 0.002, 1.0, 0.5),
+    ("sas_08.png", 0.004, 0.2, 1.0),
 ]
 TRUTH = {record["id"]: record for record in json.loads((CORPUS / "truth.json").read_text())}
 
