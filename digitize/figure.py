@@ -7,7 +7,7 @@ table, and judges the result (warnings, quality figures).
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from itertools import combinations
 
@@ -22,7 +22,7 @@ from digitize.censor import find_censor_marks, mark_half_px, marked_columns
 from digitize.colours import (PlotInk, arm_alpha, find_inks, hex_colour, match_named_colours, parse_arm_colours,
                               plot_ink, relative_strength)
 from digitize.image import WorkingImage, load_image, working_image
-from digitize.legend import LegendPixels, find_swatches, legend_names, legend_pixels
+from digitize.legend import LegendPixels, find_swatches, legend_names, legend_pixels, read_labels
 from digitize.line_type import separate_line_types
 from digitize.result import DigitizationResult
 from digitize.trace import INKED, ArmPath, final_drop, step_corners, trace_arms
@@ -96,12 +96,12 @@ def digitize(image_or_path, *, arms=None, x_range=None, y_range=None, x_ticks=No
     # OCR: NumPy, OpenCV and onnxruntime work outside the GIL, so two cores do both at once.
     # Nothing read depends on which finishes first.
     with ThreadPoolExecutor(max_workers=1) as pixels:
-        reading = pixels.submit(_read_curves, work)
+        inks: Future = Future()
+        reading = pixels.submit(_read_curves, work, inks)
         calibration = calibrate(image, plot_area, x_range=x_range, y_range=y_range, x_ticks=x_ticks,
                                 y_ticks=y_ticks)
         at_risk = read_at_risk_rows(image, plot_area, calibration)
-        # The legend's pixels need no arm colour: read while the curves still are.
-        legend = legend_pixels(work.image) if arms is None else None
+        legend = _early_legend(image, work, inks, reading) if arms is None else None
         found = reading.result()
     colours, paths = np.array([arm.colour for arm in found]), [arm.path for arm in found]
     traced = [_in_data_units(arm, work, calibration) for arm in found]
@@ -155,13 +155,16 @@ class _ArmPixels:
     mark_x_px: np.ndarray
 
 
-def _read_curves(work: WorkingImage) -> list[_ArmPixels]:
+def _read_curves(work: WorkingImage, inks: Future | None = None) -> list[_ArmPixels]:
     """Find the arms in the plot area of the working image and read each from its pixels alone.
 
     Needs no calibration, so it runs beside the OCR of the tick labels (see :func:`digitize`).
+    The arm colours found (before tracing tells which are curves) are set on ``inks``.
     """
     plot = plot_ink(work.image, work.plot_area)
     colours, fills = find_inks(plot)
+    if inks is not None:
+        inks.set_result(colours)
     alphas = arm_alpha(plot, colours, fills)
     # Rule lines are not curves: an arm may pass under them, but not be followed along them.
     ink = np.where(plot.rules, 0.0, plot.any_ink)
@@ -250,14 +253,33 @@ def _start_at_origin(time, survival, x_px, y_px, calibration: Calibration, plot_
     return np.maximum.accumulate(time), np.minimum.accumulate(np.clip(survival, 0.0, 1.0))
 
 
-def _name_arms(image: np.ndarray, work: WorkingImage, legend: LegendPixels | None, colours: np.ndarray,
-               curves: list[pd.DataFrame], calibration: Calibration, arms) -> tuple[list[str], list[int]]:
+def _early_legend(image: np.ndarray, work: WorkingImage, inks: Future,
+                  reading: Future) -> tuple[LegendPixels, dict]:
+    """The working image's pixels as the legend search reads them, and the legend labels read
+    by OCR (see :func:`digitize.legend.read_labels`), while the curves are still being traced.
+
+    The labels are those beside the swatches of the arm colours set on ``inks``,
+    found before the curves are known: mostly the same as those found once the
+    traced curves are left out of the search (:func:`_name_arms`), which are
+    then read already. Nothing is read when the curves are read (or failed) by then.
+    """
+    legend = legend_pixels(work.image)
+    wait([inks, reading], return_when=FIRST_COMPLETED)
+    if reading.done():
+        return legend, {}
+    swatches = find_swatches(legend, inks.result(), np.zeros(work.image.shape[:2], dtype=bool))
+    return legend, read_labels(image, [work.box_to_original(box) for box in swatches["label"]])
+
+
+def _name_arms(image: np.ndarray, work: WorkingImage, legend: tuple[LegendPixels, dict] | None,
+               colours: np.ndarray, curves: list[pd.DataFrame], calibration: Calibration,
+               arms) -> tuple[list[str], list[int]]:
     """Names of the arms, and the order to list them in (arm indices).
 
     ``arms`` given by the user wins (only the arms it names are listed, in its
     order); else the legend text next to each swatch; else ``arm1``, ``arm2``
-    in legend order (the order of the swatches, else of the curves). ``legend``, the
-    working image's pixels as the legend search reads them, is needed only when ``arms`` is None.
+    in legend order (the order of the swatches, else of the curves). ``legend``
+    (see :func:`_early_legend`) is needed only when ``arms`` is None.
     """
     if arms is not None:
         named = parse_arm_colours(arms)
@@ -266,11 +288,13 @@ def _name_arms(image: np.ndarray, work: WorkingImage, legend: LegendPixels | Non
         for pair in pairs.itertuples():
             names[pair.index] = pair.arm
         return names, [int(pairs.loc[pairs["arm"] == name, "index"].iloc[0]) for name in named]
-    swatches = find_swatches(legend, colours, _curve_mask(work, curves, calibration))
+    pixels, labels = legend
+    swatches = find_swatches(pixels, colours, _curve_mask(work, curves, calibration))
     order = list(swatches["arm_index"]) + [k for k in range(len(colours)) if k not in set(swatches["arm_index"])]
     # Swatches are found in the working image, their labels read in the figure: OCR misreads
     # small type scaled down further.
-    read = legend_names(image, swatches.assign(label=[work.box_to_original(box) for box in swatches["label"]]))
+    read = legend_names(image, swatches.assign(label=[work.box_to_original(box) for box in swatches["label"]]),
+                        known=labels)
     if len(set(read.values())) == len(colours) and all(read.values()):
         return [read[k] for k in range(len(colours))], order
     names = [""] * len(colours)

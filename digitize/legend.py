@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -37,6 +37,15 @@ class LegendPixels:
 
     lab: np.ndarray
     text_ink: np.ndarray
+    _near: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def near(self, colour) -> np.ndarray:
+        """The pixels within :data:`SWATCH_DELTA_E` of an RGB colour (CIELAB distance), shape
+        ``(h, w)``, bool; kept for the next search with that colour."""
+        key = tuple(int(v) for v in colour)
+        if key not in self._near:
+            self._near[key] = _near_colour(self.lab, key, SWATCH_DELTA_E)
+        return self._near[key]
 
 
 def legend_pixels(image: np.ndarray) -> LegendPixels:
@@ -68,8 +77,8 @@ def find_swatches(pixels: LegendPixels, colours: np.ndarray, curve_mask: np.ndar
     ink = pixels.text_ink
     rows = []
     max_width = ink.shape[1] // 5
-    for index, near in enumerate(_near_colours(pixels.lab, colours, SWATCH_DELTA_E)):
-        mask = near & ~curve_mask
+    for index, colour in enumerate(colours):
+        mask = pixels.near(colour) & ~curve_mask
         _, _, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
         # A swatch is a short line or a small patch, wider than tall; text of that colour is narrower.
         widths, heights = stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]
@@ -85,23 +94,36 @@ def find_swatches(pixels: LegendPixels, colours: np.ndarray, curve_mask: np.ndar
     return swatches.sort_values(["top", "left"], kind="mergesort").reset_index(drop=True)
 
 
-def legend_names(image: np.ndarray, swatches: pd.DataFrame) -> dict[int, str]:
-    """The text right of each swatch, read by OCR (recognition only: :func:`digitize.ocr.read_boxes`).
+def read_labels(image: np.ndarray, boxes) -> dict[tuple[int, int, int, int], tuple[str, float]]:
+    """The text in each label box (left, top, right, bottom; right and bottom exclusive) of
+    ``image`` and its confidence, read by OCR (recognition only: :func:`digitize.ocr.read_boxes`)
+    with :data:`LABEL_MARGIN_PX` of page around it, by box."""
+    boxes = list(dict.fromkeys(tuple(int(v) for v in box) for box in boxes))
+    margin = LABEL_MARGIN_PX
+    read = read_boxes(image, [(left - margin, top - margin, right + margin, bottom + margin)
+                              for left, top, right, bottom in boxes])
+    return {box: (text, score) for box, text, score in zip(boxes, read["text"], read["confidence"])}
+
+
+def legend_names(image: np.ndarray, swatches: pd.DataFrame, known: dict | None = None) -> dict[int, str]:
+    """The text right of each swatch, read by OCR (see :func:`read_labels`).
 
     The label boxes of ``swatches`` are in the pixels of ``image``, which may
     be larger than the one the swatches were found in: the margin left around
-    each label (:data:`LABEL_MARGIN_PX`) is that image's.
+    each label (:data:`LABEL_MARGIN_PX`) is that image's. Labels in ``known``
+    (read already by :func:`read_labels`) are not read again.
 
     Returns
     -------
     dict
         Arm index -> name, for the swatches with a readable label.
     """
-    margin = LABEL_MARGIN_PX
-    read = read_boxes(image, [(left - margin, top - margin, right + margin, bottom + margin)
-                              for left, top, right, bottom in swatches["label"]])
+    labels = [tuple(int(v) for v in box) for box in swatches["label"]]
+    read = dict(known or {})
+    read.update(read_labels(image, [box for box in labels if box not in read]))
     names = {}
-    for k, text, score in zip(swatches["arm_index"], read["text"], read["confidence"]):
+    for k, box in zip(swatches["arm_index"], labels):
+        text, score = read[box]
         # A censor mark or line end caught at the box's edge reads as '|'.
         name = text.strip().strip("|").strip()
         # Numbers alone beside a piece of line are tick labels or counts at risk, not a legend.
@@ -110,9 +132,9 @@ def legend_names(image: np.ndarray, swatches: pd.DataFrame) -> dict[int, str]:
     return names
 
 
-def _near_colours(lab: np.ndarray, colours: np.ndarray, max_delta_e: float):
-    """For each RGB colour, the pixels of ``lab`` (OpenCV's 8-bit Lab, L scaled by 255/100, a and b
-    offset by 128) within ``max_delta_e`` of it (CIELAB distance), one mask at a time.
+def _near_colour(lab: np.ndarray, colour, max_delta_e: float) -> np.ndarray:
+    """The pixels of ``lab`` (OpenCV's 8-bit Lab, L scaled by 255/100, a and b offset by 128)
+    within ``max_delta_e`` of an RGB colour (CIELAB distance).
 
     Distances are computed with OpenCV's whole-image operations (converting a
     whole figure to floating-point Lab, :func:`digitize.colours.to_lab`, costs
@@ -120,19 +142,18 @@ def _near_colours(lab: np.ndarray, colours: np.ndarray, max_delta_e: float):
     that holds every pixel near it (``cv2.inRange``, one fast pass): most of a
     figure is far from any arm's colour.
     """
-    targets = cv2.cvtColor(np.asarray(colours, dtype=np.uint8).reshape(-1, 1, 3), cv2.COLOR_RGB2LAB)[:, 0]
+    target = cv2.cvtColor(np.asarray(colour, dtype=np.uint8).reshape(1, 1, 3), cv2.COLOR_RGB2LAB)[0, 0].astype(int)
     squared_units = np.array([[(100 / 255) ** 2, 1.0, 1.0]], dtype=np.float32)
     # Half-widths of the box, in 8-bit units: the largest difference in one channel that can be near.
     reach = np.floor(max_delta_e / np.sqrt(squared_units[0]) - 1e-6).astype(int)
-    for target in targets.astype(int):
-        near = np.zeros(lab.shape[:2], dtype=bool)
-        inside = cv2.findNonZero(cv2.inRange(lab, tuple(np.maximum(target - reach, 0).tolist()),
-                                             tuple(np.minimum(target + reach, 255).tolist())))
-        if inside is not None:
-            cols, rows = inside.reshape(-1, 2).T
-            difference = np.abs(lab[rows, cols].astype(np.float32) - target.astype(np.float32))[:, None, :]
-            near[rows, cols] = cv2.transform(difference * difference, squared_units)[:, 0] < max_delta_e ** 2
-        yield near
+    near = np.zeros(lab.shape[:2], dtype=bool)
+    inside = cv2.findNonZero(cv2.inRange(lab, tuple(np.maximum(target - reach, 0).tolist()),
+                                         tuple(np.minimum(target + reach, 255).tolist())))
+    if inside is not None:
+        cols, rows = inside.reshape(-1, 2).T
+        difference = np.abs(lab[rows, cols].astype(np.float32) - target.astype(np.float32))[:, None, :]
+        near[rows, cols] = cv2.transform(difference * difference, squared_units)[:, 0] < max_delta_e ** 2
+    return near
 
 
 def _text_ink(image: np.ndarray) -> np.ndarray:
