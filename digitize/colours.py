@@ -384,8 +384,8 @@ def _is_mix(colour: np.ndarray, candidates: np.ndarray, background: np.ndarray) 
 def _line_colour(pixels, lab, strength, chosen) -> np.ndarray:
     """An arm's colour: the median of its strongest pixels (the rest are blended with the
     background) among those near its typical colour (not the black text k-means may lump in)."""
-    typical = np.median(lab[chosen], axis=0)
-    near = chosen & (np.linalg.norm(lab - typical, axis=1) < 2 * SAME_ARM_DELTA_E)
+    pixels, lab, strength = pixels[chosen], lab[chosen], strength[chosen]
+    near = np.linalg.norm(lab - np.median(lab, axis=0), axis=1) < 2 * SAME_ARM_DELTA_E
     strong = near & (strength >= np.percentile(strength[near], 70))
     return np.median(pixels[strong], axis=0)
 
