@@ -87,10 +87,14 @@ def find_censor_marks(own: np.ndarray, path: ArmPath, other: np.ndarray | None =
     -----
     Where ink rises above the line, it is the vertical stroke of a drop if
     its tip joins a line running off to the left (the level before the
-    drop), and a mark otherwise (see :func:`_is_drop_stroke`). Marks drawn
-    closer than their own width merge into a bar of ink rising above and
-    hanging below the line; it is read as one mark every three line widths
-    (or mark heights, if more), the best that can be told of them.
+    drop), and a mark otherwise (see :func:`_is_drop_stroke`); a short
+    stroke reaching as far below the line as above is a mark either way (a
+    drop's stroke ends on the line it falls to). Marks drawn closer than
+    their own width merge into a bar of ink rising above and hanging below
+    the line; it is read as one mark every three line widths (or mark
+    heights, if more), the best that can be told of them. Where dense marks
+    thicken the traced line width, the line is measured where it shows bare
+    (see :func:`_bare_line_width`).
     """
     traced_thickness = int(np.ceil(path.line_width_px))
     max_rise = MAX_RISE_WIDTHS * traced_thickness
@@ -126,10 +130,10 @@ def find_censor_marks(own: np.ndarray, path: ArmPath, other: np.ndarray | None =
     sticks_out &= ~by_step | crosses
     marks = []
     candidates = np.flatnonzero(sticks_out)
-    # The bar or tip of a mark at the foot of a drop that ends the curve reads as a short run at its end.
-    # The drop is read from the arm's ink and what it borrows (a mark at its foot in a darker shade).
-    ink = np.where(inked, np.maximum(own, INKED), own)
-    final = final_drop(ink, path)
+    # The drop that ends a curve is read from the arm's ink and what it borrows (a mark at its
+    # foot in a darker shade). The bar or tip of such a mark reads as a short run at its end.
+    own_and_borrowed = np.where(inked, np.maximum(own, INKED), own)
+    final = final_drop(own_and_borrowed, path)
     if final is not None:
         candidates = candidates[cols[candidates] < final.x_px - width - 2]
     for run in np.split(candidates, np.flatnonzero(np.diff(candidates) > 1) + 1):
@@ -154,7 +158,7 @@ def find_censor_marks(own: np.ndarray, path: ArmPath, other: np.ndarray | None =
     marks += _marks_at_drop_feet(inked, path, width, [mark["x_px"] for mark in marks])
     marks = pd.DataFrame(marks, columns=["x_px", "y_px", "height_px", "first_col", "last_col"])
     marks = marks.sort_values("x_px", kind="stable", ignore_index=True)
-    final = final_drop(ink, path, mark_half_px(marks, path.line_width_px))
+    final = final_drop(own_and_borrowed, path, mark_half_px(marks, path.line_width_px))
     if final is not None and final.marked:
         marks.loc[len(marks)] = _foot_mark(final.x_px, final.y_px, np.nan)
     return marks
