@@ -143,9 +143,6 @@ def test_censor_marks_are_found_and_kept_out_of_the_curve(tmp_path, source, unit
 #   past its line;
 # - sas_08: both arms in one grey ink end with a short drop and a black + at its foot (the arms'
 #   crossings still give false marks: two arms of one ink share their ink).
-# Marks at the foot of a curve's last drop, on arms with no other marks (rossi: everyone left
-# censored at 52 weeks), read by how far the figure's other marks reach:
-# - ggplot_grey_03.jpg and prism_06 (3000 px wide), each arm's only mark there.
 CORPUS_MARK_PLOTS = [
     ("ggplot_grey_05.png", 0.004, 0.95, 0.7),
     ("lifelines_05.png", 0.0025, 0.95, 0.85),
@@ -157,8 +154,6 @@ CORPUS_MARK_PLOTS = [
     ("prism_04.jpg", 0.003, 0.95, 0.85),
     ("sas_03.jpg", 0.002, 1.0, 0.5),
     ("sas_08.png", 0.004, 0.2, 1.0),
-    ("ggplot_grey_03.jpg", 0.004, 1.0, 1.0),
-    ("prism_06.png", 0.002, 1.0, 1.0),
 ]
 TRUTH = {record["id"]: record for record in json.loads((CORPUS / "truth.json").read_text())}
 
