@@ -57,7 +57,7 @@ THINNER_BARE = 0.8
 
 
 def find_censor_marks(own: np.ndarray, path: ArmPath, other: np.ndarray | None = None,
-                      plot: PlotInk | None = None, figure_mark_half_px: float | None = None) -> pd.DataFrame:
+                      plot: PlotInk | None = None) -> pd.DataFrame:
     """Censor marks on one traced arm.
 
     Parameters
@@ -71,11 +71,6 @@ def find_censor_marks(own: np.ndarray, path: ArmPath, other: np.ndarray | None =
     plot : PlotInk, optional
         The plot's pixels (the crop ``own`` is of): marks drawn in a darker
         shade of the arm's colour, or faint, are found too (see :func:`borrowed_ink`).
-    figure_mark_half_px : float, optional
-        How far the figure's marks reach from the line's centre (see
-        :func:`mark_half_px`), from its other arms: a figure draws every
-        arm's marks alike. An arm with no marks of its own above its line
-        reads a ``|`` mark at the foot of its last drop by it.
 
     Returns
     -------
@@ -163,8 +158,7 @@ def find_censor_marks(own: np.ndarray, path: ArmPath, other: np.ndarray | None =
     marks += _marks_at_drop_feet(inked, path, width, [mark["x_px"] for mark in marks])
     marks = pd.DataFrame(marks, columns=["x_px", "y_px", "height_px", "first_col", "last_col"])
     marks = marks.sort_values("x_px", kind="stable", ignore_index=True)
-    own_half_px = mark_half_px(marks, path.line_width_px)
-    final = final_drop(own_and_borrowed, path, figure_mark_half_px if own_half_px is None else own_half_px)
+    final = final_drop(own_and_borrowed, path, mark_half_px(marks, path.line_width_px))
     if final is not None and final.marked:
         marks.loc[len(marks)] = _foot_mark(final.x_px, final.y_px, np.nan)
     return marks

@@ -42,8 +42,6 @@ FILL_EDGE_STRENGTH = 0.7
 DUPLICATE_OVERLAP = 0.9
 #: Warn when two arms run together over more than this share of the time range.
 OVERLAP_WARNING = 0.3
-#: A curve ending at or below this survival has fallen to 0 (within a fraction of a pixel).
-ZERO_SURVIVAL = 0.005
 #: Warn when less than this share of an arm's line is visible.
 SEEN_WARNING = 0.8
 
@@ -177,17 +175,7 @@ def _read_curves(work: WorkingImage, inks: Future | None = None) -> list[_ArmPix
     keep = _distinct(_without_fill_edges(keep, paths, relative_strength(colours, plot.background)), paths)
     if not keep:
         raise InputError("no Kaplan-Meier curve found in the plot (no line that only falls); is this a KM figure?")
-    others = {k: np.where(alphas[k] >= INKED, 0.0, plot.any_ink) for k in keep}
-    marks = {k: find_censor_marks(alphas[k], paths[k], others[k], plot) for k in keep}
-    reaches = {k: mark_half_px(marks[k], paths[k].line_width_px) for k in keep}
-    # A figure draws every arm's marks alike: an arm with no marks of its own above its line reads
-    # a mark at the foot of its last drop by how far the other arms' marks reach.
-    known = [reach for reach in reaches.values() if reach is not None]
-    for k in keep:
-        if reaches[k] is None and known:
-            reaches[k] = float(np.median(known))
-            marks[k] = find_censor_marks(alphas[k], paths[k], others[k], plot, reaches[k])
-    return [_read_arm(plot, alphas[k], paths[k], colours[k], others[k], marks[k], reaches[k]) for k in keep]
+    return [_read_arm(plot, alphas[k], paths[k], colours[k]) for k in keep]
 
 
 def _is_curve(path: ArmPath | None, plot: PlotInk) -> bool:
@@ -218,14 +206,13 @@ def _distinct(indices: list[int], paths: list[ArmPath]) -> list[int]:
     return sorted(kept)
 
 
-def _read_arm(plot: PlotInk, own: np.ndarray, path: ArmPath, colour: np.ndarray, other: np.ndarray,
-              marks: pd.DataFrame, mark_reach_px: float | None) -> _ArmPixels:
-    """One arm's step corners, from ``own``, the alpha of its ink in ``plot`` (``other``: any other
-    ink), and its censor marks (see :func:`digitize.censor.find_censor_marks`), which reach
-    ``mark_reach_px`` from the line."""
+def _read_arm(plot: PlotInk, own: np.ndarray, path: ArmPath, colour: np.ndarray) -> _ArmPixels:
+    """One arm's step corners and censor marks, from ``own``, the alpha of its ink in ``plot``."""
+    other = np.where(own >= INKED, 0.0, plot.any_ink)
+    marks = find_censor_marks(own, path, other, plot)
     covering = marks["first_col"] <= marks["last_col"]  # marks at a drop's foot hide no line
     corners = step_corners(own, path, marked_columns(marks), marks.loc[covering, "x_px"].to_numpy(), other,
-                           final=final_drop(own, path, mark_reach_px))
+                           final=final_drop(own, path, mark_half_px(marks, path.line_width_px)))
     corners = corners.assign(x_px=corners["x_px"] + plot.origin[0], y_px=corners["y_px"] + plot.origin[1])
     return _ArmPixels(colour, path, corners, marks["x_px"].to_numpy() + plot.origin[0])
 
@@ -242,9 +229,6 @@ def _in_data_units(arm: _ArmPixels, work: WorkingImage, calibration: Calibration
                                       arm.path.line_width_px / work.scale + 2)
     curve = pd.DataFrame({"time": time, "survival": survival}).drop_duplicates(ignore_index=True)
     mark_times = pd.DataFrame({"time": calibration.time(work.to_original(arm.mark_x_px))})
-    if curve["survival"].iloc[-1] <= ZERO_SURVIVAL:
-        # No one is left to censor when the curve has fallen to 0: a mark at its end is its last drop's foot.
-        mark_times = mark_times[mark_times["time"] < curve["time"].iloc[-1]]
     return curve, mark_times
 
 
