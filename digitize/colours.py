@@ -216,11 +216,6 @@ def stroke_centres(strength: np.ndarray, half_width: int = STROKE_HALF_WIDTH_PX,
     return centres
 
 
-def find_arm_colours(plot: PlotInk) -> np.ndarray:
-    """The inks that draw curves inside a plot, one per arm: the arm colours of :func:`find_inks`."""
-    return find_inks(plot)[0]
-
-
 def find_inks(plot: PlotInk) -> tuple[np.ndarray, np.ndarray]:
     """The inks that draw curves inside a plot, one per arm, and the colours of band fills.
 

@@ -100,8 +100,10 @@ def separate_line_types(alphas: np.ndarray, paths: list[ArmPath | None],
     arm_alphas, arm_paths, colour_index = [], [], []
     for k, (own, path) in enumerate(zip(alphas, paths)):
         split = None if path is None else _split_second_arm(own, path, distances[k], stroked, any_ink)
-        arms = [(own, path)] if split is None else split
-        kinds = ["solid"] * len(arms) if path is None else line_types(*zip(*arms), any_ink)
+        if split is not None:
+            arms, kinds = split
+        else:
+            arms, kinds = [(own, path)], ["solid"] if path is None else line_types([own], [path], any_ink)
         for (drawn, arm_path), kind in zip(arms, kinds):
             # The dashed arm of two is read on its bridged ink downstream too (its drops and marks
             # between dashes).
@@ -113,8 +115,8 @@ def separate_line_types(alphas: np.ndarray, paths: list[ArmPath | None],
 
 
 def _split_second_arm(own: np.ndarray, path: ArmPath, distance: np.ndarray, stroked: np.ndarray,
-                      any_ink: np.ndarray) -> list[tuple[np.ndarray, ArmPath]] | None:
-    """Two arms' (alpha as drawn, path) when ``own`` draws a second arm beside
+                      any_ink: np.ndarray) -> tuple[list[tuple[np.ndarray, ArmPath]], list[str]] | None:
+    """Two arms' (alpha as drawn, path) and line types when ``own`` draws a second arm beside
     ``path``, else None (see :func:`separate_line_types`); ``distance`` is
     :func:`_path_distance` of ``path``, ``stroked`` the pixels of all traced strokes."""
     width = path.line_width_px
@@ -160,7 +162,10 @@ def _split_second_arm(own: np.ndarray, path: ArmPath, distance: np.ndarray, stro
     if kinds[0] != kinds[1]:
         arms = _trace_together(own, *[along_rows if kind == "dashed" else own for kind in kinds], other, width,
                                reach, may_cross=True)
-    return arms
+        if arms is None:
+            return None
+        kinds = line_types(*zip(*arms), any_ink)
+    return arms, kinds
 
 
 def _trace_together(own: np.ndarray, first: np.ndarray, second: np.ndarray, other: np.ndarray, width: float,

@@ -15,7 +15,7 @@ from benchmarks.digitize_scoring import score_curves
 from benchmarks.make_digitize_corpus import draw_figure
 from digitize import digitize
 from digitize.axes import PlotArea
-from digitize.colours import find_arm_colours, plot_ink, stroke_centres
+from digitize.colours import find_inks, plot_ink, stroke_centres
 
 
 def _draw(tmp_path, source, unit, family, **changes):
@@ -91,6 +91,6 @@ def test_a_dark_rim_along_a_coloured_line_is_not_an_arm():
     cv2.polylines(image, [np.array(blue, np.int32)], False, (0, 0, 139), 3)
     canvas = np.pad(image, ((0, 0), (1, 0), (0, 0)), constant_values=255)
     plot = plot_ink(canvas, PlotArea(left=0, top=0, right=400, bottom=240, framed=False))
-    found = find_arm_colours(plot)
+    found, _ = find_inks(plot)
     assert len(found) == 2, found
     assert sorted(np.argmax(found, axis=1)) == [0, 2]  # one red, one blue
