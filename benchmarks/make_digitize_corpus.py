@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -374,5 +375,4 @@ def main(folder: Path = CORPUS, stems: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    import sys
     main(stems=sys.argv[1:] or None)
