@@ -12,7 +12,7 @@ import argparse
 import importlib
 import sys
 
-from kmipd import __version__
+from kmipd import __version__, outputs
 from kmipd.errors import InputError
 
 #: Subcommand modules under kmipd.commands, in the order ``--help`` lists them.
@@ -55,7 +55,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"kmipd: error: {where}{error.strerror or error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        print("kmipd: interrupted; no output written", file=sys.stderr)
+        done = outputs.written()
+        said = f"after writing {', '.join(map(str, done))} whole" if done else "no output written"
+        print(f"kmipd: interrupted; {said}", file=sys.stderr)
         return 130
     return 0
 

@@ -181,7 +181,7 @@ def test_cli_writes_every_output_identically_twice(tmp_path):
         assert status == 0
         outputs.append({p.name: p.read_bytes() for p in sorted((tmp_path / run).iterdir())})
     expected = {"per_study.csv", "pooled.csv", "one_stage.csv", "leave_one_out.csv", "pooled_arms.csv",
-                "results.json", "forest_hr.png", "forest_rmst.png", "pooled_km.png"}
+                "results.json", "forest_hr.png", "forest_rmst.png", "pooled_km.png", ".kmipd-output"}
     assert set(outputs[0]) == expected
     assert outputs[0] == outputs[1]
     document = json.loads(outputs[0]["results.json"])

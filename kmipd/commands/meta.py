@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from kmipd.errors import InputError, input_source
+from kmipd.errors import input_source
 from kmipd.options import argparse_type, parse_numbers
 from kmipd.outputs import StagedOutputs
 from kmipd.tables import STUDY_IPD, read_table
@@ -38,10 +37,8 @@ def run(args: argparse.Namespace) -> None:
     with input_source(args.ipd):
         result = analyse(ipd, treatment=args.treatment, control=args.control, tau=args.tau,
                          milestones=args.milestones, outcome=args.outcome, show_progress=True)
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise InputError("output path exists and is not a folder", source=out)
     with StagedOutputs(protected=[args.ipd]) as outputs:
-        result.write(lambda name: outputs.path(out / name))
+        folder = outputs.folder(args.out)
+        result.write(lambda name: folder / name)
     for note in result.notes:
         print(f"kmipd meta: note: {note}")
