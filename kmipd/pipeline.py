@@ -234,7 +234,24 @@ def read_analysis(folder: str | Path) -> dict:
     allowed = {"treatment", "control", "milestones", "tau"}
     if not isinstance(settings, dict) or set(settings) - allowed:
         raise InputError(f"must be an object with keys among {', '.join(sorted(allowed))}", source=path)
+    for key in ("treatment", "control"):
+        if key in settings and not (isinstance(settings[key], str) and settings[key].strip()):
+            raise InputError(f'"{key}" must be a group name (text), got {json.dumps(settings[key])}', source=path)
+    milestones = settings.get("milestones", [])
+    if not (isinstance(milestones, list) and all(_positive_number(m) for m in milestones)):
+        raise InputError(f'"milestones" must be a list of positive times, as in [6, 12], got {json.dumps(milestones)}',
+                         source=path)
+    tau = settings.get("tau")
+    per_outcome = isinstance(tau, dict) and tau and all(isinstance(k, str) and _positive_number(v) for k, v in tau.items())
+    if tau is not None and not (_positive_number(tau) or per_outcome):
+        raise InputError(f'"tau" must be a positive time, or one per outcome as in {{"OS": 24, "PFS": 12}}, '
+                         f"got {json.dumps(tau)}", source=path)
     return settings
+
+
+def _positive_number(value) -> bool:
+    """Whether a JSON value is a finite positive number (true and false are not numbers)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < float("inf")
 
 
 @dataclass
@@ -273,7 +290,7 @@ class RunResult:
 
 
 def run(folder: str | Path, *, treatment: str | None = None, control: str | None = None,
-        milestones=None, tau: float | None = None, show_progress: bool = True) -> RunResult:
+        milestones=None, tau: float | dict | None = None, show_progress: bool = True) -> RunResult:
     """Extract every figure listed in ``folder/studies.csv`` and pool the studies.
 
     Parameters
@@ -284,8 +301,9 @@ def run(folder: str | Path, *, treatment: str | None = None, control: str | None
         The groups compared; by default from ``analysis.json``.
     milestones : sequence of float, optional
         Times for milestone survival; by default from ``analysis.json``.
-    tau : float, optional
-        RMST truncation time; by default from ``analysis.json``, else meta's default.
+    tau : float or dict of str -> float, optional
+        RMST truncation time, or one per outcome; by default from ``analysis.json``,
+        else meta's default.
     show_progress : bool
         Print a progress line per figure on standard error.
 
@@ -293,8 +311,8 @@ def run(folder: str | Path, *, treatment: str | None = None, control: str | None
     -------
     RunResult
     """
-    entries = read_manifest(folder)
     settings = read_analysis(folder)
+    entries = read_manifest(folder)
     treatment = treatment or settings.get("treatment")
     control = control or settings.get("control")
     if not treatment or not control:

@@ -130,7 +130,7 @@ def analyse_outcome(ipd: pd.DataFrame, treatment: str, control: str, tau=None, m
             "pooled_arms": arms_summary, "pooled_curves": curves, "tau": tau, "notes": notes}
 
 
-def analyse(ipd: pd.DataFrame, treatment: str = "TKI+ICI", control: str = "TKI", tau: float | None = None,
+def analyse(ipd: pd.DataFrame, treatment: str = "TKI+ICI", control: str = "TKI", tau: float | dict | None = None,
             milestones=None, outcome: str | None = None, show_progress: bool = False) -> MetaResult:
     """Per-study, two-stage, one-stage and pooled-arm analyses of IPD from several studies.
 
@@ -141,9 +141,10 @@ def analyse(ipd: pd.DataFrame, treatment: str = "TKI+ICI", control: str = "TKI",
     treatment, control : str
         Arm labels compared (hazard ratio of treatment vs control, RMST and
         survival differences treatment minus control).
-    tau : float, optional
-        RMST truncation time; by default the largest time every compared arm
-        of every study reaches (reported in the result).
+    tau : float or dict of str -> float, optional
+        RMST truncation time, or one per outcome (``{"OS": 24, "PFS": 12}``;
+        an outcome it does not name takes the default); by default the largest
+        time every compared arm of every study reaches (reported in the result).
     milestones : sequence of float, optional
         Times for survival (per study, differences pooled, pooled arms).
     outcome : str, optional
@@ -183,12 +184,18 @@ def analyse(ipd: pd.DataFrame, treatment: str = "TKI+ICI", control: str = "TKI",
         raise InputError(f"outcome '{outcome}' asked for but the IPD has no outcome column")
     else:
         outcomes = [""]
+    if isinstance(tau, dict):
+        unknown = sorted(set(tau) - set(outcomes))
+        if unknown:
+            raise InputError(f"tau is given for outcome(s) {', '.join(unknown)} that the IPD does not have "
+                             f"(outcomes: {', '.join(o for o in outcomes if o) or 'none'})")
     parts, subsets = {}, {}
     for name in outcomes:
         subset = ipd[ipd["outcome"] == name] if name else ipd
         subsets[name] = subset
         try:
-            parts[name] = analyse_outcome(subset, treatment, control, tau, milestones, show_progress)
+            outcome_tau = tau.get(name) if isinstance(tau, dict) else tau
+            parts[name] = analyse_outcome(subset, treatment, control, outcome_tau, milestones, show_progress)
         except InputError as error:
             if name:
                 error.message = f"outcome {name}: {error.message}"

@@ -119,7 +119,10 @@ def test_option_parsers_accept_and_refuse_the_same_text_everywhere():
     assert parse_range("0,60") == (0.0, 60.0)
     for parse, text, fragment in [(parse_counts, "TKI=21,TKI=22", "given twice"),
                                   (parse_counts, "TKI=2.5", "expected ARM=N"),
-                                  (parse_range, "5,5", "two numbers A,B that differ"),
+                                  (parse_range, "5,5", "two numbers A,B with A < B"),
+                                  (parse_range, "12,0", "two numbers A,B with A < B"),
+                                  (parse_range, "0,inf", "two numbers A,B with A < B"),
+                                  (parse_numbers, "6,nan", "not numbers separated by commas"),
                                   (parse_range, "0,x", "two numbers A,B"),
                                   (parse_numbers, "6,x", "not numbers separated by commas")]:
         with pytest.raises(InputError, match=fragment):

@@ -249,3 +249,15 @@ def test_small_studies_never_give_a_silent_nan(sizes, seed):
         unexplained = table[column].isna() & (table["note"].fillna("") == "")
         assert not unexplained.any()
     assert result.per_study["rmst_difference"].notna().all()
+
+
+def test_tau_per_outcome_truncates_each_outcome_at_its_own_time(gbsg2_four):
+    two_outcomes = pd.concat([gbsg2_four.assign(outcome="OS"),
+                              gbsg2_four.assign(outcome="PFS", time=gbsg2_four["time"] / 2)], ignore_index=True)
+    result = analyse(two_outcomes, treatment=TREATED, control=CONTROL, tau={"OS": 1500})
+    assert result.tau["OS"] == 1500
+    # PFS is not named, so it takes the default: the shortest follow-up of the compared arms.
+    pfs = two_outcomes[two_outcomes["outcome"] == "PFS"]
+    assert result.tau["PFS"] == pytest.approx(pfs.groupby(["study", "arm"])["time"].max().min())
+    with pytest.raises(InputError, match="outcome\\(s\\) DFS that the IPD does not have"):
+        analyse(two_outcomes, treatment=TREATED, control=CONTROL, tau={"DFS": 12})
