@@ -35,8 +35,13 @@ _written: list[Path] = []
 
 
 def written() -> list[Path]:
-    """The outputs this process has moved into place so far (for the CLI's interrupt message)."""
+    """The outputs moved into place since :func:`forget_written` (for the CLI's interrupt message)."""
     return list(_written)
+
+
+def forget_written() -> None:
+    """Start a new command: :func:`written` is empty again."""
+    _written.clear()
 
 
 class StagedOutputs:

@@ -186,3 +186,17 @@ def test_one_file_given_for_two_outputs_is_refused(tmp_path):
             outputs.path(tmp_path / "x.csv").write_text("ipd")
             outputs.path(tmp_path / "x.csv")
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_ctrl_c_wrapped_by_a_library_is_still_an_interrupt(monkeypatch, capsys):
+    from kmipd.commands import digitize as digitize_command
+
+    def wrapped_interrupt(args):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as interrupt:
+            raise RuntimeError("config loader failed") from interrupt
+
+    monkeypatch.setattr(digitize_command, "run", wrapped_interrupt)
+    assert main(["digitize", "f.png", "--out", "o"]) == 130
+    assert capsys.readouterr().err == "kmipd: interrupted; no output written\n"
