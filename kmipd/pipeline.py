@@ -320,17 +320,25 @@ def run(folder: str | Path, *, treatment: str | None = None, control: str | None
     milestones = settings.get("milestones", []) if milestones is None else milestones
     tau = settings.get("tau") if tau is None else tau
 
-    extractions, ipd_parts, summary_parts = {}, [], []
+    extractions, ipd_parts, summary_parts, failures = {}, [], [], []
     items = progress(entries, "extracting figures") if show_progress else entries
     for entry in items:
-        at_risk = read_table(entry.at_risk, AT_RISK) if entry.at_risk else None
-        with input_source(entry.figure):
-            extraction = extract(entry.figure, at_risk=at_risk, **entry.options)
+        # Every figure is tried, so that one run names every figure to mend, not only the first.
+        try:
+            at_risk = read_table(entry.at_risk, AT_RISK) if entry.at_risk else None
+            with input_source(entry.figure):
+                extraction = extract(entry.figure, at_risk=at_risk, **entry.options)
+        except InputError as error:
+            failures.append(error)
+            continue
         extractions[entry.name] = extraction
         ipd_parts.append(extraction.ipd.assign(study=entry.study, outcome=entry.outcome))
         summary_parts.append(extraction.reconstruction.summary.assign(
             study=entry.study, outcome=entry.outcome,
             warnings=" | ".join(extraction.digitization.warnings)))
+    if failures:
+        count = f"{len(failures)} of {len(entries)} figures" if len(entries) > 1 else "the figure"
+        raise InputError(f"{count} could not be read, so nothing was pooled: " + "; ".join(map(str, failures)))
     ipd = pd.concat(ipd_parts, ignore_index=True)[["study", "arm", "time", "event", "outcome"]]
     summary = pd.concat(summary_parts, ignore_index=True)
     summary = summary[["study", "outcome"] + [c for c in summary.columns if c not in ("study", "outcome")]]

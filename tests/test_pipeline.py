@@ -83,15 +83,17 @@ def test_bad_manifest_is_one_line_and_writes_nothing(tmp_path, capsys, manifest,
     assert not (tmp_path / "out").exists()
 
 
-def test_figure_that_is_not_a_km_plot_stops_the_run_without_output(tmp_path, capsys):
+def test_figures_that_are_not_km_plots_stop_the_run_without_output_naming_each(tmp_path, capsys):
     folder = tmp_path / "figures"
     shutil.copytree(FOLDER, folder)
     noise = np.random.default_rng(0).integers(0, 255, (600, 800, 3), dtype=np.uint8)
     cv2.imwrite(str(folder / "freireich_1963.png"), noise)
+    (folder / "rossi_1980.png").write_bytes(b"not an image")
     assert main(["run", str(folder), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     last = err.strip().splitlines()[-1]  # progress lines come before it
-    assert last.startswith("kmipd: error:") and "freireich_1963.png" in last and "Traceback" not in err
+    assert last.startswith("kmipd: error: 2 of 3 figures could not be read") and "Traceback" not in err
+    assert "freireich_1963.png" in last and "rossi_1980.png" in last and "schumacher" not in last
     assert not (tmp_path / "out").exists()
 
 
