@@ -114,6 +114,11 @@ def analyse_outcome(ipd: pd.DataFrame, treatment: str, control: str, tau=None, m
     comparative = comparative_pairs(ipd, treatment, control)
     if comparative.empty:
         raise InputError(f"no study has both arms '{treatment}' and '{control}'")
+    arms_of = ipd.groupby("study")["arm"].unique()
+    for study in sorted(set(arms_of.index) - set(comparative["study"])):
+        notes.append(f"study {study} left out of every comparison: it lacks arm "
+                     f"'{treatment if treatment not in arms_of[study] else control}' "
+                     f"(its arms: {', '.join(sorted(arms_of[study]))})")
     tau = _default_tau(comparative, tau)
     table = per_study(ipd, treatment, control, tau, milestones, show_progress=show_progress)
     pooled, loo = _pool_measures(table, milestones)

@@ -261,3 +261,12 @@ def test_tau_per_outcome_truncates_each_outcome_at_its_own_time(gbsg2_four):
     assert result.tau["PFS"] == pytest.approx(pfs.groupby(["study", "arm"])["time"].max().min())
     with pytest.raises(InputError, match="outcome\\(s\\) DFS that the IPD does not have"):
         analyse(two_outcomes, treatment=TREATED, control=CONTROL, tau={"DFS": 12})
+
+
+def test_a_study_whose_arm_is_spelt_otherwise_is_named_as_left_out(gbsg2_four):
+    misspelt = gbsg2_four.assign(arm=np.where((gbsg2_four["study"] == "study 3") & (gbsg2_four["arm"] == CONTROL),
+                                              "No hormone", gbsg2_four["arm"]))
+    result = analyse(misspelt, treatment=TREATED, control=CONTROL)
+    assert "study 3" not in set(result.per_study["study"])
+    assert any("study 3 left out of every comparison: it lacks arm 'no hormone' (its arms: No hormone, hormone)"
+               in note for note in result.notes)
