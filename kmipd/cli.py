@@ -50,7 +50,8 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         args.func(args)
     except InputError as error:
-        print(f"kmipd: error: {error}", file=sys.stderr)
+        # One line whatever the input held (an arm name may carry a newline).
+        print(f"kmipd: error: {' '.join(str(error).splitlines())}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except OSError as error:
         where = f"{error.filename}: " if error.filename else ""

@@ -28,6 +28,7 @@ An optional ``analysis.json`` beside it sets ``treatment``, ``control``,
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,6 +56,8 @@ ANALYSIS = "analysis.json"
 REQUIRED_COLUMNS = ("figure", "study", "outcome")
 OPTIONAL_COLUMNS = ("arms", "at_risk", "n", "events", "panel", "x_range", "y_range")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
+#: Longest output folder name made from a study label and outcome (characters).
+MAX_FOLDER_NAME = 100
 
 
 @dataclass
@@ -159,8 +162,12 @@ class FigureEntry:
     @property
     def name(self) -> str:
         """Folder name for this figure's outputs."""
-        safe = "".join(c if c.isalnum() or c in "-+." else "_" for c in f"{self.study}_{self.outcome}")
-        return safe.strip("_")
+        label = f"{self.study}_{self.outcome}"
+        safe = "".join(c if c.isalnum() or c in "-+." else "_" for c in label).strip("_")
+        if len(safe) <= MAX_FOLDER_NAME:
+            return safe
+        # File systems allow 255 bytes a name: a long study label is cut, kept unique by its hash.
+        return f"{safe[:MAX_FOLDER_NAME - 9]}-{hashlib.sha1(label.encode()).hexdigest()[:8]}"
 
 
 def read_manifest(folder: str | Path) -> list[FigureEntry]:

@@ -33,3 +33,19 @@ def test_a_bad_setting_stops_the_run_before_any_figure_is_read(tmp_path, capsys,
 def test_per_outcome_tau_is_accepted(tmp_path):
     (tmp_path / "analysis.json").write_text(json.dumps({"treatment": "A", "control": "B", "tau": {"OS": 24}}))
     assert read_analysis(tmp_path)["tau"] == {"OS": 24}
+
+
+def test_a_long_study_label_gets_a_short_unique_output_folder(tmp_path):
+    from kmipd.pipeline import FigureEntry
+
+    long_a, long_b = "A" * 300 + " 2024", "A" * 300 + " 2025"
+    names = [FigureEntry(tmp_path / "f.png", label, "OS").name for label in (long_a, long_b)]
+    assert len(set(names)) == 2 and all(len(name) <= 100 for name in names)
+    assert FigureEntry(tmp_path / "f.png", "Yin 2025", "PFS").name == "Yin_2025_PFS"
+
+
+def test_an_error_about_a_name_with_a_newline_is_one_line(tmp_path, capsys):
+    curves = tmp_path / "curves.csv"
+    curves.write_text('arm,time,survival\n"two\nlines",0,1\n"two\nlines",5,1.5\n')
+    assert main(["reconstruct", str(curves), "--out", str(tmp_path / "ipd.csv")]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
