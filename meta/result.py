@@ -57,7 +57,7 @@ class MetaResult:
         log-rank, PH test, RMST (see :func:`meta.per_study.study_row`).
     pooled : DataFrame
         One row per measure x model x CI method (:class:`meta.pooling.Pooled`
-        fields); ``default`` marks REML + HKSJ.
+        fields); ``default`` marks REML + HKSJ with the ad-hoc correction.
     one_stage : DataFrame
         Stratified Cox and gamma-frailty Cox.
     leave_one_out : DataFrame

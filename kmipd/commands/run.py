@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> None:
     pooled = result.meta.pooled
     for row in pooled[pooled["default"].astype(bool) & (pooled["measure"] == "log_hr")].itertuples():
         label = f" {row.outcome}" if row.outcome else ""
-        print(f"pooled hazard ratio{label} (REML + HKSJ, {row.k} studies): {row.hr:.3f} "
+        print(f"pooled hazard ratio{label} (REML + HKSJ with ad-hoc correction, {row.k} studies): {row.hr:.3f} "
               f"(95% CI {row.hr_ci_low:.3f} to {row.hr_ci_high:.3f})")
     for note in result.meta.notes:
         print(f"kmipd run: note: {note}")
