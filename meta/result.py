@@ -29,9 +29,16 @@ _DPI = 100
 def _with_outcome(parts: dict, key: str) -> pd.DataFrame:
     frames = [part[key].assign(outcome=name) for name, part in parts.items() if not part[key].empty]
     if not frames:
-        return pd.DataFrame()
+        # No rows (e.g. no leave-one-out with two studies): the CSV still has its header.
+        columns = next(iter(parts.values()))[key].columns if parts else []
+        return pd.DataFrame(columns=["outcome", *[c for c in columns if c != "outcome"]])
     table = pd.concat(frames, ignore_index=True)
     return table[["outcome"] + [c for c in table.columns if c != "outcome"]]
+
+
+def printed_time(value: float) -> str:
+    """A time as a paper prints it: three significant digits, whole numbers from 100 up (5.28, 2467)."""
+    return f"{value:.0f}" if abs(value) >= 100 else f"{value:.3g}"
 
 
 def _json_value(value):
@@ -104,6 +111,23 @@ class MetaResult:
         """The outcomes analysed ("" when the IPD has no outcome column)."""
         return list(self.tau)
 
+    def headline(self) -> list[str]:
+        """The default pooled results in words, one line per outcome and measure (for the console)."""
+        lines = []
+        default = self.pooled[self.pooled["default"].eq(True)]
+        for row in default.itertuples():
+            label = f" {row.outcome}" if row.outcome else ""
+            if row.measure == "log_hr":
+                what, value = "hazard ratio", f"{row.hr:.3f} (95% CI {row.hr_ci_low:.3f} to {row.hr_ci_high:.3f})"
+            else:
+                at = (f" at {row.milestone:g}" if row.measure == "survival_difference"
+                      else f" (tau = {printed_time(self.tau[row.outcome])})")
+                what = row.measure.replace("_", " ") + at
+                value = f"{row.estimate:.3f} (95% CI {row.ci_low:.3f} to {row.ci_high:.3f})"
+            lines.append(f"pooled {what}{label}, {self.treatment} vs {self.control} "
+                         f"(REML + HKSJ with ad-hoc correction, {row.k} studies): {value}, p = {row.p_value:.3g}")
+        return lines
+
     def to_json(self) -> str:
         """Every table and setting as JSON text: sorted keys, no NaN (null instead)."""
         document = {
@@ -139,7 +163,7 @@ class MetaResult:
         default = chosen[chosen["default"].eq(True)]  # NaN (nothing pooled) is not the default
         pooled = default.iloc[0] if len(default) else None
         name = {"log_hr": "hazard ratio", "rmst_difference": "RMST difference"}[measure]
-        tau = f" (\u03c4 = {self.tau[outcome]:g})" if measure == "rmst_difference" else ""
+        tau = f" (\u03c4 = {printed_time(self.tau[outcome])})" if measure == "rmst_difference" else ""
         return forest_plot(studies, pooled, measure, self.treatment, self.control,
                            title=f"{label}{name}{tau}, {self.treatment} vs {self.control}")
 

@@ -270,3 +270,23 @@ def test_a_study_whose_arm_is_spelt_otherwise_is_named_as_left_out(gbsg2_four):
     assert "study 3" not in set(result.per_study["study"])
     assert any("study 3 left out of every comparison: it lacks arm 'no hormone' (its arms: No hormone, hormone)"
                in note for note in result.notes)
+
+
+def test_cli_with_two_studies_prints_the_pooled_results_and_writes_headed_tables(tmp_path, capsys):
+    ipd = _write_ipd(tmp_path / "ipd.csv", split_into_studies(load("gbsg2"), 2))
+    assert main(["meta", str(ipd), "--treatment", TREATED, "--control", CONTROL, "--milestones", "365",
+                 "--out", str(tmp_path / "out")]) == 0
+    printed = capsys.readouterr().out
+    pooled = pd.read_csv(tmp_path / "out" / "pooled.csv").query("default")
+    hr = pooled[pooled["measure"] == "log_hr"].iloc[0]
+    assert f"pooled hazard ratio, {TREATED} vs {CONTROL}" in printed and f"{hr['hr']:.3f}" in printed
+    assert "pooled survival difference at 365" in printed and "pooled rmst difference (tau = " in printed
+    # no leave-one-out with two studies, but the file keeps its header (was 0 bytes)
+    loo = pd.read_csv(tmp_path / "out" / "leave_one_out.csv")
+    assert loo.empty and {"omitted", "estimate", "ci_low"} <= set(loo.columns)
+
+
+def test_times_are_printed_as_papers_print_them():
+    from meta.result import printed_time
+
+    assert [printed_time(t) for t in (5.27847, 24.0, 2467.3, 0.5)] == ["5.28", "24", "2467", "0.5"]

@@ -40,5 +40,6 @@ def run(args: argparse.Namespace) -> None:
     with StagedOutputs(protected=[args.ipd]) as outputs:
         folder = outputs.folder(args.out)
         result.write(lambda name: folder / name)
+    print("\n".join(result.headline()))
     for note in result.notes:
         print(f"kmipd meta: note: {note}")

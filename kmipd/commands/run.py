@@ -32,11 +32,7 @@ def run(args: argparse.Namespace) -> None:
     with StagedOutputs(protected=result.input_files) as outputs:
         result.to_folder(outputs.folder(args.out))
     print(result.summary.to_string(index=False, float_format=lambda value: f"{value:.4f}"))
-    pooled = result.meta.pooled
-    for row in pooled[pooled["default"].astype(bool) & (pooled["measure"] == "log_hr")].itertuples():
-        label = f" {row.outcome}" if row.outcome else ""
-        print(f"pooled hazard ratio{label} (REML + HKSJ with ad-hoc correction, {row.k} studies): {row.hr:.3f} "
-              f"(95% CI {row.hr_ci_low:.3f} to {row.hr_ci_high:.3f})")
+    print("\n".join(result.meta.headline()))
     for note in result.meta.notes:
         print(f"kmipd run: note: {note}")
     print(f"kmipd run: results in {args.out}")
