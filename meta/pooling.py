@@ -44,6 +44,8 @@ MODELS = ("common", "DL", "REML", "PM")
 #: ``adhoc.hakn.ci = "se"``): never narrower than Wald, which plain HKSJ can be by far when the
 #: studies agree more closely than their SEs say (k = 2 gave a CI 20x narrower than either study's).
 CI_METHODS = ("wald", "hksj", "hksj_adhoc")
+#: How each CI method is named in figures and reports.
+CI_LABELS = {"wald": "Wald", "hksj": "HKSJ", "hksj_adhoc": "HKSJ, ad hoc"}
 #: The reported default (REML with HKSJ, Cochrane Handbook since 2025; with the ad-hoc correction).
 DEFAULT_MODEL, DEFAULT_CI = "REML", "hksj_adhoc"
 

@@ -23,7 +23,8 @@ TABLES = ("per_study", "pooled", "one_stage", "leave_one_out", "pooled_arms")
 FIGURES = {"forest_hr": "log_hr", "forest_rmst": "rmst_difference", "pooled_km": None}
 
 _FLOAT_FORMAT = "%.10g"
-_DPI = 100
+#: Figures are written for print: PNG at this resolution, and SVG beside each.
+_DPI = 300
 
 
 def _with_outcome(parts: dict, key: str) -> pd.DataFrame:
@@ -190,8 +191,12 @@ class MetaResult:
             # no date in the metadata, so the same inputs give the same bytes; zlib level 1 encodes
             # faster than the default 6, and these flat-colour plots come out about as small
             figure.savefig(path_for(name), dpi=_DPI, metadata={"Software": None}, pil_kwargs={"compress_level": 1})
+            vector = name.removesuffix(".png") + ".svg"
+            # A fixed hash salt and no date keep the SVG's ids and bytes the same on every run.
+            with plt.rc_context({"svg.hashsalt": "kmipd", "svg.fonttype": "none"}):
+                figure.savefig(path_for(vector), format="svg", metadata={"Date": None, "Creator": None})
             plt.close(figure)
-            names.append(name)
+            names += [name, vector]
         return names
 
     def to_folder(self, folder) -> list[str]:

@@ -181,9 +181,16 @@ def test_cli_writes_every_output_identically_twice(tmp_path):
         assert status == 0
         outputs.append({p.name: p.read_bytes() for p in sorted((tmp_path / run).iterdir())})
     expected = {"per_study.csv", "pooled.csv", "one_stage.csv", "leave_one_out.csv", "pooled_arms.csv",
-                "results.json", "forest_hr.png", "forest_rmst.png", "pooled_km.png", ".kmipd-output"}
+                "results.json", "forest_hr.png", "forest_rmst.png", "pooled_km.png", ".kmipd-output",
+                "forest_hr.svg", "forest_rmst.svg", "pooled_km.svg"}
     assert set(outputs[0]) == expected
     assert outputs[0] == outputs[1]
+    # figures for print: 300 dpi PNG, and SVG with the text as text
+    from PIL import Image
+
+    with Image.open(tmp_path / "a" / "forest_hr.png") as png:
+        assert round(png.info["dpi"][0]) == 300
+    assert b"<svg" in outputs[0]["forest_hr.svg"] and b"6-MP" in outputs[0]["forest_hr.svg"]
     document = json.loads(outputs[0]["results.json"])
     assert document["treatment"] == "6-MP" and document["milestones"] == [10.0, 20.0]
     assert len(document["per_study"]) == 3
