@@ -52,7 +52,7 @@ def main(folder: Path = FOLDER) -> None:
         colours = {arm["name"]: arm["colour"] for arm in truth["arms"]}
         row = {"figure": f"{stem}.png", "study": study, "outcome": "EFS",
                "arms": f"{TREATMENT}={colours[treatment_arm]},{CONTROL}={colours[control_arm]}",
-               "at_risk": "", "n": ""}
+               "at_risk": "", "n": "", "time_unit": "months"}
         groups = true_ipd(dataset, unit, treatment_arm, control_arm)
         if typed_table:
             table = at_risk_table(groups, truth["x_ticks"])

@@ -20,10 +20,13 @@ events     no       ``NAME=N,...``: published totals of events
 panel      no       which plot of a multi-panel figure (0 = first)
 x_range    no       ``A,B``: first and last x tick values, when OCR cannot read them
 y_range    no       ``A,B``: the same for the y axis
+time_unit  no       ``days``, ``weeks``, ``months`` or ``years``: the figure's time axis
 ========== ======== ============================================================
 
 An optional ``analysis.json`` beside it sets ``treatment``, ``control``,
-``milestones`` and ``tau`` for the pooling; command-line options win.
+``milestones``, ``tau`` and ``time_unit`` (the unit pooled results are given
+in, months by default when figures give theirs) for the pooling;
+command-line options win.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from kmipd.errors import InputError, input_source  # noqa: E402
 from kmipd.options import parse_counts, parse_range  # noqa: E402
 from kmipd.progress import progress  # noqa: E402
 from kmipd.tables import AT_RISK, read_table  # noqa: E402
+from kmipd.time_units import conversion_factor, parse_time_unit  # noqa: E402
 from meta import analyse  # noqa: E402
 from meta.result import MetaResult  # noqa: E402
 from reconstruct import Reconstruction, reconstruct  # noqa: E402
@@ -54,7 +58,7 @@ from reconstruct.plot import plot_reconstruction  # noqa: E402
 MANIFEST = "studies.csv"
 ANALYSIS = "analysis.json"
 REQUIRED_COLUMNS = ("figure", "study", "outcome")
-OPTIONAL_COLUMNS = ("arms", "at_risk", "n", "events", "panel", "x_range", "y_range")
+OPTIONAL_COLUMNS = ("arms", "at_risk", "n", "events", "panel", "x_range", "y_range", "time_unit")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
 #: Longest output folder name made from a study label and outcome (characters).
 MAX_FOLDER_NAME = 100
@@ -158,6 +162,7 @@ class FigureEntry:
     outcome: str
     options: dict = field(default_factory=dict)
     at_risk: Path | None = None
+    time_unit: str | None = None
 
     @property
     def name(self) -> str:
@@ -226,7 +231,8 @@ def _entry(folder: Path, row: dict) -> FigureEntry:
         at_risk = folder / row["at_risk"]
         if not at_risk.is_file():
             raise InputError(f"at-risk table {row['at_risk']} not found")
-    return FigureEntry(figure, row["study"], row["outcome"], options, at_risk)
+    time_unit = parse_time_unit(row["time_unit"]) if row.get("time_unit") else None
+    return FigureEntry(figure, row["study"], row["outcome"], options, at_risk, time_unit)
 
 
 def read_analysis(folder: str | Path) -> dict:
@@ -238,7 +244,7 @@ def read_analysis(folder: str | Path) -> dict:
         settings = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise InputError(f"not valid JSON ({error})", source=path) from None
-    allowed = {"treatment", "control", "milestones", "tau"}
+    allowed = {"treatment", "control", "milestones", "tau", "time_unit"}
     if not isinstance(settings, dict) or set(settings) - allowed:
         raise InputError(f"must be an object with keys among {', '.join(sorted(allowed))}", source=path)
     for key in ("treatment", "control"):
@@ -248,12 +254,31 @@ def read_analysis(folder: str | Path) -> dict:
     if not (isinstance(milestones, list) and all(_positive_number(m) for m in milestones)):
         raise InputError(f'"milestones" must be a list of positive times, as in [6, 12], got {json.dumps(milestones)}',
                          source=path)
+    if "time_unit" in settings:
+        with input_source(path):
+            settings["time_unit"] = parse_time_unit(settings["time_unit"])
     tau = settings.get("tau")
     per_outcome = isinstance(tau, dict) and tau and all(isinstance(k, str) and _positive_number(v) for k, v in tau.items())
     if tau is not None and not (_positive_number(tau) or per_outcome):
         raise InputError(f'"tau" must be a positive time, or one per outcome as in {{"OS": 24, "PFS": 12}}, '
                          f"got {json.dumps(tau)}", source=path)
     return settings
+
+
+def _pooled_time_unit(entries: list[FigureEntry], wanted: str | None, manifest: Path) -> str:
+    """The unit the studies are pooled in ("" when no figure gives one and none is asked for).
+
+    Figures that give their unit are converted to ``wanted`` (months by
+    default); a manifest that gives the unit of some figures only is refused,
+    since the others' times could not be brought to it.
+    """
+    without = [entry.figure.name for entry in entries if entry.time_unit is None]
+    if len(without) == len(entries):
+        return wanted or ""
+    if without:
+        raise InputError(f"time_unit is given for some figures but not for {', '.join(without)}; "
+                         "give it for every figure (days, weeks, months or years)", source=manifest)
+    return wanted or "months"
 
 
 def _positive_number(value) -> bool:
@@ -326,6 +351,7 @@ def run(folder: str | Path, *, treatment: str | None = None, control: str | None
         raise InputError(f"say which groups to compare: --treatment and --control, or {ANALYSIS}", source=folder)
     milestones = settings.get("milestones", []) if milestones is None else milestones
     tau = settings.get("tau") if tau is None else tau
+    time_unit = _pooled_time_unit(entries, settings.get("time_unit"), Path(folder) / MANIFEST)
 
     extractions, ipd_parts, summary_parts, failures = {}, [], [], []
     items = progress(entries, "extracting figures") if show_progress else entries
@@ -339,9 +365,11 @@ def run(folder: str | Path, *, treatment: str | None = None, control: str | None
             failures.append(error)
             continue
         extractions[entry.name] = extraction
-        ipd_parts.append(extraction.ipd.assign(study=entry.study, outcome=entry.outcome))
+        factor = conversion_factor(entry.time_unit, time_unit) if entry.time_unit else 1.0
+        ipd_parts.append(extraction.ipd.assign(study=entry.study, outcome=entry.outcome,
+                                               time=extraction.ipd["time"] * factor))
         summary_parts.append(extraction.reconstruction.summary.assign(
-            study=entry.study, outcome=entry.outcome,
+            study=entry.study, outcome=entry.outcome, time_unit=entry.time_unit or time_unit,
             warnings=" | ".join(extraction.digitization.warnings)))
     if failures:
         count = f"{len(failures)} of {len(entries)} figures" if len(entries) > 1 else "the figure"
@@ -350,7 +378,8 @@ def run(folder: str | Path, *, treatment: str | None = None, control: str | None
     summary = pd.concat(summary_parts, ignore_index=True)
     summary = summary[["study", "outcome"] + [c for c in summary.columns if c not in ("study", "outcome")]]
     with input_source(Path(folder) / MANIFEST):
-        pooled = analyse(ipd, treatment=treatment, control=control, tau=tau, milestones=milestones)
+        pooled = analyse(ipd, treatment=treatment, control=control, tau=tau, milestones=milestones,
+                         time_unit=time_unit)
     folder = Path(folder)
     named = [path for entry in entries for path in (entry.figure, entry.at_risk) if path is not None]
     return RunResult(extractions, ipd, summary, pooled, [folder / MANIFEST, folder / ANALYSIS, *named])

@@ -141,7 +141,8 @@ def analyse_outcome(ipd: pd.DataFrame, treatment: str, control: str, tau=None, m
 
 
 def analyse(ipd: pd.DataFrame, treatment: str = "TKI+ICI", control: str = "TKI", tau: float | dict | None = None,
-            milestones=None, outcome: str | None = None, show_progress: bool = False) -> MetaResult:
+            milestones=None, outcome: str | None = None, show_progress: bool = False,
+            time_unit: str = "") -> MetaResult:
     """Per-study, two-stage, one-stage and pooled-arm analyses of IPD from several studies.
 
     Parameters
@@ -162,6 +163,8 @@ def analyse(ipd: pd.DataFrame, treatment: str = "TKI+ICI", control: str = "TKI",
         column (or the whole table when there is none).
     show_progress : bool
         Print a progress line per study to standard error (the CLI does).
+    time_unit : str, optional
+        The unit of the times (``"months"``), stated in the results and on every time axis.
 
     Returns
     -------
@@ -212,4 +215,4 @@ def analyse(ipd: pd.DataFrame, treatment: str = "TKI+ICI", control: str = "TKI",
                 error.args = (error.message,)
             raise
     return MetaResult.from_outcomes(parts, treatment=treatment, control=control, milestones=milestones,
-                                    ipd=subsets)
+                                    ipd=subsets, time_unit=time_unit)

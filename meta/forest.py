@@ -87,7 +87,7 @@ def _interval(estimate, low, high, exponentiate) -> str:
 
 
 def forest_plot(studies: pd.DataFrame, pooled: pd.Series | None, measure: str, treatment: str,
-                control: str, title: str = "") -> Figure:
+                control: str, title: str = "", time_unit: str = "") -> Figure:
     """Draw a forest plot.
 
     Parameters
@@ -103,12 +103,16 @@ def forest_plot(studies: pd.DataFrame, pooled: pd.Series | None, measure: str, t
         Arm labels for the column headers.
     title : str
         Figure title.
+    time_unit : str
+        The unit of the times (``months``), shown on an RMST axis.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
     axis_label, column_label, exponentiate, null = DISPLAY[measure]
+    if measure == "rmst_difference" and time_unit:
+        axis_label = f"{axis_label}, {time_unit}"
     k = len(studies)
     transform = np.exp if exponentiate else (lambda value: value)
     estimate = studies["estimate"].to_numpy(dtype=float)

@@ -84,6 +84,8 @@ class MetaResult:
         Caveats (one study, studies left out, ...).
     ipd : dict
         The IPD analysed, per outcome (for the numbers at risk of the figures).
+    time_unit : str
+        The unit of every time ("" when not given), shown on every time axis.
     """
 
     per_study: pd.DataFrame
@@ -98,14 +100,16 @@ class MetaResult:
     milestones: list = field(default_factory=list)
     notes: list = field(default_factory=list)
     ipd: dict = field(default_factory=dict, repr=False)
+    time_unit: str = ""
 
     @classmethod
-    def from_outcomes(cls, parts: dict, treatment: str, control: str, milestones, ipd: dict) -> "MetaResult":
+    def from_outcomes(cls, parts: dict, treatment: str, control: str, milestones, ipd: dict,
+                      time_unit: str = "") -> "MetaResult":
         """Combine the per-outcome dicts of :func:`meta.analyse.analyse_outcome`."""
         notes = [f"{name}: {note}" if name else note for name, part in parts.items() for note in part["notes"]]
         return cls(**{key: _with_outcome(parts, key) for key in TABLES + ("pooled_curves",)},
                    tau={name: part["tau"] for name, part in parts.items()}, treatment=treatment,
-                   control=control, milestones=list(milestones), notes=notes, ipd=ipd)
+                   control=control, milestones=list(milestones), notes=notes, ipd=ipd, time_unit=time_unit)
 
     @property
     def outcomes(self) -> list[str]:
@@ -122,7 +126,7 @@ class MetaResult:
                 what, value = "hazard ratio", f"{row.hr:.3f} (95% CI {row.hr_ci_low:.3f} to {row.hr_ci_high:.3f})"
             else:
                 at = (f" at {row.milestone:g}" if row.measure == "survival_difference"
-                      else f" (tau = {printed_time(self.tau[row.outcome])})")
+                      else f" (tau = {printed_time(self.tau[row.outcome])}{self._unit})")
                 what = row.measure.replace("_", " ") + at
                 value = f"{row.estimate:.3f} (95% CI {row.ci_low:.3f} to {row.ci_high:.3f})"
             lines.append(f"pooled {what}{label}, {self.treatment} vs {self.control} "
@@ -133,7 +137,7 @@ class MetaResult:
         """Every table and setting as JSON text: sorted keys, no NaN (null instead)."""
         document = {
             "treatment": self.treatment, "control": self.control, "milestones": self.milestones,
-            "tau": self.tau, "notes": self.notes,
+            "tau": self.tau, "notes": self.notes, "time_unit": self.time_unit,
             **{name: [{key: _json_value(value) for key, value in row.items()}
                       for row in getattr(self, name).to_dict(orient="records")]
                for name in TABLES + ("pooled_curves",)},
@@ -151,7 +155,8 @@ class MetaResult:
             for stem, measure in FIGURES.items():
                 if measure is None:
                     curves = self.pooled_curves[self.pooled_curves["outcome"] == outcome]
-                    figure = pooled_km_plot(curves, self.ipd[outcome], title=f"{label}pooled survival per arm")
+                    figure = pooled_km_plot(curves, self.ipd[outcome], title=f"{label}pooled survival per arm",
+                                            time_unit=self.time_unit)
                 else:
                     figure = self._forest(per_study, outcome, measure, label)
                 drawn[f"{stem}{suffix}.png"] = figure
@@ -164,9 +169,13 @@ class MetaResult:
         default = chosen[chosen["default"].eq(True)]  # NaN (nothing pooled) is not the default
         pooled = default.iloc[0] if len(default) else None
         name = {"log_hr": "hazard ratio", "rmst_difference": "RMST difference"}[measure]
-        tau = f" (\u03c4 = {printed_time(self.tau[outcome])})" if measure == "rmst_difference" else ""
+        tau = f" (\u03c4 = {printed_time(self.tau[outcome])}{self._unit})" if measure == "rmst_difference" else ""
         return forest_plot(studies, pooled, measure, self.treatment, self.control,
-                           title=f"{label}{name}{tau}, {self.treatment} vs {self.control}")
+                           title=f"{label}{name}{tau}, {self.treatment} vs {self.control}", time_unit=self.time_unit)
+
+    @property
+    def _unit(self) -> str:
+        return f" {self.time_unit}" if self.time_unit else ""
 
     def write(self, path_for: Callable[[str], Path]) -> list[str]:
         """Write every table, ``results.json`` and every figure.

@@ -137,3 +137,21 @@ def test_a_risk_table_read_from_the_figure_that_cannot_be_right_is_set_aside(mon
     assert any("set aside" in warning for warning in extraction.digitization.warnings)
     assert extraction.at_risk.empty
     assert extraction.ipd.groupby("arm").size().to_dict() == {"control": 216, "treatment": 216}
+
+
+def test_figures_in_other_units_are_pooled_in_one_unit(result, tmp_path):
+    folder = tmp_path / "figures"
+    shutil.copytree(FOLDER, folder)
+    manifest = pd.read_csv(folder / "studies.csv", dtype=str, keep_default_na=False)
+    manifest.assign(time_unit="months").to_csv(folder / "studies.csv", index=False)
+    settings = json.loads((folder / "analysis.json").read_text())
+    (folder / "analysis.json").write_text(json.dumps({**settings, "time_unit": "weeks", "milestones": [26]}))
+    in_weeks = run(folder, show_progress=False)
+    # the figures' times (months) come out in weeks, a month being a twelfth of 365.25 days
+    pd.testing.assert_series_equal(in_weeks.ipd["time"], result.ipd["time"] * (365.25 / 12 / 7))
+    assert in_weeks.meta.time_unit == "weeks" and set(in_weeks.summary["time_unit"]) == {"months"}
+    assert "weeks" in in_weeks.meta.figures()["pooled_km.png"].axes[1].get_xlabel()
+
+    manifest.assign(time_unit=["months", "", "days"]).to_csv(folder / "studies.csv", index=False)
+    with pytest.raises(InputError, match="time_unit is given for some figures but not for freireich_1963.png"):
+        run(folder, show_progress=False)
