@@ -33,6 +33,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,6 +46,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from digitize import DigitizationResult, digitize  # noqa: E402
+from kmipd.cache import ExtractionCache  # noqa: E402
 from kmipd.errors import InputError, input_source  # noqa: E402
 from kmipd.options import parse_counts, parse_range  # noqa: E402
 from kmipd.progress import progress  # noqa: E402
@@ -265,6 +268,38 @@ def read_analysis(folder: str | Path) -> dict:
     return settings
 
 
+def _extract_entry(entry: FigureEntry, cache: ExtractionCache | None = None) -> Extraction | InputError:
+    """One manifest figure extracted (from ``cache`` when it holds it), or the error that stopped it."""
+    try:
+        key = ExtractionCache.key(entry.figure, entry.at_risk, entry.options) if cache else None
+        stored = cache.get(key) if cache else None
+        if stored is not None:
+            return stored
+        at_risk = read_table(entry.at_risk, AT_RISK) if entry.at_risk else None
+        with input_source(entry.figure):
+            extraction = extract(entry.figure, at_risk=at_risk, **entry.options)
+    except InputError as error:
+        return error
+    if cache:
+        cache.put(key, extraction)
+    return extraction
+
+
+def _extract_all(entries: list[FigureEntry], jobs: int, cache: ExtractionCache | None,
+                 show_progress: bool) -> list[Extraction | InputError]:
+    """:func:`_extract_entry` of every entry, in manifest order, in ``jobs`` processes."""
+    if jobs <= 1 or len(entries) <= 1:
+        items = progress(entries, "extracting figures") if show_progress else entries
+        return [_extract_entry(entry, cache) for entry in items]
+    # Worker processes start fresh ("spawn"): forking a process that holds OCR threads is unsafe.
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = [pool.submit(_extract_entry, entry, cache) for entry in entries]
+        done = as_completed(futures)
+        for _ in progress(done, "extracting figures", total=len(futures)) if show_progress else done:
+            pass
+        return [future.result() for future in futures]
+
+
 def _pooled_time_unit(entries: list[FigureEntry], wanted: str | None, manifest: Path) -> str:
     """The unit the studies are pooled in ("" when no figure gives one and none is asked for).
 
@@ -322,7 +357,8 @@ class RunResult:
 
 
 def run(folder: str | Path, *, treatment: str | None = None, control: str | None = None,
-        milestones=None, tau: float | dict | None = None, show_progress: bool = True) -> RunResult:
+        milestones=None, tau: float | dict | None = None, show_progress: bool = True, jobs: int = 1,
+        cache: ExtractionCache | None = None) -> RunResult:
     """Extract every figure listed in ``folder/studies.csv`` and pool the studies.
 
     Parameters
@@ -338,6 +374,10 @@ def run(folder: str | Path, *, treatment: str | None = None, control: str | None
         else meta's default.
     show_progress : bool
         Print a progress line per figure on standard error.
+    jobs : int
+        How many figures to extract at once, each in its own process.
+    cache : ExtractionCache, optional
+        Where extractions are kept between runs (none by default).
 
     Returns
     -------
@@ -354,15 +394,10 @@ def run(folder: str | Path, *, treatment: str | None = None, control: str | None
     time_unit = _pooled_time_unit(entries, settings.get("time_unit"), Path(folder) / MANIFEST)
 
     extractions, ipd_parts, summary_parts, failures = {}, [], [], []
-    items = progress(entries, "extracting figures") if show_progress else entries
-    for entry in items:
-        # Every figure is tried, so that one run names every figure to mend, not only the first.
-        try:
-            at_risk = read_table(entry.at_risk, AT_RISK) if entry.at_risk else None
-            with input_source(entry.figure):
-                extraction = extract(entry.figure, at_risk=at_risk, **entry.options)
-        except InputError as error:
-            failures.append(error)
+    # Every figure is tried, so that one run names every figure to mend, not only the first.
+    for entry, extraction in zip(entries, _extract_all(entries, jobs, cache, show_progress)):
+        if isinstance(extraction, InputError):
+            failures.append(extraction)
             continue
         extractions[entry.name] = extraction
         factor = conversion_factor(entry.time_unit, time_unit) if entry.time_unit else 1.0

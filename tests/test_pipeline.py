@@ -155,3 +155,35 @@ def test_figures_in_other_units_are_pooled_in_one_unit(result, tmp_path):
     manifest.assign(time_unit=["months", "", "days"]).to_csv(folder / "studies.csv", index=False)
     with pytest.raises(InputError, match="time_unit is given for some figures but not for freireich_1963.png"):
         run(folder, show_progress=False)
+
+
+def test_a_rerun_takes_unchanged_figures_from_the_cache_and_redoes_changed_ones(result, tmp_path, monkeypatch):
+    import kmipd.pipeline as pipeline
+    from kmipd.cache import ExtractionCache
+
+    folder = tmp_path / "figures"
+    shutil.copytree(FOLDER, folder)
+    cache = ExtractionCache(tmp_path / "cache")
+    first = run(folder, show_progress=False, cache=cache)
+    assert len(list((tmp_path / "cache").glob("*.pickle"))) == 3
+    extracted = []
+    real_extract = pipeline.extract
+    monkeypatch.setattr(pipeline, "extract", lambda figure, **kw: extracted.append(figure.name) or real_extract(figure, **kw))
+    again = run(folder, show_progress=False, cache=cache)
+    assert extracted == []  # nothing redone
+    pd.testing.assert_frame_equal(again.ipd, first.ipd)
+    pd.testing.assert_frame_equal(first.ipd, result.ipd)
+    # a changed image (one pixel) and a changed option are extracted again; the rest is not
+    image = cv2.imread(str(folder / "rossi_1980.png"))
+    image[0, 0] = 255 - image[0, 0]
+    cv2.imwrite(str(folder / "rossi_1980.png"), image)
+    manifest = (folder / "studies.csv").read_text().replace('"treatment=21,control=21"', '"treatment=21,control=22"')
+    (folder / "studies.csv").write_text(manifest)
+    run(folder, show_progress=False, cache=cache)
+    assert sorted(extracted) == ["freireich_1963.png", "rossi_1980.png"]
+
+
+def test_figures_extracted_in_two_processes_give_the_same_results(result):
+    parallel = run(FOLDER, show_progress=False, jobs=2)
+    pd.testing.assert_frame_equal(parallel.ipd, result.ipd)
+    pd.testing.assert_frame_equal(parallel.summary, result.summary)
