@@ -338,6 +338,8 @@ class RunResult:
         Per-study and pooled results.
     input_files : list of Path
         The manifest, the settings and every figure and table it names.
+    sources : dict
+        Figure output name -> the figure file it was read from.
     """
 
     extractions: dict
@@ -345,15 +347,20 @@ class RunResult:
     summary: pd.DataFrame
     meta: MetaResult
     input_files: list
+    sources: dict = field(default_factory=dict)
 
     def to_folder(self, folder: str | Path) -> None:
-        """Write ``figures/<study_outcome>/...``, ``ipd.csv``, ``summary.csv`` and ``meta/...``."""
+        """Write ``figures/<study_outcome>/...``, ``ipd.csv``, ``summary.csv``, ``meta/...`` and
+        ``report.html`` (see :mod:`kmipd.report`)."""
+        from kmipd.report import render_report
+
         folder = Path(folder)
         for name, extraction in self.extractions.items():
             extraction.to_folder(folder / "figures" / name)
         self.ipd.to_csv(folder / "ipd.csv", index=False, float_format="%.6g")
         self.summary.to_csv(folder / "summary.csv", index=False, float_format="%.6g")
         self.meta.to_folder(folder / "meta")
+        (folder / "report.html").write_text(render_report(self, folder), encoding="utf-8")
 
 
 def run(folder: str | Path, *, treatment: str | None = None, control: str | None = None,
@@ -417,4 +424,5 @@ def run(folder: str | Path, *, treatment: str | None = None, control: str | None
                          time_unit=time_unit)
     folder = Path(folder)
     named = [path for entry in entries for path in (entry.figure, entry.at_risk) if path is not None]
-    return RunResult(extractions, ipd, summary, pooled, [folder / MANIFEST, folder / ANALYSIS, *named])
+    return RunResult(extractions, ipd, summary, pooled, [folder / MANIFEST, folder / ANALYSIS, *named],
+                     {entry.name: entry.figure for entry in entries})

@@ -121,7 +121,7 @@ class MetaResult:
         lines = []
         default = self.pooled[self.pooled["default"].eq(True)]
         for row in default.itertuples():
-            label = f" {row.outcome}" if row.outcome else ""
+            label = f"{row.outcome}: " if row.outcome else ""
             if row.measure == "log_hr":
                 what, value = "hazard ratio", f"{row.hr:.3f} (95% CI {row.hr_ci_low:.3f} to {row.hr_ci_high:.3f})"
             else:
@@ -129,7 +129,7 @@ class MetaResult:
                       else f" (tau = {printed_time(self.tau[row.outcome])}{self._unit})")
                 what = row.measure.replace("_", " ") + at
                 value = f"{row.estimate:.3f} (95% CI {row.ci_low:.3f} to {row.ci_high:.3f})"
-            lines.append(f"pooled {what}{label}, {self.treatment} vs {self.control} "
+            lines.append(f"{label}pooled {what}, {self.treatment} vs {self.control} "
                          f"(REML + HKSJ with ad-hoc correction, {row.k} studies): {value}, p = {row.p_value:.3g}")
         return lines
 
@@ -144,12 +144,16 @@ class MetaResult:
         }
         return json.dumps(document, sort_keys=True, indent=1, allow_nan=False) + "\n"
 
+    def file_suffix(self, outcome: str) -> str:
+        """What the figure files of ``outcome`` add to their names ("" when there is one outcome)."""
+        # outcome names become part of file names: keep letters, digits, '-' and '.'
+        return "_" + re.sub(r"[^A-Za-z0-9.-]+", "-", outcome) if len(self.outcomes) > 1 else ""
+
     def figures(self) -> dict:
         """``{file name: matplotlib Figure}``; one set per outcome, suffixed when several."""
         drawn = {}
         for outcome in self.outcomes:
-            # outcome names become part of file names: keep letters, digits, '-' and '.'
-            suffix = "_" + re.sub(r"[^A-Za-z0-9.-]+", "-", outcome) if len(self.outcomes) > 1 else ""
+            suffix = self.file_suffix(outcome)
             label = f"{outcome}: " if outcome else ""
             per_study = self.per_study[self.per_study["outcome"] == outcome]
             for stem, measure in FIGURES.items():

@@ -187,3 +187,38 @@ def test_figures_extracted_in_two_processes_give_the_same_results(result):
     parallel = run(FOLDER, show_progress=False, jobs=2)
     pd.testing.assert_frame_equal(parallel.ipd, result.ipd)
     pd.testing.assert_frame_equal(parallel.summary, result.summary)
+
+
+def test_the_report_is_one_self_contained_page_that_chromium_shows(result, tmp_path):
+    import base64
+    import io
+    import re
+    import subprocess
+
+    from PIL import Image
+
+    result.to_folder(tmp_path / "out")
+    page = (tmp_path / "out" / "report.html").read_text()
+    for heading in ("Warnings", "Characteristics and results of included studies", "Methods",
+                    "Figures: what was read and reconstructed"):
+        assert f">{heading}<" in page
+    for study, *_ in STUDIES:
+        assert study in page
+    # every image is inline and decodes: 3 figures x 3 (original, overlay, reconstruction) + 3 meta figures
+    images = re.findall(r'src="data:image/(png|jpeg);base64,([^"]+)"', page)
+    assert len(images) == 12
+    for _, data in images:
+        Image.open(io.BytesIO(base64.b64decode(data))).verify()
+    assert "src=\"http" not in page and "<script" not in page  # nothing to fetch, nothing to run
+    browser = shutil.which("chromium")
+    if browser is None:
+        pytest.skip("Debian's chromium is not installed")
+    shot = tmp_path / "report.png"
+    shown = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                            f"--user-data-dir={tmp_path / 'profile'}", "--enable-logging=stderr", "--v=0",
+                            "--window-size=1200,2000", f"--screenshot={shot}", (tmp_path / "out" / "report.html").as_uri()],
+                           capture_output=True, text=True, timeout=120)
+    assert shown.returncode == 0 and "CONSOLE" not in shown.stderr and "Uncaught" not in shown.stderr
+    pixels = np.asarray(Image.open(shot).convert("L"), dtype=float)
+    assert pixels.std() > 10  # not a blank page

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from kmipd.errors import InputError
 from kmipd.options import argparse_type, parse_numbers
@@ -48,4 +49,4 @@ def run(args: argparse.Namespace) -> None:
     print("\n".join(result.meta.headline()))
     for note in result.meta.notes:
         print(f"kmipd run: note: {note}")
-    print(f"kmipd run: results in {args.out}")
+    print(f"kmipd run: results in {args.out}; open {Path(args.out) / 'report.html'} to read them")
