@@ -59,10 +59,18 @@ def _check(ipd: pd.DataFrame, treatment: str, control: str) -> pd.DataFrame:
 
 
 def _default_tau(comparative: pd.DataFrame, tau: float | None) -> float:
-    """tau: the largest time every compared arm of every study reaches, or the user's, checked."""
+    """tau: the largest time every compared arm of every study reaches, or the user's, checked.
+
+    Arms with no follow-up at all (every time 0, a broken input) do not set the default: they
+    would make it 0 and take the RMST of every study with them; their own RMST is then left out
+    of the pooling (see its note).
+    """
     last = comparative.groupby(["study", "arm"], sort=True)["time"].max()
     if tau is None:
-        return float(last.min())
+        followed = last[last > 0]
+        if followed.empty:
+            raise InputError("no arm has any follow-up (every time is 0)")
+        return float(followed.min())
     if not np.isfinite(tau) or tau <= 0:
         raise InputError(f"tau must be a positive number, got {tau}")
     short = last[last < tau]

@@ -297,3 +297,12 @@ def test_times_are_printed_as_papers_print_them():
     from meta.result import printed_time
 
     assert [printed_time(t) for t in (5.27847, 24.0, 2467.3, 0.5)] == ["5.28", "24", "2467", "0.5"]
+
+
+def test_a_study_with_every_time_zero_does_not_set_tau_to_zero(gbsg2_four):
+    broken = gbsg2_four.assign(time=np.where(gbsg2_four["study"] == "study 4", 0.0, gbsg2_four["time"]))
+    result = analyse(broken, treatment=TREATED, control=CONTROL)
+    healthy = broken[broken["study"] != "study 4"]
+    assert result.tau[""] == healthy.groupby(["study", "arm"])["time"].max().min() > 0
+    rmst = result.pooled.query("default & measure == 'rmst_difference'").iloc[0]
+    assert rmst["k"] == 3 and np.isfinite(rmst["estimate"])
