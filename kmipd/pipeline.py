@@ -21,7 +21,13 @@ panel      no       which plot of a multi-panel figure (0 = first)
 x_range    no       ``A,B``: first and last x tick values, when OCR cannot read them
 y_range    no       ``A,B``: the same for the y axis
 time_unit  no       ``days``, ``weeks``, ``months`` or ``years``: the figure's time axis
+published_hr  no    the paper's hazard ratio (treatment vs control), as ``0.52 (0.31-0.87)``
+published_median no ``NAME=MEDIAN,...`` (``NR`` for not reached), as printed
 ========== ======== ============================================================
+
+Published values (``published_*``, and ``events`` and ``n``) are set beside the
+reconstructed ones in ``published_check.csv`` and the report; one that disagrees
+is a warning.
 
 An optional ``analysis.json`` beside it sets ``treatment``, ``control``,
 ``milestones``, ``tau`` and ``time_unit`` (the unit pooled results are given
@@ -50,6 +56,7 @@ from kmipd.cache import ExtractionCache  # noqa: E402
 from kmipd.errors import InputError, input_source  # noqa: E402
 from kmipd.options import parse_counts, parse_range  # noqa: E402
 from kmipd.progress import progress  # noqa: E402
+from kmipd.published import compare, parse_hazard_ratio, parse_medians  # noqa: E402
 from kmipd.tables import AT_RISK, read_table  # noqa: E402
 from kmipd.time_units import conversion_factor, parse_time_unit  # noqa: E402
 from meta import analyse  # noqa: E402
@@ -61,7 +68,8 @@ from reconstruct.plot import plot_reconstruction  # noqa: E402
 MANIFEST = "studies.csv"
 ANALYSIS = "analysis.json"
 REQUIRED_COLUMNS = ("figure", "study", "outcome")
-OPTIONAL_COLUMNS = ("arms", "at_risk", "n", "events", "panel", "x_range", "y_range", "time_unit")
+OPTIONAL_COLUMNS = ("arms", "at_risk", "n", "events", "panel", "x_range", "y_range", "time_unit",
+                    "published_hr", "published_median")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
 #: Longest output folder name made from a study label and outcome (characters).
 MAX_FOLDER_NAME = 100
@@ -166,6 +174,7 @@ class FigureEntry:
     options: dict = field(default_factory=dict)
     at_risk: Path | None = None
     time_unit: str | None = None
+    published: dict = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -235,7 +244,13 @@ def _entry(folder: Path, row: dict) -> FigureEntry:
         if not at_risk.is_file():
             raise InputError(f"at-risk table {row['at_risk']} not found")
     time_unit = parse_time_unit(row["time_unit"]) if row.get("time_unit") else None
-    return FigureEntry(figure, row["study"], row["outcome"], options, at_risk, time_unit)
+    published = {key: value for key, value in (("events", options.get("total_events")), ("n", options.get("n_total")))
+                 if value}
+    if row.get("published_hr"):
+        published["hr"] = parse_hazard_ratio(row["published_hr"])
+    if row.get("published_median"):
+        published["median"] = parse_medians(row["published_median"])
+    return FigureEntry(figure, row["study"], row["outcome"], options, at_risk, time_unit, published)
 
 
 def read_analysis(folder: str | Path) -> dict:
@@ -340,6 +355,9 @@ class RunResult:
         The manifest, the settings and every figure and table it names.
     sources : dict
         Figure output name -> the figure file it was read from.
+    published : pandas.DataFrame
+        Published vs reconstructed values (see :func:`kmipd.published.compare`),
+        with ``study`` and ``outcome``; empty when the manifest gives none.
     """
 
     extractions: dict
@@ -348,6 +366,23 @@ class RunResult:
     meta: MetaResult
     input_files: list
     sources: dict = field(default_factory=dict)
+    published: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def warnings(self) -> list[str]:
+        """Every warning of the job: each figure's, the pooling's notes, the published values missed."""
+        said = [f"{name}: {warning}" for name, extraction in self.extractions.items()
+                for warning in extraction.digitization.warnings]
+        said += [f"pooling: {note}" for note in self.meta.notes]
+        pooled = self.meta.pooled
+        for row in pooled[pooled["default"].eq(True) & pooled["note"].str.contains("left out", na=False)].itertuples():
+            at = f" at {row.milestone:g}" if row.measure == "survival_difference" else ""
+            said.append(f"pooling {row.outcome} {row.measure.replace('_', ' ')}{at}: {row.note}")
+        for row in self.published.itertuples() if len(self.published) else ():
+            if not row.agrees:
+                said.append(f"{row.study} {row.outcome}: reconstructed {row.quantity} of {row.arm} is "
+                            f"{row.reconstructed:.4g}, the paper prints {row.published:.4g}; check the figure's overlay")
+        return said
 
     def to_folder(self, folder: str | Path) -> None:
         """Write ``figures/<study_outcome>/...``, ``ipd.csv``, ``summary.csv``, ``meta/...`` and
@@ -360,6 +395,8 @@ class RunResult:
         self.ipd.to_csv(folder / "ipd.csv", index=False, float_format="%.6g")
         self.summary.to_csv(folder / "summary.csv", index=False, float_format="%.6g")
         self.meta.to_folder(folder / "meta")
+        if len(self.published):
+            self.published.to_csv(folder / "published_check.csv", index=False, float_format="%.6g")
         (folder / "report.html").write_text(render_report(self, folder), encoding="utf-8")
 
 
@@ -424,5 +461,15 @@ def run(folder: str | Path, *, treatment: str | None = None, control: str | None
                          time_unit=time_unit)
     folder = Path(folder)
     named = [path for entry in entries for path in (entry.figure, entry.at_risk) if path is not None]
+    checks = []
+    for entry in entries:
+        row = pooled.per_study[(pooled.per_study["study"] == entry.study)
+                               & (pooled.per_study["outcome"] == entry.outcome)]
+        if entry.published and len(row):
+            checks.append(compare(row.iloc[0], treatment, control, entry.published)
+                          .assign(study=entry.study, outcome=entry.outcome))
+    published = pd.concat(checks, ignore_index=True) if checks else pd.DataFrame()
+    if len(published):
+        published = published[["study", "outcome", *[c for c in published.columns if c not in ("study", "outcome")]]]
     return RunResult(extractions, ipd, summary, pooled, [folder / MANIFEST, folder / ANALYSIS, *named],
-                     {entry.name: entry.figure for entry in entries})
+                     {entry.name: entry.figure for entry in entries}, published)

@@ -79,6 +79,19 @@ def _characteristics(run) -> str:
     return _table(pd.DataFrame(rows))
 
 
+def _published(run) -> str:
+    if not len(run.published):
+        return ("<p>No published values given: add <code>published_hr</code>, <code>published_median</code>, "
+                "<code>events</code> or <code>n</code> to studies.csv to check the reconstruction against the paper.</p>")
+    shown = run.published.assign(
+        published=run.published["published"].map(lambda v: not_reached(v, 3)),
+        reconstructed=run.published["reconstructed"].map(lambda v: not_reached(v, 3)),
+        difference=run.published["difference"].map(lambda v: not_reached(v, 3)),
+        agrees=run.published["agrees"].map({True: "yes", False: "NO"}))
+    return ("<p>Differences are reconstructed minus published (for the hazard ratio, of log HR).</p>"
+            + _table(shown.rename(columns={"agrees": "agrees?"})))
+
+
 def _pooled(run, outcome: str) -> str:
     pooled = run.meta.pooled
     chosen = pooled[(pooled["outcome"] == outcome) & pooled["default"].eq(True)]
@@ -161,19 +174,15 @@ def render_report(run, folder: str | Path) -> str:
     """
     folder = Path(folder)
     meta = run.meta
-    warnings = [f"{name}: {w}" for name, extraction in run.extractions.items() for w in extraction.digitization.warnings]
-    warnings += [f"pooling: {note}" for note in meta.notes]
-    default = meta.pooled[meta.pooled["default"].eq(True) & meta.pooled["note"].str.contains("left out", na=False)]
-    warnings += [f"pooling {row.outcome} {row.measure.replace('_', ' ')}"
-                 f"{f' at {row.milestone:g}' if row.measure == 'survival_difference' else ''}: {row.note}"
-                 for row in default.itertuples()]
+    warnings = run.warnings
     body = [f"<h1>kmipd report: {html.escape(meta.treatment)} vs {html.escape(meta.control)}</h1>",
             f"<p>{len(run.extractions)} figures of {len(set(meta.per_study['study']))} studies; kmipd "
             f"{__version__}; times in {html.escape(meta.time_unit or 'the figures’ own unit')}. "
             "Every number of patients and events below is reconstructed from the published figures.</p>",
             "<h2>Warnings</h2>",
             "".join(f'<p class="warn">{html.escape(w)}</p>' for w in warnings) or '<p class="ok">No warning.</p>',
-            "<h2>Characteristics and results of included studies</h2>", _characteristics(run)]
+            "<h2>Characteristics and results of included studies</h2>", _characteristics(run),
+            "<h2>Reconstructed vs published</h2>", _published(run)]
     for outcome in meta.outcomes:
         tag = meta.file_suffix(outcome)
         body.append(f"<h2>Outcome {html.escape(outcome) if outcome else ''}: pooled results</h2>")

@@ -222,3 +222,36 @@ def test_the_report_is_one_self_contained_page_that_chromium_shows(result, tmp_p
     assert shown.returncode == 0 and "CONSOLE" not in shown.stderr and "Uncaught" not in shown.stderr
     pixels = np.asarray(Image.open(shot).convert("L"), dtype=float)
     assert pixels.std() > 10  # not a blank page
+
+
+def test_published_values_are_checked_and_a_wrong_one_is_said_aloud(result, tmp_path):
+    folder = tmp_path / "figures"
+    shutil.copytree(FOLDER, folder)
+    manifest = pd.read_csv(folder / "studies.csv", dtype=str, keep_default_na=False)
+    rossi = result.meta.per_study.set_index("study").loc["Rossi 1980"]
+    # Rossi as printed (the true IPD's HR and medians are those of the reconstruction within reading
+    # error); Schumacher with its HR inverted, as a copying slip would.
+    manifest["published_hr"] = [f"{rossi['hr']:.2f} ({rossi['hr_ci_low']:.2f}-{rossi['hr_ci_high']:.2f})", "", "1.45"]
+    manifest["published_median"] = ["", "treatment=NR,control=1.8", ""]
+    manifest.to_csv(folder / "studies.csv", index=False)
+    checked = run(folder, show_progress=False)
+    table = checked.published.set_index(["study", "quantity", "arm"])
+    assert table.loc[("Rossi 1980", "hazard ratio", "treatment vs control"), "agrees"]
+    assert not table.loc[("Schumacher 1994", "hazard ratio", "treatment vs control"), "agrees"]
+    assert table.loc[("Freireich 1963", "N", "treatment"), "agrees"]  # the n column is a published value too
+    assert any("Schumacher 1994 EFS: reconstructed hazard ratio" in w and "prints 1.45" in w for w in checked.warnings)
+    checked.to_folder(tmp_path / "out")
+    assert "Reconstructed vs published" in (tmp_path / "out" / "report.html").read_text()
+    assert len(pd.read_csv(tmp_path / "out" / "published_check.csv")) == len(checked.published)
+
+
+def test_published_values_are_parsed_as_papers_print_them():
+    from kmipd.published import parse_hazard_ratio, parse_medians
+
+    assert parse_hazard_ratio("0.52 (0.31-0.87)") == (0.52, 0.31, 0.87)
+    assert parse_hazard_ratio("HR 0.52 [0.31, 0.87]") == (0.52, 0.31, 0.87)
+    assert parse_hazard_ratio("0.52") == (0.52, None, None)
+    assert parse_medians("TKI+ICI=5.27, TKI=NR") == {"TKI+ICI": 5.27, "TKI": float("inf")}
+    for bad, parse in (("0.5 (0.3)", parse_hazard_ratio), ("TKI 5", parse_medians)):
+        with pytest.raises(InputError):
+            parse(bad)

@@ -47,6 +47,6 @@ def run(args: argparse.Namespace) -> None:
         result.to_folder(outputs.folder(args.out))
     print(result.summary.to_string(index=False, float_format=lambda value: f"{value:.4f}"))
     print("\n".join(result.meta.headline()))
-    for note in result.meta.notes:
-        print(f"kmipd run: note: {note}")
+    for warning in result.warnings:
+        print(f"kmipd run: warning: {warning}")
     print(f"kmipd run: results in {args.out}; open {Path(args.out) / 'report.html'} to read them")
