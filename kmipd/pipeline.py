@@ -10,7 +10,9 @@ The manifest, ``studies.csv`` in the figures folder, has one row a figure:
 ========== ======== ============================================================
 column     required meaning
 ========== ======== ============================================================
-figure     yes      image file, relative to the folder
+figure     yes      image file, relative to the folder (blank when ``curves`` is given)
+curves     no       hand-digitized curves instead of a figure: ``file.csv`` (arm,time,survival)
+                    or ``NAME=file.csv,...`` (WebPlotDigitizer's x,y export, one file an arm)
 study      yes      study label (the same study may have several outcomes)
 outcome    yes      e.g. ``OS`` or ``PFS``; studies are pooled per outcome
 arms       no       ``NAME=COLOUR,...``: which curve is which group (digitize's ``--arms``)
@@ -54,6 +56,7 @@ import pandas as pd  # noqa: E402
 from digitize import DigitizationResult, digitize  # noqa: E402
 from kmipd.cache import ExtractionCache  # noqa: E402
 from kmipd.errors import InputError, input_source  # noqa: E402
+from kmipd.hand_curves import read_hand_curves  # noqa: E402
 from kmipd.options import parse_counts, parse_range  # noqa: E402
 from kmipd.progress import progress  # noqa: E402
 from kmipd.published import compare, parse_hazard_ratio, parse_medians  # noqa: E402
@@ -68,7 +71,7 @@ from reconstruct.plot import plot_reconstruction  # noqa: E402
 MANIFEST = "studies.csv"
 ANALYSIS = "analysis.json"
 REQUIRED_COLUMNS = ("figure", "study", "outcome")
-OPTIONAL_COLUMNS = ("arms", "at_risk", "n", "events", "panel", "x_range", "y_range", "time_unit",
+OPTIONAL_COLUMNS = ("curves", "arms", "at_risk", "n", "events", "panel", "x_range", "y_range", "time_unit",
                     "published_hr", "published_median")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
 #: Longest output folder name made from a study label and outcome (characters).
@@ -81,27 +84,44 @@ class Extraction:
 
     Attributes
     ----------
-    digitization : DigitizationResult
-        Curves, censor marks, calibration and quality of the figure.
+    digitization : DigitizationResult or None
+        Curves, censor marks, calibration and quality of the figure (None
+        for curves digitized by hand, see :func:`extract_curves`).
     at_risk : pandas.DataFrame
         The at-risk table used (given, or read from the figure; may be empty).
     reconstruction : Reconstruction
         The IPD of every arm and its fit diagnostics.
+    hand_curves : pandas.DataFrame or None
+        The hand-digitized curves reconstructed, when there is no figure.
+    notes : list of str
+        How hand-digitized curves were read.
     """
 
-    digitization: DigitizationResult
+    digitization: DigitizationResult | None
     at_risk: pd.DataFrame
     reconstruction: Reconstruction
+    hand_curves: pd.DataFrame | None = None
+    notes: list = field(default_factory=list)
 
     @property
     def ipd(self) -> pd.DataFrame:
         """``arm, time, event``: one row a reconstructed patient."""
         return self.reconstruction.ipd
 
+    @property
+    def warnings(self) -> list[str]:
+        """What a person should read about this extraction."""
+        return (self.digitization.warnings if self.digitization is not None else []) + self.notes
+
     def to_folder(self, folder: str | Path) -> None:
-        """Write digitize's files, ``at_risk.csv``, ``ipd.csv`` and ``reconstruction.png``."""
+        """Write digitize's files (or the hand-digitized ``curves.csv``), ``at_risk.csv``,
+        ``ipd.csv`` and ``reconstruction.png``."""
         folder = Path(folder)
-        self.digitization.to_folder(folder)
+        if self.digitization is not None:
+            self.digitization.to_folder(folder)
+        else:
+            folder.mkdir(parents=True, exist_ok=True)
+            self.hand_curves.to_csv(folder / "curves.csv", index=False, float_format="%.6g")
         if len(self.at_risk):
             self.at_risk.to_csv(folder / "at_risk.csv", index=False)
         self.ipd.to_csv(folder / "ipd.csv", index=False, float_format="%.6g")
@@ -164,17 +184,32 @@ def extract(figure, *, at_risk: pd.DataFrame | None = None, n_total: dict | None
     return Extraction(digitization, at_risk, reconstruction)
 
 
+def extract_curves(curves: pd.DataFrame, *, at_risk: pd.DataFrame | None = None, n_total: dict | None = None,
+                   total_events: dict | None = None, notes=()) -> Extraction:
+    """Reconstruct the IPD of curves digitized by hand (no figure; see :mod:`kmipd.hand_curves`).
+
+    The curves' reading errors are estimated from the points by
+    :func:`reconstruct.reconstruct`, as hand clicks show them.
+    """
+    reconstruction = reconstruct(curves, at_risk if at_risk is not None and len(at_risk) else None,
+                                 n_total=n_total, total_events=total_events)
+    table = at_risk if at_risk is not None else pd.DataFrame(columns=["arm", "time", "n_risk"])
+    return Extraction(None, table, reconstruction, hand_curves=curves, notes=list(notes))
+
+
 @dataclass
 class FigureEntry:
-    """One row of the manifest, with its options parsed."""
+    """One row of the manifest, with its options parsed (``figure`` None for hand-digitized ``curves``)."""
 
-    figure: Path
+    figure: Path | None
     study: str
     outcome: str
     options: dict = field(default_factory=dict)
     at_risk: Path | None = None
     time_unit: str | None = None
     published: dict = field(default_factory=dict)
+    curves: str | None = None
+    folder: Path | None = None
 
     @property
     def name(self) -> str:
@@ -203,7 +238,9 @@ def read_manifest(folder: str | Path) -> list[FigureEntry]:
         images = sorted(p.name for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
         hint = f" (it holds {len(images)} image(s))" if images else ""
         raise InputError(f"no {MANIFEST} listing figure,study,outcome{hint}", source=folder)
-    table = read_table(path, {column: "text" for column in REQUIRED_COLUMNS},
+    # figure may be left blank on a row that gives hand-digitized curves instead
+    required = {column: "text or blank" if column == "figure" else "text" for column in REQUIRED_COLUMNS}
+    table = read_table(path, required,
                        optional={column: "text or blank" for column in OPTIONAL_COLUMNS}, strict=True)
     entries = []
     for line, row in enumerate(table.to_dict(orient="records"), start=2):
@@ -221,8 +258,10 @@ def read_manifest(folder: str | Path) -> list[FigureEntry]:
 
 def _entry(folder: Path, row: dict) -> FigureEntry:
     """One manifest row (required cells already checked non-empty) as a :class:`FigureEntry`."""
-    figure = folder / row["figure"]
-    if not figure.is_file():
+    if bool(row.get("figure")) == bool(row.get("curves")):
+        raise InputError("give either a figure or hand-digitized curves, not both or neither")
+    figure = folder / row["figure"] if row.get("figure") else None
+    if figure is not None and not figure.is_file():
         raise InputError(f"figure {row['figure']} not found")
     options = {}
     if row.get("arms"):
@@ -250,7 +289,8 @@ def _entry(folder: Path, row: dict) -> FigureEntry:
         published["hr"] = parse_hazard_ratio(row["published_hr"])
     if row.get("published_median"):
         published["median"] = parse_medians(row["published_median"])
-    return FigureEntry(figure, row["study"], row["outcome"], options, at_risk, time_unit, published)
+    return FigureEntry(figure, row["study"], row["outcome"], options, at_risk, time_unit, published,
+                       row.get("curves") or None, folder)
 
 
 def read_analysis(folder: str | Path) -> dict:
@@ -285,6 +325,15 @@ def read_analysis(folder: str | Path) -> dict:
 
 def _extract_entry(entry: FigureEntry, cache: ExtractionCache | None = None) -> Extraction | InputError:
     """One manifest figure extracted (from ``cache`` when it holds it), or the error that stopped it."""
+    if entry.curves:  # hand-digitized: reconstruct alone, fast enough not to cache
+        try:
+            curves, notes = read_hand_curves(entry.curves, entry.folder)
+            at_risk = read_table(entry.at_risk, AT_RISK) if entry.at_risk else None
+            options = {k: v for k, v in entry.options.items() if k in ("n_total", "total_events")}
+            with input_source(entry.folder / MANIFEST):
+                return extract_curves(curves, at_risk=at_risk, notes=notes, **options)
+        except InputError as error:
+            return error
     try:
         key = ExtractionCache.key(entry.figure, entry.at_risk, entry.options) if cache else None
         stored = cache.get(key) if cache else None
@@ -322,7 +371,7 @@ def _pooled_time_unit(entries: list[FigureEntry], wanted: str | None, manifest: 
     default); a manifest that gives the unit of some figures only is refused,
     since the others' times could not be brought to it.
     """
-    without = [entry.figure.name for entry in entries if entry.time_unit is None]
+    without = [entry.name for entry in entries if entry.time_unit is None]
     if len(without) == len(entries):
         return wanted or ""
     if without:
@@ -372,7 +421,7 @@ class RunResult:
     def warnings(self) -> list[str]:
         """Every warning of the job: each figure's, the pooling's notes, the published values missed."""
         said = [f"{name}: {warning}" for name, extraction in self.extractions.items()
-                for warning in extraction.digitization.warnings]
+                for warning in extraction.warnings]
         said += [f"pooling: {note}" for note in self.meta.notes]
         pooled = self.meta.pooled
         for row in pooled[pooled["default"].eq(True) & pooled["note"].str.contains("left out", na=False)].itertuples():
@@ -449,7 +498,7 @@ def run(folder: str | Path, *, treatment: str | None = None, control: str | None
                                                time=extraction.ipd["time"] * factor))
         summary_parts.append(extraction.reconstruction.summary.assign(
             study=entry.study, outcome=entry.outcome, time_unit=entry.time_unit or time_unit,
-            warnings=" | ".join(extraction.digitization.warnings)))
+            warnings=" | ".join(extraction.warnings)))
     if failures:
         count = f"{len(failures)} of {len(entries)} figures" if len(entries) > 1 else "the figure"
         raise InputError(f"{count} could not be read, so nothing was pooled: " + "; ".join(map(str, failures)))
@@ -461,6 +510,8 @@ def run(folder: str | Path, *, treatment: str | None = None, control: str | None
                          time_unit=time_unit)
     folder = Path(folder)
     named = [path for entry in entries for path in (entry.figure, entry.at_risk) if path is not None]
+    named += [entry.folder / part.rpartition("=")[2].strip() for entry in entries if entry.curves
+              for part in entry.curves.split(",") if part.strip()]
     checks = []
     for entry in entries:
         row = pooled.per_study[(pooled.per_study["study"] == entry.study)

@@ -110,15 +110,16 @@ def _pooled(run, outcome: str) -> str:
     return _table(pd.DataFrame(rows)) if rows else "<p>Nothing pooled for this outcome.</p>"
 
 
-def _figure_section(name: str, extraction, source: Path, folder: Path) -> str:
-    digitization = extraction.digitization
+def _figure_section(name: str, extraction, source: Path | None, folder: Path) -> str:
     parts = [f'<h3 id="{html.escape(name)}">{html.escape(name)}</h3>']
-    warnings = digitization.warnings
-    parts.append("".join(f'<p class="warn">{html.escape(w)}</p>' for w in warnings)
+    parts.append("".join(f'<p class="warn">{html.escape(w)}</p>' for w in extraction.warnings)
                  or '<p class="ok">No warning.</p>')
-    parts.append('<div class="pair">' + _image(source, f"the figure as published ({source.name})")
-                 + _image(folder / "overlay.png", "what was read: calibrated axes, traced curves, censor marks")
-                 + "</div>")
+    if source is None:
+        parts.append("<p>Curves digitized by hand (no figure given): reconstructed from the points given.</p>")
+    else:
+        parts.append('<div class="pair">' + _image(source, f"the figure as published ({source.name})")
+                     + _image(folder / "overlay.png", "what was read: calibrated axes, traced curves, censor marks")
+                     + "</div>")
     parts.append(_image(folder / "reconstruction.png", "reconstructed KM (IPD) over the digitized points"))
     summary = extraction.reconstruction.summary
     table = summary[["arm", "n", "events", "censored", "max_abs_dS", "at_risk_published", "at_risk_reconstructed"]]

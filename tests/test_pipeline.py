@@ -255,3 +255,35 @@ def test_published_values_are_parsed_as_papers_print_them():
     for bad, parse in (("0.5 (0.3)", parse_hazard_ratio), ("TKI 5", parse_medians)):
         with pytest.raises(InputError):
             parse(bad)
+
+
+def test_hand_digitized_curves_enter_the_run_in_place_of_a_figure(result, tmp_path):
+    from benchmarks.km_points import km_step_corners
+
+    folder = tmp_path / "figures"
+    shutil.copytree(FOLDER, folder)
+    truth = true_ipd("leukemia", "weeks", "6-MP", "placebo")
+    files = {}
+    for arm in ("treatment", "control"):
+        corners = km_step_corners(truth[truth["arm"] == arm])
+        # WebPlotDigitizer's export: no header, x,y, survival in percent, clicks a little off
+        jitter = np.random.default_rng(len(arm)).normal(0, 0.002, len(corners))
+        pd.DataFrame({"x": corners["time"], "y": 100 * (corners["survival"] + jitter).clip(0, 1)}) \
+            .to_csv(folder / f"freireich_{arm}.csv", header=False, index=False)
+        files[arm] = f"freireich_{arm}.csv"
+    manifest = pd.read_csv(folder / "studies.csv", dtype=str, keep_default_na=False)
+    row = manifest["study"] == "Freireich 1963"
+    manifest.loc[row, "figure"] = ""
+    manifest.loc[row, "arms"] = ""
+    manifest["curves"] = np.where(row, f"treatment={files['treatment']},control={files['control']}", "")
+    manifest.to_csv(folder / "studies.csv", index=False)
+    by_hand = run(folder, show_progress=False)
+    rebuilt = by_hand.ipd[by_hand.ipd["study"] == "Freireich 1963"]
+    for arm in ("treatment", "control"):
+        true_arm = truth[truth["arm"] == arm]
+        assert len(rebuilt[rebuilt["arm"] == arm]) == len(true_arm)
+        assert abs(rebuilt.loc[rebuilt["arm"] == arm, "event"].sum() - true_arm["event"].sum()) <= 1
+    assert any("read as percent" in w for w in by_hand.warnings)
+    by_hand.to_folder(tmp_path / "out")
+    assert (tmp_path / "out" / "figures" / "Freireich_1963_EFS" / "curves.csv").is_file()
+    assert "Curves digitized by hand" in (tmp_path / "out" / "report.html").read_text()

@@ -49,3 +49,26 @@ def test_an_error_about_a_name_with_a_newline_is_one_line(tmp_path, capsys):
     curves.write_text('arm,time,survival\n"two\nlines",0,1\n"two\nlines",5,1.5\n')
     assert main(["reconstruct", str(curves), "--out", str(tmp_path / "ipd.csv")]) == 2
     assert capsys.readouterr().err.count("\n") == 1
+
+
+@pytest.mark.parametrize("content, fragment", [
+    ("1,90,3\n2,80,3\n", "expected two columns x,y"),
+    ("x,y\n1,90\n2,eighty\n", "line 3: x and y must be numbers"),
+    ("", "not a CSV file"),
+])
+def test_a_bad_curve_export_is_refused_naming_the_file_and_line(tmp_path, content, fragment):
+    from kmipd.errors import InputError
+    from kmipd.hand_curves import read_hand_curves
+
+    (tmp_path / "arm.csv").write_text(content)
+    with pytest.raises(InputError, match=fragment) as caught:
+        read_hand_curves("A=arm.csv", tmp_path)
+    assert caught.value.source == str(tmp_path / "arm.csv")
+
+
+def test_a_curve_export_with_a_header_in_probabilities_is_read_as_is(tmp_path):
+    from kmipd.hand_curves import read_hand_curves
+
+    (tmp_path / "a.csv").write_text("x,y\n0,1\n2.5,0.8\n")
+    curves, notes = read_hand_curves("A=a.csv", tmp_path)
+    assert curves.to_dict("list") == {"arm": ["A", "A"], "time": [0.0, 2.5], "survival": [1.0, 0.8]} and notes == []
