@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from digitize.at_risk import read_at_risk_rows
-from digitize.axes import find_plot_areas
+from digitize.axes import border_warnings, find_plot_areas
 from digitize.calibration import Calibration, calibrate
 from digitize.censor import find_censor_marks, mark_half_px, marked_columns
 from digitize.colours import (PlotInk, arm_alpha, find_inks, hex_colour, match_named_colours, parse_arm_colours,
@@ -119,6 +119,7 @@ def digitize(image_or_path, *, arms=None, x_range=None, y_range=None, x_ticks=No
         "line_type": [paths[k].line_type for k in order],
     })
     quality, warnings = _quality(table, [paths[k] for k in order], calibration)
+    warnings = border_warnings(image, plot_area) + warnings
     return DigitizationResult(
         curves=curves[["arm", "time", "survival"]],
         censor_marks=marks[["arm", "time"]],
