@@ -23,6 +23,8 @@ from kmipd.errors import InputError
 MIN_AXIS_SHARE = 0.2
 #: Another corner counts as a second panel if its axes are at least this share of the first's.
 MIN_PANEL_SHARE = 0.5
+#: Unboxed axes (base R ``bty = "n"``) stop short of their corner by at most this share of their length.
+DETACHED_GAP_SHARE = 0.1
 #: A plot side this close to the image's edge (share of the image side) leaves no room for tick labels.
 BORDER_SHARE = 0.02
 
@@ -191,7 +193,7 @@ def find_plot_areas(image: np.ndarray) -> list[PlotArea]:
                      and h.start <= v.position + tolerance and h.end > v.position + 0.5 * h.length)
             # Outward ticks may extend an axis past the corner, but not by a sizeable share.
             overshoot = max(v.end - h.position, v.position - h.start)
-            if meets and overshoot < 0.1 * min(v.length, h.length):
+            if (meets and overshoot < 0.1 * min(v.length, h.length)) or _detached_corner(v, h):
                 corners.append((v, h))
     if not corners:
         panels = _filled_panels(image)
@@ -201,7 +203,7 @@ def find_plot_areas(image: np.ndarray) -> list[PlotArea]:
                          "meeting at a corner; is this a Kaplan-Meier figure?")
     # Longest axes first; a ties-free order keeps the choice deterministic.
     corners.sort(key=lambda vh: (-(vh[0].length + vh[1].length), vh[0].position, vh[1].position))
-    candidates = [(_plot_area(v, h, horizontal, vertical), v.length + h.length) for v, h in corners]
+    candidates = [(_plot_area(v, h, horizontal, vertical, image), v.length + h.length) for v, h in corners]
     # The longest lines are not always axes: a frame around the whole figure (a screenshot's,
     # a journal's box) or a box around the at-risk block meets at a corner too, but carries no
     # tick marks. Axes carry ticks on both lines; boxes without any are a last resort.
@@ -290,9 +292,31 @@ def find_plot_area(image: np.ndarray) -> PlotArea:
     return find_plot_areas(image)[0]
 
 
-def _plot_area(v: _Segment, h: _Segment, horizontal: list[_Segment], vertical: list[_Segment]) -> PlotArea:
+def _detached_corner(v: _Segment, h: _Segment) -> bool:
+    """Whether two axis lines stop short of the corner they span, as base R draws them without a
+    box (``bty = "n"``): each runs from its first tick to its last, the plot region reaching a
+    little past them (4% of the range), so the lines leave a small gap at the bottom-left corner."""
+    gap_x, gap_y = h.start - v.position, h.position - v.end
+    return 0 < gap_x <= DETACHED_GAP_SHARE * h.length and 0 < gap_y <= DETACHED_GAP_SHARE * v.length
+
+
+def _ink_reach(strip: np.ndarray, max_gap: int) -> int:
+    """How many columns from its left edge the ink in ``strip`` (RGB) runs on, gaps of up to ``max_gap`` bridged."""
+    inked = (strip < 200).any(axis=(0, 2))
+    runs = _runs(inked, max_gap=max_gap)
+    return runs[0][1] if runs and runs[0][0] <= max_gap else 0
+
+
+def _plot_area(v: _Segment, h: _Segment, horizontal: list[_Segment], vertical: list[_Segment],
+               image: np.ndarray) -> PlotArea:
     left, bottom = v.position, h.position
     top, right = float(v.start), float(h.end - 1)
+    if _detached_corner(v, h):
+        # The region reaches past the y axis's top as far as past its foot (R widens both ends
+        # alike), and to the right as far as ink goes: a curve may run past the last x tick.
+        top = max(0.0, top - (h.position - v.end))
+        right += _ink_reach(image[int(top) : int(bottom), int(right) + 1 :], max_gap=int(h.start - v.position))
+        return PlotArea(int(round(left)), int(round(top)), int(round(right)), int(round(bottom)), False)
     tolerance = 3 + max(v.thickness, h.thickness)
     # A frame: a top line and a right line closing the box over the same extent.
     # Curves drawn over the top-left corner can hide the ends of the y axis and the top line;

@@ -78,3 +78,18 @@ def test_a_plot_area_on_the_image_border_is_warned_of():
     (warning,) = border_warnings(boxed, frame)
     assert "left and bottom edge" in warning
     assert border_warnings(boxed, find_plot_areas(boxed)[0]) == []
+
+
+@pytest.mark.parametrize("figure", ["base_n_veteran.png", "base_boxed_risk_block.png"])
+def test_base_r_axes_drawn_without_a_box_are_the_plot_not_the_box_of_the_at_risk_block(figure):
+    # bty = "n": each axis line runs from its first tick to its last and they do not meet.
+    result = digitize(FIGURES / figure)
+    score = score_curves(result.curves, true_arms("base_l_veteran"))
+    assert score["n_found_arms"] == 2 and score["iae"] < 0.01, score
+    l_shaped = find_plot_areas(load_image(FIGURES / "base_l_veteran.png"))[0]
+    if figure == "base_n_veteran.png":  # the same plot as with L-shaped axes
+        found = result.plot_area
+        assert (found.left, found.top, found.bottom) == pytest.approx((l_shaped.left, l_shaped.top, l_shaped.bottom),
+                                                                      abs=1)
+    else:  # the block under the plot is read as its at-risk table (its second row is at_risk.py's matter)
+        assert 69 in set(result.at_risk.loc[result.at_risk["time"] == 0, "n_risk"])

@@ -53,14 +53,14 @@ truth(fit_cell, "jpeg640_3arms")
 
 # Base R with the numbers at risk printed in a block of their own, framed by a box, under the plot.
 png(file.path(out, "base_boxed_risk_block.png"), width = 640, height = 600, res = 96, type = "cairo")
-layout(matrix(1:2), heights = c(3, 1))
+layout(matrix(1:2), heights = c(2, 1))
 par(las = 1, mar = c(4, 6, 1, 1), bty = "n")
 plot(fit_vet, col = c("black", "red"), lwd = 2, xlab = "Days", ylab = "Survival probability", xlim = c(0, 1000))
 times <- seq(0, 1000, 200)
 risk <- summary(fit_vet, times = times, extend = TRUE)
 par(mar = c(1, 6, 1, 1))
 plot(NULL, xlim = c(0, 1000), ylim = c(0.5, 3), axes = FALSE, xlab = "", ylab = "")
-box()
+box(bty = "o")
 strata <- levels(vet$trt)
 for (k in seq_along(strata)) {
   n <- risk$n.risk[as.integer(risk$strata) == k]
