@@ -69,3 +69,10 @@ for (k in seq_along(strata)) {
 }
 text(500, 2.7, "Number at risk")
 dev.off()
+
+# Base R, the second arm red and dashed (lty = 2): its dashes do not form a curve that is read.
+png(file.path(out, "base_dashed_lung.png"), width = 640, height = 480, res = 96, type = "cairo")
+par(las = 1)
+plot(fit_sex, col = c("black", "red"), lty = 1:2, lwd = 2, xlab = "Days", ylab = "Survival probability")
+legend("topright", c("Male", "Female"), col = c("black", "red"), lty = 1:2, lwd = 2, bty = "n")
+dev.off(); truth(fit_sex, "base_dashed_lung")
