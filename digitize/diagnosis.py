@@ -105,8 +105,9 @@ class Findings:
         if isinstance(inks, Future):
             inks = inks.result() if inks.done() and inks.exception() is None else None
         calibration = notes.get("calibration")
-        rows = notes.get("at_risk")
-        labels = rows.labels if rows is not None and rows.labels is not None else [None] * len(getattr(rows, "rows", []))
+        at_risk = notes.get("at_risk")
+        rows = [] if at_risk is None else at_risk.rows
+        labels = at_risk.labels if at_risk is not None and at_risk.labels is not None else [None] * len(rows)
         return cls(
             image=notes.get("image"),
             plot_areas=list(notes.get("plot_areas", [])),
@@ -116,7 +117,7 @@ class Findings:
             legend_labels=[text for text, _ in notes.get("legend_labels", {}).values()],
             at_risk_rows=[{"label": label, "colour": hex_colour(row["colour"]),
                            "counts": [[float(time), int(count)] for time, count in row["cells"]]}
-                          for label, row in zip(labels, getattr(rows, "rows", []))],
+                          for label, row in zip(labels, rows)],
             warnings=[] if calibration is None else list(calibration.warnings),
             error=None if error is None else error.message if isinstance(error, InputError) else str(error),
         )

@@ -130,7 +130,8 @@ def digitize(image_or_path, *, arms=None, x_range=None, y_range=None, x_ticks=No
     quality, warnings = _quality(table, [paths[k] for k in order], calibration)
     warnings = border_warnings(image, plot_area) + warnings
     if arms is None:
-        warnings += _legend_entries_without_curve(work, legend[0], colours, [curve for curve, _ in traced], calibration)
+        curve_tables = [curve for curve, _ in traced]
+        warnings += _legend_entries_without_curve(work, legend[0], colours, curve_tables, calibration)
     return DigitizationResult(
         curves=curves[["arm", "time", "survival"]],
         censor_marks=marks[["arm", "time"]],

@@ -54,6 +54,13 @@ def test_without_explain_the_error_says_how_to_see_what_was_found(axes_without_c
     assert "--explain DIR shows what was found" in capsys.readouterr().err
 
 
+def test_a_figure_not_read_at_all_has_nothing_to_explain(tmp_path, capsys):
+    assert main(["digitize", str(tmp_path / "missing.png"), "--out", str(tmp_path / "out"),
+                 "--explain", str(tmp_path / "explain")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert not (tmp_path / "explain").exists()
+
+
 def test_a_failed_reconstruction_is_explained_with_the_figure_read(tmp_path, capsys):
     explain = tmp_path / "explain"
     assert main(["extract", str(VETERAN), "--out", str(tmp_path / "out"), "--explain", str(explain)]) == 2

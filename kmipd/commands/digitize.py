@@ -65,9 +65,11 @@ def explaining(args: argparse.Namespace, protected=()) -> Iterator[list]:
         yield read
     except InputError as error:
         findings = getattr(error, "findings", None)
+        if findings is None or findings.image is None:
+            raise  # the figure was not read at all: nothing found to show
         if not args.explain:
             error.message += " (--explain DIR shows what was found)"
-        elif findings is not None:
+        else:
             _write_explanation(findings, args.explain, protected)
             error.message += f" (what was found: {Path(args.explain) / 'diagnosis.json'})"
         raise
