@@ -23,6 +23,10 @@ from kmipd.errors import InputError
 MIN_AXIS_SHARE = 0.2
 #: Another corner counts as a second panel if its axes are at least this share of the first's.
 MIN_PANEL_SHARE = 0.5
+#: Unboxed axes (base R ``bty = "n"``) stop short of their corner by at most this share of their length.
+DETACHED_GAP_SHARE = 0.1
+#: A plot side this close to the image's edge (share of the image side) leaves no room for tick labels.
+BORDER_SHARE = 0.02
 
 
 @dataclass(frozen=True)
@@ -189,7 +193,7 @@ def find_plot_areas(image: np.ndarray) -> list[PlotArea]:
                      and h.start <= v.position + tolerance and h.end > v.position + 0.5 * h.length)
             # Outward ticks may extend an axis past the corner, but not by a sizeable share.
             overshoot = max(v.end - h.position, v.position - h.start)
-            if meets and overshoot < 0.1 * min(v.length, h.length):
+            if (meets and overshoot < 0.1 * min(v.length, h.length)) or _detached_corner(v, h):
                 corners.append((v, h))
     if not corners:
         panels = _filled_panels(image)
@@ -199,15 +203,51 @@ def find_plot_areas(image: np.ndarray) -> list[PlotArea]:
                          "meeting at a corner; is this a Kaplan-Meier figure?")
     # Longest axes first; a ties-free order keeps the choice deterministic.
     corners.sort(key=lambda vh: (-(vh[0].length + vh[1].length), vh[0].position, vh[1].position))
-    best = corners[0][0].length + corners[0][1].length
+    candidates = [(_plot_area(v, h, horizontal, vertical, image), v.length + h.length) for v, h in corners]
+    # The longest lines are not always axes: a frame around the whole figure (a screenshot's,
+    # a journal's box) or a box around the at-risk block meets at a corner too, but carries no
+    # tick marks. Axes carry ticks on both lines; boxes without any are a last resort.
+    ticked = [(area, length) for area, length in candidates if _has_ticks(image, area)]
+    candidates = ticked or candidates
+    best = candidates[0][1]
     areas: list[PlotArea] = []
-    for v, h in corners:
-        if v.length + h.length < MIN_PANEL_SHARE * best:
+    for area, length in candidates:
+        if length < MIN_PANEL_SHARE * best:
             break
-        area = _plot_area(v, h, horizontal, vertical)
         if not any(_overlaps(area, other) for other in areas):
             areas.append(area)
     return _reading_order(areas)
+
+
+def _has_ticks(image: np.ndarray, area: PlotArea) -> bool:
+    """Whether a tick mark leaves each axis of ``area`` between its ends (see :func:`find_ticks`).
+
+    Marks at the ends do not count: there the lines of a box leave each other
+    like ticks (a frame's sides rise from its bottom line).
+    """
+    x_ticks, y_ticks = find_ticks(image, area)
+    margin = 3
+    inside_x = (x_ticks > area.left + margin) & (x_ticks < area.right - margin)
+    inside_y = (y_ticks > area.top + margin) & (y_ticks < area.bottom - margin)
+    return bool(inside_x.any() and inside_y.any())
+
+
+def border_warnings(image: np.ndarray, area: PlotArea) -> list[str]:
+    """A warning when the plot area's axes lie on the image's edge, where no tick label fits.
+
+    The y axis of a plot has its tick labels to its left and the x axis its
+    labels below: a plot area whose left or bottom side is the image's edge
+    is a frame drawn around the figure (a screenshot's, a journal's box) read
+    as the axes, unless the figure was cropped through its labels.
+    """
+    height, width = image.shape[:2]
+    edges = [side for side, gap, size in (("left", area.left, width), ("bottom", height - 1 - area.bottom, height))
+             if gap <= BORDER_SHARE * size]
+    if not edges:
+        return []
+    return [f"the plot area found ({area.left},{area.top})-({area.right},{area.bottom}) lies on the image's "
+            f"{' and '.join(edges)} edge, where no tick labels fit: it may be a frame around the figure; "
+            f"check overlay.png, or crop the frame off"]
 
 
 def _filled_panels(image: np.ndarray) -> list[PlotArea]:
@@ -252,14 +292,37 @@ def find_plot_area(image: np.ndarray) -> PlotArea:
     return find_plot_areas(image)[0]
 
 
-def _plot_area(v: _Segment, h: _Segment, horizontal: list[_Segment], vertical: list[_Segment]) -> PlotArea:
+def _detached_corner(v: _Segment, h: _Segment) -> bool:
+    """Whether two axis lines stop short of the corner they span, as base R draws them without a
+    box (``bty = "n"``): each runs from its first tick to its last, the plot region reaching a
+    little past them (4% of the range), so the lines leave a small gap at the bottom-left corner."""
+    gap_x, gap_y = h.start - v.position, h.position - v.end
+    return 0 < gap_x <= DETACHED_GAP_SHARE * h.length and 0 < gap_y <= DETACHED_GAP_SHARE * v.length
+
+
+def _ink_reach(strip: np.ndarray, max_gap: int) -> int:
+    """How many columns from its left edge the ink in ``strip`` (RGB) runs on, gaps of up to ``max_gap`` bridged."""
+    inked = (strip < 200).any(axis=(0, 2))
+    runs = _runs(inked, max_gap=max_gap)
+    return runs[0][1] if runs and runs[0][0] <= max_gap else 0
+
+
+def _plot_area(v: _Segment, h: _Segment, horizontal: list[_Segment], vertical: list[_Segment],
+               image: np.ndarray) -> PlotArea:
     left, bottom = v.position, h.position
     top, right = float(v.start), float(h.end - 1)
+    if _detached_corner(v, h):
+        # The region reaches past the y axis's top as far as past its foot (R widens both ends
+        # alike), and to the right as far as ink goes: a curve may run past the last x tick.
+        top = max(0.0, top - (h.position - v.end))
+        right += _ink_reach(image[int(top) : int(bottom), int(right) + 1 :], max_gap=int(h.start - v.position))
+        return PlotArea(int(round(left)), int(round(top)), int(round(right)), int(round(bottom)), False)
     tolerance = 3 + max(v.thickness, h.thickness)
     # A frame: a top line and a right line closing the box over the same extent.
-    # Curves drawn over the top-left corner can hide the ends of the y axis and the top line.
+    # Curves drawn over the top-left corner can hide the ends of the y axis and the top line;
+    # a line reaching out past the y axis is not the box's but one around the whole figure.
     top_line = [s for s in horizontal if v.start - 0.2 * v.length <= s.position <= top + tolerance
-                and s.start <= left + 0.1 * h.length and s.end >= right - tolerance]
+                and left - tolerance <= s.start <= left + 0.1 * h.length and s.end >= right - tolerance]
     right_line = [s for s in vertical if abs(s.position - right) <= tolerance
                   and s.start <= top + 0.2 * v.length and s.end >= bottom - tolerance]
     framed = bool(top_line and right_line)

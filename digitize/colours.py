@@ -86,6 +86,8 @@ def to_lab(rgb: np.ndarray) -> np.ndarray:
     about one unit; other input through the floating-point one.
     """
     rgb = np.asarray(rgb)
+    if rgb.size == 0:  # OpenCV refuses an empty image; no colours have no Lab values
+        return np.zeros(rgb.shape, np.float32)
     if rgb.dtype == np.uint8:
         lab = cv2.cvtColor(np.ascontiguousarray(rgb.reshape(-1, 1, 3)), cv2.COLOR_RGB2LAB).astype(np.float32)
         lab -= np.array([0, 128, 128], np.float32)

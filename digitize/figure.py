@@ -16,13 +16,15 @@ import numpy as np
 import pandas as pd
 
 from digitize.at_risk import read_at_risk_rows
-from digitize.axes import find_plot_areas
+from digitize.axes import border_warnings, find_plot_areas
 from digitize.calibration import Calibration, calibrate
 from digitize.censor import find_censor_marks, mark_half_px, marked_columns
 from digitize.colours import (PlotInk, arm_alpha, find_inks, hex_colour, match_named_colours, parse_arm_colours,
                               plot_ink, relative_strength)
+from digitize.diagnosis import collecting_findings, note
 from digitize.image import WorkingImage, load_image, working_image
-from digitize.legend import LegendPixels, find_swatches, legend_names, legend_pixels, read_labels
+from digitize.legend import (LegendPixels, entries_without_swatch_match, find_swatches, legend_names, legend_pixels,
+                             read_labels)
 from digitize.line_type import separate_line_types
 from digitize.result import DigitizationResult
 from digitize.trace import INKED, ArmPath, final_drop, step_corners, trace_arms
@@ -46,6 +48,7 @@ OVERLAP_WARNING = 0.3
 SEEN_WARNING = 0.8
 
 
+@collecting_findings
 def digitize(image_or_path, *, arms=None, x_range=None, y_range=None, x_ticks=None, y_ticks=None,
              panel: int = 0) -> DigitizationResult:
     """Digitize a Kaplan-Meier figure: curves, censor marks, calibration, with no user input needed.
@@ -85,10 +88,13 @@ def digitize(image_or_path, *, arms=None, x_range=None, y_range=None, x_ticks=No
     full size. Everything returned is in the figure's own pixels and data units.
     """
     image = load_image(image_or_path)
+    note(image=image)
     areas = find_plot_areas(image)
+    note(plot_areas=areas)
     if not 0 <= panel < len(areas):
         raise InputError(f"--panel {panel} asked for, but the figure has {len(areas)} plot(s) (panels count from 0)")
     plot_area = areas[panel]
+    note(plot_area=plot_area)
     # Text (tick labels, the at-risk table) is read in the figure itself; curves and legend
     # swatches at a bounded resolution, their positions mapped back to the figure's pixels.
     work = working_image(image, plot_area)
@@ -97,11 +103,14 @@ def digitize(image_or_path, *, arms=None, x_range=None, y_range=None, x_ticks=No
     # Nothing read depends on which finishes first.
     with ThreadPoolExecutor(max_workers=1) as pixels:
         inks: Future = Future()
+        note(inks=inks)
         reading = pixels.submit(_read_curves, work, inks)
         calibration = calibrate(image, plot_area, x_range=x_range, y_range=y_range, x_ticks=x_ticks,
                                 y_ticks=y_ticks)
+        note(calibration=calibration)
         at_risk = read_at_risk_rows(image, plot_area, calibration)
         legend = _early_legend(image, work, inks, reading) if arms is None else None
+        note(at_risk=at_risk, legend_labels=legend[1] if legend else {})
         found = reading.result()
     colours, paths = np.array([arm.colour for arm in found]), [arm.path for arm in found]
     traced = [_in_data_units(arm, work, calibration) for arm in found]
@@ -119,6 +128,10 @@ def digitize(image_or_path, *, arms=None, x_range=None, y_range=None, x_ticks=No
         "line_type": [paths[k].line_type for k in order],
     })
     quality, warnings = _quality(table, [paths[k] for k in order], calibration)
+    warnings = border_warnings(image, plot_area) + warnings
+    if arms is None:
+        curve_tables = [curve for curve, _ in traced]
+        warnings += _legend_entries_without_curve(work, legend[0], colours, curve_tables, calibration)
     return DigitizationResult(
         curves=curves[["arm", "time", "survival"]],
         censor_marks=marks[["arm", "time"]],
@@ -301,6 +314,16 @@ def _name_arms(image: np.ndarray, work: WorkingImage, legend: tuple[LegendPixels
     for position, k in enumerate(order, start=1):
         names[k] = f"arm{position}"
     return names, order
+
+
+def _legend_entries_without_curve(work: WorkingImage, pixels: LegendPixels, colours: np.ndarray,
+                                  curves: list[pd.DataFrame], calibration: Calibration) -> list[str]:
+    """A warning for each legend entry whose swatch's colour no traced arm has (a curve missed)."""
+    swatches = find_swatches(pixels, colours, _curve_mask(work, curves, calibration))
+    return [f"the legend has an entry at ({left}, {top}) px whose colour is on no traced curve: a curve may "
+            f"be missing; check overlay.png, or name the arms and their colours with --arms"
+            for left, top, _, _ in (work.box_to_original(box)
+                                    for box in entries_without_swatch_match(work.image, pixels, swatches, colours))]
 
 
 def _curve_mask(work: WorkingImage, curves: list[pd.DataFrame], calibration: Calibration) -> np.ndarray:

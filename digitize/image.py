@@ -12,8 +12,13 @@ pixels by :meth:`WorkingImage.to_original`.
 
 from __future__ import annotations
 
+import os
+import sys
+import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, Iterator
 
 import cv2
 import numpy as np
@@ -84,14 +89,54 @@ def _read_file(path: Path) -> np.ndarray:
         error.source = str(path)
         raise
     encoded = np.fromfile(path, dtype=np.uint8)
-    image = cv2.imdecode(encoded, cv2.IMREAD_UNCHANGED)
-    if image is None or image.size == 0:
-        raise InputError("the image data is corrupt or truncated", source=path)
+    with _c_stderr_captured() as decoder_said:
+        image = cv2.imdecode(encoded, cv2.IMREAD_UNCHANGED)
+    report = _corruption_report(decoder_said())
+    if image is None or image.size == 0 or report:
+        detail = f" ({report})" if report else ""
+        raise InputError(f"the image data is corrupt or truncated{detail}", source=path)
     if image.ndim == 3 and image.shape[2] == 4:
         image = cv2.cvtColor(image, cv2.COLOR_BGRA2RGBA)
     elif image.ndim == 3:
         image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
     return _to_rgb(image)
+
+
+@contextmanager
+def _c_stderr_captured() -> Iterator[Callable[[], str]]:
+    """Catch what C libraries (libjpeg, libpng via OpenCV) print on the standard error.
+
+    They print straight to file descriptor 2, which Python's ``sys.stderr``
+    does not see; the descriptor is pointed at a temporary file meanwhile, so
+    their lines are not printed beside kmipd's and can be judged instead.
+    Yields a function returning what was printed (complete once the block ends).
+    """
+    captured = ""
+    with tempfile.TemporaryFile() as sink:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield lambda: captured
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            sink.seek(0)
+            captured = sink.read().decode("utf-8", "replace")
+
+
+def _corruption_report(decoder_output: str) -> str:
+    """The decoder's report that the image data is damaged, on one line; "" when there is none.
+
+    libjpeg decodes what it can of a damaged JPEG, fills the rest with grey
+    and says so ("Corrupt JPEG data: premature end of data segment"): such a
+    picture is refused, since its curves may be partly missing. Extraneous
+    bytes before the end marker are the one report after which the whole
+    picture was decoded (padding some programs write), so they are no damage.
+    """
+    lines = [line.strip() for line in decoder_output.splitlines() if line.strip()]
+    damage = [line for line in lines if "extraneous bytes before marker" not in line]
+    return "; ".join(damage)
 
 
 def _to_rgb(array: np.ndarray) -> np.ndarray:

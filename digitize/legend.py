@@ -181,3 +181,68 @@ def _label_box(ink: np.ndarray, swatch: dict) -> tuple[int, int, int, int] | Non
     rows = np.flatnonzero(band[:, columns[0] : last + 1].any(axis=1))
     left = swatch["right"] + 1 + int(columns[0])
     return left, top + int(rows[0]), swatch["right"] + 2 + int(last), top + int(rows[-1]) + 1
+
+
+def entries_without_swatch_match(image: np.ndarray, pixels: LegendPixels, swatches: pd.DataFrame,
+                                 colours: np.ndarray) -> list[tuple]:
+    """Legend entries beside the ones found whose swatch has no traced arm's colour.
+
+    Entries of a legend are stacked with their labels left-aligned and their
+    swatches in one column. Next to a found entry (a row of ``swatches``),
+    a line of text starting at its label's left edge, with a line-shaped mark
+    (flatter than the text, solid or dashed, spanning half the found swatch's
+    width and at least 8 px) in its swatch's columns and
+    of none of the arms' colours (not even its antialiased edge), is another entry: its colour is on no
+    traced curve, so a curve may be missing.
+
+    Parameters
+    ----------
+    image : ndarray, shape (h, w, 3), uint8
+        The image the swatches were found in (RGB).
+    pixels : LegendPixels
+        Its legend pixels (see :func:`legend_pixels`).
+    swatches : pandas.DataFrame
+        The swatches found for the traced arms (see :func:`find_swatches`).
+    colours : ndarray, shape (n_arms, 3)
+        The traced arms' colours (RGB).
+
+    Returns
+    -------
+    list of tuple
+        The label box (left, top, right, bottom; exclusive) of each such entry.
+    """
+    found = [tuple(box) for box in swatches["label"]]
+    inked = (image < 200).any(axis=2)
+    arm_ink = np.zeros(inked.shape, dtype=bool)
+    for colour in colours:
+        arm_ink |= pixels.near(colour)
+    entries = []
+    for swatch in swatches.itertuples():
+        left, top, _, bottom = swatch.label
+        text_height = bottom - top
+        window = slice(max(0, top - 4 * text_height), bottom + 4 * text_height)
+        lines = _runs_of(pixels.text_ink[window, left : left + 4].any(axis=1))
+        for start, end in lines:
+            line_top, line_bottom = window.start + start, window.start + end
+            if any(min(line_bottom, b[3]) > max(line_top, b[1]) for b in found + entries):
+                continue  # a label already accounted for
+            if not 0.5 * text_height <= end - start <= 1.5 * text_height:
+                continue
+            columns = slice(swatch.left, swatch.right)
+            mark = inked[line_top:line_bottom, columns].astype(np.uint8)
+            count, labels, stats, _ = cv2.connectedComponentsWithStats(mark, connectivity=8)
+            own = arm_ink[line_top:line_bottom, columns]
+            # Dashed and dotted swatches come in pieces: their span counts, not each piece's width.
+            flat = [piece for piece in range(1, count) if stats[piece, cv2.CC_STAT_HEIGHT] < 0.6 * text_height
+                    and not own[labels == piece].any()]
+            starts = stats[flat, cv2.CC_STAT_LEFT]
+            ends = starts + stats[flat, cv2.CC_STAT_WIDTH]
+            if flat and ends.max() - starts.min() >= max(8, (swatch.right - swatch.left) // 2):
+                entries.append((left, line_top, left + 4, line_bottom))
+    return entries
+
+
+def _runs_of(flags: np.ndarray) -> list[tuple[int, int]]:
+    """``(start, end)`` (end exclusive) of the runs of True in a 1-D bool array."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], flags.astype(np.int8), [0]])))
+    return list(zip(edges[::2].tolist(), edges[1::2].tolist()))

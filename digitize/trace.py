@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.ndimage import uniform_filter1d
+from scipy.ndimage import maximum_filter1d, uniform_filter1d
 
 #: Price (in columns of missing ink) of one drop of the path.
 DROP_COST = 1.0
@@ -467,7 +467,9 @@ def _bar_row(inked: np.ndarray, own: np.ndarray, rows: slice, first_col: int, la
     to_right = (right.shape[1] == arm) & right.all(axis=1)
     if not (to_left | to_right).any():
         return None
-    band = np.convolve(to_left | to_right, np.ones(3), mode="same") > 0
+    # Rows next to a leaving row weigh in too (a bar's antialiased edges); a filter keeps the
+    # length of a window cut short by the image's edge, where np.convolve's "same" would not.
+    band = maximum_filter1d((to_left | to_right).astype(np.uint8), size=3) > 0
     weight = own[rows, max(0, first_col - arm) : first_col].sum(axis=1) + own[rows, last_col + 1 : last_col + 1 + arm].sum(axis=1)
     weight = np.where(band, weight, 0.0)
     return float(rows.start + np.average(np.arange(len(weight)), weights=weight)), bool(to_left.any())

@@ -54,6 +54,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from digitize import DigitizationResult, digitize  # noqa: E402
+from digitize.diagnosis import Findings  # noqa: E402
 from kmipd.cache import ExtractionCache  # noqa: E402
 from kmipd.errors import InputError, input_source  # noqa: E402
 from kmipd.hand_curves import read_hand_curves  # noqa: E402
@@ -162,6 +163,18 @@ def extract(figure, *, at_risk: pd.DataFrame | None = None, n_total: dict | None
         When the figure cannot be read, or the at-risk table or counts do not fit the curves.
     """
     digitization = digitize(figure, **figure_options)
+    try:
+        at_risk, reconstruction = _reconstruct_digitized(digitization, at_risk, n_total, total_events)
+    except InputError as error:
+        error.findings = Findings.from_result(digitization, error)  # what --explain shows
+        raise
+    digitization.warnings.extend(fit_warnings(digitization, reconstruction))
+    return Extraction(digitization, at_risk, reconstruction)
+
+
+def _reconstruct_digitized(digitization: DigitizationResult, at_risk: pd.DataFrame | None, n_total: dict | None,
+                           total_events: dict | None) -> tuple[pd.DataFrame, Reconstruction]:
+    """The at-risk table used and the reconstruction of a digitized figure (see :func:`extract`)."""
     table_read = at_risk is None
     at_risk = (digitization.at_risk if table_read else at_risk).reset_index(drop=True)
 
@@ -181,7 +194,28 @@ def extract(figure, *, at_risk: pd.DataFrame | None = None, n_total: dict | None
         digitization.warnings.append(f"numbers-at-risk table read from the figure set aside: {error.message}")
         at_risk = at_risk.iloc[0:0]
         reconstruction = rebuild(at_risk)
-    return Extraction(digitization, at_risk, reconstruction)
+    return at_risk, reconstruction
+
+
+def fit_warnings(digitization: DigitizationResult, reconstruction: Reconstruction) -> list[str]:
+    """A warning for each arm whose reconstructed KM runs farther from its digitized curve, on
+    average, than the width of the line it was traced from.
+
+    The trace is the centre of the drawn line, its levels read to a quarter of
+    a pixel; a KM of whole patients that cannot keep within the line's width
+    of it means the numbers at risk, N or events given do not fit the curve
+    (or the curve was read wrong), and its IPD is not the figure's.
+    """
+    warnings = []
+    survival_per_px = abs(digitization.calibration.y.slope)
+    widths = dict(zip(digitization.arms["arm"], digitization.arms["line_width_px"]))
+    for arm, result in reconstruction.arms.items():
+        width = widths.get(arm, 1.0) * survival_per_px
+        if result.mean_abs_error > width:
+            warnings.append(f"arm {arm}: the reconstructed KM runs {result.mean_abs_error:.3f} on average from the "
+                            f"digitized curve, more than the line's width ({width:.3f}): the numbers at risk or N "
+                            f"do not fit the curve; check reconstruction.png")
+    return warnings
 
 
 def extract_curves(curves: pd.DataFrame, *, at_risk: pd.DataFrame | None = None, n_total: dict | None = None,

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
 
-from kmipd.errors import input_source
+from kmipd.errors import InputError, input_source
 from kmipd.options import argparse_type, parse_numbers, parse_range
 from kmipd.outputs import StagedOutputs
 
@@ -37,6 +40,10 @@ def add_figure_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--y-ticks", type=argparse_type(parse_numbers, at_least=2), metavar="A,B,...", help="values of all labelled y ticks")
     parser.add_argument("--panel", type=int, default=0, metavar="N",
                         help="which plot of a multi-panel figure, from 0 (left to right, top to bottom)")
+    parser.add_argument("--explain", metavar="DIR",
+                        help="also write what was found in the figure (diagnosis.json: plot box, arm colours, "
+                             "legend labels, at-risk rows, calibration or what failed; overlay.png) to this "
+                             "folder, also when reading fails")
 
 
 def figure_options(args: argparse.Namespace) -> dict:
@@ -44,12 +51,46 @@ def figure_options(args: argparse.Namespace) -> dict:
     return {name: getattr(args, name) for name in ("arms", "x_range", "y_range", "x_ticks", "y_ticks", "panel")}
 
 
+@contextmanager
+def explaining(args: argparse.Namespace, protected=()) -> Iterator[list]:
+    """Write what was found to ``args.explain`` when the block fails; the block appends the
+    :class:`digitize.diagnosis.Findings` of a figure read whole to the yielded list.
+
+    The error then says where the findings are, or, without ``--explain``, that it shows them.
+    """
+    if args.explain and Path(args.explain).resolve() == Path(args.out).resolve():
+        raise InputError("--explain must name another folder than --out")
+    read: list = []
+    try:
+        yield read
+    except InputError as error:
+        findings = getattr(error, "findings", None)
+        if findings is None or findings.image is None:
+            raise  # the figure was not read at all: nothing found to show
+        if not args.explain:
+            error.message += " (--explain DIR shows what was found)"
+        else:
+            _write_explanation(findings, args.explain, protected)
+            error.message += f" (what was found: {Path(args.explain) / 'diagnosis.json'})"
+        raise
+    if args.explain and read:
+        _write_explanation(read[0], args.explain, protected)
+
+
+def _write_explanation(findings, folder, protected) -> None:
+    with StagedOutputs(protected=protected) as outputs:
+        findings.write(outputs.folder(folder))
+
+
 def run(args: argparse.Namespace) -> None:
     """Digitize the figure, write the four outputs at once, print a per-arm summary."""
     from digitize import digitize  # loads OpenCV and the OCR models; keep `kmipd --help` quick
+    from digitize.diagnosis import Findings
 
-    with input_source(args.figure):
-        result = digitize(args.figure, **figure_options(args))
+    with explaining(args, protected=[args.figure]) as read:
+        with input_source(args.figure):
+            result = digitize(args.figure, **figure_options(args))
+        read.append(Findings.from_result(result))
     with StagedOutputs(protected=[args.figure]) as outputs:
         result.to_folder(outputs.folder(args.out))
     print(result.summary())

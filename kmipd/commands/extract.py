@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from kmipd.commands.digitize import add_figure_arguments, figure_options
+from kmipd.commands.digitize import add_figure_arguments, explaining, figure_options
 from kmipd.errors import input_source
 from kmipd.options import argparse_type, counts_by_arm, parse_count
 from kmipd.outputs import StagedOutputs
@@ -33,12 +33,16 @@ def run(args: argparse.Namespace) -> None:
     """Extract the figure's IPD and write every output at once; print both summaries."""
     from kmipd.pipeline import extract  # loads every stage; keep `kmipd --help` quick
 
+    from digitize.diagnosis import Findings
+
     at_risk = read_table(args.at_risk, AT_RISK) if args.at_risk else None
-    with input_source(args.figure):
-        extraction = extract(args.figure, at_risk=at_risk, n_total=counts_by_arm(args.n, "--n"),
-                             total_events=counts_by_arm(args.total_events, "--total-events"),
-                             **figure_options(args))
     inputs = [path for path in (args.figure, args.at_risk) if path]
+    with explaining(args, protected=inputs) as read:
+        with input_source(args.figure):
+            extraction = extract(args.figure, at_risk=at_risk, n_total=counts_by_arm(args.n, "--n"),
+                                 total_events=counts_by_arm(args.total_events, "--total-events"),
+                                 **figure_options(args))
+        read.append(Findings.from_result(extraction.digitization))
     with StagedOutputs(protected=inputs) as outputs:
         extraction.to_folder(outputs.folder(args.out))
     print(extraction.digitization.summary())
