@@ -153,7 +153,7 @@ def test_figures_in_other_units_are_pooled_in_one_unit(result, tmp_path):
     assert "weeks" in in_weeks.meta.figures()["pooled_km.png"].axes[1].get_xlabel()
 
     manifest.assign(time_unit=["months", "", "days"]).to_csv(folder / "studies.csv", index=False)
-    with pytest.raises(InputError, match="time_unit is given for some figures but not for freireich_1963.png"):
+    with pytest.raises(InputError, match="time_unit is given for some figures but not for Freireich_1963_EFS"):
         run(folder, show_progress=False)
 
 
