@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -249,7 +250,7 @@ class FigureEntry:
     def name(self) -> str:
         """Folder name for this figure's outputs."""
         label = f"{self.study}_{self.outcome}"
-        safe = "".join(c if c.isalnum() or c in "-+." else "_" for c in label).strip("_")
+        safe = re.sub(r"[^A-Za-z0-9+.-]+", "_", label).strip("_")
         if len(safe) <= MAX_FOLDER_NAME:
             return safe
         # File systems allow 255 bytes a name: a long study label is cut, kept unique by its hash.

@@ -135,10 +135,11 @@ def analyse_outcome(ipd: pd.DataFrame, treatment: str, control: str, tau=None, m
     if len(table) == 2:
         notes.append("two studies: no leave-one-out analysis and no prediction interval (need 3)")
     corrected = pooled[pooled["default"].astype(bool) & pooled["note"].str.contains("ad hoc", na=False)]
-    for row in corrected.itertuples():
-        label = row.measure + (f" at {row.milestone:g}" if np.isfinite(row.milestone) else "")
-        notes.append(f"{label}: the studies agree more closely than their SEs say (HKSJ factor < 1); the "
-                     "ad-hoc correction widened the default CI to Wald's (pooled.csv's hksj rows keep the plain one)")
+    if len(corrected):
+        labels = [row.measure.replace("_", " ") + (f" at {row.milestone:g}" if np.isfinite(row.milestone) else "")
+                  for row in corrected.itertuples()]
+        notes.append(f"the studies agree more closely than their SEs say (HKSJ factor < 1) for {', '.join(labels)}: "
+                     "the ad-hoc correction widened those CIs to Wald's (pooled.csv's hksj rows keep the plain ones)")
     stage_one = one_stage(comparative, treatment, control)
     dropped = table.loc[table["note"].str.contains("left out of hazard-ratio pooling"), "study"]
     if len(dropped):

@@ -108,9 +108,9 @@ def test_arm_colours_that_disagree_with_the_figure_are_refused(arms, message):
     from kmipd.errors import InputError
 
     with pytest.raises(InputError, match=message):
-        digitize("figures_in/rossi_1980.png", arms=arms)
+        digitize("benchmarks/real_trials/rossi_1980.png", arms=arms)
 
 
 def test_loose_colour_names_still_find_their_curves():
-    result = digitize("figures_in/rossi_1980.png", arms="treatment=red,control=blue")
+    result = digitize("benchmarks/real_trials/rossi_1980.png", arms="treatment=red,control=blue")
     assert dict(zip(result.arms["arm"], result.arms["colour"])) == {"treatment": "#f8766d", "control": "#00bfc4"}
