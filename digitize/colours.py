@@ -24,6 +24,7 @@ import pandas as pd
 from scipy.cluster.vq import kmeans2, vq
 from scipy.optimize import linear_sum_assignment
 
+from digitize.line_type import DASH_GAP_WIDTHS
 from kmipd.errors import InputError
 
 #: CIELAB distance from the background above which a pixel counts as ink.
@@ -311,10 +312,15 @@ def _curve_colours(plot: PlotInk, ink: np.ndarray,
         if span >= min_span:
             curves.append((span, first, piece, group, _line_colour(pixels, lab, strength, chosen)))
     # A piece lying along a wider curve of another colour all its length is that curve's edge
-    # (a dark rim that resampling leaves on one side of a coloured line), not a curve.
-    return [(first, colour) for span, first, piece, _, colour in curves
-            if not any(other_span > span and _share_near(piece, other, 2, ink.shape) >= FRINGE_TOUCHING
-                       for other_span, _, _, other, _ in curves)]
+    # (a dark rim that resampling leaves on one side of a coloured line), not a curve; but a line
+    # lies along a confidence band (its own, or where bands overlap) all its length too, and a
+    # band is much paler than a line (PALE_SHARE).
+    background = to_lab(plot.background)
+    strength = [float(np.linalg.norm(to_lab(colour) - background)) for *_, colour in curves]
+    return [(first, colour) for (span, first, piece, _, colour), own in zip(curves, strength)
+            if not any(other_span > span and other_strength >= PALE_SHARE * own
+                       and _share_near(piece, other, 2, ink.shape) >= FRINGE_TOUCHING
+                       for (other_span, _, _, other, _), other_strength in zip(curves, strength))]
 
 
 def _distinct_colours(lab: np.ndarray, step: float) -> int:
@@ -333,6 +339,15 @@ def relative_strength(colours: np.ndarray, background: np.ndarray) -> np.ndarray
     lab = to_lab(np.asarray(colours, dtype=np.float32))
     strength = np.linalg.norm(lab - to_lab(np.asarray(background, dtype=np.float32)), axis=1)
     return strength / max(float(strength.max(initial=0.0)), 1e-9)
+
+
+def paler_tints(colours: np.ndarray, background: np.ndarray) -> np.ndarray:
+    """Whether each RGB colour is a paler blend of another of ``colours`` with the background
+    (a band fill in a line's colour, or a light shade beside a dark one), shape ``(n,)``, bool."""
+    colours = np.asarray(colours, dtype=np.float32)
+    return np.array([any(_blend_weight(colour, other, background) is not None
+                         for j, other in enumerate(colours) if j != i) for i, colour in enumerate(colours)],
+                    dtype=bool)
 
 
 def _pale_tints(colours: np.ndarray, background: np.ndarray) -> np.ndarray:
@@ -446,20 +461,26 @@ def _blend_weight(colour: np.ndarray, full: np.ndarray, background: np.ndarray,
     return weight if weight < 0.85 and residual < max_residual else None
 
 
+def _line_depth(mask: np.ndarray) -> float | None:
+    """Typical depth (px) of the lines of a mask: the lower quartile of its vertical runs, which is
+    the line width for a line, whatever its marks and drops; None for an empty mask."""
+    starts = (mask[1:] & ~mask[:-1]).sum(axis=0) + mask[0]
+    filled = starts > 0
+    if not filled.any():
+        return None
+    return float(np.percentile(mask.sum(axis=0)[filled] / starts[filled], 25))
+
+
 def _is_area(pixels: tuple[np.ndarray, np.ndarray], shape: tuple[int, int]) -> bool:
     """Whether pixels (rows, columns in an image of ``shape``) cover areas (a fill) rather than
     lines and marks.
 
     They are an area when much of them survives an erosion by a square a
-    little over twice their typical depth (the lower quartile of their vertical
-    runs, which is the line width for a line, whatever its marks and drops).
+    little over twice their typical depth (:func:`_line_depth`).
     """
-    mask = _paint(_box(pixels, shape, 0), pixels)
-    starts = (mask[1:] & ~mask[:-1]).sum(axis=0) + mask[0]
-    filled = starts > 0
-    if not filled.any():
+    depth = _line_depth(_paint(_box(pixels, shape, 0), pixels))
+    if depth is None:
         return False
-    depth = np.percentile(mask.sum(axis=0)[filled] / starts[filled], 25)
     size = max(AREA_MIN_PX, 2 * int(np.ceil(depth)) + 1)
     # Margins of half the square: the erosion sees what it would in the whole image.
     mask = _paint(_box(pixels, shape, size // 2), pixels)
@@ -469,10 +490,17 @@ def _is_area(pixels: tuple[np.ndarray, np.ndarray], shape: tuple[int, int]) -> b
 
 def _widest_piece(pixels: tuple[np.ndarray, np.ndarray],
                   shape: tuple[int, int]) -> tuple[tuple[np.ndarray, np.ndarray], tuple[int, int]]:
-    """The pixels (rows, columns) of the widest 8-connected piece of ``pixels`` (gaps of 1 px
-    bridged), and its left-most pixel (row, column)."""
-    box = _box(pixels, shape, 1)
-    bridged = cv2.dilate(_paint(box, pixels).astype(np.uint8), np.ones((3, 3), np.uint8))
+    """The pixels (rows, columns) of the widest 8-connected piece of ``pixels``, and its left-most
+    pixel (row, column).
+
+    Gaps up to the dash gaps of a dashed line of the pixels' own line width
+    (:data:`digitize.line_type.DASH_GAP_WIDTHS`, see :func:`_line_depth`) are
+    bridged: a dashed curve is one piece, as long as a solid one.
+    """
+    depth = _line_depth(_paint(_box(pixels, shape, 0), pixels)) or 1.0
+    reach = int(round(DASH_GAP_WIDTHS * depth)) + 3
+    box = _box(pixels, shape, reach)
+    bridged = cv2.dilate(_paint(box, pixels).astype(np.uint8), np.ones((reach + 1, reach + 1), np.uint8))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(bridged, connectivity=8)
     if n <= 1:
         return (pixels[0][:0], pixels[1][:0]), (0, 0)
