@@ -48,6 +48,17 @@ TINT_RESIDUAL = 20.0
 #: background never add up to more than one): one arm's line under another's band.
 MIX_MIN_WEIGHT = 0.1
 MIX_MAX_WEIGHT = 1.0
+#: An arm colour that mixes two others with weights adding up to about one (UNDER_BAND_TOTAL), the
+#: first at least UNDER_BAND_LINE_WEIGHT, is the first arm's line seen through the second's band,
+#: when this share of its pixels has ink stronger than BARE_DELTA_E (CIELAB) on both sides.
+UNDER_BAND_LINE_WEIGHT = 0.5
+UNDER_BAND_TOTAL = (0.8, 1.15)
+UNDER_BAND_SIDES = 0.5
+#: ... and the first arm's own colour is missing from this share of the columns the mix inks.
+UNDER_BAND_LINE_MISSING = 0.2
+#: Two translucent bands over one another weigh at most this much together.
+BAND_OVERLAP_TOTAL = 0.7
+BARE_DELTA_E = 6.0
 #: Coloured inks (chroma above SAME_HUE_MIN_CHROMA) this close in hue angle are one arm.
 SAME_HUE_DEGREES = 8.0
 SAME_HUE_MIN_CHROMA = 15.0
@@ -377,18 +388,116 @@ def _is_mix(colour: np.ndarray, candidates: np.ndarray, background: np.ndarray) 
 
     Translucent layers over the background (``bg + w1 (c1 - bg) + w2 (c2 - bg)``,
     a band over a line or another band) are such blends; the weights are
-    least-squares fits, each at least :data:`MIX_MIN_WEIGHT`, together at most
-    :data:`MIX_MAX_WEIGHT`, with the rest within :data:`TINT_RESIDUAL`. Only
-    used on the source of a pale tint: greys are blends of complementary
+    least-squares fits (:func:`_mix_weights`), each at least :data:`MIX_MIN_WEIGHT`,
+    together at most :data:`MIX_MAX_WEIGHT`, with the rest within :data:`TINT_RESIDUAL`.
+    Only used on the source of a pale tint: greys are blends of complementary
     colours too, and an arm of their own.
     """
     for pair in combinations(candidates, 2):
-        directions = (np.array(pair) - background).T
-        weights, *_ = np.linalg.lstsq(directions, colour - background, rcond=None)
-        residual = np.linalg.norm(colour - background - directions @ weights)
+        weights, residual = _mix_weights(colour, np.array(pair), background)
         if weights.min() >= MIX_MIN_WEIGHT and weights.sum() <= MIX_MAX_WEIGHT and residual < TINT_RESIDUAL:
             return True
     return False
+
+
+def _mix_weights(colour: np.ndarray, pair: np.ndarray, background: np.ndarray) -> tuple[np.ndarray, float]:
+    """Least-squares weights ``w`` of ``colour - bg = w[0] (pair[0] - bg) + w[1] (pair[1] - bg)``
+    (RGB) and the RGB distance left."""
+    directions = (np.asarray(pair, np.float32) - background).T
+    weights, *_ = np.linalg.lstsq(directions, colour - background, rcond=None)
+    return weights, float(np.linalg.norm(colour - background - directions @ weights))
+
+
+def merge_lines_under_bands(plot: PlotInk, colours: np.ndarray, alphas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Give the ink of an arm's line seen through another arm's band back to that arm, and drop
+    the ink where two bands overlap.
+
+    Both are mixes of two arm colours with the background inside a band:
+    they have the band's ink on both sides (:func:`_inside_band`). Where one
+    arm's line runs under another's translucent band, its colour is the mix
+    ``(1 - beta) line + beta band``: weights of the two arm colours adding up
+    to about one (:data:`UNDER_BAND_TOTAL`), the line's at least
+    :data:`UNDER_BAND_LINE_WEIGHT`, the band's at least :data:`MIX_MIN_WEIGHT`,
+    within :data:`TINT_RESIDUAL`; and the line's own colour is missing where
+    the mix shows (:data:`UNDER_BAND_LINE_MISSING`; a grey arm, a mix of two
+    complementary arms' colours, runs beside both all its length, over its own
+    band). Where two bands overlap, both weights are
+    at least :data:`MIX_MIN_WEIGHT` and together at most :data:`BAND_OVERLAP_TOTAL`
+    (the bands' translucency). Found among the arm colours (:func:`find_inks`),
+    either would be an arm of its own, and an arm under a band would end at
+    the band's edge.
+
+    Parameters
+    ----------
+    plot : PlotInk
+    colours : ndarray, shape (n, 3), uint8
+        Arm colours (RGB).
+    alphas : ndarray, shape (n, h, w)
+        Each colour's ink alpha (see :func:`arm_alpha`).
+
+    Returns
+    -------
+    colours, alphas
+        Without those inks; a line's under a band added to its arm's alpha.
+    """
+    background = plot.background
+    full = colours.astype(np.float32)
+    owner = np.full(len(colours), -1)  # the arm whose line an ink is; -2 for an overlap of bands
+    for k in range(len(colours)):
+        for line, band in ((a, b) for a in range(len(colours)) for b in range(len(colours)) if k not in (a, b) and a != b):
+            weights, residual = _mix_weights(full[k], full[[line, band]], background)
+            if residual >= TINT_RESIDUAL or weights.min() < MIX_MIN_WEIGHT:
+                continue
+            under = weights[0] >= UNDER_BAND_LINE_WEIGHT and UNDER_BAND_TOTAL[0] <= weights.sum() <= UNDER_BAND_TOTAL[1]
+            overlap = weights.sum() <= BAND_OVERLAP_TOTAL
+            # The line is seen through the band where it is not seen in its own colour (a grey
+            # arm, a mix of two complementary arms' colours, runs beside both all its length).
+            under = under and _share_missing(alphas[k], alphas[line]) >= UNDER_BAND_LINE_MISSING
+            if (under or overlap) and _inside_band(plot, alphas[k], full[[line, band]]):
+                owner[k] = line if under else -2
+                break
+    if (owner == -1).all():
+        return colours, alphas
+    alphas = alphas.copy()
+    for k in np.flatnonzero(owner >= 0):
+        alphas[owner[k]] = np.maximum(alphas[owner[k]], alphas[k])
+    return colours[owner == -1], alphas[owner == -1]
+
+
+def _inside_band(plot: PlotInk, alpha: np.ndarray, bands: np.ndarray) -> bool:
+    """Whether the pixels of an ink (alpha at least :data:`FILL_ALPHA`) lie inside the bands of the
+    two arm colours ``bands`` (RGB): a few pixels above and below (of :data:`UNDER_BAND_SIDES` of
+    them) is a pale blend of the background with either colour or with both (where the bands
+    overlap), weight at least :data:`MIX_MIN_WEIGHT`, within :data:`TINT_RESIDUAL`."""
+    rows, cols = np.nonzero(alpha >= FILL_ALPHA)
+    if len(rows) == 0:
+        return False
+    background = plot.background
+    bands = np.asarray(bands, np.float32)
+    layers = [bands[0], bands[1], bands[0] + bands[1] - background]
+    inside = []
+    for side in (np.maximum(rows - STROKE_HALF_WIDTH_PX, 0),
+                 np.minimum(rows + STROKE_HALF_WIDTH_PX, alpha.shape[0] - 1)):
+        pixels = plot.crop[side, cols].astype(np.float32)
+        inside.append(np.min([_tint_residual(pixels, layer, background) for layer in layers], axis=0) < TINT_RESIDUAL)
+    return bool(np.mean(inside[0] & inside[1]) >= UNDER_BAND_SIDES)
+
+
+def _share_missing(alpha: np.ndarray, other: np.ndarray) -> float:
+    """Share of the columns inked by ``alpha`` (at least :data:`FILL_ALPHA`) that ``other`` does not ink."""
+    inked = (alpha >= FILL_ALPHA).any(axis=0)
+    return float(np.mean(~(other >= FILL_ALPHA).any(axis=0)[inked])) if inked.any() else 0.0
+
+
+def _tint_residual(pixels: np.ndarray, colour: np.ndarray, background: np.ndarray) -> np.ndarray:
+    """RGB distance of each pixel (n, 3) from the pale blends of ``colour`` with the background
+    (weight between :data:`MIX_MIN_WEIGHT` and 1), infinite for pixels beyond them: as
+    :func:`_blend_weight`, for many pixels."""
+    offset = pixels - background
+    direction = colour - background
+    weight = offset @ direction / max(float(direction @ direction), 1.0)
+    residual = np.linalg.norm(offset - weight[:, None] * direction, axis=1)
+    return np.where((weight >= MIX_MIN_WEIGHT) & (weight < 1.0), residual, np.inf)
 
 
 def _line_colour(pixels, lab, strength, chosen) -> np.ndarray:

@@ -20,7 +20,8 @@ from digitize.axes import find_plot_areas
 from digitize.calibration import Calibration, calibrate
 from digitize.censor import find_censor_marks, mark_half_px, marked_columns
 from digitize.colours import (PlotInk, arm_alpha, find_inks, hex_colour, match_named_colours, parse_arm_colours,
-                              paler_tints, plot_ink, relative_strength)
+                              merge_lines_under_bands, paler_tints, plot_ink,
+                              relative_strength)
 from digitize.image import WorkingImage, load_image, working_image
 from digitize.legend import LegendPixels, find_swatches, legend_names, legend_pixels, read_labels
 from digitize.line_type import separate_line_types
@@ -42,8 +43,8 @@ MAX_LINE_SHARE = 0.08
 FILL_EDGE_WIDTH_SHARE = 0.5
 FILL_EDGE_STRENGTH = 0.7
 #: An arm drawn this many times wider than the others' median width, in a paler tint of another
-#: arm's colour, is that arm's band fill.
-BAND_WIDTH_SHARE = 2.0
+#: arm's colour, is that arm's band fill (the programs draw all arms of a figure in one width).
+BAND_WIDTH_SHARE = 1.5
 #: An arm running along another for this share of its length is a duplicate of it.
 DUPLICATE_OVERLAP = 0.9
 #: Warn when two arms run together over more than this share of the time range.
@@ -169,9 +170,9 @@ def _read_curves(work: WorkingImage, inks: Future | None = None) -> list[_ArmPix
     """
     plot = plot_ink(work.image, work.plot_area)
     colours, fills = find_inks(plot)
+    colours, alphas = merge_lines_under_bands(plot, colours, arm_alpha(plot, colours, fills))
     if inks is not None:
         inks.set_result(colours)
-    alphas = arm_alpha(plot, colours, fills)
     # Rule lines are not curves: an arm may pass under them, but not be followed along them.
     ink = np.where(plot.rules, 0.0, plot.any_ink)
     # Two arms of one colour (solid and dashed) become two arms, each with its own ink.

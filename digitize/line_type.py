@@ -130,16 +130,16 @@ def _one_arm(own: np.ndarray, path: ArmPath | None, any_ink: np.ndarray,
     pattern, on its ink with the gaps between dashes (of a line at least
     ``figure_width_px`` wide, the median width of the figure's arms)
     bridged, and taken when that trace runs at least twice as far
-    (:data:`DASHED_REACH`) and reads as dashed on the ink as drawn
-    (:func:`line_types`). Else the arm is the path traced on the ink as drawn.
+    (:data:`DASHED_REACH`); its line type is read on the ink as drawn
+    (:func:`line_types`; dashes short and close, blurred by scaling or JPEG,
+    may read as solid). Else the arm is the path traced on the ink as drawn.
     """
     if path is None or DASHED_REACH * len(path.rows) <= own.shape[1]:  # else no trace runs twice as far
         width = max(path.line_width_px if path is not None else stroke_width(own), figure_width_px)
         bridged = _bridge_dashes(own, width)
         over_dashes = trace_path(bridged, np.where(bridged >= INKED, 0.0, any_ink), line_width_px=width)
-        if (over_dashes is not None and (path is None or DASHED_REACH * len(path.rows) <= len(over_dashes.rows))
-                and line_types([own], [over_dashes], any_ink) == ["dashed"]):
-            return [(own, over_dashes)], ["dashed"]
+        if over_dashes is not None and (path is None or DASHED_REACH * len(path.rows) <= len(over_dashes.rows)):
+            return [(own, over_dashes)], line_types([own], [over_dashes], any_ink)
     return [(own, path)], ["solid"] if path is None else line_types([own], [path], any_ink)
 
 
