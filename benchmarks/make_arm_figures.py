@@ -7,8 +7,9 @@ from real IPD (:func:`benchmarks.make_digitize_corpus.load_source`): R's survmin
 lifelines ``KaplanMeierFitter.plot_survival_function`` with its confidence bands and matplotlib
 step plots with a ruled inset table; then some are downscaled or saved as JPEG. Writes the
 images and ``truth.json`` (the IPD source, each arm's colour and line type as drawn, the legend
-names; :func:`true_arms` rebuilds the true KM from the source) to ``tests/data/world/arms/``. R figures need ``Rscript`` with survminer; the
-images are committed, so the tests and :mod:`benchmarks.arms` need no R.
+names; :func:`true_arms` rebuilds the true KM from the source) to ``tests/data/world/arms/``.
+R figures need ``Rscript`` with survminer; the images are committed, so the tests and
+:mod:`benchmarks.arms` need no R. Name figures (file stems) to redraw only those.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cached_property
-from itertools import combinations
+from itertools import combinations, permutations
 
 import cv2
 import matplotlib.colors
@@ -50,7 +50,7 @@ MIX_MIN_WEIGHT = 0.1
 MIX_MAX_WEIGHT = 1.0
 #: An arm colour that mixes two others with weights adding up to about one (UNDER_BAND_TOTAL), the
 #: first at least UNDER_BAND_LINE_WEIGHT, is the first arm's line seen through the second's band,
-#: when this share of its pixels has ink stronger than BARE_DELTA_E (CIELAB) on both sides.
+#: when this share of its pixels has the bands on both sides ...
 UNDER_BAND_LINE_WEIGHT = 0.5
 UNDER_BAND_TOTAL = (0.8, 1.15)
 UNDER_BAND_SIDES = 0.5
@@ -58,7 +58,6 @@ UNDER_BAND_SIDES = 0.5
 UNDER_BAND_LINE_MISSING = 0.2
 #: Two translucent bands over one another weigh at most this much together.
 BAND_OVERLAP_TOTAL = 0.7
-BARE_DELTA_E = 6.0
 #: Coloured inks (chroma above SAME_HUE_MIN_CHROMA) this close in hue angle are one arm.
 SAME_HUE_DEGREES = 8.0
 SAME_HUE_MIN_CHROMA = 15.0
@@ -444,7 +443,7 @@ def merge_lines_under_bands(plot: PlotInk, colours: np.ndarray, alphas: np.ndarr
     full = colours.astype(np.float32)
     owner = np.full(len(colours), -1)  # the arm whose line an ink is; -2 for an overlap of bands
     for k in range(len(colours)):
-        for line, band in ((a, b) for a in range(len(colours)) for b in range(len(colours)) if k not in (a, b) and a != b):
+        for line, band in permutations([j for j in range(len(colours)) if j != k], 2):
             weights, residual = _mix_weights(full[k], full[[line, band]], background)
             if residual >= TINT_RESIDUAL or weights.min() < MIX_MIN_WEIGHT:
                 continue

@@ -19,9 +19,8 @@ from digitize.at_risk import read_at_risk_rows
 from digitize.axes import find_plot_areas
 from digitize.calibration import Calibration, calibrate
 from digitize.censor import find_censor_marks, mark_half_px, marked_columns
-from digitize.colours import (PlotInk, arm_alpha, find_inks, hex_colour, match_named_colours, parse_arm_colours,
-                              merge_lines_under_bands, paler_tints, plot_ink,
-                              relative_strength)
+from digitize.colours import (PlotInk, arm_alpha, find_inks, hex_colour, match_named_colours,
+                              merge_lines_under_bands, paler_tints, parse_arm_colours, plot_ink, relative_strength)
 from digitize.image import WorkingImage, load_image, working_image
 from digitize.legend import LegendPixels, find_swatches, legend_names, legend_pixels, read_labels
 from digitize.line_type import separate_line_types
