@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cached_property
-from itertools import combinations
+from itertools import combinations, permutations
 
 import cv2
 import matplotlib.colors
@@ -24,6 +24,7 @@ import pandas as pd
 from scipy.cluster.vq import kmeans2, vq
 from scipy.optimize import linear_sum_assignment
 
+from digitize.line_type import DASH_GAP_WIDTHS
 from kmipd.errors import InputError
 
 #: A colour given with ``--arms`` names a curve of another kind when one is grey or black (HSV
@@ -54,6 +55,16 @@ TINT_RESIDUAL = 20.0
 #: background never add up to more than one): one arm's line under another's band.
 MIX_MIN_WEIGHT = 0.1
 MIX_MAX_WEIGHT = 1.0
+#: An arm colour that mixes two others with weights adding up to about one (UNDER_BAND_TOTAL), the
+#: first at least UNDER_BAND_LINE_WEIGHT, is the first arm's line seen through the second's band,
+#: when this share of its pixels has the bands on both sides ...
+UNDER_BAND_LINE_WEIGHT = 0.5
+UNDER_BAND_TOTAL = (0.8, 1.15)
+UNDER_BAND_SIDES = 0.5
+#: ... and the first arm's own colour is missing from this share of the columns the mix inks.
+UNDER_BAND_LINE_MISSING = 0.2
+#: Two translucent bands over one another weigh at most this much together.
+BAND_OVERLAP_TOTAL = 0.7
 #: Coloured inks (chroma above SAME_HUE_MIN_CHROMA) this close in hue angle are one arm.
 SAME_HUE_DEGREES = 8.0
 SAME_HUE_MIN_CHROMA = 15.0
@@ -320,10 +331,15 @@ def _curve_colours(plot: PlotInk, ink: np.ndarray,
         if span >= min_span:
             curves.append((span, first, piece, group, _line_colour(pixels, lab, strength, chosen)))
     # A piece lying along a wider curve of another colour all its length is that curve's edge
-    # (a dark rim that resampling leaves on one side of a coloured line), not a curve.
-    return [(first, colour) for span, first, piece, _, colour in curves
-            if not any(other_span > span and _share_near(piece, other, 2, ink.shape) >= FRINGE_TOUCHING
-                       for other_span, _, _, other, _ in curves)]
+    # (a dark rim that resampling leaves on one side of a coloured line), not a curve; but a line
+    # lies along a confidence band (its own, or where bands overlap) all its length too, and a
+    # band is much paler than a line (PALE_SHARE).
+    background = to_lab(plot.background)
+    strength = [float(np.linalg.norm(to_lab(colour) - background)) for *_, colour in curves]
+    return [(first, colour) for (span, first, piece, _, colour), own in zip(curves, strength)
+            if not any(other_span > span and other_strength >= PALE_SHARE * own
+                       and _share_near(piece, other, 2, ink.shape) >= FRINGE_TOUCHING
+                       for (other_span, _, _, other, _), other_strength in zip(curves, strength))]
 
 
 def _distinct_colours(lab: np.ndarray, step: float) -> int:
@@ -342,6 +358,15 @@ def relative_strength(colours: np.ndarray, background: np.ndarray) -> np.ndarray
     lab = to_lab(np.asarray(colours, dtype=np.float32))
     strength = np.linalg.norm(lab - to_lab(np.asarray(background, dtype=np.float32)), axis=1)
     return strength / max(float(strength.max(initial=0.0)), 1e-9)
+
+
+def paler_tints(colours: np.ndarray, background: np.ndarray) -> np.ndarray:
+    """Whether each RGB colour is a paler blend of another of ``colours`` with the background
+    (a band fill in a line's colour, or a light shade beside a dark one), shape ``(n,)``, bool."""
+    colours = np.asarray(colours, dtype=np.float32)
+    return np.array([any(_blend_weight(colour, other, background) is not None
+                         for j, other in enumerate(colours) if j != i) for i, colour in enumerate(colours)],
+                    dtype=bool)
 
 
 def _pale_tints(colours: np.ndarray, background: np.ndarray) -> np.ndarray:
@@ -371,18 +396,116 @@ def _is_mix(colour: np.ndarray, candidates: np.ndarray, background: np.ndarray) 
 
     Translucent layers over the background (``bg + w1 (c1 - bg) + w2 (c2 - bg)``,
     a band over a line or another band) are such blends; the weights are
-    least-squares fits, each at least :data:`MIX_MIN_WEIGHT`, together at most
-    :data:`MIX_MAX_WEIGHT`, with the rest within :data:`TINT_RESIDUAL`. Only
-    used on the source of a pale tint: greys are blends of complementary
+    least-squares fits (:func:`_mix_weights`), each at least :data:`MIX_MIN_WEIGHT`,
+    together at most :data:`MIX_MAX_WEIGHT`, with the rest within :data:`TINT_RESIDUAL`.
+    Only used on the source of a pale tint: greys are blends of complementary
     colours too, and an arm of their own.
     """
     for pair in combinations(candidates, 2):
-        directions = (np.array(pair) - background).T
-        weights, *_ = np.linalg.lstsq(directions, colour - background, rcond=None)
-        residual = np.linalg.norm(colour - background - directions @ weights)
+        weights, residual = _mix_weights(colour, np.array(pair), background)
         if weights.min() >= MIX_MIN_WEIGHT and weights.sum() <= MIX_MAX_WEIGHT and residual < TINT_RESIDUAL:
             return True
     return False
+
+
+def _mix_weights(colour: np.ndarray, pair: np.ndarray, background: np.ndarray) -> tuple[np.ndarray, float]:
+    """Least-squares weights ``w`` of ``colour - bg = w[0] (pair[0] - bg) + w[1] (pair[1] - bg)``
+    (RGB) and the RGB distance left."""
+    directions = (np.asarray(pair, np.float32) - background).T
+    weights, *_ = np.linalg.lstsq(directions, colour - background, rcond=None)
+    return weights, float(np.linalg.norm(colour - background - directions @ weights))
+
+
+def merge_lines_under_bands(plot: PlotInk, colours: np.ndarray, alphas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Give the ink of an arm's line seen through another arm's band back to that arm, and drop
+    the ink where two bands overlap.
+
+    Both are mixes of two arm colours with the background inside a band:
+    they have the band's ink on both sides (:func:`_inside_band`). Where one
+    arm's line runs under another's translucent band, its colour is the mix
+    ``(1 - beta) line + beta band``: weights of the two arm colours adding up
+    to about one (:data:`UNDER_BAND_TOTAL`), the line's at least
+    :data:`UNDER_BAND_LINE_WEIGHT`, the band's at least :data:`MIX_MIN_WEIGHT`,
+    within :data:`TINT_RESIDUAL`; and the line's own colour is missing where
+    the mix shows (:data:`UNDER_BAND_LINE_MISSING`; a grey arm, a mix of two
+    complementary arms' colours, runs beside both all its length, over its own
+    band). Where two bands overlap, both weights are
+    at least :data:`MIX_MIN_WEIGHT` and together at most :data:`BAND_OVERLAP_TOTAL`
+    (the bands' translucency). Found among the arm colours (:func:`find_inks`),
+    either would be an arm of its own, and an arm under a band would end at
+    the band's edge.
+
+    Parameters
+    ----------
+    plot : PlotInk
+    colours : ndarray, shape (n, 3), uint8
+        Arm colours (RGB).
+    alphas : ndarray, shape (n, h, w)
+        Each colour's ink alpha (see :func:`arm_alpha`).
+
+    Returns
+    -------
+    colours, alphas
+        Without those inks; a line's under a band added to its arm's alpha.
+    """
+    background = plot.background
+    full = colours.astype(np.float32)
+    owner = np.full(len(colours), -1)  # the arm whose line an ink is; -2 for an overlap of bands
+    for k in range(len(colours)):
+        for line, band in permutations([j for j in range(len(colours)) if j != k], 2):
+            weights, residual = _mix_weights(full[k], full[[line, band]], background)
+            if residual >= TINT_RESIDUAL or weights.min() < MIX_MIN_WEIGHT:
+                continue
+            under = weights[0] >= UNDER_BAND_LINE_WEIGHT and UNDER_BAND_TOTAL[0] <= weights.sum() <= UNDER_BAND_TOTAL[1]
+            overlap = weights.sum() <= BAND_OVERLAP_TOTAL
+            # The line is seen through the band where it is not seen in its own colour (a grey
+            # arm, a mix of two complementary arms' colours, runs beside both all its length).
+            under = under and _share_missing(alphas[k], alphas[line]) >= UNDER_BAND_LINE_MISSING
+            if (under or overlap) and _inside_band(plot, alphas[k], full[[line, band]]):
+                owner[k] = line if under else -2
+                break
+    if (owner == -1).all():
+        return colours, alphas
+    alphas = alphas.copy()
+    for k in np.flatnonzero(owner >= 0):
+        alphas[owner[k]] = np.maximum(alphas[owner[k]], alphas[k])
+    return colours[owner == -1], alphas[owner == -1]
+
+
+def _inside_band(plot: PlotInk, alpha: np.ndarray, bands: np.ndarray) -> bool:
+    """Whether the pixels of an ink (alpha at least :data:`FILL_ALPHA`) lie inside the bands of the
+    two arm colours ``bands`` (RGB): a few pixels above and below (of :data:`UNDER_BAND_SIDES` of
+    them) is a pale blend of the background with either colour or with both (where the bands
+    overlap), weight at least :data:`MIX_MIN_WEIGHT`, within :data:`TINT_RESIDUAL`."""
+    rows, cols = np.nonzero(alpha >= FILL_ALPHA)
+    if len(rows) == 0:
+        return False
+    background = plot.background
+    bands = np.asarray(bands, np.float32)
+    layers = [bands[0], bands[1], bands[0] + bands[1] - background]
+    inside = []
+    for side in (np.maximum(rows - STROKE_HALF_WIDTH_PX, 0),
+                 np.minimum(rows + STROKE_HALF_WIDTH_PX, alpha.shape[0] - 1)):
+        pixels = plot.crop[side, cols].astype(np.float32)
+        inside.append(np.min([_tint_residual(pixels, layer, background) for layer in layers], axis=0) < TINT_RESIDUAL)
+    return bool(np.mean(inside[0] & inside[1]) >= UNDER_BAND_SIDES)
+
+
+def _share_missing(alpha: np.ndarray, other: np.ndarray) -> float:
+    """Share of the columns inked by ``alpha`` (at least :data:`FILL_ALPHA`) that ``other`` does not ink."""
+    inked = (alpha >= FILL_ALPHA).any(axis=0)
+    return float(np.mean(~(other >= FILL_ALPHA).any(axis=0)[inked])) if inked.any() else 0.0
+
+
+def _tint_residual(pixels: np.ndarray, colour: np.ndarray, background: np.ndarray) -> np.ndarray:
+    """RGB distance of each pixel (n, 3) from the pale blends of ``colour`` with the background
+    (weight between :data:`MIX_MIN_WEIGHT` and 1), infinite for pixels beyond them: as
+    :func:`_blend_weight`, for many pixels."""
+    offset = pixels - background
+    direction = colour - background
+    weight = offset @ direction / max(float(direction @ direction), 1.0)
+    residual = np.linalg.norm(offset - weight[:, None] * direction, axis=1)
+    return np.where((weight >= MIX_MIN_WEIGHT) & (weight < 1.0), residual, np.inf)
 
 
 def _line_colour(pixels, lab, strength, chosen) -> np.ndarray:
@@ -455,20 +578,26 @@ def _blend_weight(colour: np.ndarray, full: np.ndarray, background: np.ndarray,
     return weight if weight < 0.85 and residual < max_residual else None
 
 
+def _line_depth(mask: np.ndarray) -> float | None:
+    """Typical depth (px) of the lines of a mask: the lower quartile of its vertical runs, which is
+    the line width for a line, whatever its marks and drops; None for an empty mask."""
+    starts = (mask[1:] & ~mask[:-1]).sum(axis=0) + mask[0]
+    filled = starts > 0
+    if not filled.any():
+        return None
+    return float(np.percentile(mask.sum(axis=0)[filled] / starts[filled], 25))
+
+
 def _is_area(pixels: tuple[np.ndarray, np.ndarray], shape: tuple[int, int]) -> bool:
     """Whether pixels (rows, columns in an image of ``shape``) cover areas (a fill) rather than
     lines and marks.
 
     They are an area when much of them survives an erosion by a square a
-    little over twice their typical depth (the lower quartile of their vertical
-    runs, which is the line width for a line, whatever its marks and drops).
+    little over twice their typical depth (:func:`_line_depth`).
     """
-    mask = _paint(_box(pixels, shape, 0), pixels)
-    starts = (mask[1:] & ~mask[:-1]).sum(axis=0) + mask[0]
-    filled = starts > 0
-    if not filled.any():
+    depth = _line_depth(_paint(_box(pixels, shape, 0), pixels))
+    if depth is None:
         return False
-    depth = np.percentile(mask.sum(axis=0)[filled] / starts[filled], 25)
     size = max(AREA_MIN_PX, 2 * int(np.ceil(depth)) + 1)
     # Margins of half the square: the erosion sees what it would in the whole image.
     mask = _paint(_box(pixels, shape, size // 2), pixels)
@@ -478,10 +607,17 @@ def _is_area(pixels: tuple[np.ndarray, np.ndarray], shape: tuple[int, int]) -> b
 
 def _widest_piece(pixels: tuple[np.ndarray, np.ndarray],
                   shape: tuple[int, int]) -> tuple[tuple[np.ndarray, np.ndarray], tuple[int, int]]:
-    """The pixels (rows, columns) of the widest 8-connected piece of ``pixels`` (gaps of 1 px
-    bridged), and its left-most pixel (row, column)."""
-    box = _box(pixels, shape, 1)
-    bridged = cv2.dilate(_paint(box, pixels).astype(np.uint8), np.ones((3, 3), np.uint8))
+    """The pixels (rows, columns) of the widest 8-connected piece of ``pixels``, and its left-most
+    pixel (row, column).
+
+    Gaps up to the dash gaps of a dashed line of the pixels' own line width
+    (:data:`digitize.line_type.DASH_GAP_WIDTHS`, see :func:`_line_depth`) are
+    bridged: a dashed curve is one piece, as long as a solid one.
+    """
+    depth = _line_depth(_paint(_box(pixels, shape, 0), pixels)) or 1.0
+    reach = int(round(DASH_GAP_WIDTHS * depth)) + 3
+    box = _box(pixels, shape, reach)
+    bridged = cv2.dilate(_paint(box, pixels).astype(np.uint8), np.ones((reach + 1, reach + 1), np.uint8))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(bridged, connectivity=8)
     if n <= 1:
         return (pixels[0][:0], pixels[1][:0]), (0, 0)

@@ -19,8 +19,8 @@ from digitize.at_risk import read_at_risk_rows
 from digitize.axes import border_warnings, find_plot_areas
 from digitize.calibration import Calibration, calibrate
 from digitize.censor import find_censor_marks, mark_half_px, marked_columns
-from digitize.colours import (PlotInk, arm_alpha, find_inks, hex_colour, match_named_colours, parse_arm_colours,
-                              plot_ink, relative_strength)
+from digitize.colours import (PlotInk, arm_alpha, find_inks, hex_colour, match_named_colours,
+                              merge_lines_under_bands, paler_tints, parse_arm_colours, plot_ink, relative_strength)
 from digitize.diagnosis import collecting_findings, note
 from digitize.image import WorkingImage, load_image, working_image
 from digitize.legend import (LegendPixels, entries_without_swatch_match, find_swatches, legend_names, legend_pixels,
@@ -34,12 +34,18 @@ from kmipd.errors import InputError
 MIN_SEEN = 0.3
 #: ... and pass through its ink in at least this share of the columns holding it.
 MIN_COVERAGE = 0.6
+#: A path whose ink shows on rows no further apart than this many line widths is a level line
+#: (a rule of a table or a box in the plot), not a curve that falls.
+LEVEL_SPREAD_WIDTHS = 3.0
 #: Lines thicker than this share of the plot height are filled shapes, not curves.
 MAX_LINE_SHARE = 0.08
 #: An arm drawn thinner than this share of the others' median width, and paler than this share
 #: of the strongest arm's colour, is the edge of a band fill.
 FILL_EDGE_WIDTH_SHARE = 0.5
 FILL_EDGE_STRENGTH = 0.7
+#: An arm drawn this many times wider than the others' median width, in a paler tint of another
+#: arm's colour, is that arm's band fill (the programs draw all arms of a figure in one width).
+BAND_WIDTH_SHARE = 1.5
 #: An arm running along another for this share of its length is a duplicate of it.
 DUPLICATE_OVERLAP = 0.9
 #: Warn when two arms run together over more than this share of the time range.
@@ -176,35 +182,51 @@ def _read_curves(work: WorkingImage, inks: Future | None = None) -> list[_ArmPix
     """
     plot = plot_ink(work.image, work.plot_area)
     colours, fills = find_inks(plot)
+    colours, alphas = merge_lines_under_bands(plot, colours, arm_alpha(plot, colours, fills))
     if inks is not None:
         inks.set_result(colours)
-    alphas = arm_alpha(plot, colours, fills)
     # Rule lines are not curves: an arm may pass under them, but not be followed along them.
     ink = np.where(plot.rules, 0.0, plot.any_ink)
     # Two arms of one colour (solid and dashed) become two arms, each with its own ink.
     alphas, paths, colour_of_arm = separate_line_types(alphas, trace_arms(alphas, ink), ink)
     colours = colours[colour_of_arm]
-    keep = [k for k, path in enumerate(paths) if _is_curve(path, plot)]
-    keep = _distinct(_without_fill_edges(keep, paths, relative_strength(colours, plot.background)), paths)
+    keep = [k for k, path in enumerate(paths) if _is_curve(path, plot, alphas[k])]
+    keep = _without_fill_edges(keep, paths, relative_strength(colours, plot.background),
+                               paler_tints(colours, plot.background))
+    keep = _distinct(keep, paths)
     if not keep:
         raise InputError("no Kaplan-Meier curve found in the plot (no line that only falls); is this a KM figure?")
     return [_read_arm(plot, alphas[k], paths[k], colours[k]) for k in keep]
 
 
-def _is_curve(path: ArmPath | None, plot: PlotInk) -> bool:
-    """Whether a traced path is a KM curve: a line that only falls, through most of its ink."""
-    return (path is not None and path.seen >= MIN_SEEN and path.coverage >= MIN_COVERAGE
-            and len(path.rows) >= 10 and path.line_width_px <= MAX_LINE_SHARE * plot.crop.shape[0])
+def _is_curve(path: ArmPath | None, plot: PlotInk, own: np.ndarray) -> bool:
+    """Whether a traced path is a KM curve: a line that only falls, through most of its ink
+    (``own``, the alpha of its ink), and falls where its ink shows.
+
+    A rule of a table or a legend box printed inside the plot traces as a path
+    that runs hidden under the arms along the top, drops through the empty
+    plot and runs along the rule: its ink shows on one level alone (within
+    :data:`LEVEL_SPREAD_WIDTHS` line widths, over the middle 90% of it).
+    """
+    if not (path is not None and path.seen >= MIN_SEEN and path.coverage >= MIN_COVERAGE
+            and len(path.rows) >= 10 and path.line_width_px <= MAX_LINE_SHARE * plot.crop.shape[0]):
+        return False
+    shown = path.rows[own[path.rows, path.cols] >= INKED]
+    return len(shown) > 0 and float(np.ptp(np.percentile(shown, [5, 95]))) > LEVEL_SPREAD_WIDTHS * path.line_width_px
 
 
-def _without_fill_edges(indices: list[int], paths: list[ArmPath], strength: np.ndarray) -> list[int]:
+def _without_fill_edges(indices: list[int], paths: list[ArmPath], strength: np.ndarray,
+                        tint: np.ndarray) -> list[int]:
     """Drop pale arms drawn much thinner than the others: the edges between overlapping band
-    fills, which trace like step curves."""
+    fills, which trace like step curves; and arms drawn much wider than the others in a paler
+    tint of another arm (``tint``, see :func:`digitize.colours.paler_tints`): that arm's band."""
     kept = []
     for k in indices:
         others = [paths[j].line_width_px for j in indices if j != k]
-        thin = bool(others) and paths[k].line_width_px < FILL_EDGE_WIDTH_SHARE * float(np.median(others))
-        if not (thin and strength[k] < FILL_EDGE_STRENGTH):
+        width = float(np.median(others)) if others else paths[k].line_width_px
+        thin = paths[k].line_width_px < FILL_EDGE_WIDTH_SHARE * width
+        wide = paths[k].line_width_px > BAND_WIDTH_SHARE * width
+        if not ((thin and strength[k] < FILL_EDGE_STRENGTH) or (wide and tint[k])):
             kept.append(k)
     return kept
 

@@ -16,7 +16,7 @@ from dataclasses import replace
 import cv2
 import numpy as np
 
-from digitize.trace import INKED, ArmPath, ink_run, trace_pair, trace_path
+from digitize.trace import INKED, ArmPath, ink_run, stroke_width, trace_pair, trace_path
 
 #: A second arm in one colour's ink shows its own ink, apart from the first arm's line, in at
 #: least this share of the plot's columns ...
@@ -43,6 +43,9 @@ MIN_DASH_GAPS = 5
 #: least PAIR_GAP_SHARE of its length in gaps) is dashed.
 GAPPIER = 3.0
 PAIR_GAP_SHARE = 0.05
+#: A dashed line traced over its dash pattern runs at least this many times as far as traced on
+#: its dashes alone (which stops at a gap).
+DASHED_REACH = 2.0
 #: How far from its line an arm's censor marks reach, as a multiple of the line width (plus 3 px).
 MARK_REACH_WIDTHS = 4.0
 
@@ -97,21 +100,47 @@ def separate_line_types(alphas: np.ndarray, paths: list[ArmPath | None],
     for path, distance in zip(paths, distances):
         if path is not None:
             stroked |= distance <= path.line_width_px / 2 + 1
+    # A figure draws its arms in one line width (survminer's size, base R's lwd): a dashed line's
+    # own stroke width, measured on its dashes' anti-aliased ends, may read thinner.
+    widths = [path.line_width_px for path in paths if path is not None]
+    figure_width = float(np.median(widths)) if widths else 1.0
     arm_alphas, arm_paths, colour_index = [], [], []
     for k, (own, path) in enumerate(zip(alphas, paths)):
         split = None if path is None else _split_second_arm(own, path, distances[k], stroked, any_ink)
         if split is not None:
             arms, kinds = split
         else:
-            arms, kinds = [(own, path)], ["solid"] if path is None else line_types([own], [path], any_ink)
+            arms, kinds = _one_arm(own, path, any_ink, figure_width)
         for (drawn, arm_path), kind in zip(arms, kinds):
-            # The dashed arm of two is read on its bridged ink downstream too (its drops and marks
-            # between dashes).
-            arm_alphas.append(_bridge_dashes(drawn, arm_path.line_width_px) if split and kind == "dashed" else drawn)
+            # A dashed arm is read on its bridged ink downstream too (its drops and marks between dashes).
+            arm_alphas.append(_bridge_dashes(drawn, arm_path.line_width_px) if kind == "dashed" else drawn)
             arm_paths.append(arm_path if arm_path is None else replace(arm_path, line_type=kind))
             colour_index.append(k)
     shape = (len(arm_alphas),) + alphas.shape[1:]
     return np.array(arm_alphas, dtype=np.float32).reshape(shape), arm_paths, np.array(colour_index, dtype=int)
+
+
+def _one_arm(own: np.ndarray, path: ArmPath | None, any_ink: np.ndarray,
+             figure_width_px: float) -> tuple[list[tuple[np.ndarray, ArmPath | None]], list[str]]:
+    """The (alpha as drawn, path) and line type of the one arm a colour draws.
+
+    Traced on the dashes alone, a path that ends costs less than one that
+    crosses half its columns with no ink: the trace of a dashed line stops
+    early, or finds nothing. Such a line is traced again over its dash
+    pattern, on its ink with the gaps between dashes (of a line at least
+    ``figure_width_px`` wide, the median width of the figure's arms)
+    bridged, and taken when that trace runs at least twice as far
+    (:data:`DASHED_REACH`); its line type is read on the ink as drawn
+    (:func:`line_types`; dashes short and close, blurred by scaling or JPEG,
+    may read as solid). Else the arm is the path traced on the ink as drawn.
+    """
+    if path is None or DASHED_REACH * len(path.rows) <= own.shape[1]:  # else no trace runs twice as far
+        width = max(path.line_width_px if path is not None else stroke_width(own), figure_width_px)
+        bridged = _bridge_dashes(own, width)
+        over_dashes = trace_path(bridged, np.where(bridged >= INKED, 0.0, any_ink), line_width_px=width)
+        if over_dashes is not None and (path is None or DASHED_REACH * len(path.rows) <= len(over_dashes.rows)):
+            return [(own, over_dashes)], line_types([own], [over_dashes], any_ink)
+    return [(own, path)], ["solid"] if path is None else line_types([own], [path], any_ink)
 
 
 def _split_second_arm(own: np.ndarray, path: ArmPath, distance: np.ndarray, stroked: np.ndarray,

@@ -86,7 +86,7 @@ class ArmPath:
         return self.first_col + np.arange(len(self.rows))
 
 
-def trace_path(own: np.ndarray, other: np.ndarray) -> ArmPath | None:
+def trace_path(own: np.ndarray, other: np.ndarray, line_width_px: float | None = None) -> ArmPath | None:
     """Trace one arm as a non-rising path through its pixels (dynamic programming over columns).
 
     Parameters
@@ -95,6 +95,9 @@ def trace_path(own: np.ndarray, other: np.ndarray) -> ArmPath | None:
         Alpha of the arm's ink in each pixel (see :func:`digitize.colours.arm_alpha`).
     other : ndarray, shape (h, w), float
         Alpha of any other ink (other arms, text, fills), 0-1.
+    line_width_px : float, optional
+        The line's width, when known from other ink than ``own`` (a dashed line's, measured on
+        its dashes before the gaps between them were bridged); by default measured on ``own``.
 
     Returns
     -------
@@ -106,7 +109,7 @@ def trace_path(own: np.ndarray, other: np.ndarray) -> ArmPath | None:
         return None
     # Curves may start hidden under another arm (all start at (0, 1)), so trace from the plot's left edge.
     last = int(inked_cols[-1])
-    width = _stroke_width(own[:, : last + 1])
+    width = stroke_width(own[:, : last + 1]) if line_width_px is None else line_width_px
     # Ink summed across a line-width window: a full line gives 1 wherever the line falls on the pixel grid.
     size = int(round(width)) + 1
     # Below the arm's lowest ink a path never meets its ink again (it cannot rise): leave those rows out.
@@ -331,7 +334,7 @@ def _monotone_path(cost: np.ndarray) -> np.ndarray:
     return rows
 
 
-def _stroke_width(own: np.ndarray) -> float:
+def stroke_width(own: np.ndarray) -> float:
     """Line width (px): over columns crossed by one short run of ink, the lower quartile of the
     ink summed down the column.
 
