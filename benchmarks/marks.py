@@ -79,7 +79,8 @@ def run_figure(truth: dict) -> dict:
         iaes.append(compare_arm(ipd[ipd["arm"] == arm], arm_ipd, window, window)["iae"])
         censored = arm_ipd.loc[arm_ipd["event"] == 0, "time"].to_numpy()
         at_marks += int(np.isin(censored, found.loc[found["arm"] == arm, "time"].to_numpy()).sum())
-    return row | {"max_dS": max(gaps), "trace_error": max(reading), "iae": float(np.mean(iaes)), "censored_at_marks": at_marks}
+    return row | {"max_dS": max(gaps), "trace_error": max(reading), "iae": float(np.mean(iaes)),
+                  "censored_at_marks": at_marks}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -179,7 +179,8 @@ def find_censor_marks(own: np.ndarray, path: ArmPath, other: np.ndarray | None =
         merged = len(run) > widest
         for piece in np.array_split(run, int(np.ceil(len(run) / widest))):
             above, below = float(rise[piece].max()) + width / 2, float(hang[piece].max()) + width / 2
-            kind = "bar" if merged else "stair" if stair[piece].any() else "crossing" if by_step[piece].any() else "free"
+            kind = ("bar" if merged else "stair" if stair[piece].any()
+                    else "crossing" if by_step[piece].any() else "free")
             if hang[piece].max() < least:
                 # A glyph drawn on the line stands off it both ways, unless its lower half lies
                 # on the stroke of a drop beside it: a mark on the level the drop falls from,
