@@ -11,7 +11,10 @@ mark at the foot of a drop that ends the curve is found with that drop
 (:func:`digitize.trace.final_drop`). Some styles draw marks in a darker shade
 of the arm's colour (SAS; matplotlib's opaque marks on a line blended with a
 band), and marks a pixel wide show faint: the arm's alpha does not own them,
-but they count as the arm's ink here (:func:`borrowed_ink`).
+but they count as the arm's ink here (:func:`borrowed_ink`). A staircase of
+small steps (a large arm's steep fall) sticks out of its levels at every
+corner, a pixel or two each way: which candidates are marks is decided over
+the figure, by the one form all its marks share (:func:`marks_of_one_form`).
 """
 
 from __future__ import annotations
@@ -51,6 +54,13 @@ FULL_ALPHA = 0.9
 #: Solid ink of others hides a line only in runs down a column at most this many line widths
 #: tall: taller runs are areas (overlapping band fills), not lines.
 MAX_HIDING_WIDTHS = 4
+#: Marks of a figure are drawn alike: a mark's reach from the line matches the figure's within this
+#: many pixels (its ends and the line's centre are each read to half a pixel) ...
+FORM_TOLERANCE_PX = 1.0
+#: ... and this share of the reach (anti-aliasing and JPEG blur the ends of larger glyphs more).
+FORM_TOLERANCE_SHARE = 0.25
+#: Columns of the censor-mark candidates of one arm (see :func:`find_censor_marks`).
+MARK_COLUMNS = ["x_px", "y_px", "height_px", "kind", "above_px", "below_px", "first_col", "last_col"]
 #: Dense marks thicken the traced line width (see :func:`digitize.trace.trace_path`); a line this
 #: much thinner where it shows bare is measured there (see :func:`_bare_line_width`).
 THINNER_BARE = 0.8
@@ -75,13 +85,18 @@ def find_censor_marks(own: np.ndarray, path: ArmPath, other: np.ndarray | None =
     Returns
     -------
     pandas.DataFrame
-        One row a mark, by column: ``x_px`` (centre of the mark's upright
-        stroke), ``y_px`` (the line's row there), ``height_px`` (how far it
-        sticks out above the line; NaN for a mark at the foot of a drop
-        that ends the curve, see :func:`digitize.trace.final_drop`) and
-        ``first_col, last_col`` (the columns where it sticks out of the
-        line, to leave out when measuring the line; none for a mark at the
-        foot of a drop or in a bar of merged marks).
+        One row a candidate mark (columns :data:`MARK_COLUMNS`): ``x_px``
+        (centre of the mark's upright stroke), ``y_px`` (the line's row
+        there), ``height_px`` (how far it sticks out above the line; NaN for
+        a mark at the foot of a drop that ends the curve, see
+        :func:`digitize.trace.final_drop`), ``kind`` (how it was read:
+        ``free``, ``crossing``, ``bar``, ``stair``, ``head``, ``foot``,
+        ``end``), ``above_px, below_px`` (how far it reaches above and below
+        the line's centre; NaN where not seen), and ``first_col, last_col``
+        (the columns where it sticks out of the line, to leave out when
+        measuring the line; none for a mark at the foot of a drop or in a bar
+        of merged marks). Which candidates are marks is decided over the
+        whole figure (see :func:`marks_of_one_form`).
 
     Notes
     -----
@@ -89,7 +104,10 @@ def find_censor_marks(own: np.ndarray, path: ArmPath, other: np.ndarray | None =
     its tip joins a line running off to the left (the level before the
     drop), and a mark otherwise (see :func:`_is_drop_stroke`); a short
     stroke reaching as far below the line as above is a mark either way (a
-    drop's stroke ends on the line it falls to). Marks drawn closer than
+    drop's stroke ends on the line it falls to), unless its lower part is as
+    much the stroke of the next drop (a stair corner, see
+    :func:`marks_of_one_form`); ink standing off only above the line is no
+    mark unless a drop beside it hides its lower half. Marks drawn closer than
     their own width merge into a bar of ink rising above and hanging below
     the line; it is read as one mark every three line widths (or mark
     heights, if more), the best that can be told of them. Where dense marks
@@ -123,10 +141,21 @@ def find_censor_marks(own: np.ndarray, path: ArmPath, other: np.ndarray | None =
     # merged into a band, the level left of a mark is too close to its tip to tell them apart.
     crosses = (hang >= least) & (hang >= MERGED_HANG * rise) & (rise + hang + width <= MAX_MARK_WIDTHS * width)
     by_step = np.zeros(len(cols), dtype=bool)
+    stair = np.zeros(len(cols), dtype=bool)
     drops = np.flatnonzero(np.diff(path_rows) > 0) + 1
+    # Turned half a turn, ink hanging below the line is ink rising above it, and the stroke of
+    # the next drop is the stroke of a drop before: ink crossing the line that is both strokes
+    # is a stair corner between two close drops, or a mark among them (see marks_of_one_form).
+    turned = line_ink[::-1, ::-1]
+    bottoms = np.array([row if run is None else run[1] for run, row in zip(runs, rows)])
+    last_row, last_col = turned.shape[0] - 1, turned.shape[1] - 1
     for i in np.flatnonzero(sticks_out):
         beside_drop = bool(np.any((drops <= i) & (drops >= i - thickness)))
         by_step[i] = _is_drop_stroke(line_ink, cols[i], tops[i], rows[i], thickness, beside_drop)
+        if by_step[i] and crosses[i]:
+            before_drop = bool(np.any((drops > i) & (drops <= i + thickness + 1)))
+            stair[i] = _is_drop_stroke(turned, last_col - cols[i], last_row - bottoms[i], last_row - rows[i],
+                                       thickness, before_drop)
     sticks_out &= ~by_step | crosses
     marks = []
     candidates = np.flatnonzero(sticks_out)
@@ -149,18 +178,31 @@ def find_censor_marks(own: np.ndarray, path: ArmPath, other: np.ndarray | None =
         # drop's stroke, which places the drop.
         merged = len(run) > widest
         for piece in np.array_split(run, int(np.ceil(len(run) / widest))):
+            above, below = float(rise[piece].max()) + width / 2, float(hang[piece].max()) + width / 2
+            kind = ("bar" if merged else "stair" if stair[piece].any()
+                    else "crossing" if by_step[piece].any() else "free")
+            if hang[piece].max() < least:
+                # A glyph drawn on the line stands off it both ways, unless its lower half lies
+                # on the stroke of a drop beside it: a mark on the level the drop falls from,
+                # reaching that far above that level (see marks_of_one_form).
+                fallen = drops[(drops >= piece[0] - thickness) & (drops <= piece[-1] + thickness)]
+                if len(fallen) == 0:
+                    continue
+                kind, below = "head", np.nan
+                above = float(centres[fallen[0] - 1] - tops[piece].min()) + 0.5
             centre = float(np.average(cols[piece], weights=rise[piece]))
             first, last = int(cols[piece[0]]), int(cols[piece[-1]])
             if merged or by_step[piece].any():
                 first, last = last + 1, last
             marks.append({"x_px": centre, "y_px": float(rows[piece[len(piece) // 2]]),
-                          "height_px": float(rise[piece].max()) - to_traced_edge, "first_col": first, "last_col": last})
+                          "height_px": float(rise[piece].max()) - to_traced_edge, "kind": kind,
+                          "above_px": above, "below_px": below, "first_col": first, "last_col": last})
     marks += _marks_at_drop_feet(inked, path, width, [mark["x_px"] for mark in marks])
-    marks = pd.DataFrame(marks, columns=["x_px", "y_px", "height_px", "first_col", "last_col"])
+    marks = pd.DataFrame(marks, columns=MARK_COLUMNS)
     marks = marks.sort_values("x_px", kind="stable", ignore_index=True)
     final = final_drop(own_and_borrowed, path, mark_half_px(marks, path.line_width_px))
     if final is not None and final.marked:
-        marks.loc[len(marks)] = _foot_mark(final.x_px, final.y_px, np.nan)
+        marks.loc[len(marks)] = _foot_mark(final.x_px, final.y_px, np.nan, np.nan, "end")
     return marks
 
 
@@ -348,15 +390,17 @@ def _marks_at_drop_feet(inked: np.ndarray, path: ArmPath, width: float, found_x_
         centre = float(np.average(cols[near], weights=np.where(hang >= least, hang, 0.0)))
         if len(found) and np.abs(found - centre).min() <= width + 2:
             continue  # already found by what it sticks out above the line
-        marks.append(_foot_mark(centre, float(lower), float(hang.max())))
+        marks.append(_foot_mark(centre, float(lower), float(hang.max()), float(hang.max()) + width / 2))
     return marks
 
 
-def _foot_mark(x_px: float, y_px: float, height_px: float) -> dict:
+def _foot_mark(x_px: float, y_px: float, height_px: float, below_px: float, kind: str = "foot") -> dict:
     """A mark at the foot of a drop. It covers no columns (``last_col < first_col``): measuring
-    the drop and the level through it was already right before such marks were found."""
+    the drop and the level through it was already right before such marks were found. Its
+    upper half lies on the drop's stroke: how far it reaches above the line is not seen."""
     column = int(np.floor(x_px))
-    return {"x_px": x_px, "y_px": y_px, "height_px": height_px, "first_col": column + 1, "last_col": column}
+    return {"x_px": x_px, "y_px": y_px, "height_px": height_px, "kind": kind, "above_px": np.nan,
+            "below_px": below_px, "first_col": column + 1, "last_col": column}
 
 
 def _is_drop_stroke(line_ink: np.ndarray, col: int, tip: int, row: int, thickness: int,
@@ -396,6 +440,61 @@ def _is_drop_stroke(line_ink: np.ndarray, col: int, tip: int, row: int, thicknes
         gaps = np.flatnonzero(~column)
         stop = min(stop, top + (int(gaps[-1]) + 1 if len(gaps) else 0))
     return bool(line_ink[top:stop, col].any())
+
+
+def marks_of_one_form(candidates: list[pd.DataFrame]) -> list[pd.DataFrame]:
+    """The censor marks among the candidates of a figure's arms: the glyphs drawn alike.
+
+    A program draws every censor mark of a figure with one glyph, so all its
+    marks reach as far above and below the line. Two kinds of candidate are
+    ambiguous on their own, and are marks only when other candidates of the
+    figure show their form: ink crossing the line between two close drops
+    (``stair``), a mark among the steps or the corner of a staircase of small
+    steps (the steep fall of a large arm, where the strokes of the drop before
+    and after join at every corner); and ink hanging below the foot of a drop
+    (``foot``), a mark at an event time or the next small step; and ink
+    rising only above the line beside a drop (``head``), a mark on the level
+    the drop falls from or the fringe of the drop's stroke. The form is the
+    median reach of the other candidates, pooled over the arms: above the
+    line's centre, of those standing free of the steps (``free``); below it,
+    of those whose lower half stands free (``free``, ``crossing``, ``foot``).
+    An ambiguous candidate is a mark if it reaches as far as the figure's
+    marks on a side it shows (a mark among steps may merge with a step on the
+    other): a stair corner reaches only as far as its steps. So a staircase
+    alone, with no glyph to share its form, has no marks.
+
+    Parameters
+    ----------
+    candidates : list of pandas.DataFrame
+        Per arm, the candidates of :func:`find_censor_marks`.
+
+    Returns
+    -------
+    list of pandas.DataFrame
+        Per arm, the candidates kept, in order.
+    """
+    kind = np.concatenate([marks["kind"].to_numpy(dtype=object) for marks in candidates])
+    above_px, below_px = (np.concatenate([marks[column].to_numpy(dtype=float) for marks in candidates])
+                          for column in ("above_px", "below_px"))
+    above = np.where(kind == "free", above_px, np.nan)
+    below = np.where(np.isin(kind, ["free", "crossing", "foot"]), below_px, np.nan)
+    alike = np.ones(len(kind), dtype=bool)
+    for i in np.flatnonzero(np.isin(kind, ["stair", "foot", "head"])):
+        others = np.arange(len(kind)) != i
+        below_alike = kind[i] != "head" and _reaches_alike(below_px[i], below[others])
+        above_alike = kind[i] != "foot" and _reaches_alike(above_px[i], above[others])
+        alike[i] = below_alike or above_alike
+    ends = np.cumsum([len(marks) for marks in candidates])
+    return [marks[kept].reset_index(drop=True) for marks, kept in zip(candidates, np.split(alike, ends[:-1]))]
+
+
+def _reaches_alike(reach: float, others: np.ndarray) -> bool:
+    """Whether a candidate's reach (px) matches the median of other candidates' (NaN: not seen)."""
+    others = others[~np.isnan(others)]
+    if len(others) == 0:
+        return False
+    shared = float(np.median(others))
+    return bool(abs(reach - shared) <= FORM_TOLERANCE_PX + FORM_TOLERANCE_SHARE * shared)
 
 
 def mark_half_px(marks: pd.DataFrame, width: float) -> float | None:

@@ -18,7 +18,7 @@ import pandas as pd
 from digitize.at_risk import read_at_risk_rows
 from digitize.axes import border_warnings, find_plot_areas
 from digitize.calibration import Calibration, calibrate
-from digitize.censor import find_censor_marks, mark_half_px, marked_columns
+from digitize.censor import find_censor_marks, mark_half_px, marked_columns, marks_of_one_form
 from digitize.colours import (PlotInk, arm_alpha, find_inks, hex_colour, match_named_colours,
                               merge_lines_under_bands, paler_tints, parse_arm_colours, plot_ink, relative_strength)
 from digitize.diagnosis import collecting_findings, note
@@ -196,7 +196,10 @@ def _read_curves(work: WorkingImage, inks: Future | None = None) -> list[_ArmPix
     keep = _distinct(keep, paths)
     if not keep:
         raise InputError("no Kaplan-Meier curve found in the plot (no line that only falls); is this a KM figure?")
-    return [_read_arm(plot, alphas[k], paths[k], colours[k]) for k in keep]
+    others = [np.where(alphas[k] >= INKED, 0.0, plot.any_ink) for k in keep]
+    marks = marks_of_one_form([find_censor_marks(alphas[k], paths[k], other, plot) for k, other in zip(keep, others)])
+    return [_read_arm(plot, alphas[k], paths[k], colours[k], other, arm_marks)
+            for k, other, arm_marks in zip(keep, others, marks)]
 
 
 def _is_curve(path: ArmPath | None, plot: PlotInk, own: np.ndarray) -> bool:
@@ -241,10 +244,10 @@ def _distinct(indices: list[int], paths: list[ArmPath]) -> list[int]:
     return sorted(kept)
 
 
-def _read_arm(plot: PlotInk, own: np.ndarray, path: ArmPath, colour: np.ndarray) -> _ArmPixels:
-    """One arm's step corners and censor marks, from ``own``, the alpha of its ink in ``plot``."""
-    other = np.where(own >= INKED, 0.0, plot.any_ink)
-    marks = find_censor_marks(own, path, other, plot)
+def _read_arm(plot: PlotInk, own: np.ndarray, path: ArmPath, colour: np.ndarray, other: np.ndarray,
+              marks: pd.DataFrame) -> _ArmPixels:
+    """One arm's step corners, from ``own``, the alpha of its ink in ``plot`` (``other``: of all
+    other ink), and its censor marks (see :func:`digitize.censor.marks_of_one_form`)."""
     covering = marks["first_col"] <= marks["last_col"]  # marks at a drop's foot hide no line
     corners = step_corners(own, path, marked_columns(marks), marks.loc[covering, "x_px"].to_numpy(), other,
                            final=final_drop(own, path, mark_half_px(marks, path.line_width_px)))

@@ -278,3 +278,23 @@ def test_plot_shows_every_arm_over_its_points_with_the_table():
     printed = [text.get_text() for text in table_axes.texts]
     assert printed.count("33") == 1 and printed.count("13") == 1
     assert len(printed) == len(table)
+
+
+def test_a_few_marks_do_not_take_their_intervals_censoring():
+    # A digitizer that finds a mark or two where none is drawn (a stair corner of a steep fall),
+    # or a few of hundreds: the table still says how many leave each interval. A mark holds one
+    # patient, and of the rest the share the marks account for, so the KM follows the curve
+    # (taking all of an interval's censoring, two marks held 55 and 116 patients and the KM ran
+    # 0.009 and 0.016 off the curve).
+    truth = load("gbsg2")
+    corners, table = quantise(km_step_corners(truth)), at_risk_table(truth, table_times(truth))
+    times = table["time"].unique()
+    false_marks = pd.DataFrame([(arm, float(t) + 0.37 * (times[1] - times[0]))
+                                for arm in truth["arm"].unique() for t in times[1:3]], columns=["arm", "time"])
+    result = reconstruct(corners, table, censor_marks=false_marks)
+    for arm, rebuilt in result.arms.items():
+        assert rebuilt.max_abs_error <= 0.004, arm
+        censored = rebuilt.ipd.loc[rebuilt.ipd["event"] == 0, "time"]
+        assert censored.isin(false_marks.loc[false_marks["arm"] == arm, "time"]).sum() <= 6, arm
+    for arm, errors in _errors(truth, result).items():
+        assert errors["iae"] <= 0.002, arm
