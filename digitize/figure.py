@@ -119,14 +119,15 @@ def digitize(image_or_path, *, arms=None, x_range=None, y_range=None, x_ticks=No
         "line_type": [paths[k].line_type for k in order],
     })
     quality, warnings = _quality(table, [paths[k] for k in order], calibration)
+    at_risk_table, at_risk_warnings = at_risk.named(arm_colours=dict(zip(table["arm"], table["colour"])))
     return DigitizationResult(
         curves=curves[["arm", "time", "survival"]],
         censor_marks=marks[["arm", "time"]],
-        at_risk=at_risk.table(arm_colours=dict(zip(table["arm"], table["colour"]))),
+        at_risk=at_risk_table,
         calibration=calibration,
         arms=table,
         quality=quality,
-        warnings=warnings,
+        warnings=warnings + at_risk_warnings,
         image=image,
         plot_area=plot_area,
         working_scale=work.scale,
