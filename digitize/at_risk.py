@@ -40,8 +40,9 @@ from digitize.ocr import read_boxes
 COLUMNS = ["arm", "time", "n_risk"]
 #: Cells read below this OCR confidence are named in a warning.
 LOW_CONFIDENCE = 0.8
-#: A pixel this far (max over RGB) from the paper is ink: light tints of the arm colours count.
-INK_FROM_PAPER = 60
+#: A pixel this far (max over RGB) from the paper is ink: light tints of the arm colours and light
+#: greys (survminer's grey palette prints a row label in #cccccc) count.
+INK_FROM_PAPER = 35
 #: A row whose digits are at least this chromatic (CIELAB chroma) is printed in colour (light tints
 #: of blue reach 19; black text in a JPEG stays under 8).
 COLOURED_CHROMA = 12.0
@@ -161,25 +162,28 @@ def read_at_risk_rows(image: np.ndarray, plot_area: PlotArea, calibration: Calib
     step_px = abs(step / calibration.x.slope)
     right = min(image.shape[1], plot_area.right + int(step_px))
     top = below_tick_labels(image, plot_area) + 1
+    axis = _glyphs(image, (plot_area.left - int(step_px), plot_area.bottom + 1, right, top))
     under = AtRiskRows([], image[:0, :0], [])
     if image.shape[0] - top >= 5:
-        under = _read_region(image, (0, top, right, image.shape[0]), plot_area, calibration, step)
+        under = _read_region(image, (0, top, right, image.shape[0]), plot_area, calibration, step, axis)
     if under.rows:
         return under
     # SAS prints the table inside the frame, above the x axis: searched only when nothing is under it.
     foot = (plot_area.left + 2, plot_area.top + plot_area.height // 2, plot_area.right - 1, plot_area.bottom - 1)
-    inside = _read_region(image, foot, plot_area, calibration, step, min_cells=3)
+    inside = _read_region(image, foot, plot_area, calibration, step, [], min_cells=3)
     return inside if inside.rows else under
 
 
 def _read_region(image: np.ndarray, box: tuple[int, int, int, int], plot_area: PlotArea,
-                 calibration: Calibration, step: float, min_cells: int = 2) -> AtRiskRows:
+                 calibration: Calibration, step: float, axis_labels: list, min_cells: int = 2) -> AtRiskRows:
     """The at-risk rows of the tables printed in ``box`` (left, top, right, bottom) of the image.
 
     A line is a row when at least ``min_cells`` of its words centred under
     tick columns read as counts; lines whose counts are the tick values are
     an x axis (the table panel's own), other lines of text are titles; both
-    separate one table from the next.
+    separate one table from the next. A line whose words are printed as the
+    plot's own x tick labels (``axis_labels``, see :func:`_glyphs`) is such an
+    axis without reading it.
     """
     left, top, right, bottom = box
     region = image[top:bottom, left:right]
@@ -197,6 +201,11 @@ def _read_region(image: np.ndarray, box: tuple[int, int, int, int], plot_area: P
         if len(cells) < min_cells:
             if _is_text(line, image):
                 _new_table(tables, caption=_line_box(line))
+            continue
+        if _repeats(image, cells, axis_labels):
+            _new_table(tables, caption=None)  # the table panel's own x axis, printed as the plot's
+            continue
+        if _other_table(image, tables):
             continue
         label_words = [w for w in line if w[2] <= cells[0][0] and w not in cells]
         glued = _glued_word(label_words, cells[0], calibration, step, float(calibration.time(plot_area.left)))
@@ -226,9 +235,10 @@ def _read_region(image: np.ndarray, box: tuple[int, int, int, int], plot_area: P
             "label_words": label_words, "glued_label": glued_label,
             "colour": _row_colour(image, cells, label_words + ([glued] if glued is not None else [])),
             "centre": float(np.mean([(w[1] + w[3]) / 2 for w in cells])), "height": float(height)})
-    rows, warnings = _at_risk_rows(image, tables)
-    for row in rows:
-        row["caption"] = next((t["caption"] for t in tables if any(r is row for r in t["rows"])), None)
+    for table in tables:
+        for row in table["rows"]:
+            row["caption"], row["title"] = table["caption"], table.get("title")
+    rows, warnings = _at_risk_rows(tables)
     columns = sorted({time for row in rows for time, _ in row["cells"]})
     for row in rows:
         row["doubts"] = _doubts(row, columns)
@@ -241,6 +251,34 @@ def _read_region(image: np.ndarray, box: tuple[int, int, int, int], plot_area: P
     return result
 
 
+def _glyphs(image: np.ndarray, box: tuple[int, int, int, int]) -> list[tuple[tuple, np.ndarray]]:
+    """The words printed in ``box`` of the image, each as its box (image pixels) and ink mask."""
+    left, top, right, bottom = max(box[0], 0), box[1], box[2], box[3]
+    region = image[top:bottom, left:right]
+    if region.shape[0] < 3 or region.shape[1] < 3:
+        return []
+    ink = _ink(region)
+    return [((l + left, t + top, r + left, b + top), ink[t:b, l:r]) for l, t, r, b in group_words(_ink_blobs(region))]
+
+
+def _repeats(image: np.ndarray, words: list, printed: list[tuple[tuple, np.ndarray]]) -> bool:
+    """Whether every word is a copy of one of the ``printed`` words in its column: same size to a
+    pixel, ink overlapping by nine tenths (a table panel's own x axis, in the plot's own type)."""
+    if not printed:
+        return False
+    ink = _ink(image[min(w[1] for w in words):max(w[3] for w in words), :])
+    top = min(w[1] for w in words)
+    for word in words:
+        mask = ink[word[1] - top:word[3] - top, word[0]:word[2]]
+        centre = (word[0] + word[2]) / 2
+        box, twin = min(printed, key=lambda p: abs((p[0][0] + p[0][2]) / 2 - centre))
+        if twin.shape != mask.shape or abs((box[0] + box[2]) / 2 - centre) > 2:
+            return False
+        if np.sum(twin & mask) < 0.9 * max(np.sum(twin | mask), 1):
+            return False
+    return True
+
+
 def _new_table(tables: list[dict], caption) -> None:
     """Start a new table after a line that is not a row (a title when ``caption`` is its box)."""
     if tables[-1]["rows"]:
@@ -249,25 +287,29 @@ def _new_table(tables: list[dict], caption) -> None:
         tables[-1]["caption"] = caption
 
 
-def _at_risk_rows(image: np.ndarray, tables: list[dict]) -> tuple[list[dict], list[str]]:
-    """The rows of the tables that hold numbers at risk.
+def _other_table(image: np.ndarray, tables: list[dict]) -> bool:
+    """Whether the table being read is titled with events or censored patients (survminer's
+    ``cumevents``, ``cumcensor``): not numbers at risk, so its rows need not be read.
 
-    A table titled with events or censored patients is not one (its title is
-    read only when there are several tables); nor is a row that starts from
-    no one at time 0 or rises along the row without a fall (cumulative counts).
+    Only the title of a table after one already read is read (OCR is the slow step);
+    a first table of such counts is told by its rows (see :func:`_cumulative`).
     """
-    tables = [t for t in tables if t["rows"]]
+    table = tables[-1]
+    if table["caption"] is None or not any(t["rows"] for t in tables[:-1]):
+        return False
+    if "title" not in table:
+        table["title"] = str(read_boxes(image, [table["caption"]])["text"].iloc[0])
+    return bool(_OTHER_TABLE.search(table["title"]))
+
+
+def _at_risk_rows(tables: list[dict]) -> tuple[list[dict], list[str]]:
+    """The rows of numbers at risk: not a row that starts from no one at time 0 or rises along
+    the row without a fall (cumulative events or censored, printed as rows of their own)."""
+    read = [row for t in tables for row in t["rows"]]
+    rows = [row for row in read if not _cumulative(row["cells"])]
     warnings: list[str] = []
-    if len(tables) > 1:
-        captions = [t["caption"] for t in tables if t["caption"] is not None]
-        titles = iter(read_boxes(image, captions)["text"])
-        for t in tables:
-            t["title"] = next(titles) if t["caption"] is not None else ""
-        tables = [t for t in tables if not _OTHER_TABLE.search(t["title"])]
-    rows = [row for t in tables for row in t["rows"] if not _cumulative(row["cells"])]
-    dropped = sum(len(t["rows"]) for t in tables) - len(rows)
-    if dropped and not rows:
-        warnings.append(f"numbers at risk: {dropped} row(s) of counts rising with time (cumulative events or "
+    if read and not rows:
+        warnings.append(f"numbers at risk: {len(read)} row(s) of counts rising with time (cumulative events or "
                         "censored) were read and none of numbers at risk")
     return rows, warnings
 
@@ -448,10 +490,12 @@ def _read_labels(image: np.ndarray, rows: list[dict]) -> list[str]:
         words = next(read) if row["label_words"] else ""
         glued = row.get("glued_label") or ""
         labels.append(" ".join(part for part in (words, glued) if part))
-    captions = [row.get("caption") for row, label in zip(rows, labels) if _AT_RISK_CAPTION.match(label)]
-    if captions and all(c is not None for c in captions):
-        titles = iter(str(t).strip() for t in read_boxes(image, captions)["text"])
-        labels = [next(titles) if _AT_RISK_CAPTION.match(label) else label for label in labels]
+    captioned = [row for row, label in zip(rows, labels) if _AT_RISK_CAPTION.match(label)]
+    if captioned and all(row["caption"] is not None for row in captioned):
+        unread = [row for row in captioned if row["title"] is None]
+        for row, title in zip(unread, read_boxes(image, [row["caption"] for row in unread])["text"]):
+            row["title"] = str(title).strip()
+        labels = [row["title"] if _AT_RISK_CAPTION.match(label) else label for row, label in zip(rows, labels)]
     # Marks that are no letters (survminer's colour bars read as dashes) are no label.
     return [label if re.search(r"\w", label) else "" for label in labels]
 
