@@ -50,15 +50,14 @@ def _n_censored(group: pd.DataFrame, times) -> list[int]:
     return [int(((group["time"] < t) & (group["event"] == 0)).sum()) for t in times]
 
 
-def _km_axes(ipd: pd.DataFrame, size=(7, 5), colours=None):
-    fig, ax = plt.subplots(figsize=size, dpi=100)
+def _draw_km(ax, ipd: pd.DataFrame) -> list[str]:
+    """Each arm's KM curve on ``ax`` (lifelines' plot); the arm names in drawing order."""
     arms = list(dict.fromkeys(ipd["arm"]))
-    for k, arm in enumerate(arms):
+    for arm in arms:
         group = ipd[ipd["arm"] == arm]
-        fitter = KaplanMeierFitter().fit(group["time"], group["event"], label=arm)
-        fitter.plot_survival_function(ax=ax, ci_show=False, color=None if colours is None else colours[k])
+        KaplanMeierFitter().fit(group["time"], group["event"], label=arm).plot_survival_function(ax=ax, ci_show=False)
     ax.set_ylim(0, 1.05)
-    return fig, ax, arms
+    return arms
 
 
 def lifelines_table(ipd: pd.DataFrame, path: Path, rows_to_show) -> list[dict]:
@@ -90,16 +89,38 @@ def lifelines_table(ipd: pd.DataFrame, path: Path, rows_to_show) -> list[dict]:
     return rows
 
 
-def journal_table(ipd: pd.DataFrame, path: Path, *, cell="{n}", label_gap_px=25, inside=False,
-                  row_alpha=1.0, labels=True, step=None, jpeg_quality=None) -> list[dict]:
-    """A matplotlib look-alike of a journal table: one row per arm at the x ticks.
+def journal_table(ipd: pd.DataFrame, path: Path, **table) -> list[dict]:
+    """A matplotlib look-alike of a journal figure with its table (see :func:`_table_on`)."""
+    fig, ax = plt.subplots(figsize=(7.5, 5.2), dpi=100)
+    rows = _table_on(fig, ax, ipd, **table)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return rows
+
+
+def stacked_panels(top: pd.DataFrame, bottom: pd.DataFrame, path: Path, step_top: float,
+                   step_bottom: float) -> list[dict]:
+    """Two plots one above the other (OS over PFS, as papers stack them), each with its table;
+    the truth is the top plot's table (its rows must not run on into the plot below)."""
+    fig, (upper, lower) = plt.subplots(2, 1, figsize=(7.5, 9), dpi=100)
+    rows = _table_on(fig, upper, top, step=step_top)
+    _table_on(fig, lower, bottom, step=step_bottom)
+    fig.subplots_adjust(left=0.3, bottom=0.12, hspace=0.6)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return rows
+
+
+def _table_on(fig, ax, ipd: pd.DataFrame, *, cell="{n}", label_gap_px=25, inside=False, row_alpha=1.0,
+              labels=True, step=None) -> list[dict]:
+    """KM curves on ``ax`` and a journal's table: one row per arm at the x ticks; the rows printed.
 
     ``cell`` formats a count (``{n}``, ``{n:,}``, ``{n} ({c})`` with ``c`` the number censored
     before the tick); ``label_gap_px`` is the gap between a row label and the first count (pixels);
     ``inside`` prints the rows inside the plot area just above the x axis (SAS);
     ``row_alpha`` prints the rows in tints of the arm colours.
     """
-    fig, ax, arms = _km_axes(ipd, size=(7.5, 5.2))
+    arms = _draw_km(ax, ipd)
     x_end = float(np.ceil(ipd["time"].max() / step) * step)
     ticks = np.arange(0, x_end + step / 2, step)
     ax.set_xlim(-(0.06 if inside else 0.02) * x_end, x_end * 1.02)
@@ -131,8 +152,6 @@ def journal_table(ipd: pd.DataFrame, path: Path, *, cell="{n}", label_gap_px=25,
     if not inside:
         ax.text(-0.3 * x_end, -0.13, "Number at risk", transform=under, ha="left", va="center", fontsize=10)
     ax.legend(loc="upper right", frameon=False)
-    fig.savefig(path, dpi=100, **({"pil_kwargs": {"quality": jpeg_quality}} if jpeg_quality else {}))
-    plt.close(fig)
     return rows
 
 
@@ -161,6 +180,9 @@ def main(out: Path = OUT) -> None:
         journal_table(gbsg2, out / "mpl_sas_inside.png", inside=True, labels=False, step=500))
     add("mpl_tints.png", "matplotlib", "rows in light tints of the arm colours", "larynx", larynx,
         journal_table(larynx, out / "mpl_tints.png", row_alpha=0.45, step=2))
+    lung = load("lung")
+    add("mpl_stacked.png", "matplotlib", "two plots stacked, a table under each (truth: the top one)", "waltons",
+        waltons, stacked_panels(waltons, lung, out / "mpl_stacked.png", 10, 200))
     (out / "truth_py.json").write_text(json.dumps(records, indent=1))
 
 

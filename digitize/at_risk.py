@@ -11,7 +11,8 @@ not rows (a title, the table panel's axis) separate tables; a table whose
 title speaks of events or censored patients, and rows that rise with time or
 start from no one (cumulative events, lifelines' ``Censored`` and ``Events``
 rows), are not numbers at risk. When nothing is printed under the plot, the
-foot of the plot area is searched, where SAS prints the table inside the frame.
+foot of the plot area is searched, where SAS prints the table inside the frame;
+the search stops at the next plot below (stacked panels have tables of their own).
 
 Only lines whose words sit under the tick columns (a pixel test) are read by
 OCR, the slow step. Cells may carry a second number in brackets
@@ -32,7 +33,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
-from digitize.axes import PlotArea, find_ticks
+from digitize.axes import PlotArea, find_plot_areas, find_ticks
 from digitize.calibration import Calibration, below_tick_labels, group_words, tick_step
 from digitize.colours import to_lab
 from digitize.ocr import read_boxes
@@ -153,9 +154,12 @@ def read_at_risk_table(image: np.ndarray, plot_area: PlotArea, calibration: Cali
     return read_at_risk_rows(image, plot_area, calibration).table(arm_colours)
 
 
-def read_at_risk_rows(image: np.ndarray, plot_area: PlotArea, calibration: Calibration) -> AtRiskRows:
+def read_at_risk_rows(image: np.ndarray, plot_area: PlotArea, calibration: Calibration,
+                      plot_areas: list[PlotArea] | None = None) -> AtRiskRows:
     """The rows of counts printed with a plot (no rows when there is no table); see
-    :func:`read_at_risk_table`."""
+    :func:`read_at_risk_table`. ``plot_areas``, every plot of the figure (see
+    :func:`digitize.axes.find_plot_areas`; found when not given), tell where the next plot
+    below begins."""
     step = _table_step(image, plot_area, calibration)
     if not np.isfinite(step):
         return AtRiskRows([], image[:0, :0], [])
@@ -164,14 +168,34 @@ def read_at_risk_rows(image: np.ndarray, plot_area: PlotArea, calibration: Calib
     top = below_tick_labels(image, plot_area) + 1
     axis = _glyphs(image, (plot_area.left - int(step_px), plot_area.bottom + 1, right, top))
     under = AtRiskRows([], image[:0, :0], [])
-    if image.shape[0] - top >= 5:
-        under = _read_region(image, (0, top, right, image.shape[0]), plot_area, calibration, step, axis)
+    bottom = _next_plot_below(image, plot_area, find_plot_areas(image) if plot_areas is None else plot_areas)
+    if bottom - top >= 5:
+        under = _read_region(image, (0, top, right, bottom), plot_area, calibration, step, axis)
     if under.rows:
         return under
     # SAS prints the table inside the frame, above the x axis: searched only when nothing is under it.
     foot = (plot_area.left + 2, plot_area.top + plot_area.height // 2, plot_area.right - 1, plot_area.bottom - 1)
     inside = _read_region(image, foot, plot_area, calibration, step, [], min_cells=3)
     return inside if inside.rows else under
+
+
+def _next_plot_below(image: np.ndarray, plot_area: PlotArea, plot_areas: list[PlotArea]) -> int:
+    """The first row of the next plot under this one (panels stacked), else the image's bottom:
+    that plot's tables are its own. A panel that holds no curve (survminer's table panel, drawn
+    with axes of its own) is no plot."""
+    below = [area.top for area in plot_areas
+             if area.top > plot_area.bottom and area.left < plot_area.right and area.right > plot_area.left
+             and _holds_curve(image, area)]
+    return min(below, default=image.shape[0])
+
+
+def _holds_curve(image: np.ndarray, area: PlotArea) -> bool:
+    """Whether a plot area holds a line across a quarter of its width or more (text does not)."""
+    inside = image[area.top + 3:area.bottom - 2, area.left + 3:area.right - 2]
+    if inside.size == 0:
+        return False
+    _, _, stats, _ = cv2.connectedComponentsWithStats(_ink(inside).astype(np.uint8), connectivity=8)
+    return bool((stats[1:, 2] >= 0.25 * inside.shape[1]).any())
 
 
 def _read_region(image: np.ndarray, box: tuple[int, int, int, int], plot_area: PlotArea,
@@ -266,10 +290,9 @@ def _repeats(image: np.ndarray, words: list, printed: list[tuple[tuple, np.ndarr
     pixel, ink overlapping by nine tenths (a table panel's own x axis, in the plot's own type)."""
     if not printed:
         return False
-    ink = _ink(image[min(w[1] for w in words):max(w[3] for w in words), :])
-    top = min(w[1] for w in words)
+    paper = np.median(image[words[0][1]:words[0][3]:2, ::4].reshape(-1, 3), axis=0)  # the line's
     for word in words:
-        mask = ink[word[1] - top:word[3] - top, word[0]:word[2]]
+        mask = _ink(image[word[1]:word[3], word[0]:word[2]], paper)
         centre = (word[0] + word[2]) / 2
         box, twin = min(printed, key=lambda p: abs((p[0][0] + p[0][2]) / 2 - centre))
         if twin.shape != mask.shape or abs((box[0] + box[2]) / 2 - centre) > 2:
@@ -363,10 +386,13 @@ def _table_step(image: np.ndarray, plot_area: PlotArea, calibration: Calibration
     return step
 
 
-def _ink(region: np.ndarray) -> np.ndarray:
-    """Pixels that differ from the paper (the region's median colour): any ink, light tints included."""
-    paper = np.median(region.reshape(-1, 3), axis=0)
-    return np.abs(region.astype(np.int16) - paper.astype(np.int16)).max(axis=2) > INK_FROM_PAPER
+def _ink(region: np.ndarray, paper=None) -> np.ndarray:
+    """Pixels that differ from the paper (by default the region's median colour): any ink, light
+    tints included."""
+    if paper is None:
+        paper = np.median(region[::4, ::4].reshape(-1, 3), axis=0)  # a sample: the median of all is slow
+    difference = cv2.absdiff(np.ascontiguousarray(region), np.full_like(region, np.round(paper).astype(np.uint8)))
+    return np.maximum(np.maximum(difference[..., 0], difference[..., 1]), difference[..., 2]) > INK_FROM_PAPER
 
 
 def _ink_blobs(region: np.ndarray) -> list[tuple[int, int, int, int]]:

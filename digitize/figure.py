@@ -100,7 +100,7 @@ def digitize(image_or_path, *, arms=None, x_range=None, y_range=None, x_ticks=No
         reading = pixels.submit(_read_curves, work, inks)
         calibration = calibrate(image, plot_area, x_range=x_range, y_range=y_range, x_ticks=x_ticks,
                                 y_ticks=y_ticks)
-        at_risk = read_at_risk_rows(image, plot_area, calibration)
+        at_risk = read_at_risk_rows(image, plot_area, calibration, areas)
         legend = _early_legend(image, work, inks, reading) if arms is None else None
         found = reading.result()
     colours, paths = np.array([arm.colour for arm in found]), [arm.path for arm in found]
