@@ -69,7 +69,8 @@ def run(folder: Path = FIGURES) -> list[dict]:
         digitize.at_risk.read_boxes = read_boxes
         labels = table.row_labels() if hasattr(table, "row_labels") else (table.labels or [""] * len(table.rows))
         records.append({"file": truth["file"], "program": truth["program"], "variant": truth["variant"],
-                        "seconds": round(seconds, 3), "boxes_read": len(boxes_read), "warnings": list(getattr(table, "warnings", [])),
+                        "seconds": round(seconds, 3), "boxes_read": len(boxes_read),
+                        "warnings": list(getattr(table, "warnings", [])),
                         **score_rows(table.rows, labels, truth["at_risk"])})
     return records
 
@@ -78,7 +79,8 @@ def main() -> None:
     records = run()
     for r in records:
         print(f"{r['file']:28s} rows {r['rows_read']}/{r['rows']} extra {r['extra_rows']}  cells "
-              f"{r['cells_right']}/{r['cells']}  labels {r['labels_right']}  {r['boxes_read']} OCR boxes  {r['seconds']:.2f} s"
+              f"{r['cells_right']}/{r['cells']}  labels {r['labels_right']}  {r['boxes_read']} OCR boxes  "
+              f"{r['seconds']:.2f} s"
               f"  warnings {len(r['warnings'])}")
     total = {k: sum(r[k] for r in records) for k in ("rows", "rows_read", "extra_rows", "cells", "cells_right")}
     print(f"all: rows read {total['rows_read']}/{total['rows']}, extra rows {total['extra_rows']}, cells right "

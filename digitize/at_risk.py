@@ -73,8 +73,10 @@ class AtRiskRows:
         Per printed row, top first: ``cells`` (time, count) pairs, ``label_words``
         (boxes of the label on its left), ``glued_label`` (the label text read with
         the first count when the two touch), ``caption`` (box of the line above
-        the row's table, its title), ``colour`` (RGB of its digits, else of its label
-        or colour bar), ``centre`` (row, px) and ``doubts`` ((time, reason) pairs).
+        the row's table, its title) and ``title`` (its text, None until read),
+        ``colour`` (RGB of its digits, else of its label or colour bar), ``centre``
+        and ``height`` (row and text height, px), ``confidence`` (OCR, per cell) and
+        ``doubts`` ((time, reason) pairs).
     image : ndarray
         The figure the rows were read from (the boxes are in its pixels).
     labels : list of str or None
@@ -223,7 +225,7 @@ def _read_region(image: np.ndarray, box: tuple[int, int, int, int], plot_area: P
     for line in lines:
         cells = [w for w in line if _on_tick(w, calibration, step) and w[0] >= first_column]
         if len(cells) < min_cells:
-            if _is_text(line, image):
+            if _is_text(line):
                 _new_table(tables, caption=_line_box(line))
             continue
         if _repeats(image, cells, axis_labels):
@@ -231,34 +233,13 @@ def _read_region(image: np.ndarray, box: tuple[int, int, int, int], plot_area: P
             continue
         if _other_table(image, tables):
             continue
-        label_words = [w for w in line if w[2] <= cells[0][0] and w not in cells]
-        glued = _glued_word(label_words, cells[0], calibration, step, float(calibration.time(plot_area.left)))
-        boxes = cells + ([glued] if glued is not None else [])
-        read = read_boxes(image, boxes)
-        texts, confidences = list(read["text"]), list(read["confidence"])
-        counts = [_count(text) for text in texts[:len(cells)]]
-        times = [_tick_time(w, calibration, step) for w in cells]
-        kept = [(time, count, conf) for time, count, conf in zip(times, counts, confidences) if count is not None]
-        if len(kept) < min_cells:
+        row = _read_row(image, line, cells, calibration, step, float(calibration.time(plot_area.left)), min_cells)
+        if row is None:
             _new_table(tables, caption=_line_box(line))
-            continue
-        if all(abs(count - time) < 1e-9 for time, count, _ in kept):
+        elif row == "axis":
             _new_table(tables, caption=None)  # the table panel's own x axis
-            continue
-        glued_label = None
-        if glued is not None:
-            label_words = [w for w in label_words if w != glued]
-            glued_label, first = _split_glued(texts[-1])
-            if first is not None:  # the count of the column before the first cell's
-                kept.insert(0, (_tick_time(cells[0], calibration, step) - step + 0.0, first, confidences[-1]))
-        label_words = _label_words(label_words)
-        height = np.median([w[3] - w[1] for w in cells])
-        tables[-1]["rows"].append({
-            "cells": [(time, count) for time, count, _ in kept],
-            "confidence": [conf for _, _, conf in kept],
-            "label_words": label_words, "glued_label": glued_label,
-            "colour": _row_colour(image, cells, label_words + ([glued] if glued is not None else [])),
-            "centre": float(np.mean([(w[1] + w[3]) / 2 for w in cells])), "height": float(height)})
+        else:
+            tables[-1]["rows"].append(row)
     for table in tables:
         for row in table["rows"]:
             row["caption"], row["title"] = table["caption"], table.get("title")
@@ -273,6 +254,41 @@ def _read_region(image: np.ndarray, box: tuple[int, int, int, int], plot_area: P
     if not _coloured(rows):
         result.row_labels()
     return result
+
+
+def _read_row(image: np.ndarray, line: list, cells: list, calibration: Calibration, step: float,
+              first_time: float, min_cells: int):
+    """One line of words, ``cells`` those centred under tick columns, read as a row of counts.
+
+    Returns the row (see :class:`AtRiskRows`; plus ``confidence`` per cell and
+    ``height`` of its text), ``"axis"`` when the counts are the tick values, or
+    None when fewer than ``min_cells`` read as counts. A label printed against
+    the first count is read with it and split from it (see :func:`_glued_word`).
+    """
+    label_words = [w for w in line if w[2] <= cells[0][0] and w not in cells]
+    glued = _glued_word(label_words, cells[0], calibration, step, first_time)
+    read = read_boxes(image, cells + ([glued] if glued is not None else []))
+    texts, confidences = list(read["text"]), list(read["confidence"])
+    times = [_tick_time(w, calibration, step) for w in cells]
+    kept = [(time, count, confidence) for time, count, confidence
+            in zip(times, map(_count, texts[:len(cells)]), confidences) if count is not None]
+    if len(kept) < min_cells:
+        return None
+    if all(abs(count - time) < 1e-9 for time, count, _ in kept):
+        return "axis"
+    glued_label = None
+    if glued is not None:
+        label_words = [w for w in label_words if w != glued]
+        glued_label, first = _split_glued(texts[-1])
+        if first is not None:  # the count of the column before the first cell's
+            kept.insert(0, (times[0] - step + 0.0, first, confidences[-1]))
+    label_words = _label_words(label_words)
+    return {"cells": [(time, count) for time, count, _ in kept],
+            "confidence": [confidence for _, _, confidence in kept],
+            "label_words": label_words, "glued_label": glued_label,
+            "colour": _row_colour(image, cells, label_words + ([glued] if glued is not None else [])),
+            "centre": float(np.mean([(w[1] + w[3]) / 2 for w in cells])),
+            "height": float(np.median([w[3] - w[1] for w in cells]))}
 
 
 def _glyphs(image: np.ndarray, box: tuple[int, int, int, int]) -> list[tuple[tuple, np.ndarray]]:
@@ -422,7 +438,7 @@ def _text_lines(boxes: list[tuple[int, int, int, int]]) -> list[list[tuple[int, 
     return [sorted(line) for line in lines]
 
 
-def _is_text(line: list, image: np.ndarray) -> bool:
+def _is_text(line: list) -> bool:
     """Whether a line that is not a row is text (a title), not a speck or a rule."""
     height = np.median([w[3] - w[1] for w in line])
     return height >= 5 and sum(w[2] - w[0] for w in line) >= 3 * height

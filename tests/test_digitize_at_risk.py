@@ -139,7 +139,8 @@ def test_cell_formats(text, count):
     assert _count(text) == count
 
 
-@pytest.mark.parametrize("text, split", [("Arm A 46", ("Arm A", 46)), ("Fulvestrant 250 mg374", ("Fulvestrant 250 mg", 374)),
+@pytest.mark.parametrize("text, split", [("Arm A 46", ("Arm A", 46)),
+                                         ("Fulvestrant 250 mg374", ("Fulvestrant 250 mg", 374)),
                                          ("control   129", ("control", 129)), ("Placebo", ("Placebo", None)),
                                          ("ECOG 2 1,050 (3)", ("ECOG 2", 1050))])
 def test_label_split_from_its_glued_count(text, split):
@@ -155,3 +156,11 @@ def test_a_count_rising_along_a_row_and_a_low_confidence_cell_are_flagged():
                         "numbers at risk, arm Female at time 750: 3 read at low OCR confidence (0.55)",
                         "numbers at risk, arm Female at time 1000: no count read here or after (the row ends at "
                         "time 750, the table at 1000)"]
+
+
+def test_rows_named_by_their_colour_bars_when_the_counts_are_black():
+    image, area, calibration, truth = read_world("sm_bars_black_lung_sex.png")  # risk.table.y.text = FALSE
+    table, warnings = read_at_risk_rows(image, area, calibration).named({"Male": "#F8766D", "Female": "#00BFC4"})
+    expected = {row["label"]: row["value"] for row in truth["at_risk"]}
+    assert {arm: list(group["n_risk"]) for arm, group in table.groupby("arm")} == expected
+    assert warnings == []

@@ -68,6 +68,8 @@ ggsurv("sm_colour_lung_ecog.png", "lung_ecog", "risk.table.col=strata", 800, 750
        risk.table = TRUE, risk.table.col = "strata", palette = "jco")
 ggsurv("sm_bars_colon_rx.png", "colon_rx", "risk.table.y.text=FALSE", 800, 750, 100,
        risk.table = TRUE, risk.table.col = "strata", risk.table.y.text = FALSE, palette = "lancet")
+ggsurv("sm_bars_black_lung_sex.png", "lung_sex", "risk.table.y.text=FALSE, black counts", 800, 700, 100,
+       risk.table = TRUE, risk.table.y.text = FALSE)
 ggsurv("sm_clean_veteran.png", "veteran_trt", "theme_cleantable", 700, 650, 100,
        risk.table = TRUE, risk.table.col = "strata", tables.theme = theme_cleantable(), palette = "npg")
 ggsurv("sm_title_pbc.png", "pbc_trt", "risk.table.title", 800, 700, 100,
