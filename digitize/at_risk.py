@@ -181,6 +181,31 @@ def read_at_risk_rows(image: np.ndarray, plot_area: PlotArea, calibration: Calib
     return inside if inside.rows else under
 
 
+def _split_at_columns(words: list, blobs: list, calibration: Calibration, step: float, first_time: float) -> list:
+    """Words cut where they cross the middle between two tick columns on the axis with no ink there.
+
+    Counts printed close together (a wide table of 3-digit counts) are
+    grouped into one word; a count is centred under its tick and narrower
+    than a step, so the middles between the columns are where one count
+    ends and the next begins. Middles left of the first column on the axis
+    (after ``first_time``) are not cut: a row label is printed there.
+    """
+    out = []
+    for word in words:
+        glyphs = sorted(b for b in blobs if b[0] >= word[0] and b[2] <= word[2] and b[1] >= word[1] and b[3] <= word[3])
+        start = 0
+        for i in range(1, len(glyphs)):
+            gap_time = calibration.time(np.array([glyphs[i - 1][2] - 1, glyphs[i][0]], dtype=float))
+            # the middle between columns k - 1 and k lies in the gap between these glyphs, a space wide
+            k = np.ceil(gap_time[0] / step + 0.5)
+            space = glyphs[i][0] - glyphs[i - 1][2] >= 0.2 * (word[3] - word[1])
+            if space and (k - 0.5) * step <= gap_time[1] and (k - 1) * step >= first_time - 0.25 * step:
+                out.append(_line_box(glyphs[start:i]))
+                start = i
+        out.append(_line_box(glyphs[start:]) if start else word)
+    return sorted(out)
+
+
 def _next_plot_below(image: np.ndarray, plot_area: PlotArea, plot_areas: list[PlotArea]) -> int:
     """The first row of the next plot under this one (panels stacked), else the image's bottom:
     that plot's tables are its own. A panel that holds no curve (survminer's table panel, drawn
@@ -217,8 +242,9 @@ def _read_region(image: np.ndarray, box: tuple[int, int, int, int], plot_area: P
     if not blobs:
         return AtRiskRows([], image[:0, :0], [])
     origin = np.array([left, top, left, top])
-    to_image = [tuple(int(v) for v in np.array(w) + origin) for w in group_words(blobs)]
-    lines = _text_lines(to_image)
+    blobs = [tuple(int(v) for v in np.array(b) + origin) for b in blobs]
+    first_time = float(calibration.time(plot_area.left))
+    lines = _text_lines(_split_at_columns(group_words(blobs), blobs, calibration, step, first_time))
     step_px = abs(step / calibration.x.slope)
     first_column = plot_area.left - step_px / 2
     tables: list[dict] = [{"caption": None, "rows": []}]

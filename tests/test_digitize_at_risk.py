@@ -76,6 +76,7 @@ def read_world_rows(name: str) -> AtRiskRows:
     "mpl_tints.png",             # rows in light tints of the arm colours
     "ll_gbsg2_default.png",      # lifelines: At risk / Censored / Events per arm, arm named above
     "mpl_stacked.png",           # two plots stacked: the top table ends where the plot below begins
+    "base_mtext_colon_dense.png",  # base R mtext, large type: counts a space apart, 14 columns
 ])
 def test_every_row_and_cell_of_the_printed_tables_is_read(name):
     image, area, calibration, truth = read_world(name)

@@ -85,21 +85,21 @@ ggsurv("sm_small_veteran.jpg", "veteran_trt", "small JPEG", 560, 520, 80,
        risk.table = TRUE, risk.table.col = "strata", tables.theme = theme_cleantable())
 
 # Base R: plot(survfit) with an mtext block of numbers at risk under the axis, as papers code it.
-base_r <- function(file, key, width, height, res, cols) {
+base_r <- function(file, key, width, height, res, cols, by = datasets[[key]]$by, label_at = -0.2) {
   d <- datasets[[key]]; f <- fit_of(d)
-  breaks <- seq(0, max(f$df$time), by = d$by)
+  breaks <- seq(0, max(f$df$time), by = by)
   n_risk <- summary(f$fit, times = breaks, extend = TRUE)
   png(file.path(out_dir, file), width = width, height = height, res = res, type = "cairo")
-  par(mar = c(4 + 2 + length(d$labs), 8, 2, 2), las = 1)
+  par(mar = c(4 + 2 + length(d$labs), 4 - 20 * label_at, 2, 2), las = 1)
   plot(f$fit, col = cols, lwd = 2, xaxt = "n", xlab = "", ylab = "Survival probability", xlim = range(breaks))
   axis(1, at = breaks)
   mtext("Time (days)", side = 1, line = 2.2)
-  mtext("Number at risk", side = 1, line = 3.6, adj = 0, at = -0.2 * max(breaks), font = 2)
+  mtext("Number at risk", side = 1, line = 3.6, adj = 0, at = label_at * max(breaks), font = 2)
   rows <- list()
   for (i in seq_along(d$labs)) {
     n <- n_risk$n.risk[as.integer(n_risk$strata) == i]
     mtext(n, side = 1, line = 3.6 + i, at = breaks, col = cols[i])
-    mtext(d$labs[i], side = 1, line = 3.6 + i, at = -0.2 * max(breaks), adj = 0, col = cols[i])
+    mtext(d$labs[i], side = 1, line = 3.6 + i, at = label_at * max(breaks), adj = 0, col = cols[i])
     rows[[i]] <- list(label = d$labs[i], time = breaks, value = n)
   }
   legend("topright", legend = d$labs, col = cols, lwd = 2, bty = "n")
@@ -108,6 +108,9 @@ base_r <- function(file, key, width, height, res, cols) {
 }
 base_r("base_mtext_veteran.png", "veteran_trt", 800, 650, 100, c("black", "red"))
 base_r("base_mtext_lung_ecog.png", "lung_ecog", 800, 700, 100, c("darkblue", "darkorange", "darkgreen"))
+# Large type: 3-digit counts a space apart, grouped into one word by the pixels.
+base_r("base_mtext_colon_dense.png", "colon_rx", 1000, 950, 150, c("black", "black", "black"), by = 250,
+       label_at = -0.3)
 
 writeLines(jsonlite::toJSON(records, auto_unbox = TRUE, pretty = TRUE, digits = NA),
            file.path(out_dir, "truth_r.json"))
