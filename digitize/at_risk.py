@@ -1,71 +1,137 @@
-"""Reading the numbers-at-risk table printed under a KM plot.
+"""Reading the numbers-at-risk table printed with a KM plot.
 
-Journals print, under the x axis, one row of counts per arm, each count
-under an x tick, the row named by a label on its left or by its colour
-(survminer colours the rows like the curves). The table is found from the
-pixels: lines of text under the tick labels whose words sit under the ticks
-and read as whole numbers.
+Journals print one row of counts per arm, each count under an x tick, the
+row named by a label on its left, a bar or its colour (survminer colours the
+rows like the curves). The table is found from its structure, not its place:
+a row is a line of text with whole numbers centred under two or more of the
+plot's tick columns, and the rows of one table share those columns, however
+far apart they are printed (survminer puts its table in a panel of its own,
+under a title and above an x axis of its own). Lines between rows that are
+not rows (a title, the table panel's axis) separate tables; a table whose
+title speaks of events or censored patients, and rows that rise with time or
+start from no one (cumulative events, lifelines' ``Censored`` and ``Events``
+rows), are not numbers at risk. When nothing is printed under the plot, the
+foot of the plot area is searched, where SAS prints the table inside the frame;
+the search stops at the next plot below (stacked panels have tables of their own).
+
+Only lines whose words sit under the tick columns (a pixel test) are read by
+OCR, the slow step. Cells may carry a second number in brackets
+(``256 (12)``: censored or events so far) or thousands separators
+(``1,234``, ``1 234``); a row label printed against its first count (``Arm A
+46``) is split from it, the count taken for the column the word reaches.
+Every doubtful cell (read at low confidence, higher than the cell before it,
+missing) is named in a warning.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 import pandas as pd
+from scipy.optimize import linear_sum_assignment
 
-from digitize.axes import PlotArea, find_ticks
+from digitize.axes import PlotArea, find_plot_areas, find_ticks
 from digitize.calibration import Calibration, below_tick_labels, group_words, tick_step
+from digitize.colours import to_lab
 from digitize.ocr import read_boxes
 
 COLUMNS = ["arm", "time", "n_risk"]
+#: Cells read below this OCR confidence are named in a warning.
+LOW_CONFIDENCE = 0.8
+#: A pixel this far (max over RGB) from the paper is ink: light tints of the arm colours and light
+#: greys (survminer's grey palette prints a row label in #cccccc) count.
+INK_FROM_PAPER = 35
+#: A row whose digits are at least this chromatic (CIELAB chroma) is printed in colour (light tints
+#: of blue reach 19; black text in a JPEG stays under 8).
+COLOURED_CHROMA = 12.0
+#: A row colour further than this (CIELAB) from every tint of an arm colour matches no arm.
+COLOUR_MATCH_DELTA_E = 25.0
+#: Words in brackets after a count (censored, events, percent) and thousands groups.
+_COUNT = r"\d{1,3}(?:[,. ]\d{3})+(?!\d)|\d+"
+_CELL = re.compile(rf"^(?P<count>{_COUNT})\s*(?:[(\[{{][^)\]}}]*[)\]}}]?)?$")
+_GLUED = re.compile(rf"^(?P<label>.*?\D)\s*(?P<count>{_COUNT})\s*(?:[(\[{{][^)\]}}]*[)\]}}]?)?$")
+_LOOKALIKES = str.maketrans({"O": "0", "o": "0", "D": "0"})
+#: Titles of tables that are not numbers at risk (survminer's cumulative events and censored).
+_OTHER_TABLE = re.compile(r"event|censor", re.IGNORECASE)
+#: A row label that names the row's kind, not its arm (lifelines: the arm is the line above).
+_AT_RISK_CAPTION = re.compile(r"^\W*(no\.?|number|n)?\s*at\s*risk\W*$", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
+@dataclass
 class AtRiskRows:
     """The rows of counts read from a numbers-at-risk table, not yet named after the arms.
 
     Reading the counts needs only the calibration; naming the rows may need
-    the arms' colours (:meth:`table`), so the two can be done apart.
+    the arms' colours (:meth:`named`), so the two can be done apart.
 
     Attributes
     ----------
     rows : list of dict
         Per printed row, top first: ``cells`` (time, count) pairs, ``label_words``
-        (boxes of the label on its left), ``colour`` (of its digits) and ``centre`` (row, px).
-    region : ndarray
-        The part of the figure under the tick labels the rows were read from.
+        (boxes of the label on its left), ``glued_label`` (the label text read with
+        the first count when the two touch), ``caption`` (box of the line above
+        the row's table, its title) and ``title`` (its text, None until read),
+        ``colour`` (RGB of its digits, else of its label or colour bar), ``centre``
+        and ``height`` (row and text height, px), ``confidence`` (OCR, per cell) and
+        ``doubts`` ((time, reason) pairs).
+    image : ndarray
+        The figure the rows were read from (the boxes are in its pixels).
     labels : list of str or None
         The label printed left of each row, read with the counts unless the
-        rows are printed in colour (then the arms' colours name them, and the
-        labels are read by :meth:`table` only if no arm colours are given:
-        OCR is the slow step).
+        rows are printed in colour (then the arms' colours name them; see
+        :meth:`row_labels`: OCR is the slow step).
+    warnings : list of str
+        Doubts about the table as a whole (a table set aside, rows dropped).
     """
 
     rows: list
-    region: np.ndarray
+    image: np.ndarray
     labels: list | None
+    warnings: list = field(default_factory=list)
+
+    def row_labels(self) -> list[str]:
+        """The label printed with each row ("" where there is none), read now if not yet read."""
+        if self.labels is None:
+            self.labels = _read_labels(self.image, self.rows)
+        return self.labels
+
+    def named(self, arm_colours=None) -> tuple[pd.DataFrame, list[str]]:
+        """The counts as ``arm, time, n_risk`` and the warnings naming each doubtful cell.
+
+        Rows printed in colour are named after the arm colour they are a tint
+        of, when ``arm_colours`` are given; two rows of one arm's colour, or a
+        row of no arm's colour, are named in a warning. Otherwise a row takes
+        its printed label, or ``arm1``, ``arm2``, ... from the top.
+        """
+        if not self.rows:
+            return (pd.DataFrame({"arm": pd.Series(dtype=str), "time": pd.Series(dtype=float),
+                                  "n_risk": pd.Series(dtype=int)}), list(self.warnings))
+        warnings = list(self.warnings)
+        if arm_colours and _coloured(self.rows):
+            names, naming_warnings = _colour_names(self.rows, arm_colours)
+            warnings += naming_warnings
+        else:
+            names = _label_names(self.row_labels())
+        for name, row in zip(names, self.rows):
+            if name is None:
+                continue
+            warnings += [f"numbers at risk, arm {name} at time {time:g}: {reason}" for time, reason in row["doubts"]]
+        table = pd.DataFrame([{"arm": name, "time": float(time), "n_risk": int(count)}
+                              for name, row in zip(names, self.rows) if name is not None
+                              for time, count in row["cells"]], columns=COLUMNS)
+        return table.astype({"arm": str, "time": float, "n_risk": int}), warnings
 
     def table(self, arm_colours=None) -> pd.DataFrame:
-        """The counts as ``arm, time, n_risk`` (see :func:`read_at_risk_table`)."""
-        if not self.rows:
-            return pd.DataFrame({"arm": pd.Series(dtype=str), "time": pd.Series(dtype=float),
-                                 "n_risk": pd.Series(dtype=int)})
-        if arm_colours and _coloured(self.rows):
-            names = _colour_names(self.rows, arm_colours)
-        else:
-            names = _label_names(self.labels if self.labels is not None else _read_labels(self.region, self.rows))
-        table = pd.DataFrame([{"arm": name, "time": float(time), "n_risk": int(count)}
-                              for name, row in zip(names, self.rows) for time, count in row["cells"]],
-                             columns=COLUMNS)
-        return table.astype({"arm": str, "time": float, "n_risk": int})
+        """The counts as ``arm, time, n_risk`` (see :meth:`named` and :func:`read_at_risk_table`)."""
+        return self.named(arm_colours)[0]
 
 
 def read_at_risk_table(image: np.ndarray, plot_area: PlotArea, calibration: Calibration,
                        arm_colours=None) -> pd.DataFrame:
-    """The numbers at risk printed under a plot, or an empty frame when there are none.
+    """The numbers at risk printed with a plot, or an empty frame when there are none.
 
     Parameters
     ----------
@@ -77,8 +143,8 @@ def read_at_risk_table(image: np.ndarray, plot_area: PlotArea, calibration: Cali
         Its calibration; counts are placed at the tick times under which they sit.
     arm_colours : mapping of str to colour, optional
         Arm name -> RGB triple or ``"#rrggbb"``. Rows printed in colour are
-        named after the nearest arm colour; otherwise a row takes the label
-        printed on its left, or ``arm1``, ``arm2``, ... from the top.
+        named after the arm whose colour they are a tint of; otherwise a row
+        takes the label printed on its left, or ``arm1``, ``arm2``, ... from the top.
 
     Returns
     -------
@@ -90,38 +156,258 @@ def read_at_risk_table(image: np.ndarray, plot_area: PlotArea, calibration: Cali
     return read_at_risk_rows(image, plot_area, calibration).table(arm_colours)
 
 
-def read_at_risk_rows(image: np.ndarray, plot_area: PlotArea, calibration: Calibration) -> AtRiskRows:
-    """The rows of counts printed under a plot (no rows when there is no table); see
-    :func:`read_at_risk_table`."""
+def read_at_risk_rows(image: np.ndarray, plot_area: PlotArea, calibration: Calibration,
+                      plot_areas: list[PlotArea] | None = None) -> AtRiskRows:
+    """The rows of counts printed with a plot (no rows when there is no table); see
+    :func:`read_at_risk_table`. ``plot_areas``, every plot of the figure (see
+    :func:`digitize.axes.find_plot_areas`; found when not given), tell where the next plot
+    below begins."""
     step = _table_step(image, plot_area, calibration)
     if not np.isfinite(step):
         return AtRiskRows([], image[:0, :0], [])
     step_px = abs(step / calibration.x.slope)
+    right = min(image.shape[1], plot_area.right + int(step_px))
     top = below_tick_labels(image, plot_area) + 1
-    bottom, right = image.shape[0], min(image.shape[1], plot_area.right + int(step_px))
-    if bottom - top < 5:
+    axis = _glyphs(image, (plot_area.left - int(step_px), plot_area.bottom + 1, right, top))
+    under = AtRiskRows([], image[:0, :0], [])
+    bottom = _next_plot_below(image, plot_area, find_plot_areas(image) if plot_areas is None else plot_areas)
+    if bottom - top >= 5:
+        under = _read_region(image, (0, top, right, bottom), plot_area, calibration, step, axis)
+    if under.rows:
+        return under
+    # SAS prints the table inside the frame, above the x axis: searched only when nothing is under it.
+    foot = (plot_area.left + 2, plot_area.top + plot_area.height // 2, plot_area.right - 1, plot_area.bottom - 1)
+    inside = _read_region(image, foot, plot_area, calibration, step, [], min_cells=3)
+    return inside if inside.rows else under
+
+
+def _split_at_columns(words: list, blobs: list, calibration: Calibration, step: float, first_time: float) -> list:
+    """Words cut where they cross the middle between two tick columns on the axis with no ink there.
+
+    Counts printed close together (a wide table of 3-digit counts) are
+    grouped into one word; a count is centred under its tick and narrower
+    than a step, so the middles between the columns are where one count
+    ends and the next begins. Middles left of the first column on the axis
+    (after ``first_time``) are not cut: a row label is printed there.
+    """
+    out = []
+    for word in words:
+        glyphs = sorted(b for b in blobs if b[0] >= word[0] and b[2] <= word[2] and b[1] >= word[1] and b[3] <= word[3])
+        start = 0
+        for i in range(1, len(glyphs)):
+            gap_time = calibration.time(np.array([glyphs[i - 1][2] - 1, glyphs[i][0]], dtype=float))
+            # the middle between columns k - 1 and k lies in the gap between these glyphs, a space wide
+            k = np.ceil(gap_time[0] / step + 0.5)
+            space = glyphs[i][0] - glyphs[i - 1][2] >= 0.2 * (word[3] - word[1])
+            if space and (k - 0.5) * step <= gap_time[1] and (k - 1) * step >= first_time - 0.25 * step:
+                out.append(_line_box(glyphs[start:i]))
+                start = i
+        out.append(_line_box(glyphs[start:]) if start else word)
+    return sorted(out)
+
+
+def _next_plot_below(image: np.ndarray, plot_area: PlotArea, plot_areas: list[PlotArea]) -> int:
+    """The first row of the next plot under this one (panels stacked), else the image's bottom:
+    that plot's tables are its own. A panel that holds no curve (survminer's table panel, drawn
+    with axes of its own) is no plot."""
+    below = [area.top for area in plot_areas
+             if area.top > plot_area.bottom and area.left < plot_area.right and area.right > plot_area.left
+             and _holds_curve(image, area)]
+    return min(below, default=image.shape[0])
+
+
+def _holds_curve(image: np.ndarray, area: PlotArea) -> bool:
+    """Whether a plot area holds a line across a quarter of its width or more (text does not)."""
+    inside = image[area.top + 3:area.bottom - 2, area.left + 3:area.right - 2]
+    if inside.size == 0:
+        return False
+    _, _, stats, _ = cv2.connectedComponentsWithStats(_ink(inside).astype(np.uint8), connectivity=8)
+    return bool((stats[1:, 2] >= 0.25 * inside.shape[1]).any())
+
+
+def _read_region(image: np.ndarray, box: tuple[int, int, int, int], plot_area: PlotArea,
+                 calibration: Calibration, step: float, axis_labels: list, min_cells: int = 2) -> AtRiskRows:
+    """The at-risk rows of the tables printed in ``box`` (left, top, right, bottom) of the image.
+
+    A line is a row when at least ``min_cells`` of its words centred under
+    tick columns read as counts; lines whose counts are the tick values are
+    an x axis (the table panel's own), other lines of text are titles; both
+    separate one table from the next. A line whose words are printed as the
+    plot's own x tick labels (``axis_labels``, see :func:`_glyphs`) is such an
+    axis without reading it.
+    """
+    left, top, right, bottom = box
+    region = image[top:bottom, left:right]
+    blobs = _ink_blobs(region)
+    if not blobs:
         return AtRiskRows([], image[:0, :0], [])
-    region = image[top:bottom, :right]
-    rows = []
-    for line in _text_lines(group_words(_ink_blobs(region))):
-        cells = [w for w in line if _on_tick(w, calibration, step) and w[0] >= plot_area.left - step_px / 2]
-        if len(cells) < 2:
+    origin = np.array([left, top, left, top])
+    blobs = [tuple(int(v) for v in np.array(b) + origin) for b in blobs]
+    first_time = float(calibration.time(plot_area.left))
+    lines = _text_lines(_split_at_columns(group_words(blobs), blobs, calibration, step, first_time))
+    step_px = abs(step / calibration.x.slope)
+    first_column = plot_area.left - step_px / 2
+    tables: list[dict] = [{"caption": None, "rows": []}]
+    for line in lines:
+        cells = [w for w in line if _on_tick(w, calibration, step) and w[0] >= first_column]
+        if len(cells) < min_cells:
+            if _is_text(line):
+                _new_table(tables, caption=_line_box(line))
             continue
-        counts = [_whole_number(text) for text in read_boxes(region, cells)["text"]]
-        times = [_tick_time(w, calibration, step) for w in cells]
-        kept = [(time, count) for time, count in zip(times, counts) if count is not None]
-        if len(kept) < 2:
+        if _repeats(image, cells, axis_labels):
+            _new_table(tables, caption=None)  # the table panel's own x axis, printed as the plot's
             continue
-        label_words = _label_words([w for w in line if w[2] <= cells[0][0] and w not in cells])
-        centre, height = np.mean([(w[1] + w[3]) / 2 for w in cells]), np.median([w[3] - w[1] for w in cells])
-        if rows and centre - rows[-1]["centre"] > 3 * height:
-            break  # the table has ended; what follows belongs to something else (a panel below)
-        rows.append({"cells": kept, "label_words": label_words,
-                     "colour": _ink_colour(region, cells), "centre": centre})
+        if _other_table(image, tables):
+            continue
+        row = _read_row(image, line, cells, calibration, step, float(calibration.time(plot_area.left)), min_cells)
+        if row is None:
+            _new_table(tables, caption=_line_box(line))
+        elif row == "axis":
+            _new_table(tables, caption=None)  # the table panel's own x axis
+        else:
+            tables[-1]["rows"].append(row)
+    for table in tables:
+        for row in table["rows"]:
+            row["caption"], row["title"] = table["caption"], table.get("title")
+    rows, warnings = _at_risk_rows(tables)
+    columns = sorted({time for row in rows for time, _ in row["cells"]})
+    for row in rows:
+        row["doubts"] = _doubts(row, columns)
     if not rows:
-        return AtRiskRows([], region, [])
+        return AtRiskRows([], image[:0, :0], [], warnings)
     # The labels are read now (beside the curves, see digitize.figure) unless the colours name the rows.
-    return AtRiskRows(rows, region, None if _coloured(rows) else _read_labels(region, rows))
+    result = AtRiskRows(rows, image, None, warnings)
+    if not _coloured(rows):
+        result.row_labels()
+    return result
+
+
+def _read_row(image: np.ndarray, line: list, cells: list, calibration: Calibration, step: float,
+              first_time: float, min_cells: int):
+    """One line of words, ``cells`` those centred under tick columns, read as a row of counts.
+
+    Returns the row (see :class:`AtRiskRows`; plus ``confidence`` per cell and
+    ``height`` of its text), ``"axis"`` when the counts are the tick values, or
+    None when fewer than ``min_cells`` read as counts. A label printed against
+    the first count is read with it and split from it (see :func:`_glued_word`).
+    """
+    label_words = [w for w in line if w[2] <= cells[0][0] and w not in cells]
+    glued = _glued_word(label_words, cells[0], calibration, step, first_time)
+    read = read_boxes(image, cells + ([glued] if glued is not None else []))
+    texts, confidences = list(read["text"]), list(read["confidence"])
+    times = [_tick_time(w, calibration, step) for w in cells]
+    kept = [(time, count, confidence) for time, count, confidence
+            in zip(times, map(_count, texts[:len(cells)]), confidences) if count is not None]
+    if len(kept) < min_cells:
+        return None
+    if all(abs(count - time) < 1e-9 for time, count, _ in kept):
+        return "axis"
+    glued_label = None
+    if glued is not None:
+        label_words = [w for w in label_words if w != glued]
+        glued_label, first = _split_glued(texts[-1])
+        if first is not None:  # the count of the column before the first cell's
+            kept.insert(0, (times[0] - step + 0.0, first, confidences[-1]))
+    label_words = _label_words(label_words)
+    return {"cells": [(time, count) for time, count, _ in kept],
+            "confidence": [confidence for _, _, confidence in kept],
+            "label_words": label_words, "glued_label": glued_label,
+            "colour": _row_colour(image, cells, label_words + ([glued] if glued is not None else [])),
+            "centre": float(np.mean([(w[1] + w[3]) / 2 for w in cells])),
+            "height": float(np.median([w[3] - w[1] for w in cells]))}
+
+
+def _glyphs(image: np.ndarray, box: tuple[int, int, int, int]) -> list[tuple[tuple, np.ndarray]]:
+    """The words printed in ``box`` of the image, each as its box (image pixels) and ink mask."""
+    left, top, right, bottom = max(box[0], 0), box[1], box[2], box[3]
+    region = image[top:bottom, left:right]
+    if region.shape[0] < 3 or region.shape[1] < 3:
+        return []
+    ink = _ink(region)
+    return [((l + left, t + top, r + left, b + top), ink[t:b, l:r]) for l, t, r, b in group_words(_ink_blobs(region))]
+
+
+def _repeats(image: np.ndarray, words: list, printed: list[tuple[tuple, np.ndarray]]) -> bool:
+    """Whether every word is a copy of one of the ``printed`` words in its column: same size to a
+    pixel, ink overlapping by nine tenths (a table panel's own x axis, in the plot's own type)."""
+    if not printed:
+        return False
+    paper = np.median(image[words[0][1]:words[0][3]:2, ::4].reshape(-1, 3), axis=0)  # the line's
+    for word in words:
+        mask = _ink(image[word[1]:word[3], word[0]:word[2]], paper)
+        centre = (word[0] + word[2]) / 2
+        box, twin = min(printed, key=lambda p: abs((p[0][0] + p[0][2]) / 2 - centre))
+        if twin.shape != mask.shape or abs((box[0] + box[2]) / 2 - centre) > 2:
+            return False
+        if np.sum(twin & mask) < 0.9 * max(np.sum(twin | mask), 1):
+            return False
+    return True
+
+
+def _new_table(tables: list[dict], caption) -> None:
+    """Start a new table after a line that is not a row (a title when ``caption`` is its box)."""
+    if tables[-1]["rows"]:
+        tables.append({"caption": caption, "rows": []})
+    elif caption is not None:
+        tables[-1]["caption"] = caption
+
+
+def _other_table(image: np.ndarray, tables: list[dict]) -> bool:
+    """Whether the table being read is titled with events or censored patients (survminer's
+    ``cumevents``, ``cumcensor``): not numbers at risk, so its rows need not be read.
+
+    Only the title of a table after one already read is read (OCR is the slow step);
+    a first table of such counts is told by its rows (see :func:`_cumulative`).
+    """
+    table = tables[-1]
+    if table["caption"] is None or not any(t["rows"] for t in tables[:-1]):
+        return False
+    if "title" not in table:
+        table["title"] = str(read_boxes(image, [table["caption"]])["text"].iloc[0])
+    return bool(_OTHER_TABLE.search(table["title"]))
+
+
+def _at_risk_rows(tables: list[dict]) -> tuple[list[dict], list[str]]:
+    """The rows of numbers at risk: not a row that starts from no one at time 0 or rises along
+    the row without a fall (cumulative events or censored, printed as rows of their own)."""
+    read = [row for t in tables for row in t["rows"]]
+    rows = [row for row in read if not _cumulative(row["cells"])]
+    warnings: list[str] = []
+    if read and not rows:
+        warnings.append(f"numbers at risk: {len(read)} row(s) of counts rising with time (cumulative events or "
+                        "censored) were read and none of numbers at risk")
+    return rows, warnings
+
+
+def _cumulative(cells: list[tuple[float, int]]) -> bool:
+    """Whether a row's counts are cumulative events or censored, not numbers at risk: it starts
+    from no one at time 0, or never falls and rises somewhere."""
+    counts = np.array([count for _, count in cells])
+    if cells[0][0] == 0 and counts[0] == 0:
+        return True
+    steps = np.diff(counts)
+    return bool(len(steps) and (steps >= 0).all() and (steps > 0).any())
+
+
+def _doubts(row: dict, columns: list[float]) -> list[tuple[float, str]]:
+    """The doubtful cells of a row: read at low confidence, higher than the cell before, or missing
+    (a column of the table with no count read in this row; those after the row's last count are
+    named once)."""
+    doubts = []
+    read = dict(row["cells"])
+    for (time, count), confidence in zip(row["cells"], row["confidence"]):
+        if confidence < LOW_CONFIDENCE:
+            doubts.append((time, f"{count} read at low OCR confidence ({confidence:.2f})"))
+    for (_, before), (time, count) in zip(row["cells"], row["cells"][1:]):
+        if count > before:
+            doubts.append((time, f"{count} is more than the {before} before it"))
+    last = row["cells"][-1][0]
+    doubts += [(time, "no count read") for time in columns if time not in read and time < last]
+    after = [time for time in columns if time > last]
+    if after:  # an arm whose follow-up ended is often left blank: one warning, not one a cell
+        doubts.append((after[0], f"no count read here or after (the row ends at time {last:g}, "
+                                 f"the table at {after[-1]:g})"))
+    return sorted(doubts)
 
 
 def _table_step(image: np.ndarray, plot_area: PlotArea, calibration: Calibration) -> float:
@@ -142,12 +428,25 @@ def _table_step(image: np.ndarray, plot_area: PlotArea, calibration: Calibration
     return step
 
 
+def _ink(region: np.ndarray, paper=None) -> np.ndarray:
+    """Pixels that differ from the paper (by default the region's median colour): any ink, light
+    tints included."""
+    if paper is None:
+        paper = np.median(region[::4, ::4].reshape(-1, 3), axis=0)  # a sample: the median of all is slow
+    difference = cv2.absdiff(np.ascontiguousarray(region), np.full_like(region, np.round(paper).astype(np.uint8)))
+    return np.maximum(np.maximum(difference[..., 0], difference[..., 1]), difference[..., 2]) > INK_FROM_PAPER
+
+
 def _ink_blobs(region: np.ndarray) -> list[tuple[int, int, int, int]]:
-    """Boxes of printed marks of any colour (coloured rows count) on a light page."""
-    ink = (255 - region.min(axis=2)) > 90
-    count, _, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    """Boxes of printed marks of any colour (coloured and tinted rows count), lines and frames left out."""
+    count, _, stats, _ = cv2.connectedComponentsWithStats(_ink(region).astype(np.uint8), connectivity=8)
+    heights = stats[1:, 3]
+    if not len(heights):
+        return []
+    # Glyphs are about a text height high; curves, axis lines and frames are much longer one way.
+    text_height = float(np.median(heights[heights >= 3])) if (heights >= 3).any() else 3.0
     return [(int(l), int(t), int(l + w), int(t + h)) for l, t, w, h, area in stats[1:]
-            if area >= 3 and w < 0.5 * region.shape[1]]
+            if area >= 3 and w < 0.5 * region.shape[1] and h <= 3 * text_height and w <= 8 * max(h, text_height)]
 
 
 def _text_lines(boxes: list[tuple[int, int, int, int]]) -> list[list[tuple[int, int, int, int]]]:
@@ -165,6 +464,16 @@ def _text_lines(boxes: list[tuple[int, int, int, int]]) -> list[list[tuple[int, 
     return [sorted(line) for line in lines]
 
 
+def _is_text(line: list) -> bool:
+    """Whether a line that is not a row is text (a title), not a speck or a rule."""
+    height = np.median([w[3] - w[1] for w in line])
+    return height >= 5 and sum(w[2] - w[0] for w in line) >= 3 * height
+
+
+def _line_box(line: list) -> tuple[int, int, int, int]:
+    return (min(w[0] for w in line), min(w[1] for w in line), max(w[2] for w in line), max(w[3] for w in line))
+
+
 def _tick_time(word, calibration: Calibration, step: float) -> float:
     """The tick time nearest under a word's centre (+0.0, never -0.0)."""
     return float(np.round(calibration.time((word[0] + word[2] - 1) / 2) / step) * step) + 0.0
@@ -176,9 +485,50 @@ def _on_tick(word, calibration: Calibration, step: float) -> bool:
     return abs(time - _tick_time(word, calibration, step)) <= 0.25 * step
 
 
-def _whole_number(text: str) -> int | None:
-    digits = text.strip().replace(",", "").replace(" ", "").translate(str.maketrans("Oo", "00"))
-    return int(digits) if re.fullmatch(r"\d+", digits) else None
+def _glued_word(label_words: list, first_cell, calibration: Calibration, step: float, first_time: float):
+    """The word left of a row's first cell that reaches into the tick column before it: a label
+    printed against its count (``Arm A 46``), or None.
+
+    The column must be on the axis (from ``first_time``, the time at the
+    plot's left edge); the word must end within half a step of its tick and
+    begin well left of it (else it is the count itself, centred under the tick).
+    """
+    if not label_words:
+        return None
+    word = max(label_words, key=lambda w: w[2])
+    column = _tick_time(first_cell, calibration, step) - step
+    if column < first_time - 0.25 * step:
+        return None
+    end, start = float(calibration.time(word[2] - 1)), float(calibration.time(word[0]))
+    if end >= column - 0.5 * step and start < column - 0.25 * step and first_cell[0] - word[2] > 0:
+        return word
+    return None
+
+
+def _split_glued(text: str) -> tuple[str, int | None]:
+    """A label printed against its count, read as one text, split: (label, count) or (text, None)."""
+    text = str(text).strip()
+    if _count(text) is not None:
+        return "", _count(text)
+    match = _GLUED.match(text)
+    if not match:
+        return text, None
+    return match.group("label").strip(), _count(match.group("count"))
+
+
+def _count(text: str) -> int | None:
+    """The count a cell shows, or None: ``46``, ``1,234``, ``1 234``, ``256 (0)``, ``256(12)``.
+
+    The number in brackets (censored or events so far, or a percentage) is
+    not the number at risk and is left out; ``O`` read for ``0`` is taken as 0.
+    """
+    text = str(text).strip()
+    if re.fullmatch(r"[\dOoD,. ()\[\]%]+", text):
+        text = text.translate(_LOOKALIKES)
+    match = _CELL.match(text)
+    if not match:
+        return None
+    return int(re.sub(r"\D", "", match.group("count")))
 
 
 def _label_words(left_of_cells: list) -> list:
@@ -195,33 +545,110 @@ def _label_words(left_of_cells: list) -> list:
     return label
 
 
-def _read_labels(region: np.ndarray, rows: list[dict]) -> list[str]:
-    """The label printed left of each row ("" where there is none)."""
-    labelled = [row["label_words"] for row in rows if row["label_words"]]
-    boxes = [(min(w[0] for w in words), min(w[1] for w in words), max(w[2] for w in words), max(w[3] for w in words))
-             for words in labelled]
-    read = iter(str(text).strip() for text in read_boxes(region, boxes)["text"])
-    return [next(read) if row["label_words"] else "" for row in rows]
+def _read_labels(image: np.ndarray, rows: list[dict]) -> list[str]:
+    """The label printed with each row ("" where there is none), the glued part included.
+
+    A label that only says "At risk" (lifelines prints the arm's name on the
+    line above its rows) is replaced by that line's text.
+    """
+    boxes = [_line_box(row["label_words"]) for row in rows if row["label_words"]]
+    read = iter(str(text).strip() for text in read_boxes(image, boxes)["text"])
+    labels = []
+    for row in rows:
+        words = next(read) if row["label_words"] else ""
+        glued = row.get("glued_label") or ""
+        labels.append(" ".join(part for part in (words, glued) if part))
+    captioned = [row for row, label in zip(rows, labels) if _AT_RISK_CAPTION.match(label)]
+    if captioned and all(row["caption"] is not None for row in captioned):
+        unread = [row for row in captioned if row["title"] is None]
+        for row, title in zip(unread, read_boxes(image, [row["caption"] for row in unread])["text"]):
+            row["title"] = str(title).strip()
+        labels = [row["title"] if _AT_RISK_CAPTION.match(label) else label for row, label in zip(rows, labels)]
+    # Marks that are no letters (survminer's colour bars read as dashes) are no label.
+    return [label if re.search(r"\w", label) else "" for label in labels]
 
 
-def _ink_colour(region: np.ndarray, cells) -> np.ndarray:
-    """Median colour of the ink of the cells (the printed digits, not the paper)."""
-    pixels = np.concatenate([region[t:b, l:r].reshape(-1, 3) for l, t, r, b in cells])
-    ink = pixels[(255 - pixels.min(axis=1)) > 90]
-    return np.median(ink, axis=0) if len(ink) else np.zeros(3)
+def _row_colour(image: np.ndarray, cells: list, label_words: list) -> np.ndarray:
+    """The colour of a row: of its digits, or, when those are black or grey, of its label or colour bar."""
+    digits = _ink_colour(image, cells)
+    if _chroma(digits) >= COLOURED_CHROMA or not label_words:
+        return digits
+    label = _ink_colour(image, label_words)
+    return label if _chroma(label) >= COLOURED_CHROMA else digits
+
+
+def _ink_colour(image: np.ndarray, boxes) -> np.ndarray:
+    """Colour of the strongest half of the ink in the boxes (the printed glyphs, not their
+    anti-aliased edges or the paper)."""
+    pixels = np.concatenate([image[t:b, l:r].reshape(-1, 3) for l, t, r, b in boxes])
+    if not len(pixels):
+        return np.zeros(3)
+    paper = np.median(pixels, axis=0)
+    distance = np.abs(pixels.astype(np.int16) - paper.astype(np.int16)).max(axis=1)
+    ink = pixels[distance > INK_FROM_PAPER]
+    if not len(ink):
+        return np.zeros(3)
+    strong = ink[distance[distance > INK_FROM_PAPER] >= np.median(distance[distance > INK_FROM_PAPER])]
+    return np.median(strong, axis=0)
+
+
+def _lab(rgb) -> np.ndarray:
+    """CIELAB of one RGB colour (through the fast 8-bit conversion: a unit of error is nothing here)."""
+    return to_lab(np.clip(np.round(np.asarray(rgb, dtype=float)), 0, 255).astype(np.uint8).reshape(1, 3))[0]
+
+
+def _chroma(rgb) -> float:
+    return float(np.hypot(*_lab(rgb)[1:]))
 
 
 def _coloured(rows: list[dict]) -> bool:
     """Whether every row is printed in a colour (not black or grey)."""
-    colours = np.array([row["colour"] for row in rows])
-    return bool((colours.max(axis=1) - colours.min(axis=1)).min() > 60)
+    return all(_chroma(row["colour"]) >= COLOURED_CHROMA for row in rows)
 
 
-def _colour_names(rows: list[dict], arm_colours) -> list[str]:
-    """The name of the arm whose colour is nearest each row's."""
+def _tint_distance(colour: np.ndarray, arm: np.ndarray, paper=(255, 255, 255)) -> float:
+    """CIELAB distance from ``colour`` to the nearest tint of ``arm`` on the paper.
+
+    Rows printed light (transparent, or a paler shade) are a mix of the arm
+    colour and the paper, ``paper + a (arm - paper)``; the mix share ``a`` is
+    fitted, so a light tint matches its arm as well as the full colour does.
+    """
+    paper = np.asarray(paper, dtype=float)
+    direction = np.asarray(arm, dtype=float) - paper
+    share = float(np.clip(np.dot(colour - paper, direction) / max(np.dot(direction, direction), 1e-9), 0.15, 1.0))
+    return float(np.linalg.norm(_lab(paper + share * direction) - _lab(colour)))
+
+
+def _colour_names(rows: list[dict], arm_colours) -> tuple[list, list[str]]:
+    """The arm each row is printed in the colour of (None for a row of no arm), and warnings.
+
+    Rows and arms are paired one to one (Hungarian assignment on the tint
+    distance); a row that matches an arm another row matches too, or that
+    matches no arm, is named in a warning, and a row left without an arm
+    (more rows than arms) is dropped, with a warning.
+    """
     names = list(arm_colours)
     targets = np.array([_rgb(arm_colours[name]) for name in names], dtype=float)
-    return [names[int(np.argmin(np.linalg.norm(targets - row["colour"], axis=1)))] for row in rows]
+    cost = np.array([[_tint_distance(np.asarray(row["colour"], float), target) for target in targets]
+                     for row in rows])
+    row_index, arm_index = linear_sum_assignment(cost)
+    assigned: list = [None] * len(rows)
+    for i, k in zip(row_index, arm_index):
+        assigned[i] = names[k]
+    warnings = []
+    matches = cost <= COLOUR_MATCH_DELTA_E
+    for i, row in enumerate(rows):
+        where = f"numbers at risk, row {i + 1} (colour {_hex(row['colour'])})"
+        rivals = [j + 1 for k in np.flatnonzero(matches[i]) for j in np.flatnonzero(matches[:, k]) if j != i]
+        if assigned[i] is None:
+            warnings.append(f"{where}: no arm left to match (its colour is nearest "
+                            f"{names[int(cost[i].argmin())]}'s); the row was dropped")
+        elif rivals:
+            warnings.append(f"{where}: matches the colour of an arm that row(s) "
+                            f"{', '.join(map(str, sorted(set(rivals))))} match too; taken as {assigned[i]}'s")
+        elif not matches[i].any():
+            warnings.append(f"{where}: near no arm's colour; taken as {assigned[i]}'s")
+    return assigned, warnings
 
 
 def _label_names(labels: list[str]) -> list[str]:
@@ -236,3 +663,7 @@ def _rgb(colour) -> tuple[int, int, int]:
         colour = colour.lstrip("#")
         return tuple(int(colour[i:i + 2], 16) for i in (0, 2, 4))
     return tuple(int(c) for c in colour)
+
+
+def _hex(colour) -> str:
+    return "#" + "".join(f"{int(round(c)):02x}" for c in colour)

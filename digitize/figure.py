@@ -114,7 +114,7 @@ def digitize(image_or_path, *, arms=None, x_range=None, y_range=None, x_ticks=No
         calibration = calibrate(image, plot_area, x_range=x_range, y_range=y_range, x_ticks=x_ticks,
                                 y_ticks=y_ticks)
         note(calibration=calibration)
-        at_risk = read_at_risk_rows(image, plot_area, calibration)
+        at_risk = read_at_risk_rows(image, plot_area, calibration, areas)
         legend = _early_legend(image, work, inks, reading) if arms is None else None
         note(at_risk=at_risk, legend_labels=legend[1] if legend else {})
         found = reading.result()
@@ -138,14 +138,15 @@ def digitize(image_or_path, *, arms=None, x_range=None, y_range=None, x_ticks=No
     if arms is None:
         curve_tables = [curve for curve, _ in traced]
         warnings += _legend_entries_without_curve(work, legend[0], colours, curve_tables, calibration)
+    at_risk_table, at_risk_warnings = at_risk.named(arm_colours=dict(zip(table["arm"], table["colour"])))
     return DigitizationResult(
         curves=curves[["arm", "time", "survival"]],
         censor_marks=marks[["arm", "time"]],
-        at_risk=at_risk.table(arm_colours=dict(zip(table["arm"], table["colour"]))),
+        at_risk=at_risk_table,
         calibration=calibration,
         arms=table,
         quality=quality,
-        warnings=warnings,
+        warnings=warnings + at_risk_warnings,
         image=image,
         plot_area=plot_area,
         working_scale=work.scale,

@@ -1,11 +1,16 @@
-"""Reading the numbers-at-risk table under KM figures drawn from real IPD (lifelines data)."""
+"""Reading the numbers-at-risk table under KM figures drawn from real IPD (lifelines and R data)."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
 import pandas as pd
 import pytest
 
-from digitize.at_risk import read_at_risk_table
+from benchmarks.at_risk import load_truth, score_rows
+from digitize.at_risk import AtRiskRows, _count, _doubts, _split_glued, read_at_risk_rows, read_at_risk_table
 from digitize.axes import find_plot_area
 from digitize.calibration import calibrate
 from digitize.image import load_image
@@ -42,3 +47,121 @@ def test_no_table_gives_an_empty_frame(tmp_path):
     image, area, calibration, _ = read_drawn(tmp_path / "plain.png", dataset="rossi")
     table = read_at_risk_table(image, area, calibration)
     assert table.empty and list(table.columns) == ["arm", "time", "n_risk"]
+
+
+# --- tables as the world prints them (tests/data/world/atrisk, drawn by R, lifelines, matplotlib) ---
+
+WORLD = Path(__file__).parent / "data" / "world" / "atrisk"
+TRUTH = {record["file"]: record for record in load_truth(WORLD)}
+
+
+@lru_cache(maxsize=None)
+def read_world(name: str):
+    image = load_image(WORLD / name)
+    area = find_plot_area(image)
+    return image, area, calibrate(image, area), TRUTH[name]
+
+
+def read_world_rows(name: str) -> AtRiskRows:
+    image, area, calibration, _ = read_world(name)
+    return read_at_risk_rows(image, area, calibration)
+
+
+@pytest.mark.parametrize("name", [
+    "sm_clean_veteran.png",      # survminer theme_cleantable: rows 2.5 text heights apart, 11 columns
+    "sm_title_pbc.png",          # survminer's own table panel with title, axis and coloured names
+    "sm_cumcens_colon_rx.png",   # "315 (0)": number censored in brackets, 3 rows
+    "mpl_thousands.png",         # "2,400", the row label printed against it
+    "mpl_sas_inside.png",        # SAS: coloured rows inside the plot frame, no labels
+    "mpl_tints.png",             # rows in light tints of the arm colours
+    "ll_gbsg2_default.png",      # lifelines: At risk / Censored / Events per arm, arm named above
+    "mpl_stacked.png",           # two plots stacked: the top table ends where the plot below begins
+    "base_mtext_colon_dense.png",  # base R mtext, large type: counts a space apart, 14 columns
+])
+def test_every_row_and_cell_of_the_printed_tables_is_read(name):
+    image, area, calibration, truth = read_world(name)
+    rows = read_at_risk_rows(image, area, calibration)
+    score = score_rows(rows.rows, rows.row_labels(), truth["at_risk"])
+    assert score["rows_read"] == score["rows"] and score["extra_rows"] == 0
+    assert score["cells_right"] == score["cells"]
+    assert score["labels_right"] == sum(bool(row["label"]) for row in truth["at_risk"])
+
+
+def test_cumulative_events_table_under_the_risk_table_is_not_read_as_rows():
+    image, area, calibration, truth = read_world("sm_cumevents_lung_sex.png")
+    rows = read_at_risk_rows(image, area, calibration)
+    assert [dict(row["cells"]) for row in rows.rows] == [
+        dict(zip(map(float, true["time"]), true["value"])) for true in truth["at_risk"]]
+
+
+def test_glued_label_keeps_its_label_and_its_first_count():
+    rows = read_world_rows("mpl_thousands.png")  # "Fulvestrant 250 mg 2,400", 3 px apart
+    assert rows.row_labels() == ["Fulvestrant 250 mg", "Anastrozole 1 mg"]
+    assert [row["cells"][0] for row in rows.rows] == [(0.0, 2400), (0.0, 2350)]
+
+
+def test_tinted_rows_are_named_after_the_arm_colour_they_are_a_tint_of():
+    image, area, calibration, _ = read_world("mpl_tints.png")
+    table, warnings = read_at_risk_rows(image, area, calibration).named({"blue": "#1f77b4", "orange": "#ff7f0e"})
+    assert table.groupby("arm")["n_risk"].first().to_dict() == {"blue": 33, "orange": 13}
+    assert warnings == []
+
+
+def test_a_row_of_no_arm_colour_is_flagged():
+    image, area, calibration, _ = read_world("mpl_tints.png")
+    table, warnings = read_at_risk_rows(image, area, calibration).named({"blue": "#1f77b4", "green": "#2ca02c"})
+    assert sorted(table["arm"].unique()) == ["blue", "green"]
+    assert len(warnings) == 1 and warnings[0].startswith("numbers at risk, row 2 (colour #ff")
+    assert "near no arm's colour" in warnings[0]
+
+
+def test_two_rows_matching_one_arm_colour_are_flagged():
+    rows = [{"cells": [(0.0, n)], "confidence": [1.0], "doubts": [], "colour": np.array(colour, float)}
+            for n, colour in ((40, (154, 193, 221)), (30, (120, 170, 210)))]  # two tints of one blue
+    table, warnings = AtRiskRows(rows, np.zeros((1, 1, 3), np.uint8), None).named(
+        {"blue": "#1f77b4", "orange": "#ff7f0e"})
+    assert len(warnings) == 2 and all("match too" in w for w in warnings)
+
+
+def test_a_missing_cell_is_named_with_its_arm_and_time():
+    image, area, calibration, truth = read_world("sm_default_lung_sex.png")
+    rows = read_at_risk_rows(image, area, calibration).rows
+    x, y, half = int(calibration.x_px(500.0)), int(rows[1]["centre"]), int(rows[1]["height"])
+    blanked = image.copy()
+    blanked[y - half:y + half + 1, x - 2 * half:x + 2 * half] = 255
+    _, warnings = read_at_risk_rows(blanked, area, calibration).named()
+    assert warnings == ["numbers at risk, arm Female at time 500: no count read"]
+
+
+@pytest.mark.parametrize("text, count", [("46", 46), ("1,234", 1234), ("1 234", 1234), ("1.234", 1234),
+                                         ("256 (0)", 256), ("256(12)", 256), ("63 (100)", 63), ("O", 0),
+                                         ("Arm A", None), ("12.5", None)])
+def test_cell_formats(text, count):
+    assert _count(text) == count
+
+
+@pytest.mark.parametrize("text, split", [("Arm A 46", ("Arm A", 46)),
+                                         ("Fulvestrant 250 mg374", ("Fulvestrant 250 mg", 374)),
+                                         ("control   129", ("control", 129)), ("Placebo", ("Placebo", None)),
+                                         ("ECOG 2 1,050 (3)", ("ECOG 2", 1050))])
+def test_label_split_from_its_glued_count(text, split):
+    assert _split_glued(text) == split
+
+
+def test_a_count_rising_along_a_row_and_a_low_confidence_cell_are_flagged():
+    row = {"cells": [(0.0, 90), (250.0, 53), (500.0, 58), (750.0, 3)], "confidence": [0.99, 0.99, 0.97, 0.55],
+           "label_words": [], "glued_label": None, "caption": None, "colour": np.zeros(3)}
+    row["doubts"] = _doubts(row, [0.0, 250.0, 500.0, 750.0, 1000.0])
+    _, warnings = AtRiskRows([row], np.zeros((1, 1, 3), np.uint8), ["Female"]).named()
+    assert warnings == ["numbers at risk, arm Female at time 500: 58 is more than the 53 before it",
+                        "numbers at risk, arm Female at time 750: 3 read at low OCR confidence (0.55)",
+                        "numbers at risk, arm Female at time 1000: no count read here or after (the row ends at "
+                        "time 750, the table at 1000)"]
+
+
+def test_rows_named_by_their_colour_bars_when_the_counts_are_black():
+    image, area, calibration, truth = read_world("sm_bars_black_lung_sex.png")  # risk.table.y.text = FALSE
+    table, warnings = read_at_risk_rows(image, area, calibration).named({"Male": "#F8766D", "Female": "#00BFC4"})
+    expected = {row["label"]: row["value"] for row in truth["at_risk"]}
+    assert {arm: list(group["n_risk"]) for arm, group in table.groupby("arm")} == expected
+    assert warnings == []
