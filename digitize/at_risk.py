@@ -18,6 +18,7 @@ import pandas as pd
 
 from digitize.axes import PlotArea, find_ticks
 from digitize.calibration import Calibration, below_tick_labels, group_words, tick_step
+from digitize.names import Naming, Reading, is_name, reconcile
 from digitize.ocr import read_boxes
 
 COLUMNS = ["arm", "time", "n_risk"]
@@ -37,28 +38,50 @@ class AtRiskRows:
         (boxes of the label on its left), ``colour`` (of its digits) and ``centre`` (row, px).
     region : ndarray
         The part of the figure under the tick labels the rows were read from.
-    labels : list of str or None
-        The label printed left of each row, read with the counts unless the
-        rows are printed in colour (then the arms' colours name them, and the
-        labels are read by :meth:`table` only if no arm colours are given:
-        OCR is the slow step).
+    labels : list of Reading or None
+        The label printed left of each row and its OCR confidence, read with
+        the counts unless the rows are printed in colour (then the arms'
+        colours pair them with the arms, and the labels are read by
+        :meth:`name_rows` only if some arm has no name: OCR is the slow step).
     """
 
     rows: list
     region: np.ndarray
     labels: list | None
 
-    def table(self, arm_colours=None) -> pd.DataFrame:
-        """The counts as ``arm, time, n_risk`` (see :func:`read_at_risk_table`)."""
+    def name_rows(self, arms: list[Reading], colours, arms_given: bool = False) -> Naming:
+        """Pair the rows with the arms and name both (see :func:`digitize.names.reconcile`).
+
+        Parameters
+        ----------
+        arms : list of Reading
+            The arms' names as read from the legend or given (``arm1``, ... where none).
+        colours : sequence of RGB triples or ``"#rrggbb"``
+            The arms' colours, in the order of ``arms``.
+        arms_given : bool
+            The names are the user's, to keep.
+        """
+        if not self.rows:
+            return reconcile(arms, [])
+        coloured = len(colours) > 0 and _coloured(self.rows)
+        by_colour = _nearest_colours(self.rows, colours) if coloured else None
+        labels = self.labels
+        if labels is None and not (coloured and all(is_name(arm.text) for arm in arms)):
+            labels = _read_labels(self.region, self.rows)  # the colours pair the rows, the labels may name them
+        return reconcile(arms, labels, by_colour, arms_given)
+
+    def table(self, arm_colours=None, row_names=None) -> pd.DataFrame:
+        """The counts as ``arm, time, n_risk`` (see :func:`read_at_risk_table`), the rows named
+        ``row_names`` (top first; see :meth:`name_rows`) when given."""
         if not self.rows:
             return pd.DataFrame({"arm": pd.Series(dtype=str), "time": pd.Series(dtype=float),
                                  "n_risk": pd.Series(dtype=int)})
-        if arm_colours and _coloured(self.rows):
-            names = _colour_names(self.rows, arm_colours)
-        else:
-            names = _label_names(self.labels if self.labels is not None else _read_labels(self.region, self.rows))
+        if row_names is None:
+            arm_colours = dict(arm_colours or {})
+            row_names = self.name_rows([Reading(name) for name in arm_colours], list(arm_colours.values()),
+                                       arms_given=True).row_names
         table = pd.DataFrame([{"arm": name, "time": float(time), "n_risk": int(count)}
-                              for name, row in zip(names, self.rows) for time, count in row["cells"]],
+                              for name, row in zip(row_names, self.rows) for time, count in row["cells"]],
                              columns=COLUMNS)
         return table.astype({"arm": str, "time": float, "n_risk": int})
 
@@ -195,13 +218,14 @@ def _label_words(left_of_cells: list) -> list:
     return label
 
 
-def _read_labels(region: np.ndarray, rows: list[dict]) -> list[str]:
-    """The label printed left of each row ("" where there is none)."""
+def _read_labels(region: np.ndarray, rows: list[dict]) -> list[Reading]:
+    """The label printed left of each row and its OCR confidence (``""`` where there is none)."""
     labelled = [row["label_words"] for row in rows if row["label_words"]]
     boxes = [(min(w[0] for w in words), min(w[1] for w in words), max(w[2] for w in words), max(w[3] for w in words))
              for words in labelled]
-    read = iter(str(text).strip() for text in read_boxes(region, boxes)["text"])
-    return [next(read) if row["label_words"] else "" for row in rows]
+    read = read_boxes(region, boxes)
+    read = iter(Reading(str(text).strip(), float(score)) for text, score in zip(read["text"], read["confidence"]))
+    return [next(read) if row["label_words"] else Reading("", 0.0) for row in rows]
 
 
 def _ink_colour(region: np.ndarray, cells) -> np.ndarray:
@@ -217,18 +241,10 @@ def _coloured(rows: list[dict]) -> bool:
     return bool((colours.max(axis=1) - colours.min(axis=1)).min() > 60)
 
 
-def _colour_names(rows: list[dict], arm_colours) -> list[str]:
-    """The name of the arm whose colour is nearest each row's."""
-    names = list(arm_colours)
-    targets = np.array([_rgb(arm_colours[name]) for name in names], dtype=float)
-    return [names[int(np.argmin(np.linalg.norm(targets - row["colour"], axis=1)))] for row in rows]
-
-
-def _label_names(labels: list[str]) -> list[str]:
-    """The printed labels when every row has its own, else arm1, arm2, ... from the top."""
-    if all(labels) and len(set(labels)) == len(labels):
-        return list(labels)
-    return [f"arm{i + 1}" for i in range(len(labels))]
+def _nearest_colours(rows: list[dict], colours) -> list[int]:
+    """Per row, the index of the colour (RGB triple or ``"#rrggbb"``) nearest its digits'."""
+    targets = np.array([_rgb(colour) for colour in colours], dtype=float)
+    return [int(np.argmin(np.linalg.norm(targets - row["colour"], axis=1))) for row in rows]
 
 
 def _rgb(colour) -> tuple[int, int, int]:

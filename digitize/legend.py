@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 import pandas as pd
 
+from digitize.names import Reading
 from digitize.ocr import read_boxes
 
 #: CIELAB distance within which a pixel has an arm's colour.
@@ -105,7 +106,7 @@ def read_labels(image: np.ndarray, boxes) -> dict[tuple[int, int, int, int], tup
     return {box: (text, score) for box, text, score in zip(boxes, read["text"], read["confidence"])}
 
 
-def legend_names(image: np.ndarray, swatches: pd.DataFrame, known: dict | None = None) -> dict[int, str]:
+def legend_names(image: np.ndarray, swatches: pd.DataFrame, known: dict | None = None) -> dict[int, Reading]:
     """The text right of each swatch, read by OCR (see :func:`read_labels`).
 
     The label boxes of ``swatches`` are in the pixels of ``image``, which may
@@ -116,7 +117,8 @@ def legend_names(image: np.ndarray, swatches: pd.DataFrame, known: dict | None =
     Returns
     -------
     dict
-        Arm index -> name, for the swatches with a readable label.
+        Arm index -> the label as read and its OCR confidence, for the swatches
+        with a readable label (the name in it: :func:`digitize.names.split_label`).
     """
     labels = [tuple(int(v) for v in box) for box in swatches["label"]]
     read = dict(known or {})
@@ -124,11 +126,9 @@ def legend_names(image: np.ndarray, swatches: pd.DataFrame, known: dict | None =
     names = {}
     for k, box in zip(swatches["arm_index"], labels):
         text, score = read[box]
-        # A censor mark or line end caught at the box's edge reads as '|'.
-        name = text.strip().strip("|").strip()
         # Numbers alone beside a piece of line are tick labels or counts at risk, not a legend.
-        if score >= MIN_NAME_CONFIDENCE and re.search(r"[^\W\d_]", name):
-            names[int(k)] = name
+        if score >= MIN_NAME_CONFIDENCE and re.search(r"[^\W\d_]", text):
+            names[int(k)] = Reading(text, score)
     return names
 
 

@@ -40,6 +40,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from digitize import DigitizationResult, digitize  # noqa: E402
+from digitize.names import unmatched_rows  # noqa: E402
 from kmipd.errors import InputError, input_source  # noqa: E402
 from kmipd.options import parse_counts, parse_range  # noqa: E402
 from kmipd.progress import progress  # noqa: E402
@@ -110,6 +111,8 @@ def extract(figure, *, at_risk: pd.DataFrame | None = None, n_total: dict | None
         from the figure, if any.
     n_total, total_events : dict of str -> int, optional
         Per-arm sizes and published totals of events (see :func:`reconstruct.reconstruct`).
+        By default the sizes printed in the legend (``Placebo (n=145)``) for
+        arms whose at-risk row, if any, does not start at time 0.
     **figure_options
         ``arms``, ``x_range``, ``y_range``, ``x_ticks``, ``y_ticks``, ``panel``:
         how to read the figure (see :func:`digitize.digitize`).
@@ -126,6 +129,16 @@ def extract(figure, *, at_risk: pd.DataFrame | None = None, n_total: dict | None
     digitization = digitize(figure, **figure_options)
     table_read = at_risk is None
     at_risk = (digitization.at_risk if table_read else at_risk).reset_index(drop=True)
+    curve_arms = list(digitization.arms["arm"])
+    if table_read and not set(at_risk["arm"]) <= set(curve_arms):
+        rows = [arm for arm in dict.fromkeys(at_risk["arm"]) if arm not in curve_arms]
+        raise InputError(unmatched_rows(rows, curve_arms, arms_given="arms" in figure_options,
+                                        colours=list(digitization.arms["colour"])))
+    legend_sizes = {arm.arm: int(arm.n) for arm in digitization.arms.itertuples() if pd.notna(arm.n)}
+    if n_total is None:
+        # An arm size printed in the legend (n=145) stands in for an at-risk row that does not start at 0.
+        started = set(at_risk.loc[at_risk["time"] == 0, "arm"])
+        n_total = {arm: n for arm, n in legend_sizes.items() if arm not in started} or None
 
     def rebuild(table: pd.DataFrame) -> Reconstruction:
         return reconstruct(digitization.curves, table if len(table) else None, n_total=n_total,
@@ -137,6 +150,7 @@ def extract(figure, *, at_risk: pd.DataFrame | None = None, n_total: dict | None
     except AtRiskTableError as error:
         if not (table_read and len(at_risk)):
             raise
+        n_total = {**legend_sizes, **(n_total or {})}
         if not n_total:
             raise InputError(f"the numbers-at-risk table read from the figure cannot be right "
                              f"({error.message}); type it into an at-risk CSV, or give the arm sizes") from None
