@@ -81,7 +81,8 @@ class Naming:
 def split_label(text: str) -> tuple[str, int | None]:
     """The name a legend entry or row label holds, and the arm size printed with it.
 
-    Strips the ``|`` OCR reads from a line end or censor mark, survminer's
+    Strips the ``|`` (or ``[``) OCR reads from a line end, censor mark or legend frame, the
+    dashes of a dashed swatch read with the label, survminer's
     strata prefix (``arm=``) and legend title (``Strata``), and the statistics
     after the name (``(n=2392): MS 13 mos``, ``, median 12.1 mo``).
 
@@ -92,7 +93,7 @@ def split_label(text: str) -> tuple[str, int | None]:
     >>> split_label("arm=Treatment A|")
     ('Treatment A', None)
     """
-    text = text.strip().strip("|").strip()
+    text = text.strip().strip("|[]").strip().lstrip("-–—_ ")
     count = _COUNT.search(text)
     text = _LEGEND_TITLE.sub("", text)
     # ``sex=1`` keeps its prefix: the level alone names nothing.
@@ -117,10 +118,21 @@ def name_distance(first: str, second: str) -> float:
     characters of both), an edit distance relative to length:
     ``Treatmet`` is 0.06 from ``Treatment``.
     """
-    first, second = (re.sub(r"[\s|]", "", text).casefold() for text in (first, second))
+    first, second = _normal(first), _normal(second)
     if not first or not second:
         return 1.0
     return 1.0 - SequenceMatcher(None, first, second, autojunk=False).ratio()
+
+
+def better_spelling(first: Reading, second: Reading) -> str:
+    """Of two readings of one name, the better read: the one holding all the other's characters and
+    more (OCR drops letters at a box's edge or between glyphs), else the one read with more
+    confidence (the first when equal)."""
+    short, long = sorted((_normal(first.text), _normal(second.text)), key=len)
+    rest = iter(long)
+    if len(short) < len(long) and all(character in rest for character in short):
+        return first.text if _normal(first.text) == long else second.text
+    return second.text if second.confidence > first.confidence else first.text
 
 
 def pair_by_name(arm_names: list[str], row_labels: list[str]) -> list[int | None]:
@@ -174,7 +186,7 @@ def reconcile(arms: list[Reading], rows: list[Reading] | None, rows_by_colour: l
     colours; one arm and one row; the order, when neither the legend nor the
     table printed a name. A lone arm named by nothing takes the one row left
     unpaired. A pair whose two readings are both names takes the better-read
-    spelling (the higher OCR confidence) unless the user named the arm.
+    spelling (:func:`better_spelling`) unless the user named the arm.
     """
     names = [reading.text for reading in arms]
     rows = rows if rows is not None else [Reading("", 0.0)] * len(rows_by_colour or [])
@@ -191,7 +203,7 @@ def reconcile(arms: list[Reading], rows: list[Reading] | None, rows_by_colour: l
         if not is_name(names[k]):
             names[k] = labels[r]
         elif name_distance(labels[r], names[k]) <= NAME_TOLERANCE:
-            names[k] = labels[r] if rows[r].confidence > arms[k].confidence else names[k]
+            names[k] = better_spelling(Reading(names[k], arms[k].confidence), Reading(labels[r], rows[r].confidence))
         else:
             warnings.append(f"the legend names an arm '{names[k]}' and its at-risk row '{labels[r]}' "
                             f"(paired by {'colour' if rows_by_colour else 'being the only ones'}); "
@@ -209,6 +221,11 @@ def unmatched_rows(rows: list[str], arms: list[str], arms_given: bool = False, c
     return (f"the at-risk table's row(s) {rows} match no arm; "
             f"{'--arms gave' if arms_given else 'the legend read'} {arms}; "
             f"give --arms NAME=COLOUR,... with the table's names, or --at-risk")
+
+
+def _normal(text: str) -> str:
+    """A reading as names are compared: without case, spaces or ``|``."""
+    return re.sub(r"[\s|]", "", text).casefold()
 
 
 def _pairing(names: list[str], labels: list[str], rows_by_colour) -> tuple[list, list[str]]:

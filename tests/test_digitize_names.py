@@ -47,6 +47,13 @@ def test_slipped_names_pair_and_take_the_better_read_spelling():
     assert naming.problem is None
 
 
+def test_a_reading_that_lost_letters_gives_way_to_the_fuller_one():
+    # survminer_03: the table's 'grade I' read as 'grade', with more confidence than the legend's.
+    naming = reconcile([Reading("grade I", 0.95), Reading("grade II", 0.99), Reading("grade III", 0.89)],
+                       [Reading("grade", 0.96), Reading("grade II", 0.99), Reading("grade III", 0.95)])
+    assert naming.arm_names == naming.row_names == ["grade I", "grade II", "grade III"]
+
+
 def test_names_alike_pair_one_to_one():
     # "Stage I" is nearer "Stage III" than "Stage I-II" is to "Stage 1-": only the pairing as a whole tells.
     naming = reconcile([Reading("Stage 1-", 0.8), Reading("Stage I", 0.9), Reading("Stage IV", 0.99)],
@@ -131,3 +138,11 @@ def test_table_rows_named_by_nothing_the_figure_agrees_on_are_refused_with_the_e
     """base R, no legend, a black at-risk block with rows 'Arm A', 'Arm B': which curve is which is unknown."""
     with pytest.raises(InputError, match=r"row\(s\) 'Arm A', 'Arm B' match no arm; the legend read 'arm1' \(#"):
         extract(FIGURES / "base_nolegend_black_ovarian.png")
+
+
+@pytest.mark.parametrize("figure_id", ["base_bw_solid_1200", "base_bw_dashed_600"])
+def test_grey_arm_beside_black_text_finds_its_own_swatch(figure_id):
+    """base R, black and grey40 arms, boxed legend: the anti-aliased edges of black letters and
+    lines are grey (they passed for the grey arm's swatch: 'T', 'Female ['), and a dashed
+    swatch is a run of dashes."""
+    assert sorted(digitize(FIGURES / f"{figure_id}.png").arms["arm"]) == ["Female", "Male"]

@@ -36,7 +36,8 @@ data_sets <- list(lung = lung2, colon = colon2, veteran = vet2, ovarian = ovaria
 
 # id, data, group (NA = one arm), legend.labs (NA = survminer's strata= names), legend position,
 # legend title, table: none | names (coloured row names) | bars (colour bars) | black | mtext (base R,
-# rows in the arms' colours) | mtext_black, style, at-risk step (months).
+# rows in the arms' colours) | mtext_black, style, at-risk step (months), and optionally a look:
+# small (600 px at 72 dpi), a survminer palette (lancet, jco), bw (black and grey40), dashed, boxed.
 specs <- list(
   list("sm_top_strata_lung", "lung", "sex", NA, "top", "Strata", "names", "survminer", 6),
   list("sm_top_labs_lung", "lung", "sex", "Male,Female", "top", "", "names", "survminer", 6),
@@ -55,11 +56,17 @@ specs <- list(
   list("base_topright_ovarian", "ovarian", "rx", "Treatment A,Treatment B", "topright", "", "mtext", "base", 6),
   list("base_stats_vet", "veteran", "trt", "Standard, median 3.3 mo,Test, median 3.2 mo", "topright", "", "none", "base", 6),
   list("sm_single_rowlabel_lung", "lung", NA, "Arm A", "none", "", "names", "survminer", 6),
-  list("base_nolegend_black_ovarian", "ovarian", "rx", "Arm A,Arm B", "none", "", "mtext_black", "base", 6)
+  list("base_nolegend_black_ovarian", "ovarian", "rx", "Arm A,Arm B", "none", "", "mtext_black", "base", 6),
+  list("sm_lancet_small_strata_lung", "lung", "sex", NA, "top", "Strata", "none", "survminer", 6, "small lancet"),
+  list("sm_jco_small_inside_vet", "veteran", "trt", "Standard,Test", "inside", "", "none", "survminer", 6, "small jco"),
+  list("base_bw_dashed_lung", "lung", "sex", "Male,Female", "topright", "", "none", "base", 6, "bw dashed"),
+  list("base_bw_boxed_lung", "lung", "sex", "Male,Female", "bottomleft", "", "none", "base", 6, "bw boxed")
 )
 
 for (spec in specs) {
-  names(spec) <- c("id", "data", "group", "labs", "position", "title", "table", "style", "step")
+  if (length(spec) == 9) spec[[10]] <- ""
+  names(spec) <- c("id", "data", "group", "labs", "position", "title", "table", "style", "step", "look")
+  look <- strsplit(spec$look, " ")[[1]]
   data <- data_sets[[spec$data]]
   single <- is.na(spec$group)
   if (single) {
@@ -74,8 +81,10 @@ for (spec in specs) {
   breaks <- seq(0, max(data$time), by = spec$step)
   at_risk <- summary(fit, times = breaks, extend = TRUE)
   strata <- if (single) rep(1, length(at_risk$time)) else as.integer(at_risk$strata)
-  png(file.path(out_dir, paste0(spec$id, ".png")), width = 900, height = if (spec$table == "none") 600 else 720,
-      res = 110, type = "cairo")
+  small <- "small" %in% look
+  png(file.path(out_dir, paste0(spec$id, ".png")), width = if (small) 600 else 900,
+      height = (if (small) 450 else 600) + (if (spec$table == "none") 0 else 120), res = if (small) 72 else 110,
+      type = "cairo")
   if (spec$style == "survminer") {
     position <- if (spec$position == "inside") c(0.8, 0.85) else spec$position
     args <- list(fit, data = data, legend = position, legend.title = spec$title,
@@ -85,14 +94,18 @@ for (spec in specs) {
     if (!is.null(labs)) args$legend.labs <- labs
     if (spec$table != "black") args$risk.table.col <- "strata"
     if (single) args$palette <- "#2E9FDF"
+    palette <- intersect(look, c("lancet", "jco"))
+    if (length(palette)) args$palette <- palette
     print(do.call(ggsurvplot, args))
   } else {
-    colours <- c("#D7191C", "#2B83BA", "#1A9641")[seq_along(printed)]
+    colours <- (if ("bw" %in% look) c("black", "grey40") else c("#D7191C", "#2B83BA", "#1A9641"))[seq_along(printed)]
+    lty <- if ("dashed" %in% look) seq_along(printed) else 1
     par(las = 1, mar = c(if (startsWith(spec$table, "mtext")) 8 else 5, 7, 2, 2))
-    plot(fit, col = colours, lwd = 2, mark.time = TRUE, xlab = "Time (months)", ylab = "Survival probability",
-         xaxt = "n")
+    plot(fit, col = colours, lty = lty, lwd = 2, mark.time = TRUE, xlab = "Time (months)",
+         ylab = "Survival probability", xaxt = "n")
     axis(1, at = breaks)
-    if (spec$position != "none") legend(spec$position, legend = printed, col = colours, lwd = 2, bty = "n")
+    if (spec$position != "none")
+      legend(spec$position, legend = printed, col = colours, lty = lty, lwd = 2, bty = if ("boxed" %in% look) "o" else "n")
     if (startsWith(spec$table, "mtext")) {
       text_colours <- if (spec$table == "mtext_black") rep("black", length(printed)) else colours
       mtext("Number at risk", side = 1, line = 4, adj = 0, at = -0.12 * max(breaks), cex = 0.8)
@@ -109,6 +122,23 @@ for (spec in specs) {
     at_risk = list(time = at_risk$time[strata == k], n_risk = at_risk$n.risk[strata == k])))
   truth <- list(id = spec$id, program = if (spec$style == "base") "R base graphics" else "R survminer 0.4.9",
                 data = paste0("R survival::", spec$data, if (single) "" else paste0(" by ", spec$group)),
-                legend_position = spec$position, legend_title = spec$title, table = spec$table, arms = arms)
+                legend_position = spec$position, legend_title = spec$title, table = spec$table, look = spec$look,
+                arms = arms)
   write_json(truth, file.path(out_dir, paste0(spec$id, ".json")), auto_unbox = TRUE, pretty = TRUE, digits = NA)
+}
+
+# Black-and-grey base R figures with R's default axes and a boxed legend (the text's ink is the
+# black arm's; the grey arm's swatch sits beside black text), solid or dashed, small and large.
+lung_fit <- survfit(Surv(time, status) ~ sex, data = lung2)
+for (size in list(c(600, 450, 72), c(1200, 900, 150))) for (dashed in c(FALSE, TRUE)) {
+  id <- sprintf("base_bw_%s_%d", if (dashed) "dashed" else "solid", size[1])
+  lty <- if (dashed) 1:2 else 1
+  png(file.path(out_dir, paste0(id, ".png")), width = size[1], height = size[2], res = size[3], type = "cairo")
+  plot(lung_fit, col = c("black", "grey40"), lty = lty, lwd = 2, mark.time = TRUE)
+  legend("topright", c("Male", "Female"), col = c("black", "grey40"), lty = lty, lwd = 2)
+  invisible(dev.off())
+  arms <- lapply(1:2, function(k) list(legend = c("Male", "Female")[k], n = lung_fit$n[k]))
+  write_json(list(id = id, program = "R base graphics", data = "R survival::lung by sex", legend_position = "topright",
+                  legend_title = "", table = "none", look = paste("bw boxed", if (dashed) "dashed" else ""),
+                  arms = arms), file.path(out_dir, paste0(id, ".json")), auto_unbox = TRUE, pretty = TRUE, digits = NA)
 }
