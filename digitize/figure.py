@@ -102,11 +102,13 @@ def digitize(image_or_path, *, arms=None, x_range=None, y_range=None, x_ticks=No
         calibration = calibrate(image, plot_area, x_range=x_range, y_range=y_range, x_ticks=x_ticks,
                                 y_ticks=y_ticks)
         at_risk = read_at_risk_rows(image, plot_area, calibration)
-        legend = _early_legend(image, work, inks, reading) if arms is None else None
+        elsewhere = _nearer_other_plots(work, areas, panel) if arms is None else None
+        legend = _early_legend(image, work, inks, reading, elsewhere) if arms is None else None
         found = reading.result()
     colours, paths = np.array([arm.colour for arm in found]), [arm.path for arm in found]
     traced = [_in_data_units(arm, work, calibration) for arm in found]
-    legend_arms, sizes, order = _name_arms(image, work, legend, colours, [curve for curve, _ in traced], calibration, arms)
+    legend_arms, sizes, order = _name_arms(image, work, legend, colours, [curve for curve, _ in traced], calibration,
+                                           arms, elsewhere)
     naming = at_risk.name_rows([legend_arms[k] for k in order], [colours[k] for k in order], arms_given=arms is not None)
     names = [""] * len(colours)
     for k, name in zip(order, naming.arm_names):
@@ -262,7 +264,7 @@ def _start_at_origin(time, survival, x_px, y_px, calibration: Calibration, plot_
 
 
 def _early_legend(image: np.ndarray, work: WorkingImage, inks: Future,
-                  reading: Future) -> tuple[LegendPixels, dict]:
+                  reading: Future, elsewhere: np.ndarray) -> tuple[LegendPixels, dict]:
     """The working image's pixels as the legend search reads them, and the legend labels read
     by OCR (see :func:`digitize.legend.read_labels`), while the curves are still being traced.
 
@@ -275,13 +277,13 @@ def _early_legend(image: np.ndarray, work: WorkingImage, inks: Future,
     wait([inks, reading], return_when=FIRST_COMPLETED)
     if reading.done():
         return legend, {}
-    swatches = find_swatches(legend, inks.result(), np.zeros(work.image.shape[:2], dtype=bool))
+    swatches = find_swatches(legend, inks.result(), elsewhere)
     return legend, read_labels(image, [work.box_to_original(box) for box in swatches["label"]])
 
 
 def _name_arms(image: np.ndarray, work: WorkingImage, legend: tuple[LegendPixels, dict] | None,
                colours: np.ndarray, curves: list[pd.DataFrame], calibration: Calibration,
-               arms) -> tuple[list[Reading], list, list[int]]:
+               arms, elsewhere: np.ndarray | None) -> tuple[list[Reading], list, list[int]]:
     """Names of the arms as read, the arm sizes printed with them, and the order to list them in
     (arm indices).
 
@@ -290,7 +292,8 @@ def _name_arms(image: np.ndarray, work: WorkingImage, legend: tuple[LegendPixels
     in it: :func:`digitize.names.split_label`); else ``arm1``, ``arm2`` in
     legend order (the order of the swatches, else of the curves), for the
     at-risk table's labels to name (:func:`digitize.names.reconcile`).
-    ``legend`` (see :func:`_early_legend`) is needed only when ``arms`` is None.
+    ``legend`` (see :func:`_early_legend`) and ``elsewhere`` (the pixels of
+    other plots' legends, :func:`_nearer_other_plots`) are needed only when ``arms`` is None.
     """
     if arms is not None:
         named = parse_arm_colours(arms)
@@ -300,7 +303,7 @@ def _name_arms(image: np.ndarray, work: WorkingImage, legend: tuple[LegendPixels
             names[pair.index] = Reading(pair.arm)
         return names, [None] * len(colours), [int(pairs.loc[pairs["arm"] == name, "index"].iloc[0]) for name in named]
     pixels, labels = legend
-    swatches = find_swatches(pixels, colours, _curve_mask(work, curves, calibration))
+    swatches = find_swatches(pixels, colours, _curve_mask(work, curves, calibration) | elsewhere)
     order = list(swatches["arm_index"]) + [k for k in range(len(colours)) if k not in set(swatches["arm_index"])]
     # Swatches are found in the working image, their labels read in the figure: OCR misreads
     # small type scaled down further.
@@ -315,6 +318,23 @@ def _name_arms(image: np.ndarray, work: WorkingImage, legend: tuple[LegendPixels
         single = is_name(name) and taken.count(name) == 1
         readings[k] = Reading(name, read[k].confidence) if single else Reading(f"arm{position}", 0.0)
     return readings, sizes, order
+
+
+def _nearer_other_plots(work: WorkingImage, areas: list, panel: int) -> np.ndarray:
+    """Pixels of ``work.image`` nearer another plot of the figure than plot ``panel``: a legend
+    belongs to the plot it is printed beside, and the panels of a figure often share colours."""
+    rows, cols = np.arange(work.image.shape[0]), np.arange(work.image.shape[1])
+
+    def distance(area) -> np.ndarray:
+        left, top, right, bottom = work.from_original([area.left, area.top, area.right, area.bottom])
+        return np.hypot(np.maximum(np.maximum(top - rows, rows - bottom), 0)[:, None],
+                        np.maximum(np.maximum(left - cols, cols - right), 0)[None, :])
+
+    own = distance(areas[panel])
+    elsewhere = np.zeros(work.image.shape[:2], dtype=bool)
+    for other in (area for k, area in enumerate(areas) if k != panel):
+        elsewhere |= distance(other) < own
+    return elsewhere
 
 
 def _size_warnings(arms: pd.DataFrame, at_risk: pd.DataFrame) -> list[str]:

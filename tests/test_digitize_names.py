@@ -146,3 +146,9 @@ def test_grey_arm_beside_black_text_finds_its_own_swatch(figure_id):
     lines are grey (they passed for the grey arm's swatch: 'T', 'Female ['), and a dashed
     swatch is a run of dashes."""
     assert sorted(digitize(FIGURES / f"{figure_id}.png").arms["arm"]) == ["Female", "Male"]
+
+
+def test_each_panel_reads_its_own_legend():
+    """Two panels side by side in the same two inks: panel B's arms took panel A's legend names."""
+    corpus = Path(__file__).parents[1] / "benchmarks" / "digitize_corpus"
+    assert sorted(digitize(corpus / "panels_03.jpg", panel=1).arms["arm"]) == ["group A", "group B"]
