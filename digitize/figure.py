@@ -323,6 +323,9 @@ def _name_arms(image: np.ndarray, work: WorkingImage, legend: tuple[LegendPixels
 def _nearer_other_plots(work: WorkingImage, areas: list, panel: int) -> np.ndarray:
     """Pixels of ``work.image`` nearer another plot of the figure than plot ``panel``: a legend
     belongs to the plot it is printed beside, and the panels of a figure often share colours."""
+    elsewhere = np.zeros(work.image.shape[:2], dtype=bool)
+    if len(areas) == 1:
+        return elsewhere
     rows, cols = np.arange(work.image.shape[0]), np.arange(work.image.shape[1])
 
     def distance(area) -> np.ndarray:
@@ -331,7 +334,6 @@ def _nearer_other_plots(work: WorkingImage, areas: list, panel: int) -> np.ndarr
                         np.maximum(np.maximum(left - cols, cols - right), 0)[None, :])
 
     own = distance(areas[panel])
-    elsewhere = np.zeros(work.image.shape[:2], dtype=bool)
     for other in (area for k, area in enumerate(areas) if k != panel):
         elsewhere |= distance(other) < own
     return elsewhere

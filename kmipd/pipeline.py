@@ -135,7 +135,7 @@ def extract(figure, *, at_risk: pd.DataFrame | None = None, n_total: dict | None
         raise InputError(unmatched_rows(rows, curve_arms, arms_given="arms" in figure_options,
                                         colours=list(digitization.arms["colour"])))
     legend_sizes = {arm.arm: int(arm.n) for arm in digitization.arms.itertuples() if pd.notna(arm.n)}
-    if n_total is None:
+    if not n_total:
         # An arm size printed in the legend (n=145) stands in for an at-risk row that does not start at 0.
         started = set(at_risk.loc[at_risk["time"] == 0, "arm"])
         n_total = {arm: n for arm, n in legend_sizes.items() if arm not in started} or None

@@ -5,10 +5,12 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from digitize import digitize
 from digitize.names import NAME_TOLERANCE, Reading, name_distance, reconcile, split_label
+from kmipd.cli import main
 from kmipd.errors import InputError
 from kmipd.pipeline import extract
 
@@ -118,13 +120,13 @@ def test_survminer_strata_prefix_and_title_are_not_the_name():
     assert set(result.at_risk["arm"]) <= {"Male", "Female"}
 
 
-def test_n_in_the_legend_is_the_arm_size():
-    """base R legend 'Male (n=138)', 'Female (n=90)' and no at-risk table: extract completes with those N."""
-    extraction = extract(FIGURES / "base_topright_lung.png")
-    arms = extraction.digitization.arms.set_index("arm")
-    assert arms["n"].to_dict() == {"Male": 138, "Female": 90}
-    sizes = {arm: result.n_total for arm, result in extraction.reconstruction.arms.items()}
-    assert sizes == {"Male": 138, "Female": 90}
+def test_n_in_the_legend_is_the_arm_size(tmp_path):
+    """base R legend 'Male (n=138)', 'Female (n=90)' and no at-risk table: `kmipd extract` completes with those N."""
+    assert main(["extract", str(FIGURES / "base_topright_lung.png"), "--out", str(tmp_path)]) == 0
+    arms = json.loads((tmp_path / "digitization.json").read_text())["arms"]
+    assert {arm["arm"]: arm["n"] for arm in arms} == {"Male": 138, "Female": 90}
+    ipd = pd.read_csv(tmp_path / "ipd.csv")
+    assert ipd.groupby("arm").size().to_dict() == {"Male": 138, "Female": 90}
 
 
 def test_single_arm_takes_its_row_label():
