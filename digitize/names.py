@@ -193,10 +193,12 @@ def reconcile(arms: list[Reading], rows: list[Reading] | None, rows_by_colour: l
     labels = [split_label(reading.text)[0] for reading in rows]
     if not rows:
         return Naming(names, [], [])
-    pairing, warnings = _pairing(names, labels, rows_by_colour)
-    if not arms:
+    if not arms:  # rows read alone: named by their own labels when each has one, else from the top
         own = all(is_name(label) for label in labels) and len(set(labels)) == len(labels)
         return Naming([], labels if own else [f"arm{r + 1}" for r in range(len(labels))], [None] * len(labels))
+    pairing, warnings = _pairing(names, labels, rows_by_colour)
+    if len(rows) < len(arms) and not arms_given:
+        warnings.append(f"the at-risk table read has {len(rows)} row(s) for {len(arms)} arms")
     for r, k in enumerate(pairing):
         if k is None or not is_name(labels[r]) or arms_given:
             continue
@@ -231,7 +233,7 @@ def _normal(text: str) -> str:
 def _pairing(names: list[str], labels: list[str], rows_by_colour) -> tuple[list, list[str]]:
     """Per row, its arm (see :func:`reconcile`), and a warning where the pairing is weak."""
     by_name = pair_by_name(names, labels)
-    # A single arm no name was read for, and a single row no name paired: they are each other's.
+    # The one arm left (of one, or named by no reading) and the one row left are each other's.
     free_arms = [k for k in range(len(names)) if k not in by_name]
     free_rows = [r for r, k in enumerate(by_name) if k is None]
     if len(free_arms) == 1 and len(free_rows) == 1 and (len(names) == 1 or not is_name(names[free_arms[0]])):

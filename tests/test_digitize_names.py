@@ -154,3 +154,8 @@ def test_each_panel_reads_its_own_legend():
     """Two panels side by side in the same two inks: panel B's arms took panel A's legend names."""
     corpus = Path(__file__).parents[1] / "benchmarks" / "digitize_corpus"
     assert sorted(digitize(corpus / "panels_03.jpg", panel=1).arms["arm"]) == ["group A", "group B"]
+
+
+def test_fewer_rows_than_arms_is_said():
+    naming = reconcile([Reading("Male", 0.9), Reading("Female", 0.9)], [Reading("Male", 0.9)])
+    assert naming.row_names == ["Male"] and naming.warnings == ["the at-risk table read has 1 row(s) for 2 arms"]
