@@ -36,6 +36,7 @@ from scipy.optimize import linear_sum_assignment
 from digitize.axes import PlotArea, find_plot_areas, find_ticks
 from digitize.calibration import Calibration, below_tick_labels, group_words, tick_step
 from digitize.colours import to_lab
+from digitize.names import Naming, Reading, is_name, reconcile
 from digitize.ocr import read_boxes
 
 COLUMNS = ["arm", "time", "n_risk"]
@@ -79,10 +80,11 @@ class AtRiskRows:
         ``doubts`` ((time, reason) pairs).
     image : ndarray
         The figure the rows were read from (the boxes are in its pixels).
-    labels : list of str or None
-        The label printed left of each row, read with the counts unless the
-        rows are printed in colour (then the arms' colours name them; see
-        :meth:`row_labels`: OCR is the slow step).
+    labels : list of Reading or None
+        The label printed left of each row and its OCR confidence, read with
+        the counts unless the rows are printed in colour (then the arms'
+        colours pair them with the arms, and the labels are read by
+        :meth:`name_rows` only if some arm has no name: OCR is the slow step).
     warnings : list of str
         Doubts about the table as a whole (a table set aside, rows dropped).
     """
@@ -92,41 +94,64 @@ class AtRiskRows:
     labels: list | None
     warnings: list = field(default_factory=list)
 
-    def row_labels(self) -> list[str]:
-        """The label printed with each row ("" where there is none), read now if not yet read."""
+    def row_labels(self) -> list[Reading]:
+        """The label printed with each row and its OCR confidence ("" where there is none), read
+        now if not yet read."""
         if self.labels is None:
             self.labels = _read_labels(self.image, self.rows)
         return self.labels
 
-    def named(self, arm_colours=None) -> tuple[pd.DataFrame, list[str]]:
-        """The counts as ``arm, time, n_risk`` and the warnings naming each doubtful cell.
+    def name_rows(self, arms: list[Reading], colours, arms_given: bool = False) -> Naming:
+        """Pair the rows with the arms and name both (see :func:`digitize.names.reconcile`).
 
-        Rows printed in colour are named after the arm colour they are a tint
-        of, when ``arm_colours`` are given; two rows of one arm's colour, or a
-        row of no arm's colour, are named in a warning. Otherwise a row takes
-        its printed label, or ``arm1``, ``arm2``, ... from the top.
+        Rows printed in colour are paired one to one with the arm colour they
+        are a tint of (:func:`_colour_pairs`); a row left over (more rows than
+        arms) is dropped, its name None, with a warning.
+
+        Parameters
+        ----------
+        arms : list of Reading
+            The arms' names as read from the legend or given (``arm1``, ... where none).
+        colours : sequence of RGB triples or ``"#rrggbb"``
+            The arms' colours, in the order of ``arms``.
+        arms_given : bool
+            The names are the user's, to keep.
         """
         if not self.rows:
-            return (pd.DataFrame({"arm": pd.Series(dtype=str), "time": pd.Series(dtype=float),
-                                  "n_risk": pd.Series(dtype=int)}), list(self.warnings))
+            return reconcile(arms, [])
+        coloured = len(colours) > 0 and _coloured(self.rows)
+        by_colour, colour_warnings = (_colour_pairs(self.rows, colours, [arm.text for arm in arms]) if coloured
+                                      else (None, []))
+        kept = [i for i in range(len(self.rows)) if by_colour is None or by_colour[i] is not None]
+        labels = self.labels
+        if labels is None and not (coloured and all(is_name(arm.text) for arm in arms)):
+            labels = self.row_labels()  # the colours pair the rows, the labels may name them
+        naming = reconcile(arms, [labels[i] for i in kept] if labels is not None else None,
+                           [by_colour[i] for i in kept] if by_colour is not None else None, arms_given)
+        row_names, row_arms = [None] * len(self.rows), [None] * len(self.rows)
+        for i, name, arm in zip(kept, naming.row_names, naming.row_arms):
+            row_names[i], row_arms[i] = name, arm
+        return Naming(naming.arm_names, row_names, row_arms, colour_warnings + naming.warnings, naming.problem)
+
+    def named(self, row_names: list) -> tuple[pd.DataFrame, list[str]]:
+        """The counts as ``arm, time, n_risk``, the rows named ``row_names`` (top first, None for a
+        row dropped; see :meth:`name_rows`), and the warnings naming each doubtful cell."""
         warnings = list(self.warnings)
-        if arm_colours and _coloured(self.rows):
-            names, naming_warnings = _colour_names(self.rows, arm_colours)
-            warnings += naming_warnings
-        else:
-            names = _label_names(self.row_labels())
-        for name, row in zip(names, self.rows):
-            if name is None:
-                continue
-            warnings += [f"numbers at risk, arm {name} at time {time:g}: {reason}" for time, reason in row["doubts"]]
+        for name, row in zip(row_names, self.rows):
+            if name is not None:
+                warnings += [f"numbers at risk, arm {name} at time {time:g}: {reason}" for time, reason in row["doubts"]]
         table = pd.DataFrame([{"arm": name, "time": float(time), "n_risk": int(count)}
-                              for name, row in zip(names, self.rows) if name is not None
+                              for name, row in zip(row_names, self.rows) if name is not None
                               for time, count in row["cells"]], columns=COLUMNS)
         return table.astype({"arm": str, "time": float, "n_risk": int}), warnings
 
     def table(self, arm_colours=None) -> pd.DataFrame:
-        """The counts as ``arm, time, n_risk`` (see :meth:`named` and :func:`read_at_risk_table`)."""
-        return self.named(arm_colours)[0]
+        """The counts as ``arm, time, n_risk``, rows named after the arms ``arm_colours``
+        (name -> colour) when given (see :func:`read_at_risk_table`)."""
+        arm_colours = dict(arm_colours or {})
+        naming = self.name_rows([Reading(name) for name in arm_colours], list(arm_colours.values()),
+                                arms_given=bool(arm_colours))
+        return self.named(naming.row_names)[0]
 
 
 def read_at_risk_table(image: np.ndarray, plot_area: PlotArea, calibration: Calibration,
@@ -545,27 +570,30 @@ def _label_words(left_of_cells: list) -> list:
     return label
 
 
-def _read_labels(image: np.ndarray, rows: list[dict]) -> list[str]:
-    """The label printed with each row ("" where there is none), the glued part included.
+def _read_labels(image: np.ndarray, rows: list[dict]) -> list[Reading]:
+    """The label printed with each row, the glued part included, and its OCR confidence ("" where
+    there is none).
 
     A label that only says "At risk" (lifelines prints the arm's name on the
     line above its rows) is replaced by that line's text.
     """
     boxes = [_line_box(row["label_words"]) for row in rows if row["label_words"]]
-    read = iter(str(text).strip() for text in read_boxes(image, boxes)["text"])
+    found = read_boxes(image, boxes)
+    read = iter(zip(found["text"], found["confidence"]))
     labels = []
     for row in rows:
-        words = next(read) if row["label_words"] else ""
+        words, confidence = next(read) if row["label_words"] else ("", 1.0)
         glued = row.get("glued_label") or ""
-        labels.append(" ".join(part for part in (words, glued) if part))
-    captioned = [row for row, label in zip(rows, labels) if _AT_RISK_CAPTION.match(label)]
+        labels.append(Reading(" ".join(part for part in (str(words).strip(), glued) if part), float(confidence)))
+    captioned = [row for row, label in zip(rows, labels) if _AT_RISK_CAPTION.match(label.text)]
     if captioned and all(row["caption"] is not None for row in captioned):
         unread = [row for row in captioned if row["title"] is None]
         for row, title in zip(unread, read_boxes(image, [row["caption"] for row in unread])["text"]):
             row["title"] = str(title).strip()
-        labels = [row["title"] if _AT_RISK_CAPTION.match(label) else label for row, label in zip(rows, labels)]
+        labels = [Reading(row["title"], label.confidence) if _AT_RISK_CAPTION.match(label.text) else label
+                  for row, label in zip(rows, labels)]
     # Marks that are no letters (survminer's colour bars read as dashes) are no label.
-    return [label if re.search(r"\w", label) else "" for label in labels]
+    return [label if re.search(r"\w", label.text) else Reading("", 0.0) for label in labels]
 
 
 def _row_colour(image: np.ndarray, cells: list, label_words: list) -> np.ndarray:
@@ -619,22 +647,22 @@ def _tint_distance(colour: np.ndarray, arm: np.ndarray, paper=(255, 255, 255)) -
     return float(np.linalg.norm(_lab(paper + share * direction) - _lab(colour)))
 
 
-def _colour_names(rows: list[dict], arm_colours) -> tuple[list, list[str]]:
-    """The arm each row is printed in the colour of (None for a row of no arm), and warnings.
+def _colour_pairs(rows: list[dict], colours, names: list[str]) -> tuple[list, list[str]]:
+    """Per row, the index of the arm colour it is printed in a tint of (None for a row left
+    over), and warnings.
 
     Rows and arms are paired one to one (Hungarian assignment on the tint
     distance); a row that matches an arm another row matches too, or that
     matches no arm, is named in a warning, and a row left without an arm
     (more rows than arms) is dropped, with a warning.
     """
-    names = list(arm_colours)
-    targets = np.array([_rgb(arm_colours[name]) for name in names], dtype=float)
+    targets = np.array([_rgb(colour) for colour in colours], dtype=float)
     cost = np.array([[_tint_distance(np.asarray(row["colour"], float), target) for target in targets]
                      for row in rows])
     row_index, arm_index = linear_sum_assignment(cost)
     assigned: list = [None] * len(rows)
     for i, k in zip(row_index, arm_index):
-        assigned[i] = names[k]
+        assigned[i] = int(k)
     warnings = []
     matches = cost <= COLOUR_MATCH_DELTA_E
     for i, row in enumerate(rows):
@@ -645,17 +673,10 @@ def _colour_names(rows: list[dict], arm_colours) -> tuple[list, list[str]]:
                             f"{names[int(cost[i].argmin())]}'s); the row was dropped")
         elif rivals:
             warnings.append(f"{where}: matches the colour of an arm that row(s) "
-                            f"{', '.join(map(str, sorted(set(rivals))))} match too; taken as {assigned[i]}'s")
+                            f"{', '.join(map(str, sorted(set(rivals))))} match too; taken as {names[assigned[i]]}'s")
         elif not matches[i].any():
-            warnings.append(f"{where}: near no arm's colour; taken as {assigned[i]}'s")
+            warnings.append(f"{where}: near no arm's colour; taken as {names[assigned[i]]}'s")
     return assigned, warnings
-
-
-def _label_names(labels: list[str]) -> list[str]:
-    """The printed labels when every row has its own, else arm1, arm2, ... from the top."""
-    if all(labels) and len(set(labels)) == len(labels):
-        return list(labels)
-    return [f"arm{i + 1}" for i in range(len(labels))]
 
 
 def _rgb(colour) -> tuple[int, int, int]:

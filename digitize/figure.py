@@ -26,6 +26,7 @@ from digitize.image import WorkingImage, load_image, working_image
 from digitize.legend import (LegendPixels, entries_without_swatch_match, find_swatches, legend_names, legend_pixels,
                              read_labels)
 from digitize.line_type import separate_line_types
+from digitize.names import Reading, is_name, split_label
 from digitize.result import DigitizationResult
 from digitize.trace import INKED, ArmPath, final_drop, step_corners, trace_arms
 from kmipd.errors import InputError
@@ -115,12 +116,18 @@ def digitize(image_or_path, *, arms=None, x_range=None, y_range=None, x_ticks=No
                                 y_ticks=y_ticks)
         note(calibration=calibration)
         at_risk = read_at_risk_rows(image, plot_area, calibration, areas)
-        legend = _early_legend(image, work, inks, reading) if arms is None else None
+        elsewhere = _nearer_other_plots(work, areas, panel) if arms is None else None
+        legend = _early_legend(image, work, inks, reading, elsewhere) if arms is None else None
         note(at_risk=at_risk, legend_labels=legend[1] if legend else {})
         found = reading.result()
     colours, paths = np.array([arm.colour for arm in found]), [arm.path for arm in found]
     traced = [_in_data_units(arm, work, calibration) for arm in found]
-    names, order = _name_arms(image, work, legend, colours, [curve for curve, _ in traced], calibration, arms)
+    legend_arms, sizes, order = _name_arms(image, work, legend, colours, [curve for curve, _ in traced], calibration,
+                                           arms, elsewhere)
+    naming = at_risk.name_rows([legend_arms[k] for k in order], [colours[k] for k in order], arms_given=arms is not None)
+    names = [""] * len(colours)
+    for k, name in zip(order, naming.arm_names):
+        names[k] = name
     curves = pd.concat([traced[k][0].assign(arm=names[k]) for k in order], ignore_index=True)
     marks = pd.concat([traced[k][1].assign(arm=names[k]) for k in order], ignore_index=True)
     table = pd.DataFrame({
@@ -132,13 +139,15 @@ def digitize(image_or_path, *, arms=None, x_range=None, y_range=None, x_ticks=No
         "seen": [round(paths[k].seen, 4) for k in order],
         "hidden": [round(paths[k].hidden, 4) for k in order],
         "line_type": [paths[k].line_type for k in order],
+        "n": pd.array([sizes[k] for k in order], dtype="Int64"),
     })
+    at_risk_table, at_risk_warnings = at_risk.named(naming.row_names)
     quality, warnings = _quality(table, [paths[k] for k in order], calibration)
     warnings = border_warnings(image, plot_area) + warnings
     if arms is None:
         curve_tables = [curve for curve, _ in traced]
         warnings += _legend_entries_without_curve(work, legend[0], colours, curve_tables, calibration)
-    at_risk_table, at_risk_warnings = at_risk.named(arm_colours=dict(zip(table["arm"], table["colour"])))
+    warnings += naming.warnings + ([naming.problem] if naming.problem else []) + _size_warnings(table, at_risk_table)
     return DigitizationResult(
         curves=curves[["arm", "time", "survival"]],
         censor_marks=marks[["arm", "time"]],
@@ -293,7 +302,7 @@ def _start_at_origin(time, survival, x_px, y_px, calibration: Calibration, plot_
 
 
 def _early_legend(image: np.ndarray, work: WorkingImage, inks: Future,
-                  reading: Future) -> tuple[LegendPixels, dict]:
+                  reading: Future, elsewhere: np.ndarray) -> tuple[LegendPixels, dict]:
     """The working image's pixels as the legend search reads them, and the legend labels read
     by OCR (see :func:`digitize.legend.read_labels`), while the curves are still being traced.
 
@@ -306,40 +315,73 @@ def _early_legend(image: np.ndarray, work: WorkingImage, inks: Future,
     wait([inks, reading], return_when=FIRST_COMPLETED)
     if reading.done():
         return legend, {}
-    swatches = find_swatches(legend, inks.result(), np.zeros(work.image.shape[:2], dtype=bool))
+    swatches = find_swatches(legend, inks.result(), elsewhere)
     return legend, read_labels(image, [work.box_to_original(box) for box in swatches["label"]])
 
 
 def _name_arms(image: np.ndarray, work: WorkingImage, legend: tuple[LegendPixels, dict] | None,
                colours: np.ndarray, curves: list[pd.DataFrame], calibration: Calibration,
-               arms) -> tuple[list[str], list[int]]:
-    """Names of the arms, and the order to list them in (arm indices).
+               arms, elsewhere: np.ndarray | None) -> tuple[list[Reading], list, list[int]]:
+    """Names of the arms as read, the arm sizes printed with them, and the order to list them in
+    (arm indices).
 
     ``arms`` given by the user wins (only the arms it names are listed, in its
-    order); else the legend text next to each swatch; else ``arm1``, ``arm2``
-    in legend order (the order of the swatches, else of the curves). ``legend``
-    (see :func:`_early_legend`) is needed only when ``arms`` is None.
+    order); else the legend text next to each swatch, as OCR read it (the name
+    in it: :func:`digitize.names.split_label`); else ``arm1``, ``arm2`` in
+    legend order (the order of the swatches, else of the curves), for the
+    at-risk table's labels to name (:func:`digitize.names.reconcile`).
+    ``legend`` (see :func:`_early_legend`) and ``elsewhere`` (the pixels of
+    other plots' legends, :func:`_nearer_other_plots`) are needed only when ``arms`` is None.
     """
     if arms is not None:
         named = parse_arm_colours(arms)
         pairs = match_named_colours(named, colours)
-        names = [""] * len(colours)
+        names = [Reading("")] * len(colours)
         for pair in pairs.itertuples():
-            names[pair.index] = pair.arm
-        return names, [int(pairs.loc[pairs["arm"] == name, "index"].iloc[0]) for name in named]
+            names[pair.index] = Reading(pair.arm)
+        return names, [None] * len(colours), [int(pairs.loc[pairs["arm"] == name, "index"].iloc[0]) for name in named]
     pixels, labels = legend
-    swatches = find_swatches(pixels, colours, _curve_mask(work, curves, calibration))
+    swatches = find_swatches(pixels, colours, _curve_mask(work, curves, calibration) | elsewhere)
     order = list(swatches["arm_index"]) + [k for k in range(len(colours)) if k not in set(swatches["arm_index"])]
     # Swatches are found in the working image, their labels read in the figure: OCR misreads
     # small type scaled down further.
     read = legend_names(image, swatches.assign(label=[work.box_to_original(box) for box in swatches["label"]]),
                         known=labels)
-    if len(set(read.values())) == len(colours) and all(read.values()):
-        return [read[k] for k in range(len(colours))], order
-    names = [""] * len(colours)
+    names = {k: split_label(reading.text) for k, reading in read.items()}
+    taken = [name for name, _ in names.values() if is_name(name)]
+    readings, sizes = [Reading("", 0.0)] * len(colours), [None] * len(colours)
     for position, k in enumerate(order, start=1):
-        names[k] = f"arm{position}"
-    return names, order
+        name, sizes[k] = names.get(k, ("", None))
+        # A name read for two arms names neither; an arm without one is numbered in legend order.
+        single = is_name(name) and taken.count(name) == 1
+        readings[k] = Reading(name, read[k].confidence) if single else Reading(f"arm{position}", 0.0)
+    return readings, sizes, order
+
+
+def _nearer_other_plots(work: WorkingImage, areas: list, panel: int) -> np.ndarray:
+    """Pixels of ``work.image`` nearer another plot of the figure than plot ``panel``: a legend
+    belongs to the plot it is printed beside, and the panels of a figure often share colours."""
+    elsewhere = np.zeros(work.image.shape[:2], dtype=bool)
+    if len(areas) == 1:
+        return elsewhere
+    rows, cols = np.arange(work.image.shape[0]), np.arange(work.image.shape[1])
+
+    def distance(area) -> np.ndarray:
+        left, top, right, bottom = work.from_original([area.left, area.top, area.right, area.bottom])
+        return np.hypot(np.maximum(np.maximum(top - rows, rows - bottom), 0)[:, None],
+                        np.maximum(np.maximum(left - cols, cols - right), 0)[None, :])
+
+    own = distance(areas[panel])
+    for other in (area for k, area in enumerate(areas) if k != panel):
+        elsewhere |= distance(other) < own
+    return elsewhere
+
+
+def _size_warnings(arms: pd.DataFrame, at_risk: pd.DataFrame) -> list[str]:
+    """Where an arm size printed in the legend (``n=145``) is not the at-risk table's first count."""
+    at_start = at_risk[at_risk["time"] == 0].groupby("arm")["n_risk"].first()
+    return [f"arm {arm.arm}: the legend says n={arm.n} but its at-risk row starts at {at_start[arm.arm]}"
+            for arm in arms.itertuples() if pd.notna(arm.n) and arm.arm in at_start and arm.n != at_start[arm.arm]]
 
 
 def _legend_entries_without_curve(work: WorkingImage, pixels: LegendPixels, colours: np.ndarray,

@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 import pandas as pd
 
+from digitize.names import Reading
 from digitize.ocr import read_boxes
 
 #: CIELAB distance within which a pixel has an arm's colour.
@@ -19,6 +20,10 @@ TEXT_MAX_SATURATION = 80
 RULE_LENGTH_PX = 60
 #: Legend labels read below this OCR confidence are not used as names.
 MIN_NAME_CONFIDENCE = 0.6
+#: A piece of an arm's colour with more than this share of its outline on text is a letter's edge.
+MAX_TEXT_OUTLINE_SHARE = 0.25
+#: Text lower than this (px) is no legend label: OCR cannot read it.
+MIN_LABEL_HEIGHT_PX = 5
 #: Page left around a label's text when it is read (px of the image read).
 LABEL_MARGIN_PX = 3
 
@@ -77,16 +82,30 @@ def find_swatches(pixels: LegendPixels, colours: np.ndarray, curve_mask: np.ndar
     ink = pixels.text_ink
     rows = []
     max_width = ink.shape[1] // 5
-    for index, colour in enumerate(colours):
-        mask = pixels.near(colour) & ~curve_mask
-        _, _, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    # The strongest colours claim their swatches first, and a swatch is one arm's: the anti-aliased
+    # fringe of a black line is grey, and would pass for a grey arm's swatch.
+    page = np.median(pixels.lab[::4, ::4].reshape(-1, 3), axis=0)
+    lab = cv2.cvtColor(np.asarray(colours, dtype=np.uint8).reshape(-1, 1, 3), cv2.COLOR_RGB2LAB).reshape(-1, 3)
+    for index in np.argsort(-np.linalg.norm(lab.astype(float) - page, axis=1), kind="stable"):
+        near = pixels.near(colours[index])
+        _, _, stats, _ = cv2.connectedComponentsWithStats((near & ~curve_mask).astype(np.uint8), connectivity=8)
+        # Text is black. An arm drawn in another ink (grey, colour) has no letters: its pieces in a
+        # row are the dashes of a dashed swatch, and its text is the ink neither its colour nor
+        # lighter (the anti-aliased edges of its lines).
+        in_text_ink = _delta_e_from_black(lab[index]) <= SWATCH_DELTA_E
+        pieces = _boxes(stats[1:, :4]) if in_text_ink else _dashes_joined(_boxes(stats[1:, :4]))
+        text = ink if in_text_ink else ink & ~near & (pixels.lab[..., 0] <= lab[index][0])
         # A swatch is a short line or a small patch, wider than tall; text of that colour is narrower.
-        widths, heights = stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]
+        widths, heights = pieces[:, 2] - pieces[:, 0], pieces[:, 3] - pieces[:, 1]
         fits = np.flatnonzero((widths >= 8) & (widths <= max_width) & (widths >= heights))
         for piece in fits[np.argsort(-widths[fits], kind="stable")]:
-            left, top, width, height = (int(v) for v in stats[1 + piece, :4])
-            swatch = {"arm_index": index, "left": left, "top": top, "right": left + width, "bottom": top + height}
-            label = _label_box(ink, swatch)
+            left, top, right, bottom = (int(v) for v in pieces[piece])
+            swatch = {"arm_index": int(index), "left": left, "top": top, "right": right, "bottom": bottom}
+            # ... and is drawn apart: a piece running along text is the anti-aliased edge of a letter.
+            if (not in_text_ink and _outline_share(text, swatch) > MAX_TEXT_OUTLINE_SHARE
+                    or any(_touching(swatch, claimed) for claimed in rows)):
+                continue
+            label = _label_box(text, swatch)
             if label is not None:
                 rows.append({**swatch, "label": label})
                 break
@@ -105,7 +124,7 @@ def read_labels(image: np.ndarray, boxes) -> dict[tuple[int, int, int, int], tup
     return {box: (text, score) for box, text, score in zip(boxes, read["text"], read["confidence"])}
 
 
-def legend_names(image: np.ndarray, swatches: pd.DataFrame, known: dict | None = None) -> dict[int, str]:
+def legend_names(image: np.ndarray, swatches: pd.DataFrame, known: dict | None = None) -> dict[int, Reading]:
     """The text right of each swatch, read by OCR (see :func:`read_labels`).
 
     The label boxes of ``swatches`` are in the pixels of ``image``, which may
@@ -116,7 +135,8 @@ def legend_names(image: np.ndarray, swatches: pd.DataFrame, known: dict | None =
     Returns
     -------
     dict
-        Arm index -> name, for the swatches with a readable label.
+        Arm index -> the label as read and its OCR confidence, for the swatches
+        with a readable label (the name in it: :func:`digitize.names.split_label`).
     """
     labels = [tuple(int(v) for v in box) for box in swatches["label"]]
     read = dict(known or {})
@@ -124,11 +144,9 @@ def legend_names(image: np.ndarray, swatches: pd.DataFrame, known: dict | None =
     names = {}
     for k, box in zip(swatches["arm_index"], labels):
         text, score = read[box]
-        # A censor mark or line end caught at the box's edge reads as '|'.
-        name = text.strip().strip("|").strip()
         # Numbers alone beside a piece of line are tick labels or counts at risk, not a legend.
-        if score >= MIN_NAME_CONFIDENCE and re.search(r"[^\W\d_]", name):
-            names[int(k)] = name
+        if score >= MIN_NAME_CONFIDENCE and re.search(r"[^\W\d_]", text):
+            names[int(k)] = Reading(text, score)
     return names
 
 
@@ -165,6 +183,48 @@ def _text_ink(image: np.ndarray) -> np.ndarray:
     return (dark > lines)
 
 
+def _boxes(stats: np.ndarray) -> np.ndarray:
+    """Boxes (left, top, right, bottom; right and bottom exclusive) of OpenCV component stats
+    (left, top, width, height)."""
+    return np.column_stack([stats[:, 0], stats[:, 1], stats[:, 0] + stats[:, 2], stats[:, 1] + stats[:, 3]])
+
+
+def _dashes_joined(boxes: np.ndarray) -> np.ndarray:
+    """Boxes of pieces of ink (see :func:`_boxes`), the dashes of a dashed line joined: pieces on
+    the same rows, as long as the one before (within a factor of 2) and less than twice that
+    length from it."""
+    joined, dash = [], 0
+    for box in boxes[np.lexsort((boxes[:, 0], boxes[:, 3], boxes[:, 1]))]:
+        last, length = (joined[-1] if joined else None), int(box[2] - box[0])
+        if (last is not None and last[1] == box[1] and last[3] == box[3]
+                and dash / 2 <= length <= 2 * dash and 0 <= box[0] - last[2] < 2 * min(dash, length)):
+            last[2] = box[2]
+        else:
+            joined.append(box.copy())
+        dash = length
+    return np.array(joined).reshape(-1, 4)
+
+
+def _delta_e_from_black(lab: np.ndarray) -> float:
+    """CIELAB distance of a colour in OpenCV's 8-bit Lab from black (L 0, a and b 0)."""
+    return float(np.hypot(float(lab[0]) * 100 / 255, np.hypot(float(lab[1]) - 128, float(lab[2]) - 128)))
+
+
+def _outline_share(mask: np.ndarray, box: dict) -> float:
+    """Share of the pixels just outside a box (``left, top, right, bottom``) that are set in ``mask``."""
+    top, left = max(box["top"] - 1, 0), max(box["left"] - 1, 0)
+    grown = mask[top:box["bottom"] + 1, left:box["right"] + 1]
+    inner = mask[box["top"]:box["bottom"], box["left"]:box["right"]]
+    outline = grown.size - inner.size
+    return float(grown.sum() - inner.sum()) / outline if outline else 0.0
+
+
+def _touching(first: dict, second: dict) -> bool:
+    """Whether two boxes (``left, top, right, bottom``, right and bottom exclusive) overlap or touch."""
+    return (first["left"] <= second["right"] and second["left"] <= first["right"]
+            and first["top"] <= second["bottom"] and second["top"] <= first["bottom"])
+
+
 def _label_box(ink: np.ndarray, swatch: dict) -> tuple[int, int, int, int] | None:
     """Box (left, top, right, bottom; right and bottom exclusive) of the run of text starting just
     right of a swatch, or None."""
@@ -179,6 +239,9 @@ def _label_box(ink: np.ndarray, swatch: dict) -> tuple[int, int, int, int] | Non
     gaps = np.flatnonzero(np.diff(columns) > 2 * half)
     last = columns[gaps[0]] if len(gaps) else columns[-1]
     rows = np.flatnonzero(band[:, columns[0] : last + 1].any(axis=1))
+    height = rows[-1] - rows[0] + 1
+    if height < MIN_LABEL_HEIGHT_PX or last - columns[0] + 1 < height / 2:
+        return None  # a speck or a tick mark, not a line of text
     left = swatch["right"] + 1 + int(columns[0])
     return left, top + int(rows[0]), swatch["right"] + 2 + int(last), top + int(rows[-1]) + 1
 

@@ -56,6 +56,7 @@ import pandas as pd  # noqa: E402
 
 from digitize import DigitizationResult, digitize  # noqa: E402
 from digitize.diagnosis import Findings  # noqa: E402
+from digitize.names import unmatched_rows  # noqa: E402
 from kmipd.cache import ExtractionCache  # noqa: E402
 from kmipd.errors import InputError, input_source  # noqa: E402
 from kmipd.hand_curves import read_hand_curves  # noqa: E402
@@ -150,6 +151,8 @@ def extract(figure, *, at_risk: pd.DataFrame | None = None, n_total: dict | None
         from the figure, if any.
     n_total, total_events : dict of str -> int, optional
         Per-arm sizes and published totals of events (see :func:`reconstruct.reconstruct`).
+        By default the sizes printed in the legend (``Placebo (n=145)``) for
+        arms whose at-risk row, if any, does not start at time 0.
     **figure_options
         ``arms``, ``x_range``, ``y_range``, ``x_ticks``, ``y_ticks``, ``panel``:
         how to read the figure (see :func:`digitize.digitize`).
@@ -165,7 +168,8 @@ def extract(figure, *, at_risk: pd.DataFrame | None = None, n_total: dict | None
     """
     digitization = digitize(figure, **figure_options)
     try:
-        at_risk, reconstruction = _reconstruct_digitized(digitization, at_risk, n_total, total_events)
+        at_risk, reconstruction = _reconstruct_digitized(digitization, at_risk, n_total, total_events,
+                                                         arms_given=figure_options.get("arms") is not None)
     except InputError as error:
         error.findings = Findings.from_result(digitization, error)  # what --explain shows
         raise
@@ -174,10 +178,20 @@ def extract(figure, *, at_risk: pd.DataFrame | None = None, n_total: dict | None
 
 
 def _reconstruct_digitized(digitization: DigitizationResult, at_risk: pd.DataFrame | None, n_total: dict | None,
-                           total_events: dict | None) -> tuple[pd.DataFrame, Reconstruction]:
+                           total_events: dict | None, arms_given: bool) -> tuple[pd.DataFrame, Reconstruction]:
     """The at-risk table used and the reconstruction of a digitized figure (see :func:`extract`)."""
     table_read = at_risk is None
     at_risk = (digitization.at_risk if table_read else at_risk).reset_index(drop=True)
+    curve_arms = list(digitization.arms["arm"])
+    if table_read and not set(at_risk["arm"]) <= set(curve_arms):
+        rows = [arm for arm in dict.fromkeys(at_risk["arm"]) if arm not in curve_arms]
+        raise InputError(unmatched_rows(rows, curve_arms, arms_given=arms_given,
+                                        colours=list(digitization.arms["colour"])))
+    legend_sizes = {arm.arm: int(arm.n) for arm in digitization.arms.itertuples() if pd.notna(arm.n)}
+    if not n_total:
+        # An arm size printed in the legend (n=145) stands in for an at-risk row that does not start at 0.
+        started = set(at_risk.loc[at_risk["time"] == 0, "arm"])
+        n_total = {arm: n for arm, n in legend_sizes.items() if arm not in started} or None
 
     def rebuild(table: pd.DataFrame) -> Reconstruction:
         return reconstruct(digitization.curves, table if len(table) else None, n_total=n_total,
@@ -189,6 +203,7 @@ def _reconstruct_digitized(digitization: DigitizationResult, at_risk: pd.DataFra
     except AtRiskTableError as error:
         if not (table_read and len(at_risk)):
             raise
+        n_total = {**legend_sizes, **(n_total or {})}
         if not n_total:
             raise InputError(f"the numbers-at-risk table read from the figure cannot be right "
                              f"({error.message}); type it into an at-risk CSV, or give the arm sizes") from None

@@ -1,0 +1,161 @@
+"""Arm names: legend entries and at-risk row labels reconciled (digitize.names), and on figures
+drawn by R survminer, base R and lifelines (tests/data/world/names, benchmarks/legend_names.py)."""
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from digitize import digitize
+from digitize.names import NAME_TOLERANCE, Reading, name_distance, reconcile, split_label
+from kmipd.cli import main
+from kmipd.errors import InputError
+from kmipd.pipeline import extract
+
+FIGURES = Path(__file__).parent / "data" / "world" / "names"
+
+
+@pytest.mark.parametrize("text, name, n", [
+    ("1992-2004 (n=2392): MS 13 mos; 1-yr 52% ...", "1992-2004", 2392),
+    ("Placebo (n=145)", "Placebo", 145),
+    ("Male (n = 138)", "Male", 138),
+    ("Treatment, median 12.1 mo", "Treatment", None),
+    ("arm=Treatment A|", "Treatment A", None),
+    ("Strata arm=Male", "Male", None),
+    ("sex=1", "sex=1", None),  # the level alone names nothing
+    ("Lev+5FU", "Lev+5FU", None),
+    ("Stage I-II", "Stage I-II", None),
+    ("Pembrolizumab (2 mg/kg)", "Pembrolizumab (2 mg/kg)", None),
+])
+def test_split_label_keeps_the_name_and_the_arm_size(text, name, n):
+    assert split_label(text) == (name, n)
+
+
+@pytest.mark.parametrize("misread, printed", [("Treatmet", "Treatment"), ("Treatnent", "Treatment"),
+                                              ("TreatmetA|", "Treatment A"), ("treatment", "Treatment")])
+def test_ocr_slips_are_within_the_tolerance(misread, printed):
+    assert name_distance(misread, printed) <= NAME_TOLERANCE
+    assert name_distance("Placebo", printed) > NAME_TOLERANCE
+
+
+def test_slipped_names_pair_and_take_the_better_read_spelling():
+    naming = reconcile([Reading("Control", 0.99), Reading("Treatmet", 0.71)],
+                       [Reading("Treatment", 0.97), Reading("Contro|", 0.62)])
+    assert naming.row_arms == [1, 0]
+    assert naming.arm_names == ["Control", "Treatment"]
+    assert naming.row_names == ["Treatment", "Control"]
+    assert naming.problem is None
+
+
+def test_a_reading_that_lost_letters_gives_way_to_the_fuller_one():
+    # survminer_03: the table's 'grade I' read as 'grade', with more confidence than the legend's.
+    naming = reconcile([Reading("grade I", 0.95), Reading("grade II", 0.99), Reading("grade III", 0.89)],
+                       [Reading("grade", 0.96), Reading("grade II", 0.99), Reading("grade III", 0.95)])
+    assert naming.arm_names == naming.row_names == ["grade I", "grade II", "grade III"]
+
+
+def test_names_alike_pair_one_to_one():
+    # "Stage I" is nearer "Stage III" than "Stage I-II" is to "Stage 1-": only the pairing as a whole tells.
+    naming = reconcile([Reading("Stage 1-", 0.8), Reading("Stage I", 0.9), Reading("Stage IV", 0.99)],
+                       [Reading("Stage I-II", 0.95), Reading("Stage III", 0.97), Reading("Stage IV", 0.99)])
+    assert naming.arm_names == ["Stage I-II", "Stage III", "Stage IV"]
+
+
+def test_one_arm_and_one_row_are_each_other():
+    assert reconcile([Reading("arm1", 0.0)], [Reading("Arm A", 0.9)]).arm_names == ["Arm A"]
+    titled = reconcile([Reading("All patients", 0.9)], [Reading("Number at risk", 0.9)])
+    assert (titled.arm_names, titled.row_names, titled.warnings) == (["All patients"], ["All patients"], [])
+    differing = reconcile([Reading("All patients", 0.9)], [Reading("Arm A", 0.9)])
+    assert differing.row_names == ["All patients"] and differing.warnings
+
+
+def test_rows_in_the_arms_colours_take_the_legend_names_or_name_the_arms():
+    by_legend = reconcile([Reading("Placebo", 0.9), Reading("Drug", 0.9)], None, rows_by_colour=[1, 0])
+    assert by_legend.row_names == ["Drug", "Placebo"]
+    by_rows = reconcile([Reading("arm1", 0.0), Reading("arm2", 0.0)],
+                        [Reading("Drug", 0.9), Reading("Placebo", 0.9)], rows_by_colour=[1, 0])
+    assert by_rows.arm_names == ["Placebo", "Drug"]
+
+
+def test_the_users_names_are_kept():
+    naming = reconcile([Reading("Treatment")], [Reading("Treatmet", 0.99)], arms_given=True)
+    assert naming.arm_names == naming.row_names == ["Treatment"]
+
+
+def test_rows_matching_no_arm_say_which_readings_disagree():
+    naming = reconcile([Reading("arm1", 0.0), Reading("arm2", 0.0)], [Reading("Arm A", 0.9), Reading("Arm B", 0.9)])
+    assert naming.row_arms == [None, None]
+    assert naming.problem.startswith("the at-risk table's row(s) 'Arm A', 'Arm B' match no arm; "
+                                     "the legend read 'arm1', 'arm2'; give --arms")
+
+
+def test_unnamed_rows_pair_with_unnamed_arms_in_legend_order_with_a_warning():
+    naming = reconcile([Reading("arm1", 0.0), Reading("arm2", 0.0)], [Reading("", 0.0), Reading("", 0.0)])
+    assert naming.row_names == ["arm1", "arm2"] and naming.warnings
+
+
+@lru_cache(maxsize=None)
+def _truth(figure_id: str) -> dict:
+    return json.loads((FIGURES / f"{figure_id}.json").read_text())
+
+
+def _printed_rows(figure_id: str) -> dict:
+    return {arm["legend"]: arm["at_risk"]["n_risk"] for arm in _truth(figure_id)["arms"]}
+
+
+def test_legend_misread_is_reconciled_with_the_table_labels():
+    """lifelines, three arms: OCR reads the legend's 'Stage I-II' as 'Stage 1-' and 'Stage III' as 'Stage I'."""
+    result = digitize(FIGURES / "ll_larynx_stage.png")
+    assert list(result.arms["arm"]) == ["Stage I-II", "Stage III", "Stage IV"]
+    read = result.at_risk.groupby("arm", sort=False)["n_risk"].apply(list).to_dict()
+    assert read == _printed_rows("ll_larynx_stage")
+
+
+def test_survminer_strata_prefix_and_title_are_not_the_name():
+    """survminer without legend.labs prints 'Strata' and 'arm=Male', 'arm=Female'."""
+    result = digitize(FIGURES / "sm_top_strata_lung.png")
+    assert list(result.arms["arm"]) == ["Male", "Female"]
+    assert set(result.at_risk["arm"]) <= {"Male", "Female"}
+
+
+def test_n_in_the_legend_is_the_arm_size(tmp_path):
+    """base R legend 'Male (n=138)', 'Female (n=90)' and no at-risk table: `kmipd extract` completes with those N."""
+    assert main(["extract", str(FIGURES / "base_topright_lung.png"), "--out", str(tmp_path)]) == 0
+    arms = json.loads((tmp_path / "digitization.json").read_text())["arms"]
+    assert {arm["arm"]: arm["n"] for arm in arms} == {"Male": 138, "Female": 90}
+    ipd = pd.read_csv(tmp_path / "ipd.csv")
+    assert ipd.groupby("arm").size().to_dict() == {"Male": 138, "Female": 90}
+
+
+def test_single_arm_takes_its_row_label():
+    """survminer, one arm, no legend, the risk table's row labelled 'Arm A'."""
+    extraction = extract(FIGURES / "sm_single_rowlabel_lung.png")
+    assert list(extraction.digitization.arms["arm"]) == ["Arm A"]
+    assert list(extraction.at_risk["n_risk"]) == _printed_rows("sm_single_rowlabel_lung")["Arm A"]
+
+
+def test_table_rows_named_by_nothing_the_figure_agrees_on_are_refused_with_the_evidence():
+    """base R, no legend, a black at-risk block with rows 'Arm A', 'Arm B': which curve is which is unknown."""
+    with pytest.raises(InputError, match=r"row\(s\) 'Arm A', 'Arm B' match no arm; the legend read 'arm1' \(#"):
+        extract(FIGURES / "base_nolegend_black_ovarian.png")
+
+
+@pytest.mark.parametrize("figure_id", ["base_bw_solid_1200", "base_bw_dashed_600"])
+def test_grey_arm_beside_black_text_finds_its_own_swatch(figure_id):
+    """base R, black and grey40 arms, boxed legend: the anti-aliased edges of black letters and
+    lines are grey (they passed for the grey arm's swatch: 'T', 'Female ['), and a dashed
+    swatch is a run of dashes."""
+    assert sorted(digitize(FIGURES / f"{figure_id}.png").arms["arm"]) == ["Female", "Male"]
+
+
+def test_each_panel_reads_its_own_legend():
+    """Two panels side by side in the same two inks: panel B's arms took panel A's legend names."""
+    corpus = Path(__file__).parents[1] / "benchmarks" / "digitize_corpus"
+    assert sorted(digitize(corpus / "panels_03.jpg", panel=1).arms["arm"]) == ["group A", "group B"]
+
+
+def test_fewer_rows_than_arms_is_said():
+    naming = reconcile([Reading("Male", 0.9), Reading("Female", 0.9)], [Reading("Male", 0.9)])
+    assert naming.row_names == ["Male"] and naming.warnings == ["the at-risk table read has 1 row(s) for 2 arms"]
