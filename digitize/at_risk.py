@@ -94,12 +94,14 @@ class AtRiskRows:
     labels: list | None
     warnings: list = field(default_factory=list)
 
-    def row_labels(self) -> list[Reading]:
-        """The label printed with each row and its OCR confidence ("" where there is none), read
-        now if not yet read."""
+    def row_labels(self) -> list[str]:
+        """The label printed with each row ("" where there is none), read now if not yet read."""
+        return [reading.text for reading in self._label_readings()]
+
+    def _label_readings(self) -> list[Reading]:
         if self.labels is None:
             self.labels = _read_labels(self.image, self.rows)
-        return self.labels
+        return [label if isinstance(label, Reading) else Reading(str(label)) for label in self.labels]
 
     def name_rows(self, arms: list[Reading], colours, arms_given: bool = False) -> Naming:
         """Pair the rows with the arms and name both (see :func:`digitize.names.reconcile`).
@@ -123,9 +125,9 @@ class AtRiskRows:
         by_colour, colour_warnings = (_colour_pairs(self.rows, colours, [arm.text for arm in arms]) if coloured
                                       else (None, []))
         kept = [i for i in range(len(self.rows)) if by_colour is None or by_colour[i] is not None]
-        labels = self.labels
-        if labels is None and not (coloured and all(is_name(arm.text) for arm in arms)):
-            labels = self.row_labels()  # the colours pair the rows, the labels may name them
+        # The colours pair the rows; the labels, read only where needed (OCR is slow), may name them.
+        named_by_colour = coloured and all(is_name(arm.text) for arm in arms)
+        labels = self._label_readings() if self.labels is not None or not named_by_colour else None
         naming = reconcile(arms, [labels[i] for i in kept] if labels is not None else None,
                            [by_colour[i] for i in kept] if by_colour is not None else None, arms_given)
         row_names, row_arms = [None] * len(self.rows), [None] * len(self.rows)
@@ -133,10 +135,21 @@ class AtRiskRows:
             row_names[i], row_arms[i] = name, arm
         return Naming(naming.arm_names, row_names, row_arms, colour_warnings + naming.warnings, naming.problem)
 
-    def named(self, row_names: list) -> tuple[pd.DataFrame, list[str]]:
-        """The counts as ``arm, time, n_risk``, the rows named ``row_names`` (top first, None for a
-        row dropped; see :meth:`name_rows`), and the warnings naming each doubtful cell."""
+    def named(self, arm_colours=None, row_names: list | None = None) -> tuple[pd.DataFrame, list[str]]:
+        """The counts as ``arm, time, n_risk`` and the warnings naming each doubtful cell.
+
+        The rows are named ``row_names`` (top first, None for a row dropped; see
+        :meth:`name_rows`) when given; else after the arms ``arm_colours``
+        (name -> colour) they are paired with, or by their printed labels, or
+        ``arm1``, ``arm2``, ... from the top; then the pairing's warnings come too.
+        """
         warnings = list(self.warnings)
+        if row_names is None:
+            arm_colours = dict(arm_colours or {})
+            naming = self.name_rows([Reading(name) for name in arm_colours], list(arm_colours.values()),
+                                    arms_given=bool(arm_colours))
+            row_names = naming.row_names
+            warnings += naming.warnings + ([naming.problem] if naming.problem else [])
         for name, row in zip(row_names, self.rows):
             if name is not None:
                 warnings += [f"numbers at risk, arm {name} at time {time:g}: {reason}" for time, reason in row["doubts"]]
@@ -146,12 +159,8 @@ class AtRiskRows:
         return table.astype({"arm": str, "time": float, "n_risk": int}), warnings
 
     def table(self, arm_colours=None) -> pd.DataFrame:
-        """The counts as ``arm, time, n_risk``, rows named after the arms ``arm_colours``
-        (name -> colour) when given (see :func:`read_at_risk_table`)."""
-        arm_colours = dict(arm_colours or {})
-        naming = self.name_rows([Reading(name) for name in arm_colours], list(arm_colours.values()),
-                                arms_given=bool(arm_colours))
-        return self.named(naming.row_names)[0]
+        """The counts as ``arm, time, n_risk`` (see :meth:`named` and :func:`read_at_risk_table`)."""
+        return self.named(arm_colours)[0]
 
 
 def read_at_risk_table(image: np.ndarray, plot_area: PlotArea, calibration: Calibration,

@@ -141,7 +141,7 @@ def digitize(image_or_path, *, arms=None, x_range=None, y_range=None, x_ticks=No
         "line_type": [paths[k].line_type for k in order],
         "n": pd.array([sizes[k] for k in order], dtype="Int64"),
     })
-    at_risk_table, at_risk_warnings = at_risk.named(naming.row_names)
+    at_risk_table, at_risk_warnings = at_risk.named(row_names=naming.row_names)
     quality, warnings = _quality(table, [paths[k] for k in order], calibration)
     warnings = border_warnings(image, plot_area) + warnings
     if arms is None:
