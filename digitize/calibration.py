@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Iterator
 
@@ -27,9 +27,13 @@ from digitize.axes import PlotArea, darkness, find_ticks
 from digitize.ocr import read_boxes
 from kmipd.errors import InputError
 
+#: What a plot's y axis may show (see :class:`Calibration`).
+MEASURES = ("survival", "cumulative_incidence")
 #: Tick labels read below this OCR confidence are reported in a warning.
 LOW_CONFIDENCE = 0.8
 TICK_COLUMNS = ["px", "value", "text", "confidence"]
+#: The tallest a glyph of a line of text may be, in text heights (the median height of its blobs).
+MAX_GLYPH_HEIGHTS = 2.0
 
 
 @dataclass(frozen=True)
@@ -81,12 +85,26 @@ class Calibration:
         The printed y labels were 0-100.
     warnings : tuple of str
         Doubts found while calibrating, for the user to check.
+    measure : str
+        What the y axis shows: ``"survival"``, or ``"cumulative_incidence"``
+        (1 - survival, curves rising from 0: R's ``fun = "event"``, lifelines'
+        ``plot_cumulative_density``). ``y`` maps rows to the values printed
+        either way; :meth:`survival` and :meth:`y_px` convert to survival.
     """
 
     x: AxisCalibration
     y: AxisCalibration
     y_percent: bool
     warnings: tuple[str, ...] = ()
+    measure: str = "survival"
+
+    def __post_init__(self):
+        if self.measure not in MEASURES:
+            raise ValueError(f"measure must be one of {MEASURES}, not {self.measure!r}")
+
+    def with_measure(self, measure: str) -> "Calibration":
+        """The same axes, read as ``measure`` (see :data:`MEASURES`)."""
+        return replace(self, measure=measure)
 
     def time(self, x_px):
         """Time at column(s) ``x_px``."""
@@ -94,7 +112,7 @@ class Calibration:
 
     def survival(self, y_px):
         """Survival probability at row(s) ``y_px``."""
-        return self.y.to_value(y_px)
+        return self._as_survival(self.y.to_value(y_px))
 
     def x_px(self, time):
         """Column(s) of time(s) ``time``."""
@@ -102,7 +120,11 @@ class Calibration:
 
     def y_px(self, survival):
         """Row(s) of survival probability(ies) ``survival``."""
-        return self.y.to_px(survival)
+        return self.y.to_px(self._as_survival(np.asarray(survival, dtype=float)))
+
+    def _as_survival(self, value):
+        """Survival from the value the y axis shows, and back (1 - x is its own inverse)."""
+        return 1.0 - value if self.measure == "cumulative_incidence" else value
 
     def to_dict(self) -> dict:
         """JSON-ready description, for ``digitization.json``."""
@@ -278,9 +300,17 @@ def group_words(blobs: list[Box]) -> list[Box]:
     """Merge boxes of ink side by side on one line, closer than about a character height, into words.
 
     Boxes and words are ``(left, top, right, bottom)``, right and bottom
-    exclusive; the words come sorted by their left edge.
+    exclusive; the words come sorted by their left edge. The scale is the
+    text's own: the median height of the boxes. A box more than
+    :data:`MAX_GLYPH_HEIGHTS` text heights tall is not a glyph of a line of
+    that text (in small figures the letters of a y-axis title printed
+    upward run into one tall blob a few pixels from the labels), and
+    joins nothing.
     """
     words = sorted(blobs)
+    if not words:
+        return words
+    text_height = float(np.median([box[3] - box[1] for box in words]))
     merged = True
     while merged:  # repeat until stable: a merge can bring a word within reach of the next
         merged = False
@@ -292,7 +322,7 @@ def group_words(blobs: list[Box]) -> list[Box]:
                 # Heights of both: a decimal point is short, the digit beside it sets the scale;
                 # a faint point may be lost altogether, leaving a digit-wide gap in "0.6".
                 shorter, taller = sorted((box[3] - box[1], word[3] - word[1]))
-                if overlap > 0.3 * shorter and gap <= 0.9 * taller:
+                if overlap > 0.3 * shorter and gap <= 0.9 * taller and taller <= MAX_GLYPH_HEIGHTS * text_height:
                     out[i] = (min(box[0], word[0]), min(box[1], word[1]), max(box[2], word[2]), max(box[3], word[3]))
                     merged = True
                     break
@@ -472,7 +502,19 @@ def _consensus(labels: pd.DataFrame, axis: str) -> pd.DataFrame | None:
     if best is None:
         return None
     inliers = labels[best]
+    # A label misread by less than the tolerance ("2005" for "2000") stays on the line but breaks
+    # the progression of the others: leave out the label whose absence gives the coarsest step.
+    while len(inliers) > 2 and not _is_progression(inliers["value"].to_numpy()):
+        values = inliers["value"].to_numpy()
+        odd = max(range(len(values)), key=lambda k: (_step_or_zero(np.delete(values, k)), -k))
+        inliers = inliers.drop(index=inliers.index[odd])
     return inliers if _is_progression(inliers["value"].to_numpy()) else None
+
+
+def _step_or_zero(values: np.ndarray) -> float:
+    """:func:`tick_step` of distinct values, 0 when two are equal (no progression at all)."""
+    distinct = len(np.unique(np.round(values * 10**4))) == len(values)
+    return tick_step(values) if distinct else 0.0
 
 
 def _is_progression(values: np.ndarray) -> bool:
