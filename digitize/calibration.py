@@ -32,7 +32,7 @@ MEASURES = ("survival", "cumulative_incidence")
 #: Tick labels read below this OCR confidence are reported in a warning.
 LOW_CONFIDENCE = 0.8
 TICK_COLUMNS = ["px", "value", "text", "confidence"]
-#: The tallest a glyph of a line of text may be, in text heights (the median height of its blobs).
+#: The tallest a glyph may be, in heights of the line of text beside it.
 MAX_GLYPH_HEIGHTS = 2.0
 
 
@@ -300,17 +300,13 @@ def group_words(blobs: list[Box]) -> list[Box]:
     """Merge boxes of ink side by side on one line, closer than about a character height, into words.
 
     Boxes and words are ``(left, top, right, bottom)``, right and bottom
-    exclusive; the words come sorted by their left edge. The scale is the
-    text's own: the median height of the boxes. A box more than
-    :data:`MAX_GLYPH_HEIGHTS` text heights tall is not a glyph of a line of
-    that text (in small figures the letters of a y-axis title printed
-    upward run into one tall blob a few pixels from the labels), and
-    joins nothing.
+    exclusive; the words come sorted by their left edge. A box more than
+    :data:`MAX_GLYPH_HEIGHTS` times as tall as the line of the box beside it
+    is not a glyph of that line (in small figures the letters of a y-axis
+    title printed upward run into one tall blob a few pixels from the tick
+    labels), and the two are not merged.
     """
     words = sorted(blobs)
-    if not words:
-        return words
-    text_height = float(np.median([box[3] - box[1] for box in words]))
     merged = True
     while merged:  # repeat until stable: a merge can bring a word within reach of the next
         merged = False
@@ -321,8 +317,9 @@ def group_words(blobs: list[Box]) -> list[Box]:
                 gap = max(box[0], word[0]) - min(box[2], word[2])
                 # Heights of both: a decimal point is short, the digit beside it sets the scale;
                 # a faint point may be lost altogether, leaving a digit-wide gap in "0.6".
-                shorter, taller = sorted((box[3] - box[1], word[3] - word[1]))
-                if overlap > 0.3 * shorter and gap <= 0.9 * taller and taller <= MAX_GLYPH_HEIGHTS * text_height:
+                (shorter, short_box), (taller, _) = sorted(((box[3] - box[1], box), (word[3] - word[1], word)))
+                if (overlap > 0.3 * shorter and gap <= 0.9 * taller
+                        and taller <= MAX_GLYPH_HEIGHTS * _line_height(short_box, (box, word), words)):
                     out[i] = (min(box[0], word[0]), min(box[1], word[1]), max(box[2], word[2]), max(box[3], word[3]))
                     merged = True
                     break
@@ -330,6 +327,14 @@ def group_words(blobs: list[Box]) -> list[Box]:
                 out.append(box)
         words = sorted(out)
     return words
+
+
+def _line_height(box: Box, pair: tuple[Box, Box], boxes: list[Box]) -> int:
+    """Height of the tallest box on the rows of ``box`` other than the ``pair`` being merged (``box``'s
+    own height when there is none): the digits beside a decimal point, the rest of a label."""
+    heights = [other[3] - other[1] for other in boxes if other not in pair
+               and min(box[3], other[3]) - max(box[1], other[1]) > 0.3 * min(box[3] - box[1], other[3] - other[1])]
+    return max(heights, default=box[3] - box[1])
 
 
 def _nearest_aligned(words: list[Box], edge, nearest_first: bool) -> list[Box]:
