@@ -443,7 +443,7 @@ def _calibrate_axis(strips: Iterator[_LabelStrip], tick_px: np.ndarray, axis: st
             inliers = _consensus(labels.dropna(subset=["value"]), axis)
         if inliers is None:
             continue
-        calibration = _fit(inliers, "ocr")
+        calibration = _fit(inliers, "ocr", tick_px)
         if not plausible(calibration):
             continue
         rejected = labels.dropna(subset=["value"]).drop(index=inliers.index)
@@ -546,8 +546,16 @@ def tick_step(values) -> float:
     return float(np.gcd.reduce(np.diff(scaled))) / 10**4
 
 
-def _fit(ticks: pd.DataFrame, source: str) -> AxisCalibration:
-    """Least-squares line ``value = intercept + slope * px`` through the ticks."""
+def _fit(ticks: pd.DataFrame, source: str, tick_px=()) -> AxisCalibration:
+    """Least-squares line ``value = intercept + slope * px`` through the ticks.
+
+    When two or more labels lie on a tick mark found (``tick_px``), the line
+    goes through those alone: a tick mark is placed to a tenth of a pixel, a
+    label's centre only to a pixel or two (the box of its glyphs is not
+    centred on the tick in every program, and small type blurs).
+    """
     ticks = ticks.sort_values("px", kind="mergesort").reset_index(drop=True)[TICK_COLUMNS]
-    slope, intercept = np.polyfit(ticks["px"].to_numpy(float), ticks["value"].to_numpy(float), 1)
+    on_tick = np.isin(ticks["px"].to_numpy(float), tick_px)
+    fitted = ticks[on_tick] if on_tick.sum() >= 2 else ticks
+    slope, intercept = np.polyfit(fitted["px"].to_numpy(float), fitted["value"].to_numpy(float), 1)
     return AxisCalibration(float(slope), float(intercept), ticks, source)
