@@ -113,7 +113,7 @@ def read_boxes(image: np.ndarray, boxes) -> pd.DataFrame:
                      max(int(left) - BOX_CONTEXT_PX, 0):int(right) + BOX_CONTEXT_PX]
         text, score = "", 0.0
         if crop.size:
-            height = int(bottom) - int(top)
+            height = max(int(bottom) - int(top), 1)  # the box's own text height, not the context's
             # A narrow margin: the recognizer's cost grows with the width of what it reads.
             crop = _pad(_resize(crop, max(1.0, MIN_TEXT_HEIGHT_PX / height)), max(3, height // 5))
             result = _engine()(crop, use_det=False, use_cls=False, use_rec=True)
