@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Iterator
 
@@ -27,9 +27,13 @@ from digitize.axes import PlotArea, darkness, find_ticks
 from digitize.ocr import read_boxes
 from kmipd.errors import InputError
 
+#: What a plot's y axis may show (see :class:`Calibration`).
+MEASURES = ("survival", "cumulative_incidence")
 #: Tick labels read below this OCR confidence are reported in a warning.
 LOW_CONFIDENCE = 0.8
 TICK_COLUMNS = ["px", "value", "text", "confidence"]
+#: The tallest a glyph may be, in heights of the line of text beside it.
+MAX_GLYPH_HEIGHTS = 2.0
 
 
 @dataclass(frozen=True)
@@ -81,12 +85,26 @@ class Calibration:
         The printed y labels were 0-100.
     warnings : tuple of str
         Doubts found while calibrating, for the user to check.
+    measure : str
+        What the y axis shows: ``"survival"``, or ``"cumulative_incidence"``
+        (1 - survival, curves rising from 0: R's ``fun = "event"``, lifelines'
+        ``plot_cumulative_density``). ``y`` maps rows to the values printed
+        either way; :meth:`survival` and :meth:`y_px` convert to survival.
     """
 
     x: AxisCalibration
     y: AxisCalibration
     y_percent: bool
     warnings: tuple[str, ...] = ()
+    measure: str = "survival"
+
+    def __post_init__(self):
+        if self.measure not in MEASURES:
+            raise ValueError(f"measure must be one of {MEASURES}, not {self.measure!r}")
+
+    def with_measure(self, measure: str) -> "Calibration":
+        """The same axes, read as ``measure`` (see :data:`MEASURES`)."""
+        return replace(self, measure=measure)
 
     def time(self, x_px):
         """Time at column(s) ``x_px``."""
@@ -94,7 +112,7 @@ class Calibration:
 
     def survival(self, y_px):
         """Survival probability at row(s) ``y_px``."""
-        return self.y.to_value(y_px)
+        return self._as_survival(self.y.to_value(y_px))
 
     def x_px(self, time):
         """Column(s) of time(s) ``time``."""
@@ -102,7 +120,11 @@ class Calibration:
 
     def y_px(self, survival):
         """Row(s) of survival probability(ies) ``survival``."""
-        return self.y.to_px(survival)
+        return self.y.to_px(self._as_survival(np.asarray(survival, dtype=float)))
+
+    def _as_survival(self, value):
+        """Survival from the value the y axis shows, and back (1 - x is its own inverse)."""
+        return 1.0 - value if self.measure == "cumulative_incidence" else value
 
     def to_dict(self) -> dict:
         """JSON-ready description, for ``digitization.json``."""
@@ -278,7 +300,11 @@ def group_words(blobs: list[Box]) -> list[Box]:
     """Merge boxes of ink side by side on one line, closer than about a character height, into words.
 
     Boxes and words are ``(left, top, right, bottom)``, right and bottom
-    exclusive; the words come sorted by their left edge.
+    exclusive; the words come sorted by their left edge. A box more than
+    :data:`MAX_GLYPH_HEIGHTS` times as tall as the line of the box beside it
+    is not a glyph of that line (in small figures the letters of a y-axis
+    title printed upward run into one tall blob a few pixels from the tick
+    labels), and the two are not merged.
     """
     words = sorted(blobs)
     merged = True
@@ -291,8 +317,9 @@ def group_words(blobs: list[Box]) -> list[Box]:
                 gap = max(box[0], word[0]) - min(box[2], word[2])
                 # Heights of both: a decimal point is short, the digit beside it sets the scale;
                 # a faint point may be lost altogether, leaving a digit-wide gap in "0.6".
-                shorter, taller = sorted((box[3] - box[1], word[3] - word[1]))
-                if overlap > 0.3 * shorter and gap <= 0.9 * taller:
+                (shorter, short_box), (taller, _) = sorted(((box[3] - box[1], box), (word[3] - word[1], word)))
+                if (overlap > 0.3 * shorter and gap <= 0.9 * taller
+                        and taller <= MAX_GLYPH_HEIGHTS * _line_height(short_box, (box, word), words)):
                     out[i] = (min(box[0], word[0]), min(box[1], word[1]), max(box[2], word[2]), max(box[3], word[3]))
                     merged = True
                     break
@@ -300,6 +327,14 @@ def group_words(blobs: list[Box]) -> list[Box]:
                 out.append(box)
         words = sorted(out)
     return words
+
+
+def _line_height(box: Box, pair: tuple[Box, Box], boxes: list[Box]) -> int:
+    """Height of the tallest box on the rows of ``box`` other than the ``pair`` being merged (``box``'s
+    own height when there is none): the digits beside a decimal point, the rest of a label."""
+    heights = [other[3] - other[1] for other in boxes if other not in pair
+               and min(box[3], other[3]) - max(box[1], other[1]) > 0.3 * min(box[3] - box[1], other[3] - other[1])]
+    return max(heights, default=box[3] - box[1])
 
 
 def _nearest_aligned(words: list[Box], edge, nearest_first: bool) -> list[Box]:
@@ -408,7 +443,7 @@ def _calibrate_axis(strips: Iterator[_LabelStrip], tick_px: np.ndarray, axis: st
             inliers = _consensus(labels.dropna(subset=["value"]), axis)
         if inliers is None:
             continue
-        calibration = _fit(inliers, "ocr")
+        calibration = _fit(inliers, "ocr", tick_px)
         if not plausible(calibration):
             continue
         rejected = labels.dropna(subset=["value"]).drop(index=inliers.index)
@@ -472,7 +507,19 @@ def _consensus(labels: pd.DataFrame, axis: str) -> pd.DataFrame | None:
     if best is None:
         return None
     inliers = labels[best]
+    # A label misread by less than the tolerance ("2005" for "2000") stays on the line but breaks
+    # the progression of the others: leave out the label whose absence gives the coarsest step.
+    while len(inliers) > 2 and not _is_progression(inliers["value"].to_numpy()):
+        values = inliers["value"].to_numpy()
+        odd = max(range(len(values)), key=lambda k: (_step_or_zero(np.delete(values, k)), -k))
+        inliers = inliers.drop(index=inliers.index[odd])
     return inliers if _is_progression(inliers["value"].to_numpy()) else None
+
+
+def _step_or_zero(values: np.ndarray) -> float:
+    """:func:`tick_step` of distinct values, 0 when two are equal (no progression at all)."""
+    distinct = len(np.unique(np.round(values * 10**4))) == len(values)
+    return tick_step(values) if distinct else 0.0
 
 
 def _is_progression(values: np.ndarray) -> bool:
@@ -499,8 +546,16 @@ def tick_step(values) -> float:
     return float(np.gcd.reduce(np.diff(scaled))) / 10**4
 
 
-def _fit(ticks: pd.DataFrame, source: str) -> AxisCalibration:
-    """Least-squares line ``value = intercept + slope * px`` through the ticks."""
+def _fit(ticks: pd.DataFrame, source: str, tick_px=()) -> AxisCalibration:
+    """Least-squares line ``value = intercept + slope * px`` through the ticks.
+
+    When two or more labels lie on a tick mark found (``tick_px``), the line
+    goes through those alone: a tick mark is placed to a tenth of a pixel, a
+    label's centre only to a pixel or two (the box of its glyphs is not
+    centred on the tick in every program, and small type blurs).
+    """
     ticks = ticks.sort_values("px", kind="mergesort").reset_index(drop=True)[TICK_COLUMNS]
-    slope, intercept = np.polyfit(ticks["px"].to_numpy(float), ticks["value"].to_numpy(float), 1)
+    on_tick = np.isin(ticks["px"].to_numpy(float), tick_px)
+    fitted = ticks[on_tick] if on_tick.sum() >= 2 else ticks
+    slope, intercept = np.polyfit(fitted["px"].to_numpy(float), fitted["value"].to_numpy(float), 1)
     return AxisCalibration(float(slope), float(intercept), ticks, source)

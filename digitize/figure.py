@@ -8,7 +8,7 @@ table, and judges the result (warnings, quality figures).
 from __future__ import annotations
 
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import combinations
 
 import cv2
@@ -19,8 +19,9 @@ from digitize.at_risk import read_at_risk_rows
 from digitize.axes import border_warnings, find_plot_areas
 from digitize.calibration import Calibration, calibrate
 from digitize.censor import find_censor_marks, mark_half_px, marked_columns, marks_of_one_form
-from digitize.colours import (PlotInk, arm_alpha, find_inks, hex_colour, match_named_colours,
-                              merge_lines_under_bands, paler_tints, parse_arm_colours, plot_ink, relative_strength)
+from digitize.colours import (SAME_ARM_DELTA_E, PlotInk, arm_alpha, find_inks, hex_colour, match_named_colours,
+                              merge_lines_under_bands, paler_tints, parse_arm_colours, plot_ink, relative_strength,
+                              to_lab)
 from digitize.diagnosis import collecting_findings, note
 from digitize.image import WorkingImage, load_image, working_image
 from digitize.legend import (LegendPixels, entries_without_swatch_match, find_swatches, legend_names, legend_pixels,
@@ -119,7 +120,7 @@ def digitize(image_or_path, *, arms=None, x_range=None, y_range=None, x_ticks=No
         elsewhere = _nearer_other_plots(work, areas, panel) if arms is None else None
         legend = _early_legend(image, work, inks, reading, elsewhere) if arms is None else None
         note(at_risk=at_risk, legend_labels=legend[1] if legend else {})
-        found = reading.result()
+        found, calibration = _falling_or_rising(work, reading, calibration)
     colours, paths = np.array([arm.colour for arm in found]), [arm.path for arm in found]
     traced = [_in_data_units(arm, work, calibration) for arm in found]
     legend_arms, sizes, order = _name_arms(image, work, legend, colours, [curve for curve, _ in traced], calibration,
@@ -210,6 +211,79 @@ def _read_curves(work: WorkingImage, inks: Future | None = None) -> list[_ArmPix
     marks = marks_of_one_form([find_censor_marks(alphas[k], paths[k], other, plot) for k, other in zip(keep, others)])
     return [_read_arm(plot, alphas[k], paths[k], colours[k], other, arm_marks)
             for k, other, arm_marks in zip(keep, others, marks)]
+
+
+def _falling_or_rising(work: WorkingImage, reading: Future,
+                       calibration: Calibration) -> tuple[list[_ArmPixels], Calibration]:
+    """The arms as falling (survival) curves or, failing that, as rising (cumulative-incidence) ones.
+
+    ``reading`` holds the arms read as falling curves (:func:`_read_curves`). A
+    plot of cumulative incidence (1 - S: R's ``fun = "event"``, lifelines'
+    ``plot_cumulative_density``) has no line that only falls, or only lines
+    that start low on the y axis, where a survival curve starts at 1. Its
+    curves are then read by the same tracer from the plot mirrored top to
+    bottom, where they fall from the top, and taken as rising when two pieces
+    of evidence agree: every arm starts in the lower half of the y axis as it
+    is labelled, and the curves' ink passes through time 0 at 0 (the
+    bottom-left). The calibration returned says which
+    (:attr:`Calibration.measure`): it turns every row into survival, so
+    nothing after this step sees the difference.
+    """
+    try:
+        falling, refusal = reading.result(), None
+    except InputError as error:
+        falling, refusal = None, error
+    if falling is not None and not np.all(_first_survival(falling, work, calibration) < 0.5):
+        return falling, calibration
+    incidence = calibration.with_measure("cumulative_incidence")
+    mirrored = _mirrored(work)
+    try:
+        rising = [_unmirrored(arm, mirrored) for arm in _read_curves(mirrored)]
+    except InputError:
+        rising = None
+    if (rising is not None and np.all(_first_survival(rising, work, incidence) >= 0.5)
+            and _ink_at_origin(rising, work, incidence)):
+        return rising, incidence
+    if falling is not None:
+        return falling, calibration
+    raise InputError(str(refusal).replace("(no line that only falls)",
+                                          "(no line that only falls, nor one that only rises from 0)"))
+
+
+def _first_survival(arms: list[_ArmPixels], work: WorkingImage, calibration: Calibration) -> np.ndarray:
+    """Survival at each arm's first traced level."""
+    first_rows = [work.to_original(float(arm.corners["y_px"].iloc[0])) for arm in arms]
+    return calibration.survival(np.array(first_rows))
+
+
+def _ink_at_origin(arms: list[_ArmPixels], work: WorkingImage, calibration: Calibration) -> bool:
+    """Whether some arm's ink lies within a line width (and 2 px) of time 0 at survival 1.
+
+    Every curve starts there; where they start together, the arm drawn last
+    covers the others.
+    """
+    x_px, y_px = work.from_original([calibration.x_px(0.0), calibration.y_px(1.0)])
+    reach = int(np.ceil(max(arm.path.line_width_px for arm in arms))) + 2
+    col, row = int(round(float(x_px))), int(round(float(y_px)))
+    patch = work.image[max(row - reach, 0) : row + reach + 1, max(col - reach, 0) : col + reach + 1]
+    if patch.size == 0:
+        return False
+    colours = to_lab(np.array([arm.colour for arm in arms], dtype=np.uint8))
+    distances = np.linalg.norm(to_lab(patch).reshape(-1, 1, 3) - colours[None], axis=2)
+    return bool(distances.min() < SAME_ARM_DELTA_E)
+
+
+def _mirrored(work: WorkingImage) -> WorkingImage:
+    """The working image turned upside down, with its plot area (the same pixels, mirrored)."""
+    height, area = work.image.shape[0], work.plot_area
+    return WorkingImage(np.ascontiguousarray(work.image[::-1]),
+                        replace(area, top=height - area.bottom, bottom=height - area.top), work.scale)
+
+
+def _unmirrored(arm: _ArmPixels, mirrored: WorkingImage) -> _ArmPixels:
+    """An arm read from a mirrored working image (:func:`_mirrored`), its corners in the image's own rows."""
+    last_row = mirrored.image.shape[0] - 1
+    return replace(arm, corners=arm.corners.assign(y_px=last_row - arm.corners["y_px"]))
 
 
 def _is_curve(path: ArmPath | None, plot: PlotInk, own: np.ndarray) -> bool:

@@ -31,7 +31,8 @@ class DigitizationResult:
     ----------
     curves : pandas.DataFrame
         ``arm, time, survival``: the corners of each arm's step function, in
-        data units, per arm by time (the ``curves.csv`` contract).
+        data units, per arm by time (the ``curves.csv`` contract); survival
+        also when the figure plots cumulative incidence (:attr:`measure`).
     censor_marks : pandas.DataFrame
         ``arm, time``: the censor marks seen on each arm.
     at_risk : pandas.DataFrame
@@ -71,6 +72,15 @@ class DigitizationResult:
     working_scale: float = 1.0
 
     @property
+    def measure(self) -> str:
+        """What the figure's y axis shows: ``"survival"`` or ``"cumulative_incidence"`` (rising from 0).
+
+        Either way :attr:`curves` hold survival: a cumulative incidence F was
+        read as ``1 - F`` (see :attr:`digitize.calibration.Calibration.measure`).
+        """
+        return self.calibration.measure
+
+    @property
     def survival_noise(self) -> float:
         """Standard deviation of the digitizing error of a survival value (a quarter of a pixel traced).
 
@@ -104,6 +114,7 @@ class DigitizationResult:
     def to_dict(self) -> dict:
         """Calibration, arms, quality and warnings, JSON-ready (the content of ``digitization.json``)."""
         return {
+            "measure": self.measure,
             "calibration": self.calibration.to_dict(),
             "arms": json.loads(self.arms.to_json(orient="records", double_precision=6)),
             "plot_area": {"left": self.plot_area.left, "top": self.plot_area.top,
@@ -143,7 +154,7 @@ class DigitizationResult:
 
     def summary(self) -> str:
         """A few lines per arm for a person: points, censor marks, time range, last survival."""
-        lines = []
+        lines = [] if self.measure == "survival" else ["read as survival: 1 - the cumulative incidence plotted"]
         for arm in self.arms.itertuples():
             curve = self.curves[self.curves["arm"] == arm.arm]
             lines.append(
