@@ -133,8 +133,20 @@ def survminer_options(rng, n_arms: int) -> dict:
                "program": "survminer"}
     if options["risk_table_y_text"] is False:  # colour bars stand for the names: colour the table
         options["risk_table_col"] = "strata"
-    options["tables_height"] = 0.2 if risk_table and options["cumevents"] else 0.2 + 0.03 * n_arms
     return options
+
+
+def fit_tables(options: dict, n_arms: int) -> None:
+    """survminer's ``tables.height`` (a share of the figure, per table) such that the table rows
+    do not overlap: about 0.25 inch a row plus 0.85 inch for the title and the axis; a figure too
+    short for its tables and a plot is made taller."""
+    n_tables = int(options["risk_table"]) + int(options["cumevents"])
+    height_in = options["height"] / options["res"]
+    table_in = 0.25 * n_arms + 0.85
+    if n_tables and n_tables * table_in > 0.55 * height_in:
+        height_in = n_tables * table_in / 0.55
+        options["height"] = int(round(height_in * options["res"]))
+    options["tables_height"] = round(min(0.45, table_in / height_in), 3)
 
 
 def base_options(rng, n_arms: int) -> dict:
@@ -207,6 +219,7 @@ def plan(half: str, program: str, number: int) -> dict:
     n_arms = ipd["arm"].nunique()
     if program == "r_survminer":
         options = {**survminer_options(rng, n_arms), **r_device(rng)}
+        fit_tables(options, n_arms)
     elif program == "r_base":
         options = {**base_options(rng, n_arms), **r_device(rng)}
     elif program == "lifelines":

@@ -128,9 +128,10 @@ def draw_lifelines(ipd: pd.DataFrame, options: dict) -> tuple[np.ndarray, dict]:
                                        list(twin.get_xticks()))
     else:
         fig.tight_layout()
+    y_limits = [float(limit) for limit in ax.get_ylim()]
     image, box = _finish(fig, ax)
     drawn = {"colours": list(MATPLOTLIB_COLOURS[:len(fitters)]), "plot_box": box,
-             "x_limits": [0.0, float(options["x_max"])], "breaks": breaks.tolist()}
+             "x_limits": [0.0, float(options["x_max"])], "y_limits": y_limits, "breaks": breaks.tolist()}
     if counts is not None and "At risk" in counts:
         drawn["risk_table"] = counts["At risk"].rename(columns={"n": "n_risk"}).to_dict(orient="list")
     return image, drawn
