@@ -287,7 +287,6 @@ def draw_python(figure: dict) -> tuple[np.ndarray, dict]:
              "breaks": truth["x_ticks"], "y_percent": truth["y_percent"]}
     if style.risk_table:
         drawn["risk_table"] = truth["at_risk"]
-    drawn["arm_order"] = [arm["name"] for arm in truth["arms"]]
     return image, drawn
 
 
@@ -457,7 +456,7 @@ def tags(figure: dict, truth: dict) -> list[str]:
 
 def truth_record(figure: dict, drawn: dict, file: str, box: dict | None, image_shape) -> dict:
     """The JSON-ready truth of one figure."""
-    options = {key: value for key, value in figure["options"].items()}
+    options = dict(figure["options"])
     record = {"id": figure["id"], "file": file, "half": figure["half"], "program": figure["program"],
               "source": figure["source"], "dataset": figure["dataset"], "split": figure["split"],
               "time_unit": figure["time_unit"], "measure": figure["measure"], "options": options,
