@@ -1,0 +1,38 @@
+# Real R Kaplan-Meier figures drawn to PDF (vector) for kmipd's PDF reader corpus.
+#
+# Run by `python -m benchmarks.make_pdf_corpus` when Rscript is installed; the PDFs are committed,
+# so nothing in kmipd needs R. Usage:
+#   Rscript km_pdf.R IPD.csv OUT.pdf LOOK BREAK_BY XLAB COLOURS
+# IPD.csv has columns arm,time,event (arms in drawing order); LOOK is survminer (ggsurvplot with a
+# risk table at every BREAK_BY) or base (plot(survfit) with mark.time and a legend); COLOURS is a
+# comma-separated list of hex codes.
+suppressPackageStartupMessages({
+  library(survival)
+  library(survminer)
+})
+args <- commandArgs(trailingOnly = TRUE)
+ipd <- read.csv(args[1], stringsAsFactors = FALSE)
+out <- args[2]; look <- args[3]; break_by <- as.numeric(args[4]); xlab <- args[5]
+colours <- strsplit(args[6], ",")[[1]]
+
+ipd$arm <- factor(ipd$arm, levels = unique(ipd$arm))
+arms <- levels(ipd$arm)
+fit <- survfit(Surv(time, event) ~ arm, data = ipd)
+colours <- colours[seq_along(arms)]
+
+pdf(out, width = 7, height = if (look == "survminer") 6.5 else 5, useDingbats = FALSE)
+if (look == "survminer") {
+  plot <- ggsurvplot(fit, data = ipd, palette = colours, legend.labs = arms, legend.title = "",
+                     censor = TRUE, censor.shape = 3, risk.table = TRUE, risk.table.col = "strata",
+                     break.time.by = break_by, tables.height = 0.25, xlab = xlab,
+                     ylab = "Survival probability", ggtheme = theme_survminer(),
+                     tables.theme = theme_cleantable())
+  print(plot, newpage = FALSE)  # no blank first page
+} else {
+  par(las = 1, bty = "l")
+  plot(fit, col = colours, lwd = 2, mark.time = TRUE, mark = 3, xlab = xlab,
+       ylab = "Survival probability", xaxt = "n")
+  axis(1, at = seq(0, max(ipd$time), by = break_by))
+  legend("topright", legend = arms, col = colours, lwd = 2, bty = "n")
+}
+invisible(dev.off())
