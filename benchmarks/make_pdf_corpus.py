@@ -211,7 +211,7 @@ def draw_journal_pages() -> list[dict]:
 def draw_raster_page() -> list[dict]:
     """An A4 page holding a KM figure as an embedded PNG (a scanned or pasted figure)."""
     path = CORPUS / "journal_raster.pdf"
-    source = Path(__file__).with_name("digitize_corpus") / "matplotlib_01.png"
+    source = Path(__file__).with_name("digitize_corpus") / "survminer_01.png"
     truth = json.loads(Path(__file__).with_name("digitize_corpus").joinpath("truth.json").read_text())
     record = next(r for r in truth if r["file"] == source.name)
     image = plt.imread(source)

@@ -83,9 +83,11 @@ class PdfPlot:
 
 
 def is_pdf(path) -> bool:
-    """Whether ``path`` names a PDF file (by its first bytes, whatever its name)."""
+    """Whether ``path`` names a PDF file: by its name, or by its first bytes whatever its name."""
     if not isinstance(path, (str, Path)):
         return False
+    if Path(path).suffix.lower() == ".pdf":
+        return True
     try:
         with open(path, "rb") as file:
             return file.read(5) == b"%PDF-"
@@ -93,17 +95,32 @@ def is_pdf(path) -> bool:
         return False
 
 
+def _pdf_errors() -> tuple:
+    """The errors pdfplumber and pdfminer raise for a broken file (the file is bad, not kmipd)."""
+    from pdfminer.pdfexceptions import PDFException
+    from pdfminer.psexceptions import PSException
+    from pdfplumber.utils.exceptions import PdfminerException
+
+    return (PdfminerException, PDFException, PSException)
+
+
 def _open(path):
     import pdfplumber
-    from pdfminer.pdfparser import PDFSyntaxError
-    from pdfminer.psexceptions import PSException
 
     try:
         pdf = pdfplumber.open(path)
         pdf.pages  # noqa: B018 - reads the page tree, where a broken file fails
         return pdf
-    except (PDFSyntaxError, PSException, ValueError, KeyError, TypeError) as error:
-        raise InputError(f"not a readable PDF ({type(error).__name__}: {error})") from None
+    except _pdf_errors() as error:
+        raise InputError(f"not a readable PDF ({error})") from None
+
+
+def _read_page(page) -> "PageDrawing":
+    """:func:`page_drawing` of a page, a broken page's content stream reported as bad input."""
+    try:
+        return page_drawing(page)
+    except _pdf_errors() as error:
+        raise InputError(f"page {page.page_number} of the PDF cannot be read ({error})") from None
 
 
 def _rgb(colour) -> tuple | None:
@@ -216,7 +233,7 @@ def find_km_plots(path) -> list[PdfPlot]:
     found = []
     with _open(path) as pdf:
         for number, page in enumerate(pdf.pages, start=1):
-            drawing = page_drawing(page)
+            drawing = _read_page(page)
             plots = [(axes.box, "vector", axes) for axes in km_axes(drawing)]
             plots += [(box, "image", None) for box in _images(page)]
             for panel, (box, kind, axes) in enumerate(plots):
@@ -276,7 +293,7 @@ def digitize_pdf_plot(path, plot: PdfPlot, **options) -> DigitizationResult:
         scale = max(float(image["srcsize"][0]) / (right - left), 1.0)
         return digitize(render(left, top, right, bottom, scale), **{k: v for k, v in options.items() if v is not None})
     with _open(path) as pdf:
-        drawing = page_drawing(pdf.pages[plot.page - 1])
+        drawing = _read_page(pdf.pages[plot.page - 1])
     axes = km_axes(drawing)[plot.panel]
     unsupported = {k for k, v in options.items() if v is not None and k != "arms"}
     if unsupported:

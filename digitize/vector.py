@@ -614,6 +614,13 @@ def read_vector_plot(drawing: PageDrawing, axes: VectorAxes, render, *, arms=Non
         arm = found[k]
         time = calibration.time(frame.x_px(arm.corners[:, 0]))
         survival = calibration.survival(frame.y_px(arm.corners[:, 1]))
+        # A start a rounding of the PDF's coordinates before time 0, or a level that far past 0 or 1,
+        # is at 0 or 1 (the values the program drew).
+        time_precision, survival_precision = (2 * COORDINATE_PRECISION_PT * PIXELS_PER_PT * abs(a.slope)
+                                              for a in (calibration.x, calibration.y))
+        time = np.where((time < 0) & (time >= -time_precision), 0.0, time)
+        survival = np.where((survival > 1) & (survival <= 1 + survival_precision), 1.0, survival)
+        survival = np.where((survival < 0) & (survival >= -survival_precision), 0.0, survival)
         curves.append(pd.DataFrame({"arm": arm.name, "time": time, "survival": survival}))
         # Several censorings at one time are drawn as marks over one another: one mark a time.
         mark_x = np.unique(np.round(np.asarray(arm.mark_x_pt, dtype=float) / COORDINATE_PRECISION_PT))

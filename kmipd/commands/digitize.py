@@ -1,4 +1,4 @@
-"""``kmipd digitize``: a KM figure (PNG, JPEG, TIFF) -> curves, censor marks, calibration, overlay."""
+"""``kmipd digitize``: a KM figure (PNG, JPEG, TIFF, or a PDF) -> curves, censor marks, calibration, overlay."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def add_parser(subparsers) -> None:
 
 def add_figure_arguments(parser: argparse.ArgumentParser) -> None:
     """The figure and the options that say how to read it (shared with ``kmipd extract``)."""
-    parser.add_argument("figure", help="the figure: PNG, JPEG or TIFF")
+    parser.add_argument("figure", help="the figure: PNG, JPEG or TIFF, or a PDF (its KM plots found on its pages)")
     parser.add_argument("--arms", metavar="NAME=COLOUR,...",
                         help="arm names and colours (names like red or hex codes like #1f77b4); "
                              "default: found automatically, named from the legend")
@@ -35,13 +35,34 @@ def add_figure_arguments(parser: argparse.ArgumentParser) -> None:
                         help="values of the lowest and highest labelled y ticks (0,100 for percent)")
     parser.add_argument("--x-ticks", type=argparse_type(parse_numbers, at_least=2), metavar="A,B,...", help="values of all labelled x ticks")
     parser.add_argument("--y-ticks", type=argparse_type(parse_numbers, at_least=2), metavar="A,B,...", help="values of all labelled y ticks")
-    parser.add_argument("--panel", type=int, default=0, metavar="N",
-                        help="which plot of a multi-panel figure, from 0 (left to right, top to bottom)")
+    parser.add_argument("--panel", type=int, metavar="N",
+                        help="which plot of a multi-panel figure or PDF page, from 0 (left to right, top to "
+                             "bottom; default 0)")
+    parser.add_argument("--page", type=int, metavar="N",
+                        help="the page of a PDF, from 1; without --page and --panel every KM plot of the PDF "
+                             "is read, each into DIR/page_<p>_panel_<k>/")
 
 
 def figure_options(args: argparse.Namespace) -> dict:
     """The keyword arguments of :func:`digitize.digitize` given on the command line."""
-    return {name: getattr(args, name) for name in ("arms", "x_range", "y_range", "x_ticks", "y_ticks", "panel")}
+    return {name: getattr(args, name)
+            for name in ("arms", "x_range", "y_range", "x_ticks", "y_ticks", "panel", "page")}
+
+
+def pdf_plots(args: argparse.Namespace) -> list:
+    """The KM plots of a PDF given with neither --page nor --panel, when it holds more than one
+    (each is then read into its own folder); else an empty list (one figure, read as usual)."""
+    from digitize.pdf import find_km_plots, is_pdf
+
+    if args.page is not None or args.panel is not None or not is_pdf(args.figure):
+        return []
+    plots = find_km_plots(args.figure)
+    return plots if len(plots) > 1 else []
+
+
+def plot_folder(plot) -> str:
+    """The output subfolder of one plot of a PDF."""
+    return f"page_{plot.page}_panel_{plot.panel}"
 
 
 def run(args: argparse.Namespace) -> None:
@@ -49,7 +70,18 @@ def run(args: argparse.Namespace) -> None:
     from digitize import digitize  # loads OpenCV and the OCR models; keep `kmipd --help` quick
 
     with input_source(args.figure):
-        result = digitize(args.figure, **figure_options(args))
+        plots = pdf_plots(args)
+        if plots:
+            results = {}
+            for plot in plots:
+                print(plot.describe())
+                results[plot_folder(plot)] = digitize(args.figure, **{**figure_options(args), "page": plot.page,
+                                                                       "panel": plot.panel})
+        else:
+            results = {"": digitize(args.figure, **figure_options(args))}
     with StagedOutputs(protected=[args.figure]) as outputs:
-        result.to_folder(outputs.folder(args.out))
-    print(result.summary())
+        folder = outputs.folder(args.out)
+        for name, result in results.items():
+            result.to_folder(folder / name)
+    for name, result in results.items():
+        print(f"{name}:\n{result.summary()}" if name else result.summary())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from kmipd.commands.digitize import add_figure_arguments, figure_options
+from kmipd.commands.digitize import add_figure_arguments, figure_options, pdf_plots, plot_folder
 from kmipd.errors import input_source
 from kmipd.options import argparse_type, counts_by_arm, parse_count
 from kmipd.outputs import StagedOutputs
@@ -35,11 +35,22 @@ def run(args: argparse.Namespace) -> None:
 
     at_risk = read_table(args.at_risk, AT_RISK) if args.at_risk else None
     with input_source(args.figure):
-        extraction = extract(args.figure, at_risk=at_risk, n_total=counts_by_arm(args.n, "--n"),
-                             total_events=counts_by_arm(args.total_events, "--total-events"),
-                             **figure_options(args))
+        plots = pdf_plots(args)
+        places = [(plot_folder(plot), {"page": plot.page, "panel": plot.panel}) for plot in plots] or [("", {})]
+        extractions = {}
+        for name, place in places:
+            if name:
+                print(next(plot.describe() for plot in plots if plot_folder(plot) == name))
+            extractions[name] = extract(args.figure, at_risk=at_risk, n_total=counts_by_arm(args.n, "--n"),
+                                        total_events=counts_by_arm(args.total_events, "--total-events"),
+                                        **{**figure_options(args), **place})
     inputs = [path for path in (args.figure, args.at_risk) if path]
     with StagedOutputs(protected=inputs) as outputs:
-        extraction.to_folder(outputs.folder(args.out))
-    print(extraction.digitization.summary())
-    print(extraction.reconstruction.summary.to_string(index=False, float_format=lambda value: f"{value:.4f}"))
+        folder = outputs.folder(args.out)
+        for name, extraction in extractions.items():
+            extraction.to_folder(folder / name)
+    for name, extraction in extractions.items():
+        if name:
+            print(f"{name}:")
+        print(extraction.digitization.summary())
+        print(extraction.reconstruction.summary.to_string(index=False, float_format=lambda value: f"{value:.4f}"))
