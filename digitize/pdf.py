@@ -142,7 +142,9 @@ def _rgb(colour) -> tuple | None:
 def page_drawing(page) -> PageDrawing:
     """The paths and words of a pdfplumber page."""
     paths = []
-    for obj in page.curves + page.lines + page.rects:
+    # In drawing order (page.curves, .lines and .rects keep it only within each kind).
+    drawn = [obj for obj in page.iter_layout_objects(page.layout) if obj["object_type"] in ("curve", "line", "rect")]
+    for order, obj in enumerate(drawn):
         subpaths, current = [], []
         for op in obj.get("path") or []:
             if op[0] == "m" and current:
@@ -160,7 +162,7 @@ def page_drawing(page) -> PageDrawing:
         pattern = tuple(round(float(d), 3) for d in dash[0]) if dash and dash[0] else ()
         paths.append(VectorPath([np.asarray(points, dtype=float) for points in subpaths],
                                 _rgb(obj.get("stroking_color")) if obj.get("stroke") else None,
-                                float(obj.get("linewidth") or 0.0), pattern, bool(obj.get("fill"))))
+                                float(obj.get("linewidth") or 0.0), pattern, bool(obj.get("fill")), order))
     words = [Word(w["text"].translate(MINUS_SIGNS), float(w["x0"]), float(w["top"]), float(w["x1"]),
                   float(w["bottom"]), float(w["size"]), _rgb(w.get("non_stroking_color")))
              for w in page.extract_words(extra_attrs=["size", "non_stroking_color"], keep_blank_chars=False)

@@ -69,6 +69,8 @@ class VectorPath:
         Dash pattern (on, off, ... lengths in points); ``()`` for a solid line.
     fill : bool
         The path is filled.
+    order : int
+        Its place in the page's drawing order (what is drawn later is drawn over).
     """
 
     subpaths: list
@@ -76,6 +78,7 @@ class VectorPath:
     width_pt: float
     dash: tuple
     fill: bool
+    order: int = 0
 
     @property
     def points(self) -> np.ndarray:
@@ -340,6 +343,7 @@ class VectorArm:
     corners: np.ndarray
     mark_x_pt: list = field(default_factory=list)
     name: str = ""
+    order: int = 0  # drawing order of its first path
 
     def levels_near(self, x_pt: float, tolerance_pt: float) -> np.ndarray:
         """The curve's heights at ``x_pt`` and at its corners within ``tolerance_pt`` of it (both
@@ -353,17 +357,18 @@ def read_arms(drawing: PageDrawing, axes: VectorAxes) -> list[VectorArm]:
     """One arm per stroke style among the step curves of a plot, its pieces joined in time order."""
     by_style: dict = {}
     for index, points in curve_paths(drawing, axes):
-        by_style.setdefault(drawing.paths[index].style, []).append(points)
+        by_style.setdefault(drawing.paths[index].style, []).append((points, drawing.paths[index].order))
     arms = []
     for style, pieces in by_style.items():
-        corners = np.vstack(sorted(pieces, key=lambda piece: piece[0, 0]))
+        corners = np.vstack([points for points, _ in sorted(pieces, key=lambda piece: piece[0][0, 0])])
         keep = np.r_[True, np.any(np.abs(np.diff(corners, axis=0)) > COORDINATE_PRECISION_PT / 2, axis=1)]
-        arms.append(VectorArm(style, corners[keep]))
+        arms.append(VectorArm(style, corners[keep], order=min(order for _, order in pieces)))
     return arms
 
 
-def glyph_centres(drawing: PageDrawing, axes: VectorAxes, curve_indices: set) -> list[tuple[float, float, tuple]]:
-    """Centres (x, y points) and colours of the small glyphs inside a plot: censor-mark candidates.
+def glyph_centres(drawing: PageDrawing, axes: VectorAxes, curve_indices: set) -> list[tuple]:
+    """Centres (x, y points), colours and drawing order of the small glyphs inside a plot: censor-mark
+    candidates.
 
     A glyph is the small paths sharing one centre (a ``+`` is two strokes
     crossing at it), or a ``+``/``|``/``×`` character.
@@ -378,13 +383,13 @@ def glyph_centres(drawing: PageDrawing, axes: VectorAxes, curve_indices: set) ->
             continue
         centre = ((x0 + x1) / 2, (y0 + y1) / 2)
         if left < centre[0] <= right + 1 and top - 1 < centre[1] < bottom:
-            centres.setdefault((round(centre[0], 2), round(centre[1], 2)), (centre, path.stroke))
+            centres.setdefault((round(centre[0], 2), round(centre[1], 2)), (centre, path.stroke, path.order))
     for word in drawing.words:
         if len(word.text) == 1 and word.text in GLYPH_CHARACTERS and left < word.x_centre <= right + 1 \
                 and top < word.y_centre < bottom:
             centres.setdefault((round(word.x_centre, 2), round(word.y_centre, 2)),
-                               ((word.x_centre, word.y_centre), word.colour))
-    return [(x, y, colour) for _, ((x, y), colour) in sorted(centres.items())]
+                               ((word.x_centre, word.y_centre), word.colour, None))
+    return [(x, y, colour, order) for _, ((x, y), colour, order) in sorted(centres.items())]
 
 
 def assign_marks(arms: list[VectorArm], glyphs: list, tolerance_pt: float) -> int:
@@ -395,10 +400,12 @@ def assign_marks(arms: list[VectorArm], glyphs: list, tolerance_pt: float) -> in
     marks on the line (R's ``plot.survfit`` puts some between two levels).
     Otherwise (no colour, or one shared by several arms: a marker drawn from a
     Form XObject loses its colour to pdfminer; two arms in black) it is the arm
-    whose curve passes through its centre, within ``tolerance_pt``.
+    whose curve passes through its centre, within ``tolerance_pt``; where
+    several arms pass through it (they run together), the arm drawn last
+    before it (matplotlib draws each arm's markers after its line).
     """
     off_curve = 0
-    for x, y, colour in glyphs:
+    for x, y, colour, order in glyphs:
         same_colour = [k for k, arm in enumerate(arms) if colour is not None and arm.style[0] == colour]
         if len(same_colour) == 1:
             corners = arms[same_colour[0]].corners
@@ -412,10 +419,14 @@ def assign_marks(arms: list[VectorArm], glyphs: list, tolerance_pt: float) -> in
         distances = [(float(np.abs(arms[k].levels_near(x, tolerance_pt) - y).min()), k) for k in candidates
                      if arms[k].corners[0, 0] - tolerance_pt <= x <= arms[k].corners[-1, 0] + tolerance_pt]
         on_curve = [d for d in distances if d[0] <= tolerance_pt]
-        if on_curve:
-            arms[min(on_curve)[1]].mark_x_pt.append(x)
-        else:
+        if not on_curve:
             off_curve += 1
+            continue
+        nearest = min(on_curve)
+        tied = [k for distance, k in on_curve if distance <= nearest[0] + COORDINATE_PRECISION_PT]
+        drawn_before = [k for k in tied if order is not None and arms[k].order < order]
+        chosen = max(drawn_before, key=lambda k: arms[k].order) if drawn_before else nearest[1]
+        arms[chosen].mark_x_pt.append(x)
     return off_curve
 
 
