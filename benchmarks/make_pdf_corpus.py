@@ -78,20 +78,25 @@ def draw_r_figure(stem: str, name: str, look: str, break_by: float, xlab: str, c
     """Draw one R figure (when Rscript is there) and return its truth record."""
     ipd = datasets.load(name)
     path = CORPUS / f"{stem}.pdf"
+    printed = CORPUS / f"{stem}_at_risk.csv"  # the table R printed, written by R itself
     if shutil.which("Rscript"):
         with tempfile.TemporaryDirectory() as folder:
             csv = Path(folder) / "ipd.csv"
             ipd.to_csv(csv, index=False)
-            subprocess.run(["Rscript", str(R_SCRIPT), str(csv), str(path), look, str(break_by), xlab, colours],
-                           check=True)
+            table_argument = [str(printed)] if look == "survminer" else []
+            subprocess.run(["Rscript", str(R_SCRIPT), str(csv), str(path), look, str(break_by), xlab, colours,
+                            *table_argument], check=True)
     elif not path.is_file():
         sys.exit(f"Rscript is needed to draw {path.name}")
-    # R orders the strata alphabetically (factor levels of the sorted IPD's first appearance).
+    # R orders the strata as the IPD lists its arms (factor levels in order of appearance).
     order = arm_order(ipd)
-    times = np.arange(0, ipd["time"].max() + 1e-9, break_by)
+    at_risk = None
+    if look == "survminer":
+        table = pd.read_csv(printed)
+        at_risk = {"arm": table["arm"].tolist(), "time": table["time"].astype(float).tolist(),
+                   "n_risk": table["n_risk"].astype(int).tolist()}
     return {"file": path.name, "page": 1, "panel": 0, "program": f"R {look}", "dataset": name,
-            "arms": arm_truth(ipd, order), "legend": order,
-            "at_risk": at_risk_truth(ipd, times) if look == "survminer" else None}
+            "arms": arm_truth(ipd, order), "legend": order, "at_risk": at_risk}
 
 
 def draw_km_axes(ax, ipd: pd.DataFrame, *, marker: str, colours: list[str], dashes: list[bool],

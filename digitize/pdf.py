@@ -32,7 +32,8 @@ and embedded images. PyMuPDF is left out (AGPL). Nothing needs the network.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -67,6 +68,8 @@ class PdfPlot:
         The first caption line under it (``Figure 3. ...``), else the title over it, else "".
     arms : list of str
         The legend names (vector plots; empty for images, known once read).
+    drawing : PageDrawing
+        The page's paths and words, kept so that reading the plot parses the page no more.
     """
 
     page: int
@@ -75,6 +78,7 @@ class PdfPlot:
     box_pt: tuple
     caption: str
     arms: list
+    drawing: PageDrawing | None = field(default=None, repr=False, compare=False)
 
     def describe(self) -> str:
         arms = ", ".join(self.arms) if self.arms else "arms read when digitized"
@@ -115,12 +119,35 @@ def _open(path):
         raise InputError(f"not a readable PDF ({error})") from None
 
 
-def _read_page(page) -> "PageDrawing":
+def _read_page(page) -> PageDrawing:
     """:func:`page_drawing` of a page, a broken page's content stream reported as bad input."""
     try:
         return page_drawing(page)
     except _pdf_errors() as error:
         raise InputError(f"page {page.page_number} of the PDF cannot be read ({error})") from None
+
+
+@lru_cache(maxsize=16)
+def _cached_drawings(path: str, stamp: tuple, pages: tuple | None) -> tuple:
+    """``(page number, PageDrawing, image boxes)`` of the ``pages`` of a PDF (all when None).
+
+    Kept for the few files last read (``stamp``, the file's size and time, tells a changed
+    file), so that finding a PDF's plots and then reading one of them parses its page once.
+    """
+    with _open(path) as pdf:
+        if pages is not None and not all(1 <= page <= len(pdf.pages) for page in pages):
+            raise InputError(f"--page {pages[0]} asked for, but the PDF has {len(pdf.pages)} page(s) "
+                             f"(pages count from 1)")
+        numbers = range(1, len(pdf.pages) + 1) if pages is None else pages
+        return tuple((number, _read_page(pdf.pages[number - 1]), _images(pdf.pages[number - 1]))
+                     for number in numbers)
+
+
+def _drawings(path, page: int | None = None) -> tuple:
+    path = Path(path)
+    status = path.stat()
+    return _cached_drawings(str(path.resolve()), (status.st_size, status.st_mtime_ns),
+                            None if page is None else (page,))
 
 
 def _rgb(colour) -> tuple | None:
@@ -223,28 +250,27 @@ def _images(page) -> list[tuple]:
     return sorted(boxes, key=lambda b: (b[1], b[0]))
 
 
-def find_km_plots(path) -> list[PdfPlot]:
-    """Every KM plot of every page of a PDF: the vector plots, and the embedded images of pages
-    (figure-sized; read, and judged KM or not, by the image route when digitized).
+def find_km_plots(path, page: int | None = None) -> list[PdfPlot]:
+    """Every KM plot of every page of a PDF (or of one ``page``, from 1): the vector plots, and the
+    embedded images of pages (figure-sized; read, and judged KM or not, by the image route when
+    digitized).
 
     Raises
     ------
     InputError
-        For a file that is not a readable PDF.
+        For a file that is not a readable PDF, or a ``page`` it does not have.
     """
     found = []
-    with _open(path) as pdf:
-        for number, page in enumerate(pdf.pages, start=1):
-            drawing = _read_page(page)
-            plots = [(axes.box, "vector", axes) for axes in km_axes(drawing)]
-            plots += [(box, "image", None) for box in _images(page)]
-            for panel, (box, kind, axes) in enumerate(plots):
-                names = []
-                if axes is not None:
-                    arms = read_arms(drawing, axes)
-                    legend = read_legend(drawing, arms, axes)
-                    names = [legend.get(k, f"arm{k + 1}") for k in range(len(arms))]
-                found.append(PdfPlot(number, panel, kind, box, _caption(drawing, box), names))
+    for number, drawing, images in _drawings(path, page):
+        plots = [(axes.box, "vector", axes) for axes in km_axes(drawing)]
+        plots += [(box, "image", None) for box in images]
+        for panel, (box, kind, axes) in enumerate(plots):
+            names = []
+            if axes is not None:
+                arms = read_arms(drawing, axes)
+                legend = read_legend(drawing, arms, axes)
+                names = [legend.get(k, f"arm{k + 1}") for k in range(len(arms))]
+            found.append(PdfPlot(number, panel, kind, box, _caption(drawing, box), names, drawing))
     return found
 
 
@@ -294,8 +320,7 @@ def digitize_pdf_plot(path, plot: PdfPlot, **options) -> DigitizationResult:
         # Drawn at the image's own resolution, so its pixels are read as they were embedded.
         scale = max(float(image["srcsize"][0]) / (right - left), 1.0)
         return digitize(render(left, top, right, bottom, scale), **{k: v for k, v in options.items() if v is not None})
-    with _open(path) as pdf:
-        drawing = _read_page(pdf.pages[plot.page - 1])
+    drawing = plot.drawing if plot.drawing is not None else _drawings(path, plot.page)[0][1]
     axes = km_axes(drawing)[plot.panel]
     unsupported = {k for k, v in options.items() if v is not None and k != "arms"}
     if unsupported:
@@ -309,5 +334,5 @@ def digitize_pdf(path, *, page: int | None = None, panel: int | None = None, **o
     Either may be left out when it leaves a single plot; otherwise the
     :class:`InputError` lists the plots found.
     """
-    plots = find_km_plots(path)
+    plots = find_km_plots(path, page)
     return digitize_pdf_plot(path, choose_plot(plots, page, panel), **options)

@@ -2,10 +2,11 @@
 #
 # Run by `python -m benchmarks.make_pdf_corpus` when Rscript is installed; the PDFs are committed,
 # so nothing in kmipd needs R. Usage:
-#   Rscript km_pdf.R IPD.csv OUT.pdf LOOK BREAK_BY XLAB COLOURS
+#   Rscript km_pdf.R IPD.csv OUT.pdf LOOK BREAK_BY XLAB COLOURS [TABLE.csv]
 # IPD.csv has columns arm,time,event (arms in drawing order); LOOK is survminer (ggsurvplot with a
 # risk table at every BREAK_BY) or base (plot(survfit) with mark.time and a legend); COLOURS is a
-# comma-separated list of hex codes.
+# comma-separated list of hex codes; survminer's printed risk table (strata,time,n.risk) goes to
+# TABLE.csv when given (the truth of what was printed).
 suppressPackageStartupMessages({
   library(survival)
   library(survminer)
@@ -28,6 +29,11 @@ if (look == "survminer") {
                      ylab = "Survival probability", ggtheme = theme_survminer(),
                      tables.theme = theme_cleantable())
   print(plot, newpage = FALSE)  # no blank first page
+  if (length(args) >= 7) {
+    printed <- plot$data.survtable
+    write.csv(data.frame(arm = arms[as.integer(printed$strata)], time = printed$time, n_risk = printed$n.risk),
+              args[7], row.names = FALSE)
+  }
 } else {
   par(las = 1, bty = "l")
   plot(fit, col = colours, lwd = 2, mark.time = TRUE, mark = 3, xlab = xlab,
