@@ -602,6 +602,9 @@ def read_vector_plot(drawing: PageDrawing, axes: VectorAxes, render, *, arms=Non
     for position, k in enumerate(order, start=1):
         found[k].name = legend.get(k, f"arm{position}")
     warnings = []
+    if len(legend) < len(found):
+        warnings.append(f"no legend entry found for {len(found) - len(legend)} of {len(found)} arm(s); "
+                        f"those are named arm1, arm2, ...")
     if len({arm.name for arm in found}) < len(found):
         warnings.append("legend names repeat; arms named arm1, arm2, ... instead")
         for position, k in enumerate(order, start=1):
