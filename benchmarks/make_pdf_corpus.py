@@ -7,7 +7,8 @@ names; plus, per page, how many KM plots and which other plots it holds). The IP
 
 - R's ``pdf()`` device (``benchmarks/r/km_pdf.R``): survminer ``ggsurvplot`` with its risk
   table and ``+`` censor marks, and base ``plot(survfit)`` with ``mark.time`` and a legend
-  (kept as committed when ``Rscript`` is not installed);
+  (kept as committed when ``Rscript`` is not installed), and base in black with the arms told
+  apart by line type (``lty``: a dash pattern) and censor marks printed as the character ``+``;
 - matplotlib ``savefig(...pdf)``: ``step`` curves with ``|`` or ``+`` censor markers, a
   numbers-at-risk row of text under the axis, one figure with two black arms told apart by
   dashes;
@@ -46,6 +47,7 @@ R_FIGURES = [
     ("r_survminer_lung", "lung", "survminer", 200, "Days", "#F8766D,#00BFC4"),
     ("r_base_larynx", "larynx", "base", 2, "Years", "#D55E00,#0072B2"),
     ("r_base_rossi", "rossi", "base", 10, "Weeks", "black,red"),
+    ("r_base_bw_lung", "lung", "base_bw", 200, "Days", "black,black"),
 ]
 #: Fixed PDF metadata, so that the files are the same on every run.
 PDF_METADATA = {"Creator": "kmipd benchmarks.make_pdf_corpus", "Producer": None, "CreationDate": None}

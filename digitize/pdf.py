@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from digitize.result import DigitizationResult
-from digitize.vector import (MINUS_SIGNS, PageDrawing, VectorAxes, VectorPath, Word, curve_paths, find_axes,
+from digitize.vector import (GLYPH_CHARACTERS, MINUS_SIGNS, MarkCharacter, PageDrawing, VectorAxes, VectorPath, Word, curve_paths, find_axes,
                              read_arms, read_legend, read_vector_plot)
 from kmipd.errors import InputError
 
@@ -170,8 +170,14 @@ def page_drawing(page) -> PageDrawing:
     """The paths and words of a pdfplumber page."""
     paths = []
     # In drawing order (page.curves, .lines and .rects keep it only within each kind).
-    drawn = [obj for obj in page.iter_layout_objects(page.layout) if obj["object_type"] in ("curve", "line", "rect")]
+    drawn = [obj for obj in page.iter_layout_objects(page.layout) if obj["object_type"] in ("curve", "line", "rect")
+             or obj["object_type"] == "char" and obj["text"] in GLYPH_CHARACTERS]
+    glyphs = [MarkCharacter(float(obj["x0"] + obj["x1"]) / 2, float(obj["top"] + obj["bottom"]) / 2,
+                            float(obj["size"]), _rgb(obj.get("non_stroking_color")), order)
+              for order, obj in enumerate(drawn) if obj["object_type"] == "char"]
     for order, obj in enumerate(drawn):
+        if obj["object_type"] == "char":
+            continue
         subpaths, current = [], []
         for op in obj.get("path") or []:
             if op[0] == "m" and current:
@@ -194,7 +200,7 @@ def page_drawing(page) -> PageDrawing:
                   float(w["bottom"]), float(w["size"]), _rgb(w.get("non_stroking_color")))
              for w in page.extract_words(extra_attrs=["size", "non_stroking_color"], keep_blank_chars=False)
              if w.get("upright", True)]
-    return PageDrawing(paths, words, float(page.width), float(page.height))
+    return PageDrawing(paths, words, float(page.width), float(page.height), glyphs)
 
 
 def km_axes(drawing: PageDrawing) -> list[VectorAxes]:

@@ -125,13 +125,26 @@ class Word:
 
 
 @dataclass(frozen=True)
+class MarkCharacter:
+    """A character that may be a censor mark (``+``, ``|``, ``×``): its centre (points), font size,
+    fill colour and place in the drawing order."""
+
+    x_pt: float
+    y_pt: float
+    size: float
+    colour: tuple | None
+    order: int
+
+
+@dataclass(frozen=True)
 class PageDrawing:
-    """The vector content of one page: its paths and words, and the page size in points."""
+    """The vector content of one page: its paths, words and mark characters, and its size in points."""
 
     paths: list
     words: list
     width_pt: float
     height_pt: float
+    mark_characters: list = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -366,12 +379,14 @@ def read_arms(drawing: PageDrawing, axes: VectorAxes) -> list[VectorArm]:
     return arms
 
 
-def glyph_centres(drawing: PageDrawing, axes: VectorAxes, curve_indices: set) -> list[tuple]:
-    """Centres (x, y points), colours and drawing order of the small glyphs inside a plot: censor-mark
-    candidates.
+def glyph_centres(drawing: PageDrawing, axes: VectorAxes, curve_indices: set, path_tolerance_pt: float) -> list[tuple]:
+    """The small glyphs inside a plot, censor-mark candidates: ``(x, y, colour, order, tolerance)``.
 
     A glyph is the small paths sharing one centre (a ``+`` is two strokes
-    crossing at it), or a ``+``/``|``/``×`` character.
+    crossing at it), or a ``+``/``|``/``×`` character. ``tolerance`` is how far
+    (points) its centre may lie off the curve it marks: ``path_tolerance_pt``
+    for paths, a quarter of the font size for characters (a character's box
+    comes from the font's metrics, not from the glyph's ink).
     """
     left, top, right, bottom = axes.box
     centres = {}
@@ -381,18 +396,17 @@ def glyph_centres(drawing: PageDrawing, axes: VectorAxes, curve_indices: set) ->
         x0, y0, x1, y1 = path.box
         if x1 - x0 > GLYPH_SIZE_PT or y1 - y0 > GLYPH_SIZE_PT or max(x1 - x0, y1 - y0) < 1.0:
             continue
-        centre = ((x0 + x1) / 2, (y0 + y1) / 2)
-        if left < centre[0] <= right + 1 and top - 1 < centre[1] < bottom:
-            centres.setdefault((round(centre[0], 2), round(centre[1], 2)), (centre, path.stroke, path.order))
-    for word in drawing.words:
-        if len(word.text) == 1 and word.text in GLYPH_CHARACTERS and left < word.x_centre <= right + 1 \
-                and top < word.y_centre < bottom:
-            centres.setdefault((round(word.x_centre, 2), round(word.y_centre, 2)),
-                               ((word.x_centre, word.y_centre), word.colour, None))
-    return [(x, y, colour, order) for _, ((x, y), colour, order) in sorted(centres.items())]
+        x, y = (x0 + x1) / 2, (y0 + y1) / 2
+        if left < x <= right + 1 and top - 1 < y < bottom:
+            centres.setdefault((round(x, 2), round(y, 2)), (x, y, path.stroke, path.order, path_tolerance_pt))
+    for mark in drawing.mark_characters:
+        if left < mark.x_pt <= right + 1 and top - 1 < mark.y_pt < bottom:
+            centres.setdefault((round(mark.x_pt, 2), round(mark.y_pt, 2)),
+                               (mark.x_pt, mark.y_pt, mark.colour, mark.order, 0.25 * mark.size))
+    return [glyph for _, glyph in sorted(centres.items())]
 
 
-def assign_marks(arms: list[VectorArm], glyphs: list, tolerance_pt: float) -> int:
+def assign_marks(arms: list[VectorArm], glyphs: list) -> int:
     """Put each censor glyph onto its arm; return how many glyphs belong to no arm.
 
     A glyph of exactly one arm's stroke colour is that arm's when it lies
@@ -400,12 +414,12 @@ def assign_marks(arms: list[VectorArm], glyphs: list, tolerance_pt: float) -> in
     marks on the line (R's ``plot.survfit`` puts some between two levels).
     Otherwise (no colour, or one shared by several arms: a marker drawn from a
     Form XObject loses its colour to pdfminer; two arms in black) it is the arm
-    whose curve passes through its centre, within ``tolerance_pt``; where
+    whose curve passes through its centre, within its tolerance; where
     several arms pass through it (they run together), the arm drawn last
     before it (matplotlib draws each arm's markers after its line).
     """
     off_curve = 0
-    for x, y, colour, order in glyphs:
+    for x, y, colour, order, tolerance_pt in glyphs:
         same_colour = [k for k, arm in enumerate(arms) if colour is not None and arm.style[0] == colour]
         if len(same_colour) == 1:
             corners = arms[same_colour[0]].corners
@@ -442,7 +456,8 @@ def read_legend(drawing: PageDrawing, arms: list[VectorArm], axes: VectorAxes) -
                 continue
             x_end, y = max(swatch.x0, swatch.x1), swatch.y0
             line = sorted((w for w in drawing.words if abs(w.y_centre - y) <= 0.6 * w.size
-                           and 0 <= w.x0 - x_end <= 2 * w.size), key=lambda w: w.x0)
+                           and 0 <= w.x0 - x_end <= 2 * w.size and any(c.isalnum() for c in w.text)),
+                          key=lambda w: w.x0)
             if line:
                 names[k] = _join_line(line[0], drawing.words)
                 break
@@ -453,7 +468,7 @@ def _join_line(first: Word, words: list) -> str:
     """The text starting at ``first`` and running right on its line, up to a gap wider than a font size."""
     text, end = [first.text], first.x1
     for word in sorted((w for w in words if abs(w.y_centre - first.y_centre) <= 0.3 * first.size
-                        and w.x0 > first.x0), key=lambda w: w.x0):
+                        and w.x0 > first.x0 and any(c.isalnum() for c in w.text)), key=lambda w: w.x0):
         if word.x0 - end > first.size:
             break
         text.append(word.text)
@@ -596,7 +611,7 @@ def read_vector_plot(drawing: PageDrawing, axes: VectorAxes, render, *, arms=Non
         raise InputError("no Kaplan-Meier curve (a path that only steps down) in the plot")
     curve_indices = {index for index, _ in curve_paths(drawing, axes)}
     widths = [arm.style[2] for arm in found]
-    off_curve = assign_marks(found, glyph_centres(drawing, axes, curve_indices), tolerance_pt=max(widths) / 2 + 0.1)
+    off_curve = assign_marks(found, glyph_centres(drawing, axes, curve_indices, max(widths) / 2 + 0.1))
     legend = read_legend(drawing, found, axes)
     order = sorted(range(len(found)), key=lambda k: (k not in legend, k))
     for position, k in enumerate(order, start=1):

@@ -4,7 +4,8 @@
 # so nothing in kmipd needs R. Usage:
 #   Rscript km_pdf.R IPD.csv OUT.pdf LOOK BREAK_BY XLAB COLOURS [TABLE.csv]
 # IPD.csv has columns arm,time,event (arms in drawing order); LOOK is survminer (ggsurvplot with a
-# risk table at every BREAK_BY) or base (plot(survfit) with mark.time and a legend); COLOURS is a
+# risk table at every BREAK_BY), base (plot(survfit) with mark.time and a legend) or base_bw (the
+# same in black, arms told apart by line type, censor marks the character "+"); COLOURS is a
 # comma-separated list of hex codes; survminer's printed risk table (strata,time,n.risk) goes to
 # TABLE.csv when given (the truth of what was printed).
 suppressPackageStartupMessages({
@@ -35,10 +36,13 @@ if (look == "survminer") {
               args[7], row.names = FALSE)
   }
 } else {
+  bw <- look == "base_bw"
+  line_types <- if (bw) seq_along(arms) else 1
+  if (bw) colours <- rep("black", length(arms))
   par(las = 1, bty = "l")
-  plot(fit, col = colours, lwd = 2, mark.time = TRUE, mark = 3, xlab = xlab,
-       ylab = "Survival probability", xaxt = "n")
+  plot(fit, col = colours, lty = line_types, lwd = 2, mark.time = TRUE, mark = if (bw) "+" else 3,
+       xlab = xlab, ylab = "Survival probability", xaxt = "n")
   axis(1, at = seq(0, max(ipd$time), by = break_by))
-  legend("topright", legend = arms, col = colours, lwd = 2, bty = "n")
+  legend("topright", legend = arms, col = colours, lty = line_types, lwd = 2, bty = "n")
 }
 invisible(dev.off())
