@@ -127,27 +127,28 @@ def _read_page(page) -> PageDrawing:
         raise InputError(f"page {page.page_number} of the PDF cannot be read ({error})") from None
 
 
-@lru_cache(maxsize=16)
-def _cached_drawings(path: str, stamp: tuple, pages: tuple | None) -> tuple:
-    """``(page number, PageDrawing, image boxes)`` of the ``pages`` of a PDF (all when None).
+@lru_cache(maxsize=32)
+def _cached_page(path: str, stamp: tuple, number: int | None) -> tuple:
+    """The page count of a PDF (``number`` None), or ``(PageDrawing, image boxes)`` of page ``number``.
 
-    Kept for the few files last read (``stamp``, the file's size and time, tells a changed
-    file), so that finding a PDF's plots and then reading one of them parses its page once.
+    Kept for the pages last read (``stamp``, the file's size and time, tells a changed file), so
+    that finding a PDF's plots and then reading one of them parses its page once.
     """
     with _open(path) as pdf:
-        if pages is not None and not all(1 <= page <= len(pdf.pages) for page in pages):
-            raise InputError(f"--page {pages[0]} asked for, but the PDF has {len(pdf.pages)} page(s) "
-                             f"(pages count from 1)")
-        numbers = range(1, len(pdf.pages) + 1) if pages is None else pages
-        return tuple((number, _read_page(pdf.pages[number - 1]), _images(pdf.pages[number - 1]))
-                     for number in numbers)
+        if number is None:
+            return len(pdf.pages)
+        return _read_page(pdf.pages[number - 1]), _images(pdf.pages[number - 1])
 
 
-def _drawings(path, page: int | None = None) -> tuple:
+def _drawings(path, page: int | None = None) -> list[tuple]:
+    """``(page number, PageDrawing, image boxes)`` of every page of a PDF, or of ``page`` (from 1)."""
     path = Path(path)
     status = path.stat()
-    return _cached_drawings(str(path.resolve()), (status.st_size, status.st_mtime_ns),
-                            None if page is None else (page,))
+    key = (str(path.resolve()), (status.st_size, status.st_mtime_ns))
+    count = _cached_page(*key, None)
+    if page is not None and not 1 <= page <= count:
+        raise InputError(f"--page {page} asked for, but the PDF has {count} page(s) (pages count from 1)")
+    return [(number, *_cached_page(*key, number)) for number in ([page] if page else range(1, count + 1))]
 
 
 def _rgb(colour) -> tuple | None:
@@ -223,9 +224,9 @@ def km_axes(drawing: PageDrawing) -> list[VectorAxes]:
     return [axes for row in rows for axes in sorted(row, key=lambda a: a.box[0])]
 
 
-def _caption(drawing: PageDrawing, box: tuple) -> str:
+def _caption(drawing: PageDrawing, box: tuple, legend: list) -> str:
     """The nearest line starting ``Fig`` under the plot (within a third of the page), else the title
-    line just over it."""
+    line just over it (not the legend, which some programs put there)."""
     left, top, right, bottom = box
     lines = {}
     for word in drawing.words:
@@ -238,8 +239,10 @@ def _caption(drawing: PageDrawing, box: tuple) -> str:
             below.append(" ".join(w.text for w in words))
     if below:
         return below[0]
+    legend_words = {word for name in legend for word in name.split()}
     above = [(top_pt, words) for top_pt, words in lines.items() if top - 40 < top_pt < top
-             and any(left - 20 <= w.x0 <= right for w in words)]
+             and any(left - 20 <= w.x0 <= right for w in words)
+             and not all(w.text in legend_words for w in words)]
     if above:
         _, words = max(above, key=lambda item: item[0])
         return " ".join(w.text for w in sorted(words, key=lambda w: w.x0) if left - 20 <= w.x0 <= right)
@@ -276,7 +279,7 @@ def find_km_plots(path, page: int | None = None) -> list[PdfPlot]:
                 arms = read_arms(drawing, axes)
                 legend = read_legend(drawing, arms, axes)
                 names = [legend.get(k, f"arm{k + 1}") for k in range(len(arms))]
-            found.append(PdfPlot(number, panel, kind, box, _caption(drawing, box), names, drawing))
+            found.append(PdfPlot(number, panel, kind, box, _caption(drawing, box, names), names, drawing))
     return found
 
 

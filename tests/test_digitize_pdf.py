@@ -137,3 +137,14 @@ def test_the_manifest_names_a_pdf_page_and_panel(tmp_path):
     (tmp_path / "studies.csv").write_text("figure,study,outcome,page\npaper.pdf,Lung,OS,0\n")
     with pytest.raises(InputError, match="line 2: page must be 1, 2"):
         read_manifest(tmp_path)
+
+
+def test_cli_extracts_every_plot_of_a_pdf_into_its_own_folder(tmp_path):
+    assert main(["extract", str(CORPUS / "journal_two_pages.pdf"), "--out", str(tmp_path / "out")]) == 0
+    for folder in ("page_1_panel_0", "page_2_panel_0", "page_2_panel_1"):
+        assert (tmp_path / "out" / folder / "ipd.csv").is_file()
+
+
+def test_a_legend_over_the_plot_is_not_its_caption():
+    (plot,) = plots_of("r_survminer_leukemia.pdf")
+    assert plot.arms == ["6-MP", "placebo"] and plot.caption == ""
