@@ -41,9 +41,11 @@ from benchmarks.km_points import at_risk_table, censor_marks, km_step_corners  #
 
 CORPUS = Path(__file__).resolve().parents[1] / "tests" / "data" / "world" / "pdf"
 R_SCRIPT = Path(__file__).with_name("r") / "km_pdf.R"
-#: The R figures: file stem, dataset, look, at-risk step, x label, colours.
+#: The R figures: file stem, dataset, look, at-risk step, x label, colours, and where survminer's x
+#: axis is cut (None: R's own choice).
 R_FIGURES = [
     ("r_survminer_leukemia", "leukemia", "survminer", 5, "Weeks", "#E7B800,#2E9FDF"),
+    ("r_survminer_leukemia_xlim", "leukemia", "survminer", 5, "Weeks", "#E7B800,#2E9FDF", 25),
     ("r_survminer_lung", "lung", "survminer", 200, "Days", "#F8766D,#00BFC4"),
     ("r_base_larynx", "larynx", "base", 2, "Years", "#D55E00,#0072B2"),
     ("r_base_rossi", "rossi", "base", 10, "Weeks", "black,red"),
@@ -76,7 +78,8 @@ def arm_order(ipd: pd.DataFrame) -> list[str]:
     return list(dict.fromkeys(ipd["arm"]))
 
 
-def draw_r_figure(stem: str, name: str, look: str, break_by: float, xlab: str, colours: str) -> dict:
+def draw_r_figure(stem: str, name: str, look: str, break_by: float, xlab: str, colours: str,
+                  x_max: float | None = None) -> dict:
     """Draw one R figure (when Rscript is there) and return its truth record."""
     ipd = datasets.load(name)
     path = CORPUS / f"{stem}.pdf"
@@ -86,6 +89,7 @@ def draw_r_figure(stem: str, name: str, look: str, break_by: float, xlab: str, c
             csv = Path(folder) / "ipd.csv"
             ipd.to_csv(csv, index=False)
             table_argument = [str(printed)] if look == "survminer" else []
+            table_argument += [str(x_max)] if x_max is not None else []
             subprocess.run(["Rscript", str(R_SCRIPT), str(csv), str(path), look, str(break_by), xlab, colours,
                             *table_argument], check=True)
     elif not path.is_file():
@@ -95,6 +99,8 @@ def draw_r_figure(stem: str, name: str, look: str, break_by: float, xlab: str, c
     at_risk = None
     if look == "survminer":
         table = pd.read_csv(printed)
+        # Past a cut x axis the table's counts are clipped away with the curves' ends.
+        table = table[table["time"] <= (x_max if x_max is not None else np.inf)]
         at_risk = {"arm": table["arm"].tolist(), "time": table["time"].astype(float).tolist(),
                    "n_risk": table["n_risk"].astype(int).tolist()}
     return {"file": path.name, "page": 1, "panel": 0, "program": f"R {look}", "dataset": name,

@@ -317,8 +317,14 @@ def _axis_line(segments: pd.DataFrame, axis: str, tick, at: np.ndarray) -> tuple
 
 
 def staircase(points: np.ndarray, box) -> bool:
-    """Whether a subpath is a KM step curve: axis-aligned segments that only go right and down, with
-    at least one drop and a run across a tenth of the plot."""
+    """Whether a subpath is a KM step curve of the plot in ``box``: axis-aligned segments that only go
+    right and down, with at least one drop and a run across a tenth of the plot, starting in the
+    plot and lying mostly in it.
+
+    A curve may run on past the plotted window (an x axis cut short, a y axis
+    starting above 0): the PDF keeps the whole path under the clip, and it is
+    read whole, the exact data beyond the window included.
+    """
     if len(points) < 3:
         return False
     step = np.diff(points, axis=0)
@@ -328,8 +334,8 @@ def staircase(points: np.ndarray, box) -> bool:
     inside = ((points[:, 0] >= left - 1) & (points[:, 0] <= right + 1)
               & (points[:, 1] >= top - 1) & (points[:, 1] <= bottom + 1))
     drops = int((step[:, 1] > AXIS_ALIGNED_PT).sum())
-    return bool(aligned.all() and forward.all() and inside.all() and drops >= 1
-                and np.ptp(points[:, 0]) >= 0.1 * (right - left))
+    return bool(aligned.all() and forward.all() and inside[0] and inside.mean() >= 0.5 and drops >= 1
+                and np.ptp(points[inside, 0]) >= 0.1 * (right - left))
 
 
 def curve_paths(drawing: PageDrawing, axes: VectorAxes) -> list[tuple[int, np.ndarray]]:
@@ -379,16 +385,20 @@ def read_arms(drawing: PageDrawing, axes: VectorAxes) -> list[VectorArm]:
     return arms
 
 
-def glyph_centres(drawing: PageDrawing, axes: VectorAxes, curve_indices: set, path_tolerance_pt: float) -> list[tuple]:
+def glyph_centres(drawing: PageDrawing, axes: VectorAxes, curve_indices: set, path_tolerance_pt: float,
+                  curves_end_pt: float | None = None) -> list[tuple]:
     """The small glyphs inside a plot, censor-mark candidates: ``(x, y, colour, order, tolerance)``.
 
     A glyph is the small paths sharing one centre (a ``+`` is two strokes
     crossing at it), or a ``+``/``|``/``×`` character. ``tolerance`` is how far
     (points) its centre may lie off the curve it marks: ``path_tolerance_pt``
     for paths, a quarter of the font size for characters (a character's box
-    comes from the font's metrics, not from the glyph's ink).
+    comes from the font's metrics, not from the glyph's ink). Glyphs right of
+    the plot are candidates up to ``curves_end_pt``, where the curves end (marks
+    of a curve running on past the window).
     """
     left, top, right, bottom = axes.box
+    right = max(right, curves_end_pt or right)
     centres = {}
     for index, path in enumerate(drawing.paths):
         if index in curve_indices or path.fill and path.stroke is None:
@@ -611,7 +621,8 @@ def read_vector_plot(drawing: PageDrawing, axes: VectorAxes, render, *, arms=Non
         raise InputError("no Kaplan-Meier curve (a path that only steps down) in the plot")
     curve_indices = {index for index, _ in curve_paths(drawing, axes)}
     widths = [arm.style[2] for arm in found]
-    off_curve = assign_marks(found, glyph_centres(drawing, axes, curve_indices, max(widths) / 2 + 0.1))
+    curves_end = max(float(arm.corners[:, 0].max()) for arm in found)
+    off_curve = assign_marks(found, glyph_centres(drawing, axes, curve_indices, max(widths) / 2 + 0.1, curves_end))
     legend = read_legend(drawing, found, axes)
     order = sorted(range(len(found)), key=lambda k: (k not in legend, k))
     for position, k in enumerate(order, start=1):
@@ -627,6 +638,11 @@ def read_vector_plot(drawing: PageDrawing, axes: VectorAxes, render, *, arms=Non
     if arms is not None:
         found, order = _user_arms(found, arms)
     at_risk = read_at_risk(drawing, axes, [found[k] for k in order])
+    beyond = [arm.name for arm in found if arm.corners[:, 0].max() > axes.box[2] + 1
+              or arm.corners[:, 1].max() > axes.box[3] + 1]
+    if beyond:
+        warnings.append(f"arm(s) {', '.join(beyond)} run on past the plotted window (clipped in the figure); "
+                        f"read whole from the PDF's paths")
     if off_curve:
         warnings.append(f"{off_curve} small glyph(s) in the plot lie on no curve; not taken as censor marks")
 

@@ -148,3 +148,11 @@ def test_cli_extracts_every_plot_of_a_pdf_into_its_own_folder(tmp_path):
 def test_a_legend_over_the_plot_is_not_its_caption():
     (plot,) = plots_of("r_survminer_leukemia.pdf")
     assert plot.arms == ["6-MP", "placebo"] and plot.caption == ""
+
+
+def test_a_curve_past_a_cut_x_axis_is_read_whole_from_its_path():
+    # survminer's xlim = c(0, 25) on data to 35 weeks: the figure clips the curve, the PDF keeps it.
+    result = read("r_survminer_leukemia_xlim.pdf", 1, 0)
+    assert result.curves.groupby("arm")["time"].max().to_dict() == pytest.approx({"6-MP": 35.0, "placebo": 23.0},
+                                                                                abs=0.001)
+    assert any("past the plotted window" in warning for warning in result.warnings)

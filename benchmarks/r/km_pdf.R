@@ -2,12 +2,13 @@
 #
 # Run by `python -m benchmarks.make_pdf_corpus` when Rscript is installed; the PDFs are committed,
 # so nothing in kmipd needs R. Usage:
-#   Rscript km_pdf.R IPD.csv OUT.pdf LOOK BREAK_BY XLAB COLOURS [TABLE.csv]
+#   Rscript km_pdf.R IPD.csv OUT.pdf LOOK BREAK_BY XLAB COLOURS [TABLE.csv [X_MAX]]
 # IPD.csv has columns arm,time,event (arms in drawing order); LOOK is survminer (ggsurvplot with a
 # risk table at every BREAK_BY), base (plot(survfit) with mark.time and a legend) or base_bw (the
 # same in black, arms told apart by line type, censor marks the character "+"); COLOURS is a
 # comma-separated list of hex codes; survminer's printed risk table (strata,time,n.risk) goes to
-# TABLE.csv when given (the truth of what was printed).
+# TABLE.csv when given (the truth of what was printed); X_MAX cuts survminer's x axis there
+# (xlim: the curves run on past it, clipped).
 suppressPackageStartupMessages({
   library(survival)
   library(survminer)
@@ -28,7 +29,8 @@ if (look == "survminer") {
                      censor = TRUE, censor.shape = 3, risk.table = TRUE, risk.table.col = "strata",
                      break.time.by = break_by, tables.height = 0.25, xlab = xlab,
                      ylab = "Survival probability", ggtheme = theme_survminer(),
-                     tables.theme = theme_cleantable())
+                     tables.theme = theme_cleantable(),
+                     xlim = if (length(args) >= 8) c(0, as.numeric(args[8])) else NULL)
   print(plot, newpage = FALSE)  # no blank first page
   if (length(args) >= 7) {
     printed <- plot$data.survtable
