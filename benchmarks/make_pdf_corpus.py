@@ -8,7 +8,8 @@ names; plus, per page, how many KM plots and which other plots it holds). The IP
 - R's ``pdf()`` device (``benchmarks/r/km_pdf.R``): survminer ``ggsurvplot`` with its risk
   table and ``+`` censor marks, and base ``plot(survfit)`` with ``mark.time`` and a legend
   (kept as committed when ``Rscript`` is not installed), and base in black with the arms told
-  apart by line type (``lty``: a dash pattern) and censor marks printed as the character ``+``;
+  apart by line type (``lty``: a dash pattern) and censor marks printed as the character ``+``,
+  and base as it comes (every arm black and solid, no legend: named arm1, arm2 by the reader);
 - matplotlib ``savefig(...pdf)``: ``step`` curves with ``|`` or ``+`` censor markers, a
   numbers-at-risk row of text under the axis, one figure with two black arms told apart by
   dashes;
@@ -50,6 +51,7 @@ R_FIGURES = [
     ("r_base_larynx", "larynx", "base", 2, "Years", "#D55E00,#0072B2"),
     ("r_base_rossi", "rossi", "base", 10, "Weeks", "black,red"),
     ("r_base_bw_lung", "lung", "base_bw", 200, "Days", "black,black"),
+    ("r_base_plain_leukemia", "leukemia", "base_plain", 10, "Weeks", "black,black"),
 ]
 #: Fixed PDF metadata, so that the files are the same on every run.
 PDF_METADATA = {"Creator": "kmipd benchmarks.make_pdf_corpus", "Producer": None, "CreationDate": None}
@@ -104,7 +106,7 @@ def draw_r_figure(stem: str, name: str, look: str, break_by: float, xlab: str, c
         at_risk = {"arm": table["arm"].tolist(), "time": table["time"].astype(float).tolist(),
                    "n_risk": table["n_risk"].astype(int).tolist()}
     return {"file": path.name, "page": 1, "panel": 0, "program": f"R {look}", "dataset": name,
-            "arms": arm_truth(ipd, order), "legend": order, "at_risk": at_risk}
+            "arms": arm_truth(ipd, order), "legend": [] if look == "base_plain" else order, "at_risk": at_risk}
 
 
 def draw_km_axes(ax, ipd: pd.DataFrame, *, marker: str, colours: list[str], dashes: list[bool],

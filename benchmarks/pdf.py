@@ -50,7 +50,8 @@ def score_plot(path: Path, plot, record: dict) -> dict:
     row = {"file": path.name, "page": plot.page, "panel": plot.panel, "kind": plot.kind,
            "program": record["program"], "iae": curves["iae"], "max_error": curves["max_error"],
            "n_arms": curves["n_found_arms"], "right_n_arms": curves["right_n_arms"],
-           "legend_right": sorted(result.arms["arm"]) == sorted(record["legend"]),
+           "legend_right": sorted(result.arms["arm"]) == (sorted(record["legend"])
+                                                           or [f"arm{k + 1}" for k in range(len(record["arms"]))]),
            "at_risk_right": at_risk, **marks}
     if record["at_risk"] and plot.kind == "vector":
         extraction = extract(path, page=plot.page, panel=plot.panel)

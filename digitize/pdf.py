@@ -199,9 +199,34 @@ def page_drawing(page) -> PageDrawing:
                                 float(obj.get("linewidth") or 0.0), pattern, bool(obj.get("fill")), order))
     words = [Word(w["text"].translate(MINUS_SIGNS), float(w["x0"]), float(w["top"]), float(w["x1"]),
                   float(w["bottom"]), float(w["size"]), _rgb(w.get("non_stroking_color")))
-             for w in page.extract_words(extra_attrs=["size", "non_stroking_color"], keep_blank_chars=False)
-             if w.get("upright", True)]
+             for w in page.extract_words(extra_attrs=["size", "non_stroking_color", "upright"]) if w["upright"]]
+    words += _rotated_words([char for char in page.chars if not char["upright"]])
     return PageDrawing(paths, words, float(page.width), float(page.height), glyphs)
+
+
+def _rotated_words(chars: list) -> list[Word]:
+    """Words of text turned a quarter (y tick labels printed along the axis, as base R prints them).
+
+    Characters in one column, each within a third of the font size of the
+    next, make a word, read the way they advance (up or down the page).
+    """
+    words, current = [], []
+    for char in sorted(chars, key=lambda c: (round(float(c["x0"])), float(c["top"]))):
+        if current and (abs(float(char["x0"]) - float(current[-1]["x0"])) > 1
+                        or float(char["top"]) - float(current[-1]["bottom"]) > 0.3 * float(char["size"])):
+            words.append(current)
+            current = []
+        current.append(char)
+    if current:
+        words.append(current)
+    rotated = []
+    for word in words:
+        upward = word[0]["matrix"][1] > 0  # advancing up the page: read from the bottom
+        text = "".join(c["text"] for c in (reversed(word) if upward else word)).translate(MINUS_SIGNS)
+        rotated.append(Word(text, min(float(c["x0"]) for c in word), float(word[0]["top"]),
+                            max(float(c["x1"]) for c in word), float(word[-1]["bottom"]),
+                            float(word[0]["size"]), _rgb(word[0].get("non_stroking_color"))))
+    return rotated
 
 
 def km_axes(drawing: PageDrawing) -> list[VectorAxes]:

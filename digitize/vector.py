@@ -364,24 +364,48 @@ class VectorArm:
     name: str = ""
     order: int = 0  # drawing order of its first path
 
-    def levels_near(self, x_pt: float, tolerance_pt: float) -> np.ndarray:
-        """The curve's heights at ``x_pt`` and at its corners within ``tolerance_pt`` of it (both
-        levels of a drop there: a mark at a drop sits on either)."""
+    def distance_pt(self, x_pt: float, y_pt: float) -> float:
+        """How far a point lies from the drawn line (its flats and its drops), in points."""
+        start, end = self.corners[:-1], self.corners[1:]
+        low, high = np.minimum(start, end), np.maximum(start, end)
+        nearest = np.clip(np.array([x_pt, y_pt]), low, high)  # segments are axis-aligned: clip is projection
+        return float(np.hypot(*(nearest - [x_pt, y_pt]).T).min())
+
+    def spans(self, x_pt: float, y_pt: float, tolerance_pt: float) -> bool:
+        """Whether ``y_pt`` lies between the curve's level at ``x_pt`` and its level after the next drop
+        (where R's ``plot.survfit`` puts a mark by straight interpolation between the event points)."""
         x, y = self.corners[:, 0], self.corners[:, 1]
-        at = y[max(np.searchsorted(x, x_pt, side="right") - 1, 0)]
-        return np.r_[at, y[np.abs(x - x_pt) <= tolerance_pt]]
+        index = max(np.searchsorted(x, x_pt, side="right") - 1, 0)
+        lower = y[index:][y[index:] > y[index] + AXIS_ALIGNED_PT]
+        below = lower[0] if len(lower) else y[index]
+        return bool(y[index] - tolerance_pt <= y_pt <= below + tolerance_pt)
 
 
 def read_arms(drawing: PageDrawing, axes: VectorAxes) -> list[VectorArm]:
-    """One arm per stroke style among the step curves of a plot, its pieces joined in time order."""
-    by_style: dict = {}
-    for index, points in curve_paths(drawing, axes):
-        by_style.setdefault(drawing.paths[index].style, []).append((points, drawing.paths[index].order))
+    """The arms of a plot: its step curves by stroke style, pieces of one style joined in time order.
+
+    A piece continues a curve of its style that ends where it starts (at or
+    before it in time, at or above it in survival); pieces that run over the
+    same times are separate arms drawn in one style (base R draws every arm in
+    black solid lines by default).
+    """
+    pieces = sorted(((drawing.paths[index].style, drawing.paths[index].order, points)
+                     for index, points in curve_paths(drawing, axes)), key=lambda piece: piece[1])
+    chains: list[tuple[tuple, int, list]] = []
+    for style, order, points in pieces:
+        for chain_style, _, parts in chains:
+            end = parts[-1][-1]
+            if chain_style == style and points[0, 0] >= end[0] - AXIS_ALIGNED_PT \
+                    and points[0, 1] >= end[1] - AXIS_ALIGNED_PT:
+                parts.append(points)
+                break
+        else:
+            chains.append((style, order, [points]))
     arms = []
-    for style, pieces in by_style.items():
-        corners = np.vstack([points for points, _ in sorted(pieces, key=lambda piece: piece[0][0, 0])])
+    for style, order, parts in chains:
+        corners = np.vstack(parts)
         keep = np.r_[True, np.any(np.abs(np.diff(corners, axis=0)) > COORDINATE_PRECISION_PT / 2, axis=1)]
-        arms.append(VectorArm(style, corners[keep], order=min(order for _, order in pieces)))
+        arms.append(VectorArm(style, corners[keep], order=order))
     return arms
 
 
@@ -424,9 +448,10 @@ def assign_marks(arms: list[VectorArm], glyphs: list) -> int:
     marks on the line (R's ``plot.survfit`` puts some between two levels).
     Otherwise (no colour, or one shared by several arms: a marker drawn from a
     Form XObject loses its colour to pdfminer; two arms in black) it is the arm
-    whose curve passes through its centre, within its tolerance; where
-    several arms pass through it (they run together), the arm drawn last
-    before it (matplotlib draws each arm's markers after its line).
+    whose curve passes through its centre, within its tolerance, else the arm
+    whose next step down spans it (R's placement); where several arms qualify
+    (they run together), the arm drawn last before it (matplotlib and R draw
+    each arm's marks after its line).
     """
     off_curve = 0
     for x, y, colour, order, tolerance_pt in glyphs:
@@ -440,16 +465,19 @@ def assign_marks(arms: list[VectorArm], glyphs: list) -> int:
                 off_curve += 1
             continue
         candidates = same_colour or range(len(arms))
-        distances = [(float(np.abs(arms[k].levels_near(x, tolerance_pt) - y).min()), k) for k in candidates
+        distances = [(arms[k].distance_pt(x, y), k) for k in candidates
                      if arms[k].corners[0, 0] - tolerance_pt <= x <= arms[k].corners[-1, 0] + tolerance_pt]
         on_curve = [d for d in distances if d[0] <= tolerance_pt]
-        if not on_curve:
+        if on_curve:
+            nearest = min(on_curve)
+            tied = [k for distance, k in on_curve if distance <= nearest[0] + COORDINATE_PRECISION_PT]
+        else:  # off every line: an arm whose step down after it spans it
+            tied = [k for _, k in distances if arms[k].spans(x, y, tolerance_pt)]
+        if not tied:
             off_curve += 1
             continue
-        nearest = min(on_curve)
-        tied = [k for distance, k in on_curve if distance <= nearest[0] + COORDINATE_PRECISION_PT]
         drawn_before = [k for k in tied if order is not None and arms[k].order < order]
-        chosen = max(drawn_before, key=lambda k: arms[k].order) if drawn_before else nearest[1]
+        chosen = max(drawn_before, key=lambda k: arms[k].order) if drawn_before else tied[0]
         arms[chosen].mark_x_pt.append(x)
     return off_curve
 

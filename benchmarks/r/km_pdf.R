@@ -5,7 +5,8 @@
 #   Rscript km_pdf.R IPD.csv OUT.pdf LOOK BREAK_BY XLAB COLOURS [TABLE.csv [X_MAX]]
 # IPD.csv has columns arm,time,event (arms in drawing order); LOOK is survminer (ggsurvplot with a
 # risk table at every BREAK_BY), base (plot(survfit) with mark.time and a legend) or base_bw (the
-# same in black, arms told apart by line type, censor marks the character "+"); COLOURS is a
+# same in black, arms told apart by line type, censor marks the character "+") or base_plain
+# (plot(survfit, mark.time = TRUE) as it comes: every arm black and solid, no legend); COLOURS is a
 # comma-separated list of hex codes; survminer's printed risk table (strata,time,n.risk) goes to
 # TABLE.csv when given (the truth of what was printed); X_MAX cuts survminer's x axis there
 # (xlim: the curves run on past it, clipped).
@@ -37,6 +38,8 @@ if (look == "survminer") {
     write.csv(data.frame(arm = arms[as.integer(printed$strata)], time = printed$time, n_risk = printed$n.risk),
               args[7], row.names = FALSE)
   }
+} else if (look == "base_plain") {
+  plot(fit, mark.time = TRUE, xlab = xlab, ylab = "Survival probability")
 } else {
   bw <- look == "base_bw"
   line_types <- if (bw) seq_along(arms) else 1
