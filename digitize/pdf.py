@@ -10,24 +10,29 @@ a bar chart or a scatter plot has axes but no such path. An image embedded in
 a page (a pasted or scanned figure) goes the image route: rendered at its own
 resolution and read by :func:`digitize.figure.digitize`.
 
-Library chosen by measurement (``benchmarks/pdf.py`` and the issue-12 notes),
-on this corpus (R ``pdf()``, matplotlib, A4 journal pages), per page:
+Library chosen by measurement, on this project's PDF corpus (``tests/data/world/pdf``: R
+``pdf()``, matplotlib, A4 journal pages; CPU seconds a page to get every path's segments and every
+word, pdfplumber 0.11.10 / pdfminer.six 20260107 against pypdfium2 5.15.2):
 
-================  =========  ===============================================================
-library           s / page   what it exposes
-================  =========  ===============================================================
-pdfplumber 0.11   0.007-0.03 path segments (m/l/c/h) in page points; stroke colour, width
-                             and dash pattern per path; Form XObjects flattened (matrix
-                             applied); characters with box, font size, colour
-pypdfium2 5.15    0.001-0.03 path segments and stroke colour, width, dash count per object,
-                             but inside Form XObjects in the form's own space (matrices to
-                             compose by hand), and font size 1.0 for R's text (its size is
-                             in the text matrix): more to rebuild for the same facts
-================  =========  ===============================================================
+==============  ==================  ==========================================================
+library         CPU s / page        what it exposes
+==============  ==================  ==========================================================
+pdfplumber      median 0.015,       every path's segments (m/l/c/h) in page points, stroke
+                max 0.149 (an A4    colour, line width and dash pattern per path; Form
+                page of text)       XObjects flattened (their matrix applied); characters with
+                                    box, font size, colour, rotation. Loses the colour of
+                                    marks drawn from a Form XObject (matplotlib's markers).
+pypdfium2       median 0.0023,      the same segments, colours, widths and dash arrays, but
+                max 0.010           objects inside Form XObjects in the form's own space
+                                    (matrices to compose by hand), and font size 1.0 for R's
+                                    text (the size sits in the text matrix): the facts needed
+                                    must be rebuilt around it.
+==============  ==================  ==========================================================
 
-pdfplumber reads everything needed directly; its speed is far inside the 2 s a
-page allowed. pypdfium2 (a pdfplumber dependency) renders the overlay pictures
-and embedded images. PyMuPDF is left out (AGPL). Nothing needs the network.
+pdfplumber gives what the reader needs as it is, and even its slowest page is far inside the
+2 s a page allowed (the whole PDF route: see ``benchmarks/pdf.py``); pypdfium2 (a pdfplumber
+dependency) renders the overlay pictures and embedded images. PyMuPDF is left out (AGPL).
+Nothing needs the network.
 """
 
 from __future__ import annotations

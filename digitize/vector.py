@@ -27,8 +27,9 @@ import pandas as pd
 
 from digitize.axes import PlotArea
 from digitize.calibration import AxisCalibration, Calibration
-from digitize.colours import hex_colour
+from digitize.colours import hex_colour, match_named_colours, parse_arm_colours
 from digitize.result import DigitizationResult
+from kmipd.errors import InputError
 
 #: Resolution of the picture a vector plot is shown in (the overlay), in pixels per point (216 dpi).
 PIXELS_PER_PT = 3.0
@@ -642,8 +643,6 @@ def read_vector_plot(drawing: PageDrawing, axes: VectorAxes, render, *, arms=Non
     -------
     VectorDigitizationResult
     """
-    from kmipd.errors import InputError
-
     found = read_arms(drawing, axes)
     if not found:
         raise InputError("no Kaplan-Meier curve (a path that only steps down) in the plot")
@@ -724,8 +723,6 @@ def read_vector_plot(drawing: PageDrawing, axes: VectorAxes, render, *, arms=Non
 
 def _user_arms(found: list[VectorArm], arms) -> tuple[list[VectorArm], list[int]]:
     """The arms the user named (``NAME=COLOUR``), matched to the curves by colour, in the user's order."""
-    from digitize.colours import match_named_colours, parse_arm_colours
-
     named = parse_arm_colours(arms)
     colours = np.array([arm.style[0] or (0, 0, 0) for arm in found], dtype=np.uint8)
     pairs = match_named_colours(named, colours)
