@@ -424,7 +424,7 @@ def glyph_centres(drawing: PageDrawing, axes: VectorAxes, curve_indices: set, pa
     """
     left, top, right, bottom = axes.box
     right = max(right, curves_end_pt or right)
-    centres = {}
+    glyphs = []
     for index, path in enumerate(drawing.paths):
         if index in curve_indices or path.fill and path.stroke is None:
             continue
@@ -433,12 +433,17 @@ def glyph_centres(drawing: PageDrawing, axes: VectorAxes, curve_indices: set, pa
             continue
         x, y = (x0 + x1) / 2, (y0 + y1) / 2
         if left < x <= right + 1 and top - 1 < y < bottom:
-            centres.setdefault((round(x, 2), round(y, 2)), (x, y, path.stroke, path.order, path_tolerance_pt))
+            glyphs.append((x, y, path.stroke, path.order, path_tolerance_pt))
     for mark in drawing.mark_characters:
         if left < mark.x_pt <= right + 1 and top - 1 < mark.y_pt < bottom:
-            centres.setdefault((round(mark.x_pt, 2), round(mark.y_pt, 2)),
-                               (mark.x_pt, mark.y_pt, mark.colour, mark.order, 0.25 * mark.size))
-    return [glyph for _, glyph in sorted(centres.items())]
+            glyphs.append((mark.x_pt, mark.y_pt, mark.colour, mark.order, 0.25 * mark.size))
+    # The strokes of one glyph share its centre, to the PDF's rounding of each stroke's ends.
+    kept: list[tuple] = []
+    for glyph in sorted(glyphs, key=lambda g: (g[0], g[1])):
+        if not any(abs(glyph[0] - other[0]) <= 2 * COORDINATE_PRECISION_PT
+                   and abs(glyph[1] - other[1]) <= 2 * COORDINATE_PRECISION_PT for other in kept[-8:]):
+            kept.append(glyph)
+    return kept
 
 
 def assign_marks(arms: list[VectorArm], glyphs: list) -> int:

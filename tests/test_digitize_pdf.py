@@ -60,6 +60,8 @@ def test_vector_plot_is_read_exactly(record):
     marks = score_censor_marks(result.censor_marks, record["arms"], names,
                                0.1 * PIXELS_PER_PT * abs(result.calibration.x.slope))
     assert marks["censor_recall"] >= 0.98 and marks["censor_precision"] >= 0.98
+    # One mark a censor time: the strokes of a glyph are one mark, whatever their rounding.
+    assert marks["n_marks_found"] == marks["n_censor_times"]
     if record["at_risk"]:
         assert score_at_risk(result.at_risk, record["at_risk"], names, 1e-9) == 1.0
         assert len(result.at_risk) == len(record["at_risk"]["n_risk"])
