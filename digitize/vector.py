@@ -488,7 +488,7 @@ def assign_marks(arms: list[VectorArm], glyphs: list) -> int:
     return off_curve
 
 
-def read_legend(drawing: PageDrawing, arms: list[VectorArm], axes: VectorAxes) -> dict[int, str]:
+def read_legend(drawing: PageDrawing, arms: list[VectorArm]) -> dict[int, str]:
     """Arm index -> legend name: the text right of a short horizontal stroke in the arm's style."""
     segments = straight_segments(drawing.paths)
     flat = segments[((segments["y1"] - segments["y0"]).abs() <= AXIS_ALIGNED_PT)
@@ -655,7 +655,7 @@ def read_vector_plot(drawing: PageDrawing, axes: VectorAxes, render, *, arms=Non
     widths = [arm.style[2] for arm in found]
     curves_end = max(float(arm.corners[:, 0].max()) for arm in found)
     off_curve = assign_marks(found, glyph_centres(drawing, axes, curve_indices, max(widths) / 2 + 0.1, curves_end))
-    legend = read_legend(drawing, found, axes)
+    legend = read_legend(drawing, found)
     order = sorted(range(len(found)), key=lambda k: (k not in legend, k))
     for position, k in enumerate(order, start=1):
         found[k].name = legend.get(k, f"arm{position}")
