@@ -10,15 +10,14 @@ The manifest, ``studies.csv`` in the figures folder, has one row a figure:
 ========== ======== ============================================================
 column     required meaning
 ========== ======== ============================================================
-figure     yes      image file or PDF, relative to the folder
+figure     yes      image file, relative to the folder
 study      yes      study label (the same study may have several outcomes)
 outcome    yes      e.g. ``OS`` or ``PFS``; studies are pooled per outcome
 arms       no       ``NAME=COLOUR,...``: which curve is which group (digitize's ``--arms``)
 at_risk    no       at-risk CSV (``arm,time,n_risk``) relative to the folder
 n          no       ``NAME=N,...``: arm sizes, when the figure prints no at-risk table
 events     no       ``NAME=N,...``: published totals of events
-panel      no       which plot of a multi-panel figure or PDF page (0 = first)
-page       no       which page of a PDF (1 = first); may be left out when it has one KM plot
+panel      no       which plot of a multi-panel figure (0 = first)
 x_range    no       ``A,B``: first and last x tick values, when OCR cannot read them
 y_range    no       ``A,B``: the same for the y axis
 ========== ======== ============================================================
@@ -54,7 +53,7 @@ from reconstruct.plot import plot_reconstruction  # noqa: E402
 MANIFEST = "studies.csv"
 ANALYSIS = "analysis.json"
 REQUIRED_COLUMNS = ("figure", "study", "outcome")
-OPTIONAL_COLUMNS = ("arms", "at_risk", "n", "events", "panel", "page", "x_range", "y_range")
+OPTIONAL_COLUMNS = ("arms", "at_risk", "n", "events", "panel", "x_range", "y_range")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
 
 
@@ -212,10 +211,6 @@ def _entry(folder: Path, row: dict) -> FigureEntry:
         if not row["panel"].isdigit():
             raise InputError(f"panel must be 0, 1, ..., got '{row['panel']}'")
         options["panel"] = int(row["panel"])
-    if row.get("page"):
-        if not row["page"].isdigit() or int(row["page"]) < 1:
-            raise InputError(f"page must be 1, 2, ..., got '{row['page']}'")
-        options["page"] = int(row["page"])
     for axis in ("x_range", "y_range"):
         if row.get(axis):
             options[axis] = parse_range(row[axis])

@@ -130,18 +130,6 @@ def test_a_pdf_without_a_km_plot_is_a_one_line_input_error(tmp_path):
         digitize(tmp_path / "no_km.pdf")
 
 
-def test_the_manifest_names_a_pdf_page_and_panel(tmp_path):
-    from kmipd.pipeline import read_manifest
-
-    (tmp_path / "paper.pdf").write_bytes((CORPUS / "journal_two_pages.pdf").read_bytes())
-    (tmp_path / "studies.csv").write_text("figure,study,outcome,page,panel\npaper.pdf,Lung,OS,2,0\n")
-    (entry,) = read_manifest(tmp_path)
-    assert entry.options == {"page": 2, "panel": 0}
-    (tmp_path / "studies.csv").write_text("figure,study,outcome,page\npaper.pdf,Lung,OS,0\n")
-    with pytest.raises(InputError, match="line 2: page must be 1, 2"):
-        read_manifest(tmp_path)
-
-
 def test_cli_extracts_every_plot_of_a_pdf_into_its_own_folder(tmp_path):
     assert main(["extract", str(CORPUS / "journal_two_pages.pdf"), "--out", str(tmp_path / "out")]) == 0
     for folder in ("page_1_panel_0", "page_2_panel_0", "page_2_panel_1"):
