@@ -28,6 +28,7 @@ from digitize.legend import (LegendPixels, entries_without_swatch_match, find_sw
                              read_labels)
 from digitize.line_type import separate_line_types
 from digitize.names import Reading, is_name, split_label
+from digitize.pdf import digitize_pdf, is_pdf
 from digitize.result import DigitizationResult
 from digitize.trace import INKED, ArmPath, final_drop, step_corners, trace_arms
 from kmipd.errors import InputError
@@ -58,13 +59,14 @@ SEEN_WARNING = 0.8
 
 @collecting_findings
 def digitize(image_or_path, *, arms=None, x_range=None, y_range=None, x_ticks=None, y_ticks=None,
-             panel: int = 0) -> DigitizationResult:
+             panel: int | None = None, page: int | None = None) -> DigitizationResult:
     """Digitize a Kaplan-Meier figure: curves, censor marks, calibration, with no user input needed.
 
     Parameters
     ----------
     image_or_path : str, Path or ndarray
-        A PNG, JPEG or TIFF file, or an image array (see :func:`digitize.image.load_image`).
+        A PNG, JPEG or TIFF file, or an image array (see :func:`digitize.image.load_image`), or a
+        PDF: its KM plot is read from its vector paths and text (:mod:`digitize.pdf`).
     arms : str or dict, optional
         Arm names and colours, ``"NAME=COLOUR,NAME=COLOUR"`` or ``{name: colour}``
         (colour names like ``red`` or hex codes). Only the named arms are
@@ -74,8 +76,11 @@ def digitize(image_or_path, *, arms=None, x_range=None, y_range=None, x_ticks=No
         Values of the first and last labelled ticks, overriding OCR.
     x_ticks, y_ticks : sequence of float, optional
         Values of all labelled ticks, overriding OCR.
-    panel : int
-        Which plot of a multi-panel figure (0 = first, left to right, top to bottom).
+    panel : int, optional
+        Which plot of a multi-panel figure (0 = first, left to right, top to bottom; default 0),
+        or of a PDF page.
+    page : int, optional
+        The page of a PDF (from 1); may be left out when the PDF has one KM plot.
 
     Returns
     -------
@@ -95,6 +100,12 @@ def digitize(image_or_path, *, arms=None, x_range=None, y_range=None, x_ticks=No
     grows with the pixels; the accuracy does not, beyond it); text is read at
     full size. Everything returned is in the figure's own pixels and data units.
     """
+    if is_pdf(image_or_path):
+        return digitize_pdf(image_or_path, page=page, panel=panel, arms=arms, x_range=x_range, y_range=y_range,
+                            x_ticks=x_ticks, y_ticks=y_ticks)
+    if page is not None:
+        raise InputError("--page is for a PDF; this figure is an image")
+    panel = 0 if panel is None else panel
     image = load_image(image_or_path)
     note(image=image)
     areas = find_plot_areas(image)

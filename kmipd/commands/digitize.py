@@ -1,4 +1,4 @@
-"""``kmipd digitize``: a KM figure (PNG, JPEG, TIFF) -> curves, censor marks, calibration, overlay."""
+"""``kmipd digitize``: a KM figure (PNG, JPEG, TIFF, or a PDF) -> curves, censor marks, calibration, overlay."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def add_parser(subparsers) -> None:
 
 def add_figure_arguments(parser: argparse.ArgumentParser) -> None:
     """The figure and the options that say how to read it (shared with ``kmipd extract``)."""
-    parser.add_argument("figure", help="the figure: PNG, JPEG or TIFF")
+    parser.add_argument("figure", help="the figure: PNG, JPEG or TIFF, or a PDF (its KM plots found on its pages)")
     parser.add_argument("--arms", metavar="NAME=COLOUR,...",
                         help="arm names and colours (names like red or hex codes like #1f77b4); "
                              "default: found automatically, named from the legend")
@@ -38,8 +38,12 @@ def add_figure_arguments(parser: argparse.ArgumentParser) -> None:
                         help="values of the lowest and highest labelled y ticks (0,100 for percent)")
     parser.add_argument("--x-ticks", type=argparse_type(parse_numbers, at_least=2), metavar="A,B,...", help="values of all labelled x ticks")
     parser.add_argument("--y-ticks", type=argparse_type(parse_numbers, at_least=2), metavar="A,B,...", help="values of all labelled y ticks")
-    parser.add_argument("--panel", type=int, default=0, metavar="N",
-                        help="which plot of a multi-panel figure, from 0 (left to right, top to bottom)")
+    parser.add_argument("--panel", type=int, metavar="N",
+                        help="which plot of a multi-panel figure or PDF page, from 0 (left to right, top to "
+                             "bottom; default 0)")
+    parser.add_argument("--page", type=int, metavar="N",
+                        help="the page of a PDF, from 1; without --page and --panel every KM plot of the PDF "
+                             "is read, each into DIR/page_<p>_panel_<k>/")
     parser.add_argument("--explain", metavar="DIR",
                         help="also write what was found in the figure (diagnosis.json: plot box, arm colours, "
                              "legend labels, at-risk rows, calibration or what failed; overlay.png) to this "
@@ -48,7 +52,33 @@ def add_figure_arguments(parser: argparse.ArgumentParser) -> None:
 
 def figure_options(args: argparse.Namespace) -> dict:
     """The keyword arguments of :func:`digitize.digitize` given on the command line."""
-    return {name: getattr(args, name) for name in ("arms", "x_range", "y_range", "x_ticks", "y_ticks", "panel")}
+    return {name: getattr(args, name)
+            for name in ("arms", "x_range", "y_range", "x_ticks", "y_ticks", "panel", "page")}
+
+
+def pdf_plots(args: argparse.Namespace) -> list:
+    """The KM plots of a PDF given with neither --page nor --panel, when it holds more than one
+    (each is then read into its own folder); else an empty list (one figure, read as usual)."""
+    from digitize.pdf import find_km_plots, is_pdf
+
+    if args.page is not None or args.panel is not None or not is_pdf(args.figure):
+        return []
+    plots = find_km_plots(args.figure)
+    return plots if len(plots) > 1 else []
+
+
+def figure_places(args: argparse.Namespace) -> list[tuple[str, dict]]:
+    """Where to read the figure: ``[("", {})]`` for one plot, else per KM plot of a PDF its
+    output subfolder and ``page``/``panel`` options (each plot listed on the console)."""
+    plots = pdf_plots(args)
+    for plot in plots:
+        print(plot.describe())
+    return [(plot_folder(plot), {"page": plot.page, "panel": plot.panel}) for plot in plots] or [("", {})]
+
+
+def plot_folder(plot) -> str:
+    """The output subfolder of one plot of a PDF."""
+    return f"page_{plot.page}_panel_{plot.panel}"
 
 
 @contextmanager
@@ -89,8 +119,12 @@ def run(args: argparse.Namespace) -> None:
 
     with explaining(args, protected=[args.figure]) as read:
         with input_source(args.figure):
-            result = digitize(args.figure, **figure_options(args))
-        read.append(Findings.from_result(result))
+            results = {name: digitize(args.figure, **{**figure_options(args), **place})
+                       for name, place in figure_places(args)}
+        read.append(Findings.from_result(next(iter(results.values()))))
     with StagedOutputs(protected=[args.figure]) as outputs:
-        result.to_folder(outputs.folder(args.out))
-    print(result.summary())
+        folder = outputs.folder(args.out)
+        for name, result in results.items():
+            result.to_folder(folder / name)
+    for name, result in results.items():
+        print(f"{name}:\n{result.summary()}" if name else result.summary())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from kmipd.commands.digitize import add_figure_arguments, explaining, figure_options
+from kmipd.commands.digitize import add_figure_arguments, explaining, figure_options, figure_places
 from kmipd.errors import input_source
 from kmipd.options import argparse_type, counts_by_arm, parse_count
 from kmipd.outputs import StagedOutputs
@@ -39,11 +39,17 @@ def run(args: argparse.Namespace) -> None:
     inputs = [path for path in (args.figure, args.at_risk) if path]
     with explaining(args, protected=inputs) as read:
         with input_source(args.figure):
-            extraction = extract(args.figure, at_risk=at_risk, n_total=counts_by_arm(args.n, "--n"),
-                                 total_events=counts_by_arm(args.total_events, "--total-events"),
-                                 **figure_options(args))
-        read.append(Findings.from_result(extraction.digitization))
+            extractions = {name: extract(args.figure, at_risk=at_risk, n_total=counts_by_arm(args.n, "--n"),
+                                         total_events=counts_by_arm(args.total_events, "--total-events"),
+                                         **{**figure_options(args), **place})
+                           for name, place in figure_places(args)}
+        read.append(Findings.from_result(next(iter(extractions.values())).digitization))
     with StagedOutputs(protected=inputs) as outputs:
-        extraction.to_folder(outputs.folder(args.out))
-    print(extraction.digitization.summary())
-    print(extraction.reconstruction.summary.to_string(index=False, float_format=lambda value: f"{value:.4f}"))
+        folder = outputs.folder(args.out)
+        for name, extraction in extractions.items():
+            extraction.to_folder(folder / name)
+    for name, extraction in extractions.items():
+        if name:
+            print(f"{name}:")
+        print(extraction.digitization.summary())
+        print(extraction.reconstruction.summary.to_string(index=False, float_format=lambda value: f"{value:.4f}"))
