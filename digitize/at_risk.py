@@ -125,9 +125,9 @@ class AtRiskRows:
         by_colour, colour_warnings = (_colour_pairs(self.rows, colours, [arm.text for arm in arms]) if coloured
                                       else (None, []))
         kept = [i for i in range(len(self.rows)) if by_colour is None or by_colour[i] is not None]
-        # The colours pair the rows; the labels, read only where needed (OCR is slow), may name them.
-        named_by_colour = coloured and all(is_name(arm.text) for arm in arms)
-        labels = self._label_readings() if self.labels is not None or not named_by_colour else None
+        # The colours pair the rows; printed labels, read too, name them or mend a legend misread.
+        printed = any(row.get("label_words") for row in self.rows)
+        labels = self._label_readings() if self.labels is not None or printed or not coloured else None
         naming = reconcile(arms, [labels[i] for i in kept] if labels is not None else None,
                            [by_colour[i] for i in kept] if by_colour is not None else None, arms_given)
         row_names, row_arms = [None] * len(self.rows), [None] * len(self.rows)

@@ -18,6 +18,7 @@ Plain functions over strings; nothing here reads an image.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import NamedTuple
@@ -93,7 +94,8 @@ def split_label(text: str) -> tuple[str, int | None]:
     >>> split_label("arm=Treatment A|")
     ('Treatment A', None)
     """
-    text = text.strip().strip("|[]").strip().lstrip("-–—_ ")
+    # OCR may read "III" as the one Roman-numeral character: compatibility forms become plain letters.
+    text = unicodedata.normalize("NFKC", text).strip().strip("|[]").strip().lstrip("-–—_ ")
     count = _COUNT.search(text)
     text = _LEGEND_TITLE.sub("", text)
     # ``sex=1`` keeps its prefix: the level alone names nothing.

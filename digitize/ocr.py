@@ -29,8 +29,11 @@ COLUMNS = ["text", "x_px", "y_px", "left", "top", "right", "bottom", "confidence
 
 #: Text lower than this (pixels) is enlarged before reading; the recognizer works at 48 px.
 MIN_TEXT_HEIGHT_PX = 32
-#: Pixels of the image around a given box that are read with it.
+#: Pixels of the image around a given box that are read with it, for text lower than
+#: SMALL_TEXT_PX (its faint rims are a good share of each stroke there; larger text reads as well
+#: without them, and OCR's reading of it should not move with a pixel of context).
 BOX_CONTEXT_PX = 1
+SMALL_TEXT_PX = 12
 
 
 @lru_cache(maxsize=1)
@@ -109,11 +112,11 @@ def read_boxes(image: np.ndarray, boxes) -> pd.DataFrame:
     for left, top, right, bottom in boxes:
         # The anti-aliased rims of the glyphs, fainter than the ink a box was found from, are kept:
         # in small type they are a good share of each stroke, and enlarged without them a 0 reads as a.
-        crop = image[max(int(top) - BOX_CONTEXT_PX, 0):int(bottom) + BOX_CONTEXT_PX,
-                     max(int(left) - BOX_CONTEXT_PX, 0):int(right) + BOX_CONTEXT_PX]
+        height = max(int(bottom) - int(top), 1)  # the box's own text height, not the context's
+        context = BOX_CONTEXT_PX if height < SMALL_TEXT_PX else 0
+        crop = image[max(int(top) - context, 0):int(bottom) + context, max(int(left) - context, 0):int(right) + context]
         text, score = "", 0.0
         if crop.size:
-            height = max(int(bottom) - int(top), 1)  # the box's own text height, not the context's
             # A narrow margin: the recognizer's cost grows with the width of what it reads.
             crop = _pad(_resize(crop, max(1.0, MIN_TEXT_HEIGHT_PX / height)), max(3, height // 5))
             result = _engine()(crop, use_det=False, use_cls=False, use_rec=True)

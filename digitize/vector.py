@@ -712,6 +712,7 @@ def read_vector_plot(drawing: PageDrawing, axes: VectorAxes, render, *, arms=Non
         "line_width_px": [round(found[k].style[2] * PIXELS_PER_PT, 3) for k in order],
         "seen": 1.0, "hidden": 0.0,
         "line_type": ["dashed" if found[k].style[1] else "solid" for k in order],
+        "n": pd.array([None] * len(order), dtype="Int64"),  # the arm sizes printed in a legend: not read here
     })
     quality = {"n_arms": len(order), "max_overlap": 0.0, "min_seen": 1.0,
                "calibration_source": {"x": "pdf text", "y": "pdf text"}, "min_tick_confidence": 1.0,

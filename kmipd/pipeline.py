@@ -74,9 +74,9 @@ from reconstruct.plot import plot_reconstruction  # noqa: E402
 MANIFEST = "studies.csv"
 ANALYSIS = "analysis.json"
 REQUIRED_COLUMNS = ("figure", "study", "outcome")
-OPTIONAL_COLUMNS = ("curves", "arms", "at_risk", "n", "events", "panel", "x_range", "y_range", "time_unit",
+OPTIONAL_COLUMNS = ("curves", "arms", "at_risk", "n", "events", "panel", "page", "x_range", "y_range", "time_unit",
                     "published_hr", "published_median")
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".pdf")
 #: Longest output folder name made from a study label and outcome (characters).
 MAX_FOLDER_NAME = 100
 
@@ -320,6 +320,10 @@ def _entry(folder: Path, row: dict) -> FigureEntry:
         options["n_total"] = parse_counts(row["n"])
     if row.get("events"):
         options["total_events"] = parse_counts(row["events"])
+    if row.get("page"):
+        if not row["page"].isdigit() or int(row["page"]) < 1:
+            raise InputError(f"page must be 1, 2, ... (a page of the PDF), got '{row['page']}'")
+        options["page"] = int(row["page"])
     if row.get("panel"):
         if not row["panel"].isdigit():
             raise InputError(f"panel must be 0, 1, ..., got '{row['panel']}'")
