@@ -23,7 +23,7 @@ from digitize.colours import (PlotInk, arm_alpha, find_inks, hex_colour, match_n
                               plot_ink, relative_strength)
 from digitize.diagnosis import collecting_findings, note
 from digitize.image import WorkingImage, load_image, working_image
-from digitize.legend import (LegendPixels, entries_without_swatch_match, find_swatches, legend_names, legend_pixels,
+from digitize.legend import (LegendPixels, find_swatches, further_legend_entries, legend_names, legend_pixels,
                              read_labels)
 from digitize.line_type import separate_line_types
 from digitize.result import DigitizationResult
@@ -318,12 +318,17 @@ def _name_arms(image: np.ndarray, work: WorkingImage, legend: tuple[LegendPixels
 
 def _legend_entries_without_curve(work: WorkingImage, pixels: LegendPixels, colours: np.ndarray,
                                   curves: list[pd.DataFrame], calibration: Calibration) -> list[str]:
-    """A warning for each legend entry whose swatch's colour no traced arm has (a curve missed)."""
+    """A warning for each legend entry whose swatch has a colour no traced arm has (see
+    :func:`digitize.legend.further_legend_entries`): a curve was missed.
+
+    Entries of the arms' colours are not counted: a swatch found off the legend (on a curve's
+    dense censor marks) would count its arm twice.
+    """
     swatches = find_swatches(pixels, colours, _curve_mask(work, curves, calibration))
-    return [f"the legend has an entry at ({left}, {top}) px whose colour is on no traced curve: a curve may "
-            f"be missing; check overlay.png, or name the arms and their colours with --arms"
-            for left, top, _, _ in (work.box_to_original(box)
-                                    for box in entries_without_swatch_match(work.image, pixels, swatches, colours))]
+    return [f"the legend has an entry at ({left}, {top}) px of a colour no traced curve has: a curve may be "
+            f"missing; check overlay.png, or name the arms and their colours with --arms"
+            for box, of_arm_colour in further_legend_entries(work.image, pixels, swatches, colours)
+            if not of_arm_colour for left, top, _, _ in [work.box_to_original(box)]]
 
 
 def _curve_mask(work: WorkingImage, curves: list[pd.DataFrame], calibration: Calibration) -> np.ndarray:
