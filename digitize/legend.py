@@ -213,10 +213,6 @@ def further_legend_entries(image: np.ndarray, pixels: LegendPixels, swatches: pd
         colour is on no traced curve: even its antialiased edge is of none).
     """
     found = [tuple(box) for box in swatches["label"]]
-    inked = (image < 200).any(axis=2)
-    arm_ink = np.zeros(inked.shape, dtype=bool)
-    for colour in colours:
-        arm_ink |= pixels.near(colour)
     entries: list = []
     for swatch in swatches.itertuples():
         left, top, _, bottom = swatch.label
@@ -230,14 +226,16 @@ def further_legend_entries(image: np.ndarray, pixels: LegendPixels, swatches: pd
             if not 0.5 * text_height <= end - start <= 1.5 * text_height or pixels.text_ink[rows, before].any():
                 continue
             columns = slice(swatch.left, swatch.right)
-            count, labels, stats, _ = cv2.connectedComponentsWithStats(inked[rows, columns].astype(np.uint8),
-                                                                       connectivity=8)
+            inked = (image[rows, columns] < 200).any(axis=2)  # any ink, of any colour
+            count, labels, stats, _ = cv2.connectedComponentsWithStats(inked.astype(np.uint8), connectivity=8)
             # Dashed and dotted swatches come in pieces: their span counts, not each piece's width.
             flat = [piece for piece in range(1, count) if stats[piece, cv2.CC_STAT_HEIGHT] < 0.6 * text_height]
             starts = stats[flat, cv2.CC_STAT_LEFT]
             ends = starts + stats[flat, cv2.CC_STAT_WIDTH]
             if flat and ends.max() - starts.min() >= max(8, (swatch.right - swatch.left) // 2):
-                own = arm_ink[rows, columns][np.isin(labels, flat)].any()
+                # The swatch's colour is its widest piece's (a curve may pass behind the legend).
+                widest = labels == flat[int(np.argmax(stats[flat, cv2.CC_STAT_WIDTH]))]
+                own = any(pixels.near(colour)[rows, columns][widest].any() for colour in colours)
                 entries.append(((left, rows.start, left + 4, rows.stop), bool(own)))
     return entries
 
