@@ -26,6 +26,13 @@ from scipy.optimize import linear_sum_assignment
 
 from kmipd.errors import InputError
 
+#: A colour given with ``--arms`` names a curve of another kind when one is grey or black (HSV
+#: saturation or value below these) and the other not, or their HSV hues lie more than
+#: NAMED_MAX_HUE_DEGREES apart. Colour names are loose (people call ggplot's teal #00BFC4
+#: "blue", 59 degrees from pure blue), so only colours of another kind are refused; HSV hue is
+#: used because it follows colour names (CIELAB puts pure blue nearer salmon than teal).
+NAMED_GREY_SATURATION, NAMED_GREY_VALUE = 0.15, 0.2
+NAMED_MAX_HUE_DEGREES = 90.0
 #: CIELAB distance from the background above which a pixel counts as ink.
 INK_DELTA_E = 30.0
 #: ... or above which the centre of a thin stroke on the bare background does (a pale grey or
@@ -617,7 +624,11 @@ def match_named_colours(named: dict[str, tuple[int, int, int]], found: np.ndarra
 
     Pairs are chosen to minimise the total CIELAB distance (Hungarian
     algorithm, :func:`scipy.optimize.linear_sum_assignment`); every named arm
-    must find a curve.
+    must find a curve. The user's colours are evidence that must agree with
+    the figure's: each must be the same kind of colour as its curve's (grey
+    with grey, hues not opposed; see :data:`NAMED_MAX_HUE_DEGREES`), so that
+    colours the figure lacks, or copied from another study's figure, stop
+    the run instead of silently taking a curve.
 
     Returns
     -------
@@ -628,18 +639,39 @@ def match_named_colours(named: dict[str, tuple[int, int, int]], found: np.ndarra
     Raises
     ------
     InputError
-        When more arms are named than curves found.
+        When more arms are named than curves found, two arms are given one
+        colour, or a named colour matches no curve of the figure.
     """
     if len(named) > len(found):
         raise InputError(
             f"--arms names {len(named)} arms but the figure shows {len(found)} curve colour(s)"
         )
     names = list(named)
+    for first, second in combinations(names, 2):
+        if tuple(named[first]) == tuple(named[second]):
+            raise InputError(f"--arms gives arms {first} and {second} one colour ({hex_colour(named[first])}); "
+                             "give each arm its curve's own colour")
+    found_text = ", ".join(hex_colour(colour) for colour in found)
     cost = _distances(to_lab(np.array([named[n] for n in names], dtype=np.uint8)), to_lab(found))
     rows, cols = linear_sum_assignment(cost)
+    for row, col in zip(rows, cols):
+        if not _same_kind_of_colour(named[names[row]], found[col]):
+            raise InputError(f"--arms colour {hex_colour(named[names[row]])} of arm {names[row]} matches no curve of "
+                             f"the figure (curve colours: {found_text})")
     return pd.DataFrame(
         {"arm": [names[r] for r in rows], "index": cols, "delta_e": cost[rows, cols]}
     ).sort_values("index", kind="stable").reset_index(drop=True)
+
+
+def _same_kind_of_colour(rgb_a, rgb_b) -> bool:
+    """Whether two RGB colours could bear one name: both grey or black, or hues not far apart."""
+    hsv = cv2.cvtColor(np.array([[rgb_a, rgb_b]], dtype=np.uint8), cv2.COLOR_RGB2HSV_FULL)[0].astype(float)
+    hue, saturation, value = hsv[:, 0] * 360 / 256, hsv[:, 1] / 255, hsv[:, 2] / 255
+    grey = (saturation < NAMED_GREY_SATURATION) | (value < NAMED_GREY_VALUE)
+    if grey.any():
+        return bool(grey.all())
+    apart = abs(hue[0] - hue[1]) % 360
+    return min(apart, 360 - apart) <= NAMED_MAX_HUE_DEGREES
 
 
 def hex_colour(rgb) -> str:

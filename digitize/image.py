@@ -71,7 +71,9 @@ def load_image(image_or_path) -> np.ndarray:
 
 def _read_file(path: Path) -> np.ndarray:
     if not path.is_file():
-        raise InputError(f"image file {path} does not exist", source=path)
+        what = ("does not exist" if not path.exists() else "is a folder, not an image" if path.is_dir()
+                else "is not a regular file (a device or a pipe), not an image")
+        raise InputError(f"image file {path} {what}", source=path)
     if path.stat().st_size > MAX_FILE_BYTES:
         raise InputError(f"image file is larger than {MAX_FILE_BYTES // 2**20} MB; "
                          "this is not a figure", source=path)

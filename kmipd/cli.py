@@ -12,13 +12,14 @@ import argparse
 import importlib
 import sys
 
-from kmipd import __version__
+from kmipd import __version__, outputs
 from kmipd.errors import InputError
 
 #: Subcommand modules under kmipd.commands, in the order ``--help`` lists them.
 COMMANDS: list[str] = ["digitize", "extract", "reconstruct", "meta", "run"]
 
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -44,20 +45,44 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the kmipd command line; return the exit status."""
+    outputs.forget_written()
     try:
         args = build_parser().parse_args(argv)
         args.func(args)
     except InputError as error:
-        print(f"kmipd: error: {error}", file=sys.stderr)
+        # One line whatever the input held (an arm name may carry a newline).
+        print(f"kmipd: error: {' '.join(str(error).splitlines())}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except OSError as error:
         where = f"{error.filename}: " if error.filename else ""
         print(f"kmipd: error: {where}{error.strerror or error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        print("kmipd: interrupted; no output written", file=sys.stderr)
-        return 130
+        return _interrupted()
+    except Exception as error:
+        # A library that wraps the KeyboardInterrupt it was stopped by (the OCR engine's config
+        # loader does) raises its own error; Ctrl-C is still what happened.
+        if _caused_by_interrupt(error):
+            return _interrupted()
+        raise
     return 0
+
+
+def _interrupted() -> int:
+    done = outputs.written()
+    said = f"after writing {', '.join(map(str, done))} whole" if done else "no output written"
+    print(f"kmipd: interrupted; {said}", file=sys.stderr)
+    return EXIT_INTERRUPTED
+
+
+def _caused_by_interrupt(error: BaseException | None) -> bool:
+    seen = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, KeyboardInterrupt):
+            return True
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return False
 
 
 if __name__ == "__main__":  # pragma: no cover

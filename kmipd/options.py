@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import math
 from typing import Callable
 
 from kmipd.errors import InputError
@@ -45,7 +46,9 @@ def parse_numbers(text: str, at_least: int = 1) -> list[float]:
     try:
         values = [float(part) for part in text.split(",") if part.strip()]
     except ValueError:
-        raise InputError(f"'{text}' is not numbers separated by commas, as in '6,12,24'") from None
+        values = [float("nan")]
+    if not all(math.isfinite(value) for value in values):
+        raise InputError(f"'{text}' is not numbers separated by commas, as in '6,12,24'")
     if len(values) < at_least:
         raise InputError(f"'{text}' gives {len(values)} number(s); at least {at_least} needed")
     return values
@@ -63,14 +66,15 @@ def parse_positive(text: str) -> float:
 
 
 def parse_range(text: str) -> tuple[float, float]:
-    """``"0,60"`` -> ``(0.0, 60.0)``: the first and last labelled tick values of an axis."""
+    """``"0,60"`` -> ``(0.0, 60.0)``: the lowest and highest labelled tick values of an axis."""
     parts = text.split(",")
     try:
         first, last = (float(part) for part in parts)
     except ValueError:
-        first = last = None
-    if first is None or first == last:
-        raise InputError(f"expected two numbers A,B that differ, as in '0,60', got '{text}'")
+        first = last = float("nan")
+    if not (math.isfinite(first) and math.isfinite(last) and first < last):
+        raise InputError(f"expected two numbers A,B with A < B (the lowest and highest labelled ticks), "
+                         f"as in '0,60', got '{text}'")
     return first, last
 
 

@@ -10,7 +10,9 @@ The manifest, ``studies.csv`` in the figures folder, has one row a figure:
 ========== ======== ============================================================
 column     required meaning
 ========== ======== ============================================================
-figure     yes      image file, relative to the folder
+figure     yes      image file, relative to the folder (blank when ``curves`` is given)
+curves     no       hand-digitized curves instead of a figure: ``file.csv`` (arm,time,survival)
+                    or ``NAME=file.csv,...`` (WebPlotDigitizer's x,y export, one file an arm)
 study      yes      study label (the same study may have several outcomes)
 outcome    yes      e.g. ``OS`` or ``PFS``; studies are pooled per outcome
 arms       no       ``NAME=COLOUR,...``: which curve is which group (digitize's ``--arms``)
@@ -20,15 +22,28 @@ events     no       ``NAME=N,...``: published totals of events
 panel      no       which plot of a multi-panel figure (0 = first)
 x_range    no       ``A,B``: first and last x tick values, when OCR cannot read them
 y_range    no       ``A,B``: the same for the y axis
+time_unit  no       ``days``, ``weeks``, ``months`` or ``years``: the figure's time axis
+published_hr  no    the paper's hazard ratio (treatment vs control), as ``0.52 (0.31-0.87)``
+published_median no ``NAME=MEDIAN,...`` (``NR`` for not reached), as printed
 ========== ======== ============================================================
 
+Published values (``published_*``, and ``events`` and ``n``) are set beside the
+reconstructed ones in ``published_check.csv`` and the report; one that disagrees
+is a warning.
+
 An optional ``analysis.json`` beside it sets ``treatment``, ``control``,
-``milestones`` and ``tau`` for the pooling; command-line options win.
+``milestones``, ``tau`` and ``time_unit`` (the unit pooled results are given
+in, months by default when figures give theirs) for the pooling;
+command-line options win.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,10 +56,14 @@ import pandas as pd  # noqa: E402
 
 from digitize import DigitizationResult, digitize  # noqa: E402
 from digitize.diagnosis import Findings  # noqa: E402
+from kmipd.cache import ExtractionCache  # noqa: E402
 from kmipd.errors import InputError, input_source  # noqa: E402
+from kmipd.hand_curves import read_hand_curves  # noqa: E402
 from kmipd.options import parse_counts, parse_range  # noqa: E402
 from kmipd.progress import progress  # noqa: E402
+from kmipd.published import compare, parse_hazard_ratio, parse_medians  # noqa: E402
 from kmipd.tables import AT_RISK, read_table  # noqa: E402
+from kmipd.time_units import conversion_factor, parse_time_unit  # noqa: E402
 from meta import analyse  # noqa: E402
 from meta.result import MetaResult  # noqa: E402
 from reconstruct import Reconstruction, reconstruct  # noqa: E402
@@ -54,10 +73,13 @@ from reconstruct.plot import plot_reconstruction  # noqa: E402
 MANIFEST = "studies.csv"
 ANALYSIS = "analysis.json"
 REQUIRED_COLUMNS = ("figure", "study", "outcome")
-OPTIONAL_COLUMNS = ("arms", "at_risk", "n", "events", "panel", "x_range", "y_range")
+OPTIONAL_COLUMNS = ("curves", "arms", "at_risk", "n", "events", "panel", "x_range", "y_range", "time_unit",
+                    "published_hr", "published_median")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
 #: Warn when a reconstructed KM runs farther than this many line widths from its trace, on average.
 FIT_WARNING_LINE_WIDTHS = 2.0
+#: Longest output folder name made from a study label and outcome (characters).
+MAX_FOLDER_NAME = 100
 
 
 @dataclass
@@ -66,27 +88,44 @@ class Extraction:
 
     Attributes
     ----------
-    digitization : DigitizationResult
-        Curves, censor marks, calibration and quality of the figure.
+    digitization : DigitizationResult or None
+        Curves, censor marks, calibration and quality of the figure (None
+        for curves digitized by hand, see :func:`extract_curves`).
     at_risk : pandas.DataFrame
         The at-risk table used (given, or read from the figure; may be empty).
     reconstruction : Reconstruction
         The IPD of every arm and its fit diagnostics.
+    hand_curves : pandas.DataFrame or None
+        The hand-digitized curves reconstructed, when there is no figure.
+    notes : list of str
+        How hand-digitized curves were read.
     """
 
-    digitization: DigitizationResult
+    digitization: DigitizationResult | None
     at_risk: pd.DataFrame
     reconstruction: Reconstruction
+    hand_curves: pd.DataFrame | None = None
+    notes: list = field(default_factory=list)
 
     @property
     def ipd(self) -> pd.DataFrame:
         """``arm, time, event``: one row a reconstructed patient."""
         return self.reconstruction.ipd
 
+    @property
+    def warnings(self) -> list[str]:
+        """What a person should read about this extraction."""
+        return (self.digitization.warnings if self.digitization is not None else []) + self.notes
+
     def to_folder(self, folder: str | Path) -> None:
-        """Write digitize's files, ``at_risk.csv``, ``ipd.csv`` and ``reconstruction.png``."""
+        """Write digitize's files (or the hand-digitized ``curves.csv``), ``at_risk.csv``,
+        ``ipd.csv`` and ``reconstruction.png``."""
         folder = Path(folder)
-        self.digitization.to_folder(folder)
+        if self.digitization is not None:
+            self.digitization.to_folder(folder)
+        else:
+            folder.mkdir(parents=True, exist_ok=True)
+            self.hand_curves.to_csv(folder / "curves.csv", index=False, float_format="%.6g")
         if len(self.at_risk):
             self.at_risk.to_csv(folder / "at_risk.csv", index=False)
         self.ipd.to_csv(folder / "ipd.csv", index=False, float_format="%.6g")
@@ -184,21 +223,42 @@ def fit_warnings(digitization: DigitizationResult, reconstruction: Reconstructio
     return warnings
 
 
+def extract_curves(curves: pd.DataFrame, *, at_risk: pd.DataFrame | None = None, n_total: dict | None = None,
+                   total_events: dict | None = None, notes=()) -> Extraction:
+    """Reconstruct the IPD of curves digitized by hand (no figure; see :mod:`kmipd.hand_curves`).
+
+    The curves' reading errors are estimated from the points by
+    :func:`reconstruct.reconstruct`, as hand clicks show them.
+    """
+    reconstruction = reconstruct(curves, at_risk if at_risk is not None and len(at_risk) else None,
+                                 n_total=n_total, total_events=total_events)
+    table = at_risk if at_risk is not None else pd.DataFrame(columns=["arm", "time", "n_risk"])
+    return Extraction(None, table, reconstruction, hand_curves=curves, notes=list(notes))
+
+
 @dataclass
 class FigureEntry:
-    """One row of the manifest, with its options parsed."""
+    """One row of the manifest, with its options parsed (``figure`` None for hand-digitized ``curves``)."""
 
-    figure: Path
+    figure: Path | None
     study: str
     outcome: str
     options: dict = field(default_factory=dict)
     at_risk: Path | None = None
+    time_unit: str | None = None
+    published: dict = field(default_factory=dict)
+    curves: str | None = None
+    folder: Path | None = None
 
     @property
     def name(self) -> str:
         """Folder name for this figure's outputs."""
-        safe = "".join(c if c.isalnum() or c in "-+." else "_" for c in f"{self.study}_{self.outcome}")
-        return safe.strip("_")
+        label = f"{self.study}_{self.outcome}"
+        safe = re.sub(r"[^A-Za-z0-9+.-]+", "_", label).strip("_")
+        if len(safe) <= MAX_FOLDER_NAME:
+            return safe
+        # File systems allow 255 bytes a name: a long study label is cut, kept unique by its hash.
+        return f"{safe[:MAX_FOLDER_NAME - 9]}-{hashlib.sha1(label.encode()).hexdigest()[:8]}"
 
 
 def read_manifest(folder: str | Path) -> list[FigureEntry]:
@@ -217,7 +277,9 @@ def read_manifest(folder: str | Path) -> list[FigureEntry]:
         images = sorted(p.name for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
         hint = f" (it holds {len(images)} image(s))" if images else ""
         raise InputError(f"no {MANIFEST} listing figure,study,outcome{hint}", source=folder)
-    table = read_table(path, {column: "text" for column in REQUIRED_COLUMNS},
+    # figure may be left blank on a row that gives hand-digitized curves instead
+    required = {column: "text or blank" if column == "figure" else "text" for column in REQUIRED_COLUMNS}
+    table = read_table(path, required,
                        optional={column: "text or blank" for column in OPTIONAL_COLUMNS}, strict=True)
     entries = []
     for line, row in enumerate(table.to_dict(orient="records"), start=2):
@@ -235,8 +297,10 @@ def read_manifest(folder: str | Path) -> list[FigureEntry]:
 
 def _entry(folder: Path, row: dict) -> FigureEntry:
     """One manifest row (required cells already checked non-empty) as a :class:`FigureEntry`."""
-    figure = folder / row["figure"]
-    if not figure.is_file():
+    if bool(row.get("figure")) == bool(row.get("curves")):
+        raise InputError("give either a figure or hand-digitized curves, not both or neither")
+    figure = folder / row["figure"] if row.get("figure") else None
+    if figure is not None and not figure.is_file():
         raise InputError(f"figure {row['figure']} not found")
     options = {}
     if row.get("arms"):
@@ -257,7 +321,15 @@ def _entry(folder: Path, row: dict) -> FigureEntry:
         at_risk = folder / row["at_risk"]
         if not at_risk.is_file():
             raise InputError(f"at-risk table {row['at_risk']} not found")
-    return FigureEntry(figure, row["study"], row["outcome"], options, at_risk)
+    time_unit = parse_time_unit(row["time_unit"]) if row.get("time_unit") else None
+    published = {key: value for key, value in (("events", options.get("total_events")), ("n", options.get("n_total")))
+                 if value}
+    if row.get("published_hr"):
+        published["hr"] = parse_hazard_ratio(row["published_hr"])
+    if row.get("published_median"):
+        published["median"] = parse_medians(row["published_median"])
+    return FigureEntry(figure, row["study"], row["outcome"], options, at_risk, time_unit, published,
+                       row.get("curves") or None, folder)
 
 
 def read_analysis(folder: str | Path) -> dict:
@@ -269,10 +341,87 @@ def read_analysis(folder: str | Path) -> dict:
         settings = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise InputError(f"not valid JSON ({error})", source=path) from None
-    allowed = {"treatment", "control", "milestones", "tau"}
+    allowed = {"treatment", "control", "milestones", "tau", "time_unit"}
     if not isinstance(settings, dict) or set(settings) - allowed:
         raise InputError(f"must be an object with keys among {', '.join(sorted(allowed))}", source=path)
+    for key in ("treatment", "control"):
+        if key in settings and not (isinstance(settings[key], str) and settings[key].strip()):
+            raise InputError(f'"{key}" must be a group name (text), got {json.dumps(settings[key])}', source=path)
+    milestones = settings.get("milestones", [])
+    if not (isinstance(milestones, list) and all(_positive_number(m) for m in milestones)):
+        raise InputError(f'"milestones" must be a list of positive times, as in [6, 12], got {json.dumps(milestones)}',
+                         source=path)
+    if "time_unit" in settings:
+        with input_source(path):
+            settings["time_unit"] = parse_time_unit(settings["time_unit"])
+    tau = settings.get("tau")
+    per_outcome = isinstance(tau, dict) and tau and all(isinstance(k, str) and _positive_number(v) for k, v in tau.items())
+    if tau is not None and not (_positive_number(tau) or per_outcome):
+        raise InputError(f'"tau" must be a positive time, or one per outcome as in {{"OS": 24, "PFS": 12}}, '
+                         f"got {json.dumps(tau)}", source=path)
     return settings
+
+
+def _extract_entry(entry: FigureEntry, cache: ExtractionCache | None = None) -> Extraction | InputError:
+    """One manifest figure extracted (from ``cache`` when it holds it), or the error that stopped it."""
+    if entry.curves:  # hand-digitized: reconstruct alone, fast enough not to cache
+        try:
+            curves, notes = read_hand_curves(entry.curves, entry.folder)
+            at_risk = read_table(entry.at_risk, AT_RISK) if entry.at_risk else None
+            options = {k: v for k, v in entry.options.items() if k in ("n_total", "total_events")}
+            with input_source(entry.folder / MANIFEST):
+                return extract_curves(curves, at_risk=at_risk, notes=notes, **options)
+        except InputError as error:
+            return error
+    try:
+        key = ExtractionCache.key(entry.figure, entry.at_risk, entry.options) if cache else None
+        stored = cache.get(key) if cache else None
+        if stored is not None:
+            return stored
+        at_risk = read_table(entry.at_risk, AT_RISK) if entry.at_risk else None
+        with input_source(entry.figure):
+            extraction = extract(entry.figure, at_risk=at_risk, **entry.options)
+    except InputError as error:
+        return error
+    if cache:
+        cache.put(key, extraction)
+    return extraction
+
+
+def _extract_all(entries: list[FigureEntry], jobs: int, cache: ExtractionCache | None,
+                 show_progress: bool) -> list[Extraction | InputError]:
+    """:func:`_extract_entry` of every entry, in manifest order, in ``jobs`` processes."""
+    if jobs <= 1 or len(entries) <= 1:
+        items = progress(entries, "extracting figures") if show_progress else entries
+        return [_extract_entry(entry, cache) for entry in items]
+    # Worker processes start fresh ("spawn"): forking a process that holds OCR threads is unsafe.
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = [pool.submit(_extract_entry, entry, cache) for entry in entries]
+        done = as_completed(futures)
+        for _ in progress(done, "extracting figures", total=len(futures)) if show_progress else done:
+            pass
+        return [future.result() for future in futures]
+
+
+def _pooled_time_unit(entries: list[FigureEntry], wanted: str | None, manifest: Path) -> str:
+    """The unit the studies are pooled in ("" when no figure gives one and none is asked for).
+
+    Figures that give their unit are converted to ``wanted`` (months by
+    default); a manifest that gives the unit of some figures only is refused,
+    since the others' times could not be brought to it.
+    """
+    without = [entry.name for entry in entries if entry.time_unit is None]
+    if len(without) == len(entries):
+        return wanted or ""
+    if without:
+        raise InputError(f"time_unit is given for some figures but not for {', '.join(without)}; "
+                         "give it for every figure (days, weeks, months or years)", source=manifest)
+    return wanted or "months"
+
+
+def _positive_number(value) -> bool:
+    """Whether a JSON value is a finite positive number (true and false are not numbers)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < float("inf")
 
 
 @dataclass
@@ -292,6 +441,11 @@ class RunResult:
         Per-study and pooled results.
     input_files : list of Path
         The manifest, the settings and every figure and table it names.
+    sources : dict
+        Figure output name -> the figure file it was read from.
+    published : pandas.DataFrame
+        Published vs reconstructed values (see :func:`kmipd.published.compare`),
+        with ``study`` and ``outcome``; empty when the manifest gives none.
     """
 
     extractions: dict
@@ -299,19 +453,44 @@ class RunResult:
     summary: pd.DataFrame
     meta: MetaResult
     input_files: list
+    sources: dict = field(default_factory=dict)
+    published: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def warnings(self) -> list[str]:
+        """Every warning of the job: each figure's, the pooling's notes, the published values missed."""
+        said = [f"{name}: {warning}" for name, extraction in self.extractions.items()
+                for warning in extraction.warnings]
+        said += [f"pooling: {note}" for note in self.meta.notes]
+        pooled = self.meta.pooled
+        for row in pooled[pooled["default"].eq(True) & pooled["note"].str.contains("left out", na=False)].itertuples():
+            at = f" at {row.milestone:g}" if row.measure == "survival_difference" else ""
+            said.append(f"pooling {row.outcome} {row.measure.replace('_', ' ')}{at}: {row.note}")
+        for row in self.published.itertuples() if len(self.published) else ():
+            if not row.agrees:
+                said.append(f"{row.study} {row.outcome}: reconstructed {row.quantity} of {row.arm} is "
+                            f"{row.reconstructed:.4g}, the paper prints {row.published:.4g}; check the figure's overlay")
+        return said
 
     def to_folder(self, folder: str | Path) -> None:
-        """Write ``figures/<study_outcome>/...``, ``ipd.csv``, ``summary.csv`` and ``meta/...``."""
+        """Write ``figures/<study_outcome>/...``, ``ipd.csv``, ``summary.csv``, ``meta/...`` and
+        ``report.html`` (see :mod:`kmipd.report`)."""
+        from kmipd.report import render_report
+
         folder = Path(folder)
         for name, extraction in self.extractions.items():
             extraction.to_folder(folder / "figures" / name)
         self.ipd.to_csv(folder / "ipd.csv", index=False, float_format="%.6g")
         self.summary.to_csv(folder / "summary.csv", index=False, float_format="%.6g")
         self.meta.to_folder(folder / "meta")
+        if len(self.published):
+            self.published.to_csv(folder / "published_check.csv", index=False, float_format="%.6g")
+        (folder / "report.html").write_text(render_report(self, folder), encoding="utf-8")
 
 
 def run(folder: str | Path, *, treatment: str | None = None, control: str | None = None,
-        milestones=None, tau: float | None = None, show_progress: bool = True) -> RunResult:
+        milestones=None, tau: float | dict | None = None, show_progress: bool = True, jobs: int = 1,
+        cache: ExtractionCache | None = None) -> RunResult:
     """Extract every figure listed in ``folder/studies.csv`` and pool the studies.
 
     Parameters
@@ -322,40 +501,65 @@ def run(folder: str | Path, *, treatment: str | None = None, control: str | None
         The groups compared; by default from ``analysis.json``.
     milestones : sequence of float, optional
         Times for milestone survival; by default from ``analysis.json``.
-    tau : float, optional
-        RMST truncation time; by default from ``analysis.json``, else meta's default.
+    tau : float or dict of str -> float, optional
+        RMST truncation time, or one per outcome; by default from ``analysis.json``,
+        else meta's default.
     show_progress : bool
         Print a progress line per figure on standard error.
+    jobs : int
+        How many figures to extract at once, each in its own process.
+    cache : ExtractionCache, optional
+        Where extractions are kept between runs (none by default).
 
     Returns
     -------
     RunResult
     """
-    entries = read_manifest(folder)
     settings = read_analysis(folder)
+    entries = read_manifest(folder)
     treatment = treatment or settings.get("treatment")
     control = control or settings.get("control")
     if not treatment or not control:
         raise InputError(f"say which groups to compare: --treatment and --control, or {ANALYSIS}", source=folder)
     milestones = settings.get("milestones", []) if milestones is None else milestones
     tau = settings.get("tau") if tau is None else tau
+    time_unit = _pooled_time_unit(entries, settings.get("time_unit"), Path(folder) / MANIFEST)
 
-    extractions, ipd_parts, summary_parts = {}, [], []
-    items = progress(entries, "extracting figures") if show_progress else entries
-    for entry in items:
-        at_risk = read_table(entry.at_risk, AT_RISK) if entry.at_risk else None
-        with input_source(entry.figure):
-            extraction = extract(entry.figure, at_risk=at_risk, **entry.options)
+    extractions, ipd_parts, summary_parts, failures = {}, [], [], []
+    # Every figure is tried, so that one run names every figure to mend, not only the first.
+    for entry, extraction in zip(entries, _extract_all(entries, jobs, cache, show_progress)):
+        if isinstance(extraction, InputError):
+            failures.append(extraction)
+            continue
         extractions[entry.name] = extraction
-        ipd_parts.append(extraction.ipd.assign(study=entry.study, outcome=entry.outcome))
+        factor = conversion_factor(entry.time_unit, time_unit) if entry.time_unit else 1.0
+        ipd_parts.append(extraction.ipd.assign(study=entry.study, outcome=entry.outcome,
+                                               time=extraction.ipd["time"] * factor))
         summary_parts.append(extraction.reconstruction.summary.assign(
-            study=entry.study, outcome=entry.outcome,
-            warnings=" | ".join(extraction.digitization.warnings)))
+            study=entry.study, outcome=entry.outcome, time_unit=entry.time_unit or time_unit,
+            warnings=" | ".join(extraction.warnings)))
+    if failures:
+        count = f"{len(failures)} of {len(entries)} figures" if len(entries) > 1 else "the figure"
+        raise InputError(f"{count} could not be read, so nothing was pooled: " + "; ".join(map(str, failures)))
     ipd = pd.concat(ipd_parts, ignore_index=True)[["study", "arm", "time", "event", "outcome"]]
     summary = pd.concat(summary_parts, ignore_index=True)
     summary = summary[["study", "outcome"] + [c for c in summary.columns if c not in ("study", "outcome")]]
     with input_source(Path(folder) / MANIFEST):
-        pooled = analyse(ipd, treatment=treatment, control=control, tau=tau, milestones=milestones)
+        pooled = analyse(ipd, treatment=treatment, control=control, tau=tau, milestones=milestones,
+                         time_unit=time_unit)
     folder = Path(folder)
     named = [path for entry in entries for path in (entry.figure, entry.at_risk) if path is not None]
-    return RunResult(extractions, ipd, summary, pooled, [folder / MANIFEST, folder / ANALYSIS, *named])
+    named += [entry.folder / part.rpartition("=")[2].strip() for entry in entries if entry.curves
+              for part in entry.curves.split(",") if part.strip()]
+    checks = []
+    for entry in entries:
+        row = pooled.per_study[(pooled.per_study["study"] == entry.study)
+                               & (pooled.per_study["outcome"] == entry.outcome)]
+        if entry.published and len(row):
+            checks.append(compare(row.iloc[0], treatment, control, entry.published)
+                          .assign(study=entry.study, outcome=entry.outcome))
+    published = pd.concat(checks, ignore_index=True) if checks else pd.DataFrame()
+    if len(published):
+        published = published[["study", "outcome", *[c for c in published.columns if c not in ("study", "outcome")]]]
+    return RunResult(extractions, ipd, summary, pooled, [folder / MANIFEST, folder / ANALYSIS, *named],
+                     {entry.name: entry.figure for entry in entries}, published)

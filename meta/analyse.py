@@ -59,10 +59,18 @@ def _check(ipd: pd.DataFrame, treatment: str, control: str) -> pd.DataFrame:
 
 
 def _default_tau(comparative: pd.DataFrame, tau: float | None) -> float:
-    """tau: the largest time every compared arm of every study reaches, or the user's, checked."""
+    """tau: the largest time every compared arm of every study reaches, or the user's, checked.
+
+    Arms with no follow-up at all (every time 0, a broken input) do not set the default: they
+    would make it 0 and take the RMST of every study with them; their own RMST is then left out
+    of the pooling (see its note).
+    """
     last = comparative.groupby(["study", "arm"], sort=True)["time"].max()
     if tau is None:
-        return float(last.min())
+        followed = last[last > 0]
+        if followed.empty:
+            raise InputError("no arm has any follow-up (every time is 0)")
+        return float(followed.min())
     if not np.isfinite(tau) or tau <= 0:
         raise InputError(f"tau must be a positive number, got {tau}")
     short = last[last < tau]
@@ -114,6 +122,11 @@ def analyse_outcome(ipd: pd.DataFrame, treatment: str, control: str, tau=None, m
     comparative = comparative_pairs(ipd, treatment, control)
     if comparative.empty:
         raise InputError(f"no study has both arms '{treatment}' and '{control}'")
+    arms_of = ipd.groupby("study")["arm"].unique()
+    for study in sorted(set(arms_of.index) - set(comparative["study"])):
+        notes.append(f"study {study} left out of every comparison: it lacks arm "
+                     f"'{treatment if treatment not in arms_of[study] else control}' "
+                     f"(its arms: {', '.join(sorted(arms_of[study]))})")
     tau = _default_tau(comparative, tau)
     table = per_study(ipd, treatment, control, tau, milestones, show_progress=show_progress)
     pooled, loo = _pool_measures(table, milestones)
@@ -121,6 +134,12 @@ def analyse_outcome(ipd: pd.DataFrame, treatment: str, control: str, tau=None, m
         notes.append("one study: per-study results only, nothing is pooled")
     if len(table) == 2:
         notes.append("two studies: no leave-one-out analysis and no prediction interval (need 3)")
+    corrected = pooled[pooled["default"].astype(bool) & pooled["note"].str.contains("ad hoc", na=False)]
+    if len(corrected):
+        labels = [row.measure.replace("_", " ") + (f" at {row.milestone:g}" if np.isfinite(row.milestone) else "")
+                  for row in corrected.itertuples()]
+        notes.append(f"the studies agree more closely than their SEs say (HKSJ factor < 1) for {', '.join(labels)}: "
+                     "the ad-hoc correction widened those CIs to Wald's (pooled.csv's hksj rows keep the plain ones)")
     stage_one = one_stage(comparative, treatment, control)
     dropped = table.loc[table["note"].str.contains("left out of hazard-ratio pooling"), "study"]
     if len(dropped):
@@ -130,8 +149,9 @@ def analyse_outcome(ipd: pd.DataFrame, treatment: str, control: str, tau=None, m
             "pooled_arms": arms_summary, "pooled_curves": curves, "tau": tau, "notes": notes}
 
 
-def analyse(ipd: pd.DataFrame, treatment: str = "TKI+ICI", control: str = "TKI", tau: float | None = None,
-            milestones=None, outcome: str | None = None, show_progress: bool = False) -> MetaResult:
+def analyse(ipd: pd.DataFrame, treatment: str = "TKI+ICI", control: str = "TKI", tau: float | dict | None = None,
+            milestones=None, outcome: str | None = None, show_progress: bool = False,
+            time_unit: str = "") -> MetaResult:
     """Per-study, two-stage, one-stage and pooled-arm analyses of IPD from several studies.
 
     Parameters
@@ -141,9 +161,10 @@ def analyse(ipd: pd.DataFrame, treatment: str = "TKI+ICI", control: str = "TKI",
     treatment, control : str
         Arm labels compared (hazard ratio of treatment vs control, RMST and
         survival differences treatment minus control).
-    tau : float, optional
-        RMST truncation time; by default the largest time every compared arm
-        of every study reaches (reported in the result).
+    tau : float or dict of str -> float, optional
+        RMST truncation time, or one per outcome (``{"OS": 24, "PFS": 12}``;
+        an outcome it does not name takes the default); by default the largest
+        time every compared arm of every study reaches (reported in the result).
     milestones : sequence of float, optional
         Times for survival (per study, differences pooled, pooled arms).
     outcome : str, optional
@@ -151,6 +172,8 @@ def analyse(ipd: pd.DataFrame, treatment: str = "TKI+ICI", control: str = "TKI",
         column (or the whole table when there is none).
     show_progress : bool
         Print a progress line per study to standard error (the CLI does).
+    time_unit : str, optional
+        The unit of the times (``"months"``), stated in the results and on every time axis.
 
     Returns
     -------
@@ -183,16 +206,22 @@ def analyse(ipd: pd.DataFrame, treatment: str = "TKI+ICI", control: str = "TKI",
         raise InputError(f"outcome '{outcome}' asked for but the IPD has no outcome column")
     else:
         outcomes = [""]
+    if isinstance(tau, dict):
+        unknown = sorted(set(tau) - set(outcomes))
+        if unknown:
+            raise InputError(f"tau is given for outcome(s) {', '.join(unknown)} that the IPD does not have "
+                             f"(outcomes: {', '.join(o for o in outcomes if o) or 'none'})")
     parts, subsets = {}, {}
     for name in outcomes:
         subset = ipd[ipd["outcome"] == name] if name else ipd
         subsets[name] = subset
         try:
-            parts[name] = analyse_outcome(subset, treatment, control, tau, milestones, show_progress)
+            outcome_tau = tau.get(name) if isinstance(tau, dict) else tau
+            parts[name] = analyse_outcome(subset, treatment, control, outcome_tau, milestones, show_progress)
         except InputError as error:
             if name:
                 error.message = f"outcome {name}: {error.message}"
                 error.args = (error.message,)
             raise
     return MetaResult.from_outcomes(parts, treatment=treatment, control=control, milestones=milestones,
-                                    ipd=subsets)
+                                    ipd=subsets, time_unit=time_unit)

@@ -16,7 +16,8 @@ from matplotlib.figure import Figure  # noqa: E402
 COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
 
 
-def pooled_km_plot(curves: pd.DataFrame, ipd: pd.DataFrame, title: str = "", n_ticks: int = 6) -> Figure:
+def pooled_km_plot(curves: pd.DataFrame, ipd: pd.DataFrame, title: str = "", n_ticks: int = 6,
+                   time_unit: str = "") -> Figure:
     """Pooled curve and 95% band of every arm, numbers at risk summed over studies below.
 
     The curve is the study-stratified average-hazard estimator of
@@ -35,6 +36,8 @@ def pooled_km_plot(curves: pd.DataFrame, ipd: pd.DataFrame, title: str = "", n_t
         Figure title.
     n_ticks : int
         Roughly how many time ticks (and at-risk columns).
+    time_unit : str
+        The unit of the times (``months``), shown on the time axis.
 
     Returns
     -------
@@ -76,7 +79,7 @@ def pooled_km_plot(curves: pd.DataFrame, ipd: pd.DataFrame, title: str = "", n_t
     table.set_yticks(-np.arange(len(arms)), arms)
     table.tick_params(axis="y", length=0, pad=24)
     table.set_xticks(ticks)
-    table.set_xlabel("Time")
+    table.set_xlabel(f"Time ({time_unit})" if time_unit else "Time")
     table.set_title("Number at risk (all studies)", loc="left", fontsize=9)
     for side in ("top", "right", "left"):
         table.spines[side].set_visible(False)

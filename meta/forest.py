@@ -24,7 +24,7 @@ import pandas as pd  # noqa: E402
 from matplotlib.collections import LineCollection  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from meta.pooling import study_weights  # noqa: E402
+from meta.pooling import CI_LABELS, study_weights  # noqa: E402
 
 #: How each pooled measure is drawn: axis label, exponentiate?, null value.
 DISPLAY = {
@@ -87,7 +87,7 @@ def _interval(estimate, low, high, exponentiate) -> str:
 
 
 def forest_plot(studies: pd.DataFrame, pooled: pd.Series | None, measure: str, treatment: str,
-                control: str, title: str = "") -> Figure:
+                control: str, title: str = "", time_unit: str = "") -> Figure:
     """Draw a forest plot.
 
     Parameters
@@ -103,12 +103,16 @@ def forest_plot(studies: pd.DataFrame, pooled: pd.Series | None, measure: str, t
         Arm labels for the column headers.
     title : str
         Figure title.
+    time_unit : str
+        The unit of the times (``months``), shown on an RMST axis.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
     axis_label, column_label, exponentiate, null = DISPLAY[measure]
+    if measure == "rmst_difference" and time_unit:
+        axis_label = f"{axis_label}, {time_unit}"
     k = len(studies)
     transform = np.exp if exponentiate else (lambda value: value)
     estimate = studies["estimate"].to_numpy(dtype=float)
@@ -173,10 +177,10 @@ def forest_plot(studies: pd.DataFrame, pooled: pd.Series | None, measure: str, t
         middle.fill(np.clip(transform(np.array([ci_low, center, ci_high, center])), *limits),
                     [diamond_row, diamond_row + 0.35, diamond_row, diamond_row - 0.35], color="black")
         middle.plot([transform(center)] * 2, [diamond_row, k + 0.5], color="0.4", linestyle=":", linewidth=1)
-        model = f"RE model ({pooled['model']}, {pooled['ci_method'].upper()})"
+        model = f"RE model\n({pooled['model']}, {CI_LABELS[pooled['ci_method']]})"
         if pooled["model"] == "common":
             model = "Common effect model"
-        left.text(0.0, diamond_row, model, fontweight="bold", va="center")
+        left.text(0.0, diamond_row, model, fontweight="bold", va="center", linespacing=1.1)
         left.text(0.70, diamond_row, f"{int(studies['events_treatment'].sum())}/{int(studies['n_treatment'].sum())}",
                   va="center", ha="center", fontweight="bold", fontsize=8)
         left.text(0.92, diamond_row, f"{int(studies['events_control'].sum())}/{int(studies['n_control'].sum())}",

@@ -19,7 +19,7 @@ def leave_one_out(studies, estimates, standard_errors, model: str = DEFAULT_MODE
     estimates, standard_errors : array_like
         Per-study estimates and SEs (at least three studies).
     model, ci_method : str
-        As :func:`meta.pooling.pool`; REML with HKSJ by default.
+        As :func:`meta.pooling.pool`; REML with ad-hoc HKSJ by default.
 
     Returns
     -------

@@ -18,7 +18,7 @@ from scipy import stats
 from kmipd.progress import progress
 from meta.km import Z_95, kaplan_meier, logrank, median_with_ci
 from meta.risk_sets import RiskSets
-from meta.rmst import rmst, rmst_difference
+from meta.rmst import RMST, rmst, rmst_difference
 from meta.zph import ph_test
 
 #: The two roles of a comparison, in column names.
@@ -78,7 +78,11 @@ def study_row(study: pd.DataFrame, treatment: str, control: str, tau: float,
         arm = study[study["arm"] == label]
         km = kaplan_meier(arm["time"], arm["event"])
         median, low, high = median_with_ci(km)
-        rmsts[role] = rmst(km, tau)
+        # An RMST up to tau needs follow-up up to tau (the default tau is chosen so; an arm with
+        # no follow-up at all is the exception, and gets none).
+        rmsts[role] = rmst(km, tau) if tau <= km.max_time else RMST(np.nan, np.nan, tau)
+        if tau > km.max_time:
+            notes.append(f"{label} followed up only to {km.max_time:g}, not to tau {tau:g}: no RMST")
         row.update({
             f"n_{role}": len(arm), f"events_{role}": int(arm["event"].sum()),
             f"median_{role}": median, f"median_{role}_ci_low": low, f"median_{role}_ci_high": high,

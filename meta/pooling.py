@@ -39,10 +39,15 @@ from scipy import optimize, stats
 
 #: tau^2 estimators; "common" is the common-effect (fixed-effect) model.
 MODELS = ("common", "DL", "REML", "PM")
-#: Confidence-interval methods: normal (Wald) or Hartung-Knapp-Sidik-Jonkman.
-CI_METHODS = ("wald", "hksj")
-#: The reported default (Cochrane Handbook since 2025).
-DEFAULT_MODEL, DEFAULT_CI = "REML", "hksj"
+#: Confidence-interval methods: normal (Wald), Hartung-Knapp-Sidik-Jonkman, and HKSJ with the
+#: ad-hoc correction of its scaling factor to at least 1 (metafor ``test="adhoc"``, R meta's
+#: ``adhoc.hakn.ci = "se"``): never narrower than Wald, which plain HKSJ can be by far when the
+#: studies agree more closely than their SEs say (k = 2 gave a CI 20x narrower than either study's).
+CI_METHODS = ("wald", "hksj", "hksj_adhoc")
+#: How each CI method is named in figures and reports.
+CI_LABELS = {"wald": "Wald", "hksj": "HKSJ", "hksj_adhoc": "HKSJ, ad hoc"}
+#: The reported default (REML with HKSJ, Cochrane Handbook since 2025; with the ad-hoc correction).
+DEFAULT_MODEL, DEFAULT_CI = "REML", "hksj_adhoc"
 
 _LEVEL = 0.95
 
@@ -186,8 +191,10 @@ def pool(estimates, standard_errors, model: str = DEFAULT_MODEL, ci_method: str 
         Their standard errors (all > 0).
     model : {"common", "DL", "REML", "PM"}
         "common" is metafor's ``method="EE"``.
-    ci_method : {"wald", "hksj"}
-        ``test="z"`` or ``test="knha"`` (no truncation of the HKSJ factor, as metafor).
+    ci_method : {"wald", "hksj", "hksj_adhoc"}
+        ``test="z"``, ``test="knha"`` (no truncation of the HKSJ factor) or
+        ``test="adhoc"`` (the factor truncated at 1: the SE is the larger of
+        HKSJ's and Wald's), as metafor.
 
     Returns
     -------
@@ -221,25 +228,32 @@ def pool(estimates, standard_errors, model: str = DEFAULT_MODEL, ci_method: str 
         i2 = 100 * tau2 / (tau2 + s2)
         h2 = (tau2 + s2) / s2
         tau2_ci = tau2_q_profile_ci(y, v)
-    if ci_method == "hksj":
-        se = float(np.sqrt(np.sum(w * (y - mu) ** 2) / ((k - 1) * w.sum())))
+    note = ""
+    wald_se = float(np.sqrt(1.0 / w.sum()))
+    if ci_method in ("hksj", "hksj_adhoc"):
+        scaling = float(np.sum(w * (y - mu) ** 2) / (k - 1))  # HKSJ's factor on Wald's variance
+        se = float(np.sqrt(max(scaling, 1.0) if ci_method == "hksj_adhoc" else scaling) * wald_se)
         critical = stats.t.ppf(1 - (1 - _LEVEL) / 2, k - 1)
         p_value = 2 * stats.t.sf(abs(mu) / se, k - 1) if se > 0 else np.nan
+        if scaling < 1:
+            note = (f"HKSJ scaling factor {scaling:.2g} < 1: corrected to 1 (ad hoc), the CI as wide as Wald's at "
+                    "least" if ci_method == "hksj_adhoc" else
+                    f"HKSJ scaling factor {scaling:.2g} < 1: this CI is narrower than Wald's; see hksj_adhoc")
     else:
-        se = float(np.sqrt(1.0 / w.sum()))
+        se = wald_se
         critical = stats.norm.ppf(1 - (1 - _LEVEL) / 2)
         p_value = 2 * stats.norm.sf(abs(mu) / se)
-    note = ""
     if model == "common":
         pi = (np.nan, np.nan)
         note = "no prediction interval for the common-effect model"
     elif k < 3:
         pi = (np.nan, np.nan)
-        note = "prediction interval needs at least 3 studies"
+        note = "; ".join(filter(None, [note, "two studies: tau^2 is barely estimable and no prediction "
+                                             "interval (needs 3); read the CI with care"]))
     else:
         half = stats.t.ppf(1 - (1 - _LEVEL) / 2, k - 2) * np.sqrt(tau2 + se**2)
         pi = (mu - half, mu + half)
-    if ci_method == "hksj" and se == 0:
+    if ci_method != "wald" and se == 0:
         note = "; ".join(filter(None, [note, "HKSJ standard error is 0 (all studies agree exactly)"]))
     return Pooled(
         model=model, ci_method=ci_method, k=k, estimate=float(mu), se=se,
@@ -251,7 +265,7 @@ def pool(estimates, standard_errors, model: str = DEFAULT_MODEL, ci_method: str 
 
 
 def pool_all(estimates, standard_errors) -> list[Pooled]:
-    """Every model x CI method: common (Wald), and DL/REML/PM each with Wald and HKSJ."""
+    """Every model x CI method: common (Wald), and DL/REML/PM each with Wald, HKSJ and ad-hoc HKSJ."""
     combos = [("common", "wald")] + [(m, c) for m in MODELS[1:] for c in CI_METHODS]
     return [pool(estimates, standard_errors, m, c) for m, c in combos]
 

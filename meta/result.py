@@ -23,15 +23,23 @@ TABLES = ("per_study", "pooled", "one_stage", "leave_one_out", "pooled_arms")
 FIGURES = {"forest_hr": "log_hr", "forest_rmst": "rmst_difference", "pooled_km": None}
 
 _FLOAT_FORMAT = "%.10g"
-_DPI = 100
+#: Figures are written for print: PNG at this resolution, and SVG beside each.
+_DPI = 300
 
 
 def _with_outcome(parts: dict, key: str) -> pd.DataFrame:
     frames = [part[key].assign(outcome=name) for name, part in parts.items() if not part[key].empty]
     if not frames:
-        return pd.DataFrame()
+        # No rows (e.g. no leave-one-out with two studies): the CSV still has its header.
+        columns = next(iter(parts.values()))[key].columns if parts else []
+        return pd.DataFrame(columns=["outcome", *[c for c in columns if c != "outcome"]])
     table = pd.concat(frames, ignore_index=True)
     return table[["outcome"] + [c for c in table.columns if c != "outcome"]]
+
+
+def printed_time(value: float) -> str:
+    """A time as a paper prints it: three significant digits, whole numbers from 100 up (5.28, 2467)."""
+    return f"{value:.0f}" if abs(value) >= 100 else f"{value:.3g}"
 
 
 def _json_value(value):
@@ -57,7 +65,7 @@ class MetaResult:
         log-rank, PH test, RMST (see :func:`meta.per_study.study_row`).
     pooled : DataFrame
         One row per measure x model x CI method (:class:`meta.pooling.Pooled`
-        fields); ``default`` marks REML + HKSJ.
+        fields); ``default`` marks REML + HKSJ with the ad-hoc correction.
     one_stage : DataFrame
         Stratified Cox and gamma-frailty Cox.
     leave_one_out : DataFrame
@@ -76,6 +84,8 @@ class MetaResult:
         Caveats (one study, studies left out, ...).
     ipd : dict
         The IPD analysed, per outcome (for the numbers at risk of the figures).
+    time_unit : str
+        The unit of every time ("" when not given), shown on every time axis.
     """
 
     per_study: pd.DataFrame
@@ -90,43 +100,67 @@ class MetaResult:
     milestones: list = field(default_factory=list)
     notes: list = field(default_factory=list)
     ipd: dict = field(default_factory=dict, repr=False)
+    time_unit: str = ""
 
     @classmethod
-    def from_outcomes(cls, parts: dict, treatment: str, control: str, milestones, ipd: dict) -> "MetaResult":
+    def from_outcomes(cls, parts: dict, treatment: str, control: str, milestones, ipd: dict,
+                      time_unit: str = "") -> "MetaResult":
         """Combine the per-outcome dicts of :func:`meta.analyse.analyse_outcome`."""
         notes = [f"{name}: {note}" if name else note for name, part in parts.items() for note in part["notes"]]
         return cls(**{key: _with_outcome(parts, key) for key in TABLES + ("pooled_curves",)},
                    tau={name: part["tau"] for name, part in parts.items()}, treatment=treatment,
-                   control=control, milestones=list(milestones), notes=notes, ipd=ipd)
+                   control=control, milestones=list(milestones), notes=notes, ipd=ipd, time_unit=time_unit)
 
     @property
     def outcomes(self) -> list[str]:
         """The outcomes analysed ("" when the IPD has no outcome column)."""
         return list(self.tau)
 
+    def headline(self) -> list[str]:
+        """The default pooled results in words, one line per outcome and measure (for the console)."""
+        lines = []
+        default = self.pooled[self.pooled["default"].eq(True)]
+        for row in default.itertuples():
+            label = f"{row.outcome}: " if row.outcome else ""
+            if row.measure == "log_hr":
+                what, value = "hazard ratio", f"{row.hr:.3f} (95% CI {row.hr_ci_low:.3f} to {row.hr_ci_high:.3f})"
+            else:
+                at = (f" at {row.milestone:g}" if row.measure == "survival_difference"
+                      else f" (tau = {printed_time(self.tau[row.outcome])}{self._unit})")
+                what = row.measure.replace("_", " ") + at
+                value = f"{row.estimate:.3f} (95% CI {row.ci_low:.3f} to {row.ci_high:.3f})"
+            lines.append(f"{label}pooled {what}, {self.treatment} vs {self.control} "
+                         f"(REML + HKSJ with ad-hoc correction, {row.k} studies): {value}, p = {row.p_value:.3g}")
+        return lines
+
     def to_json(self) -> str:
         """Every table and setting as JSON text: sorted keys, no NaN (null instead)."""
         document = {
             "treatment": self.treatment, "control": self.control, "milestones": self.milestones,
-            "tau": self.tau, "notes": self.notes,
+            "tau": self.tau, "notes": self.notes, "time_unit": self.time_unit,
             **{name: [{key: _json_value(value) for key, value in row.items()}
                       for row in getattr(self, name).to_dict(orient="records")]
                for name in TABLES + ("pooled_curves",)},
         }
         return json.dumps(document, sort_keys=True, indent=1, allow_nan=False) + "\n"
 
+    def file_suffix(self, outcome: str) -> str:
+        """What the figure files of ``outcome`` add to their names ("" when there is one outcome)."""
+        # outcome names become part of file names: keep letters, digits, '-' and '.'
+        return "_" + re.sub(r"[^A-Za-z0-9.-]+", "-", outcome) if len(self.outcomes) > 1 else ""
+
     def figures(self) -> dict:
         """``{file name: matplotlib Figure}``; one set per outcome, suffixed when several."""
         drawn = {}
         for outcome in self.outcomes:
-            # outcome names become part of file names: keep letters, digits, '-' and '.'
-            suffix = "_" + re.sub(r"[^A-Za-z0-9.-]+", "-", outcome) if len(self.outcomes) > 1 else ""
+            suffix = self.file_suffix(outcome)
             label = f"{outcome}: " if outcome else ""
             per_study = self.per_study[self.per_study["outcome"] == outcome]
             for stem, measure in FIGURES.items():
                 if measure is None:
                     curves = self.pooled_curves[self.pooled_curves["outcome"] == outcome]
-                    figure = pooled_km_plot(curves, self.ipd[outcome], title=f"{label}pooled survival per arm")
+                    figure = pooled_km_plot(curves, self.ipd[outcome], title=f"{label}pooled survival per arm",
+                                            time_unit=self.time_unit)
                 else:
                     figure = self._forest(per_study, outcome, measure, label)
                 drawn[f"{stem}{suffix}.png"] = figure
@@ -139,9 +173,13 @@ class MetaResult:
         default = chosen[chosen["default"].eq(True)]  # NaN (nothing pooled) is not the default
         pooled = default.iloc[0] if len(default) else None
         name = {"log_hr": "hazard ratio", "rmst_difference": "RMST difference"}[measure]
-        tau = f" (\u03c4 = {self.tau[outcome]:g})" if measure == "rmst_difference" else ""
+        tau = f" (\u03c4 = {printed_time(self.tau[outcome])}{self._unit})" if measure == "rmst_difference" else ""
         return forest_plot(studies, pooled, measure, self.treatment, self.control,
-                           title=f"{label}{name}{tau}, {self.treatment} vs {self.control}")
+                           title=f"{label}{name}{tau}, {self.treatment} vs {self.control}", time_unit=self.time_unit)
+
+    @property
+    def _unit(self) -> str:
+        return f" {self.time_unit}" if self.time_unit else ""
 
     def write(self, path_for: Callable[[str], Path]) -> list[str]:
         """Write every table, ``results.json`` and every figure.
@@ -166,8 +204,12 @@ class MetaResult:
             # no date in the metadata, so the same inputs give the same bytes; zlib level 1 encodes
             # faster than the default 6, and these flat-colour plots come out about as small
             figure.savefig(path_for(name), dpi=_DPI, metadata={"Software": None}, pil_kwargs={"compress_level": 1})
+            vector = name.removesuffix(".png") + ".svg"
+            # A fixed hash salt and no date keep the SVG's ids and bytes the same on every run.
+            with plt.rc_context({"svg.hashsalt": "kmipd", "svg.fonttype": "none"}):
+                figure.savefig(path_for(vector), format="svg", metadata={"Date": None, "Creator": None})
             plt.close(figure)
-            names.append(name)
+            names += [name, vector]
         return names
 
     def to_folder(self, folder) -> list[str]:

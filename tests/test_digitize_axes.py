@@ -215,6 +215,10 @@ def test_truncated_png_is_refused(tmp_path):
 def test_missing_tiny_and_huge_images_are_refused(tmp_path):
     with pytest.raises(InputError, match="does not exist"):
         load_image(tmp_path / "nowhere.png")
+    with pytest.raises(InputError, match="is a folder, not an image"):
+        load_image(tmp_path)
+    with pytest.raises(InputError, match="not a regular file"):
+        load_image("/dev/zero")
     cv2.imwrite(str(tmp_path / "tiny.png"), np.zeros((50, 400, 3), np.uint8))
     with pytest.raises(InputError, match="too small"):
         load_image(tmp_path / "tiny.png")

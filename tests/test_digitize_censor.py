@@ -64,7 +64,7 @@ def test_a_drop_at_the_very_end_of_a_curve_is_kept(tmp_path, family, changes, ma
 
 def test_the_rossi_figure_keeps_the_events_of_its_last_drop():
     # The committed example figure of the README (survminer look): the control arm ends with a drop.
-    result = digitize("figures_in/rossi_1980.png", arms="treatment=#F8766D,control=#00BFC4")
+    result = digitize("benchmarks/real_trials/rossi_1980.png", arms="treatment=#F8766D,control=#00BFC4")
     control = result.curves[result.curves["arm"] == "control"]
     assert abs(control["survival"].iloc[-1] - 0.694444) <= 0.002
     assert abs(control["time"].iloc[-1] - 11.9589) <= 0.05

@@ -29,7 +29,7 @@ def figure(tmp_path_factory):
 def test_writes_the_four_outputs_and_a_summary(figure, tmp_path, capsys):
     path, truth = figure
     assert main(["digitize", str(path), "--out", str(tmp_path / "out")]) == 0
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(OUTPUTS)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted([*OUTPUTS, ".kmipd-output"])
     curves = read_table(tmp_path / "out" / "curves.csv", CURVES)
     marks = read_table(tmp_path / "out" / "censor_marks.csv", CENSOR_MARKS)
     at_risk = read_table(tmp_path / "out" / "at_risk.csv", AT_RISK)

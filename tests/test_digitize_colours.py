@@ -94,3 +94,23 @@ def test_a_dark_rim_along_a_coloured_line_is_not_an_arm():
     found, _ = find_inks(plot)
     assert len(found) == 2, found
     assert sorted(np.argmax(found, axis=1)) == [0, 2]  # one red, one blue
+
+
+@pytest.mark.parametrize("arms, message", [
+    # two arms given one colour would share out the curves
+    ("treatment=#00BFC4,control=#00BFC4", "one colour"),
+    # a grey the figure lacks would silently take the teal curve
+    ("treatment=#F8766D,control=grey", "matches no curve"),
+    # two reds: the second would take the teal curve
+    ("treatment=#E41A1C,control=#F8766D", "colour #e41a1c of arm treatment matches no curve"),
+])
+def test_arm_colours_that_disagree_with_the_figure_are_refused(arms, message):
+    from kmipd.errors import InputError
+
+    with pytest.raises(InputError, match=message):
+        digitize("benchmarks/real_trials/rossi_1980.png", arms=arms)
+
+
+def test_loose_colour_names_still_find_their_curves():
+    result = digitize("benchmarks/real_trials/rossi_1980.png", arms="treatment=red,control=blue")
+    assert dict(zip(result.arms["arm"], result.arms["colour"])) == {"treatment": "#f8766d", "control": "#00bfc4"}

@@ -119,7 +119,10 @@ def test_option_parsers_accept_and_refuse_the_same_text_everywhere():
     assert parse_range("0,60") == (0.0, 60.0)
     for parse, text, fragment in [(parse_counts, "TKI=21,TKI=22", "given twice"),
                                   (parse_counts, "TKI=2.5", "expected ARM=N"),
-                                  (parse_range, "5,5", "two numbers A,B that differ"),
+                                  (parse_range, "5,5", "two numbers A,B with A < B"),
+                                  (parse_range, "12,0", "two numbers A,B with A < B"),
+                                  (parse_range, "0,inf", "two numbers A,B with A < B"),
+                                  (parse_numbers, "6,nan", "not numbers separated by commas"),
                                   (parse_range, "0,x", "two numbers A,B"),
                                   (parse_numbers, "6,x", "not numbers separated by commas")]:
         with pytest.raises(InputError, match=fragment):
@@ -135,3 +138,65 @@ def test_read_table_strict_header_and_blank_cells(tmp_path):
     with pytest.raises(InputError, match="unknown column\\(s\\) n; columns are figure,study"):
         read_table(path, {"figure": "text", "study": "text"}, strict=True)
     assert list(read_table(path, {"figure": "text", "study": "text"}).columns) == ["figure", "study"]
+
+
+def test_staged_folder_replaces_the_old_results_whole(tmp_path):
+    out = tmp_path / "out"
+    with StagedOutputs() as outputs:
+        staged = outputs.folder(out)
+        (staged / "at_risk.csv").write_text("old table")
+        (staged / "curves.csv").write_text("old curves")
+    with StagedOutputs() as outputs:
+        (outputs.folder(out) / "curves.csv").write_text("new curves")
+    # No file of the earlier run stays beside the new ones (a stale at_risk.csv misleads).
+    assert sorted(p.name for p in out.iterdir()) == [".kmipd-output", "curves.csv"]
+    assert (out / "curves.csv").read_text() == "new curves"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".kmipd-")]
+
+
+def test_staged_folder_never_replaces_files_kmipd_did_not_write(tmp_path):
+    (tmp_path / "papers").mkdir()
+    mine = write(tmp_path / "papers" / "notes.txt", "my notes")
+    with pytest.raises(InputError, match="kmipd did not write"):
+        with StagedOutputs() as outputs:
+            (outputs.folder(mine.parent) / "curves.csv").write_text("c")
+    assert sorted(p.name for p in mine.parent.iterdir()) == ["notes.txt"]
+
+
+def test_a_killed_runs_staging_folder_is_removed_by_the_next_run(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    # A process that staged an output and was killed before it committed leaves its staging folder.
+    child = subprocess.run([sys.executable, "-c", (
+        "import os, sys; from kmipd.outputs import StagedOutputs\n"
+        "o = StagedOutputs(); (o.folder(sys.argv[1]) / 'a.csv').write_text('x'); os._exit(9)"),
+        str(tmp_path / "out")], cwd=Path(__file__).parents[1])
+    assert child.returncode == 9
+    assert [p for p in tmp_path.iterdir() if p.name.startswith(".kmipd-")]
+    with StagedOutputs() as outputs:
+        (outputs.folder(tmp_path / "out") / "b.csv").write_text("y")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_one_file_given_for_two_outputs_is_refused(tmp_path):
+    with pytest.raises(InputError, match="two outputs"):
+        with StagedOutputs() as outputs:
+            outputs.path(tmp_path / "x.csv").write_text("ipd")
+            outputs.path(tmp_path / "x.csv")
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_ctrl_c_wrapped_by_a_library_is_still_an_interrupt(monkeypatch, capsys):
+    from kmipd.commands import digitize as digitize_command
+
+    def wrapped_interrupt(args):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as interrupt:
+            raise RuntimeError("config loader failed") from interrupt
+
+    monkeypatch.setattr(digitize_command, "run", wrapped_interrupt)
+    assert main(["digitize", "f.png", "--out", "o"]) == 130
+    assert capsys.readouterr().err == "kmipd: interrupted; no output written\n"

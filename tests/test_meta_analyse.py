@@ -58,10 +58,10 @@ def test_pooled_rows_reproduce_pooling_of_per_study_estimates(result):
     pooled = result.pooled
     assert set(pooled["measure"]) == {"log_hr", "rmst_difference", "survival_difference"}
     default = pooled[pooled["default"] & (pooled["measure"] == "log_hr")].iloc[0]
-    again = pool(result.per_study["log_hr"], result.per_study["se_log_hr"], "REML", "hksj")
-    assert default["estimate"] == again.estimate and default["k"] == 4
-    # one row per measure x (common + 3 estimators x 2 CI methods)
-    assert len(pooled) == 4 * 7
+    again = pool(result.per_study["log_hr"], result.per_study["se_log_hr"], "REML", "hksj_adhoc")
+    assert default["estimate"] == again.estimate and default["k"] == 4 and default["se"] == again.se
+    # one row per measure x (common + 3 estimators x 3 CI methods)
+    assert len(pooled) == 4 * 10
 
 
 def test_two_stage_and_one_stage_agree_on_homogeneous_studies(result):
@@ -181,9 +181,16 @@ def test_cli_writes_every_output_identically_twice(tmp_path):
         assert status == 0
         outputs.append({p.name: p.read_bytes() for p in sorted((tmp_path / run).iterdir())})
     expected = {"per_study.csv", "pooled.csv", "one_stage.csv", "leave_one_out.csv", "pooled_arms.csv",
-                "results.json", "forest_hr.png", "forest_rmst.png", "pooled_km.png"}
+                "results.json", "forest_hr.png", "forest_rmst.png", "pooled_km.png", ".kmipd-output",
+                "forest_hr.svg", "forest_rmst.svg", "pooled_km.svg"}
     assert set(outputs[0]) == expected
     assert outputs[0] == outputs[1]
+    # figures for print: 300 dpi PNG, and SVG with the text as text
+    from PIL import Image
+
+    with Image.open(tmp_path / "a" / "forest_hr.png") as png:
+        assert round(png.info["dpi"][0]) == 300
+    assert b"<svg" in outputs[0]["forest_hr.svg"] and b"6-MP" in outputs[0]["forest_hr.svg"]
     document = json.loads(outputs[0]["results.json"])
     assert document["treatment"] == "6-MP" and document["milestones"] == [10.0, 20.0]
     assert len(document["per_study"]) == 3
@@ -249,3 +256,53 @@ def test_small_studies_never_give_a_silent_nan(sizes, seed):
         unexplained = table[column].isna() & (table["note"].fillna("") == "")
         assert not unexplained.any()
     assert result.per_study["rmst_difference"].notna().all()
+
+
+def test_tau_per_outcome_truncates_each_outcome_at_its_own_time(gbsg2_four):
+    two_outcomes = pd.concat([gbsg2_four.assign(outcome="OS"),
+                              gbsg2_four.assign(outcome="PFS", time=gbsg2_four["time"] / 2)], ignore_index=True)
+    result = analyse(two_outcomes, treatment=TREATED, control=CONTROL, tau={"OS": 1500})
+    assert result.tau["OS"] == 1500
+    # PFS is not named, so it takes the default: the shortest follow-up of the compared arms.
+    pfs = two_outcomes[two_outcomes["outcome"] == "PFS"]
+    assert result.tau["PFS"] == pytest.approx(pfs.groupby(["study", "arm"])["time"].max().min())
+    with pytest.raises(InputError, match="outcome\\(s\\) DFS that the IPD does not have"):
+        analyse(two_outcomes, treatment=TREATED, control=CONTROL, tau={"DFS": 12})
+
+
+def test_a_study_whose_arm_is_spelt_otherwise_is_named_as_left_out(gbsg2_four):
+    misspelt = gbsg2_four.assign(arm=np.where((gbsg2_four["study"] == "study 3") & (gbsg2_four["arm"] == CONTROL),
+                                              "No hormone", gbsg2_four["arm"]))
+    result = analyse(misspelt, treatment=TREATED, control=CONTROL)
+    assert "study 3" not in set(result.per_study["study"])
+    assert any("study 3 left out of every comparison: it lacks arm 'no hormone' (its arms: No hormone, hormone)"
+               in note for note in result.notes)
+
+
+def test_cli_with_two_studies_prints_the_pooled_results_and_writes_headed_tables(tmp_path, capsys):
+    ipd = _write_ipd(tmp_path / "ipd.csv", split_into_studies(load("gbsg2"), 2))
+    assert main(["meta", str(ipd), "--treatment", TREATED, "--control", CONTROL, "--milestones", "365",
+                 "--out", str(tmp_path / "out")]) == 0
+    printed = capsys.readouterr().out
+    pooled = pd.read_csv(tmp_path / "out" / "pooled.csv").query("default")
+    hr = pooled[pooled["measure"] == "log_hr"].iloc[0]
+    assert f"pooled hazard ratio, {TREATED} vs {CONTROL}" in printed and f"{hr['hr']:.3f}" in printed
+    assert "pooled survival difference at 365" in printed and "pooled rmst difference (tau = " in printed
+    # no leave-one-out with two studies, but the file keeps its header (was 0 bytes)
+    loo = pd.read_csv(tmp_path / "out" / "leave_one_out.csv")
+    assert loo.empty and {"omitted", "estimate", "ci_low"} <= set(loo.columns)
+
+
+def test_times_are_printed_as_papers_print_them():
+    from meta.result import printed_time
+
+    assert [printed_time(t) for t in (5.27847, 24.0, 2467.3, 0.5)] == ["5.28", "24", "2467", "0.5"]
+
+
+def test_a_study_with_every_time_zero_does_not_set_tau_to_zero(gbsg2_four):
+    broken = gbsg2_four.assign(time=np.where(gbsg2_four["study"] == "study 4", 0.0, gbsg2_four["time"]))
+    result = analyse(broken, treatment=TREATED, control=CONTROL)
+    healthy = broken[broken["study"] != "study 4"]
+    assert result.tau[""] == healthy.groupby(["study", "arm"])["time"].max().min() > 0
+    rmst = result.pooled.query("default & measure == 'rmst_difference'").iloc[0]
+    assert rmst["k"] == 3 and np.isfinite(rmst["estimate"])

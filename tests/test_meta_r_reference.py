@@ -7,6 +7,7 @@ metafor's BCG example (``dat.bcg``, ``escalc(measure="RR")``) and hormone
 therapy vs none in the real gbsg2 trial dealt into four studies.
 """
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -25,7 +26,7 @@ FIELDS = {"b": "estimate", "se": "se", "ci.lb": "ci_low", "ci.ub": "ci_high", "p
           "tau2": "tau2", "I2": "i2", "H2": "h2", "QE": "q", "QEp": "q_p",
           "tau2.ci.lb": "tau2_ci_low", "tau2.ci.ub": "tau2_ci_high"}
 MODELS = {"EE": "common", "DL": "DL", "REML": "REML", "PM": "PM"}
-TESTS = {"z": "wald", "knha": "hksj"}
+TESTS = {"z": "wald", "knha": "hksj", "adhoc": "hksj_adhoc"}
 
 
 def reference(key: str) -> float:
@@ -56,6 +57,14 @@ def check_pooling(prefix: str, estimates, standard_errors):
 
 def test_pooling_matches_metafor_on_its_bcg_example(bcg_log_rr):
     check_pooling("bcg", *bcg_log_rr)
+
+
+def test_two_studies_get_the_ad_hoc_hksj_correction_as_metafor(bcg_log_rr):
+    yi, sei = (np.asarray(values)[:2] for values in bcg_log_rr)
+    check_pooling("bcg_two", yi, sei)
+    plain, corrected = pool(yi, sei, "REML", "hksj"), pool(yi, sei, "REML", "hksj_adhoc")
+    assert plain.se < pool(yi, sei, "REML", "wald").se == pytest.approx(corrected.se)  # factor < 1
+    assert "corrected to 1" in corrected.note and "two studies" in corrected.note
 
 
 def test_cox_logrank_and_ph_test_match_r_survival_on_real_data(studies, per_study_cox):

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchmarks.make_figures_in import FOLDER, STUDIES, TREATMENT, true_ipd
+from benchmarks.make_real_trials import FOLDER, STUDIES, TREATMENT, true_ipd
 from benchmarks.pipeline import arm_errors, pooled_log_hr
 from benchmarks.reconstruct import log_hazard_ratio
 from kmipd.cli import main
@@ -42,7 +42,7 @@ def test_pooled_hazard_ratio_matches_pooling_the_true_ipd(result):
     truth = pd.concat([true_ipd(d, u, t, c).assign(study=s, outcome="EFS")
                        for s, d, u, t, c, _, _ in STUDIES])
     expected = analyse(truth, treatment=TREATMENT, control="control").pooled
-    assert pooled_log_hr(result.meta.pooled) == pytest.approx(pooled_log_hr(expected), abs=0.01)
+    assert pooled_log_hr(result.meta.pooled, "EFS") == pytest.approx(pooled_log_hr(expected, "EFS"), abs=0.01)
 
 
 def test_cli_run_writes_everything_once_and_identically(tmp_path):
@@ -83,15 +83,17 @@ def test_bad_manifest_is_one_line_and_writes_nothing(tmp_path, capsys, manifest,
     assert not (tmp_path / "out").exists()
 
 
-def test_figure_that_is_not_a_km_plot_stops_the_run_without_output(tmp_path, capsys):
+def test_figures_that_are_not_km_plots_stop_the_run_without_output_naming_each(tmp_path, capsys):
     folder = tmp_path / "figures"
     shutil.copytree(FOLDER, folder)
     noise = np.random.default_rng(0).integers(0, 255, (600, 800, 3), dtype=np.uint8)
     cv2.imwrite(str(folder / "freireich_1963.png"), noise)
+    (folder / "rossi_1980.png").write_bytes(b"not an image")
     assert main(["run", str(folder), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     last = err.strip().splitlines()[-1]  # progress lines come before it
-    assert last.startswith("kmipd: error:") and "freireich_1963.png" in last and "Traceback" not in err
+    assert last.startswith("kmipd: error: 2 of 3 figures could not be read") and "Traceback" not in err
+    assert "freireich_1963.png" in last and "rossi_1980.png" in last and "schumacher" not in last
     assert not (tmp_path / "out").exists()
 
 
@@ -135,3 +137,153 @@ def test_a_risk_table_read_from_the_figure_that_cannot_be_right_is_set_aside(mon
     assert any("set aside" in warning for warning in extraction.digitization.warnings)
     assert extraction.at_risk.empty
     assert extraction.ipd.groupby("arm").size().to_dict() == {"control": 216, "treatment": 216}
+
+
+def test_figures_in_other_units_are_pooled_in_one_unit(result, tmp_path):
+    folder = tmp_path / "figures"
+    shutil.copytree(FOLDER, folder)
+    manifest = pd.read_csv(folder / "studies.csv", dtype=str, keep_default_na=False)
+    manifest.assign(time_unit="months").to_csv(folder / "studies.csv", index=False)
+    settings = json.loads((folder / "analysis.json").read_text())
+    (folder / "analysis.json").write_text(json.dumps({**settings, "time_unit": "weeks", "milestones": [26]}))
+    in_weeks = run(folder, show_progress=False)
+    # the figures' times (months) come out in weeks, a month being a twelfth of 365.25 days
+    pd.testing.assert_series_equal(in_weeks.ipd["time"], result.ipd["time"] * (365.25 / 12 / 7))
+    assert in_weeks.meta.time_unit == "weeks" and set(in_weeks.summary["time_unit"]) == {"months"}
+    assert "weeks" in in_weeks.meta.figures()["pooled_km.png"].axes[1].get_xlabel()
+
+    manifest.assign(time_unit=["months", "", "days"]).to_csv(folder / "studies.csv", index=False)
+    with pytest.raises(InputError, match="time_unit is given for some figures but not for Freireich_1963_EFS"):
+        run(folder, show_progress=False)
+
+
+def test_a_rerun_takes_unchanged_figures_from_the_cache_and_redoes_changed_ones(result, tmp_path, monkeypatch):
+    import kmipd.pipeline as pipeline
+    from kmipd.cache import ExtractionCache
+
+    folder = tmp_path / "figures"
+    shutil.copytree(FOLDER, folder)
+    cache = ExtractionCache(tmp_path / "cache")
+    first = run(folder, show_progress=False, cache=cache)
+    assert len(list((tmp_path / "cache").glob("*.pickle"))) == 3
+    extracted = []
+    real_extract = pipeline.extract
+    monkeypatch.setattr(pipeline, "extract", lambda figure, **kw: extracted.append(figure.name) or real_extract(figure, **kw))
+    again = run(folder, show_progress=False, cache=cache)
+    assert extracted == []  # nothing redone
+    pd.testing.assert_frame_equal(again.ipd, first.ipd)
+    pd.testing.assert_frame_equal(first.ipd, result.ipd)
+    # a changed image (one pixel) and a changed option are extracted again; the rest is not
+    image = cv2.imread(str(folder / "rossi_1980.png"))
+    image[0, 0] = 255 - image[0, 0]
+    cv2.imwrite(str(folder / "rossi_1980.png"), image)
+    manifest = (folder / "studies.csv").read_text().replace('"treatment=21,control=21"', '"treatment=21,control=22"')
+    (folder / "studies.csv").write_text(manifest)
+    run(folder, show_progress=False, cache=cache)
+    assert sorted(extracted) == ["freireich_1963.png", "rossi_1980.png"]
+
+
+def test_figures_extracted_in_two_processes_give_the_same_results(result):
+    parallel = run(FOLDER, show_progress=False, jobs=2)
+    pd.testing.assert_frame_equal(parallel.ipd, result.ipd)
+    pd.testing.assert_frame_equal(parallel.summary, result.summary)
+
+
+def test_the_report_is_one_self_contained_page_that_chromium_shows(result, tmp_path):
+    import base64
+    import io
+    import re
+    import subprocess
+
+    from PIL import Image
+
+    result.to_folder(tmp_path / "out")
+    page = (tmp_path / "out" / "report.html").read_text()
+    for heading in ("Warnings", "Characteristics and results of included studies", "Methods",
+                    "Figures: what was read and reconstructed"):
+        assert f">{heading}<" in page
+    for study, *_ in STUDIES:
+        assert study in page
+    # every image is inline and decodes: 3 figures x 3 (original, overlay, reconstruction) + 3 meta figures
+    images = re.findall(r'src="data:image/(png|jpeg);base64,([^"]+)"', page)
+    assert len(images) == 12
+    for _, data in images:
+        Image.open(io.BytesIO(base64.b64decode(data))).verify()
+    assert "src=\"http" not in page and "<script" not in page  # nothing to fetch, nothing to run
+    browser = shutil.which("chromium")
+    if browser is None:
+        pytest.skip("Debian's chromium is not installed")
+    shot = tmp_path / "report.png"
+    shown = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                            f"--user-data-dir={tmp_path / 'profile'}", "--enable-logging=stderr", "--v=0",
+                            "--window-size=1200,2000", f"--screenshot={shot}", (tmp_path / "out" / "report.html").as_uri()],
+                           capture_output=True, text=True, timeout=120)
+    assert shown.returncode == 0 and "CONSOLE" not in shown.stderr and "Uncaught" not in shown.stderr
+    pixels = np.asarray(Image.open(shot).convert("L"), dtype=float)
+    assert pixels.std() > 10  # not a blank page
+
+
+def test_published_values_are_checked_and_a_wrong_one_is_said_aloud(result, tmp_path):
+    folder = tmp_path / "figures"
+    shutil.copytree(FOLDER, folder)
+    manifest = pd.read_csv(folder / "studies.csv", dtype=str, keep_default_na=False)
+    rossi = result.meta.per_study.set_index("study").loc["Rossi 1980"]
+    # Rossi as printed (the true IPD's HR and medians are those of the reconstruction within reading
+    # error); Schumacher with its HR inverted, as a copying slip would.
+    manifest["published_hr"] = [f"{rossi['hr']:.2f} ({rossi['hr_ci_low']:.2f}-{rossi['hr_ci_high']:.2f})", "", "1.45"]
+    manifest["published_median"] = ["", "treatment=NR,control=1.8", ""]
+    manifest.to_csv(folder / "studies.csv", index=False)
+    checked = run(folder, show_progress=False)
+    table = checked.published.set_index(["study", "quantity", "arm"])
+    assert table.loc[("Rossi 1980", "hazard ratio", "treatment vs control"), "agrees"]
+    assert not table.loc[("Schumacher 1994", "hazard ratio", "treatment vs control"), "agrees"]
+    assert table.loc[("Freireich 1963", "N", "treatment"), "agrees"]  # the n column is a published value too
+    assert any("Schumacher 1994 EFS: reconstructed hazard ratio" in w and "prints 1.45" in w for w in checked.warnings)
+    checked.to_folder(tmp_path / "out")
+    assert "Reconstructed vs published" in (tmp_path / "out" / "report.html").read_text()
+    assert len(pd.read_csv(tmp_path / "out" / "published_check.csv")) == len(checked.published)
+
+
+def test_published_values_are_parsed_as_papers_print_them():
+    from kmipd.published import parse_hazard_ratio, parse_medians
+
+    assert parse_hazard_ratio("0.52 (0.31-0.87)") == (0.52, 0.31, 0.87)
+    assert parse_hazard_ratio("HR 0.52 [0.31, 0.87]") == (0.52, 0.31, 0.87)
+    assert parse_hazard_ratio("0.52") == (0.52, None, None)
+    assert parse_medians("TKI+ICI=5.27, TKI=NR") == {"TKI+ICI": 5.27, "TKI": float("inf")}
+    for bad, parse in (("0.5 (0.3)", parse_hazard_ratio), ("TKI 5", parse_medians)):
+        with pytest.raises(InputError):
+            parse(bad)
+
+
+def test_hand_digitized_curves_enter_the_run_in_place_of_a_figure(result, tmp_path):
+    from benchmarks.km_points import km_step_corners
+
+    folder = tmp_path / "figures"
+    shutil.copytree(FOLDER, folder)
+    truth = true_ipd("leukemia", "weeks", "6-MP", "placebo")
+    files = {}
+    for arm in ("treatment", "control"):
+        corners = km_step_corners(truth[truth["arm"] == arm])
+        # WebPlotDigitizer's export: no header, x,y, survival in percent, clicks a little off
+        jitter = np.random.default_rng(len(arm)).normal(0, 0.002, len(corners))
+        pd.DataFrame({"x": corners["time"], "y": 100 * (corners["survival"] + jitter).clip(0, 1)}) \
+            .to_csv(folder / f"freireich_{arm}.csv", header=False, index=False)
+        files[arm] = f"freireich_{arm}.csv"
+    manifest = pd.read_csv(folder / "studies.csv", dtype=str, keep_default_na=False)
+    row = manifest["study"] == "Freireich 1963"
+    manifest.loc[row, "figure"] = ""
+    manifest.loc[row, "arms"] = ""
+    manifest["curves"] = np.where(row, f"treatment={files['treatment']},control={files['control']}", "")
+    manifest.to_csv(folder / "studies.csv", index=False)
+    by_hand = run(folder, show_progress=False)
+    rebuilt = by_hand.ipd[by_hand.ipd["study"] == "Freireich 1963"]
+    for arm in ("treatment", "control"):
+        true_arm = truth[truth["arm"] == arm]
+        assert len(rebuilt[rebuilt["arm"] == arm]) == len(true_arm)
+        assert abs(rebuilt.loc[rebuilt["arm"] == arm, "event"].sum() - true_arm["event"].sum()) <= 1
+    assert any("read as percent" in w for w in by_hand.warnings)
+    by_hand.to_folder(tmp_path / "out")
+    assert (tmp_path / "out" / "figures" / "Freireich_1963_EFS" / "curves.csv").is_file()
+    assert "Curves digitized by hand" in (tmp_path / "out" / "report.html").read_text()

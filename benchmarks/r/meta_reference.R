@@ -13,7 +13,7 @@ put("version.metafor", as.character(packageVersion("metafor")))
 pool_all <- function(prefix, yi, sei) {
   fit <- rma(yi, sei = sei, method = "EE")
   for (name in c("b", "se", "ci.lb", "ci.ub", "QE", "QEp")) put(paste(prefix, "EE.z", name, sep = "."), fit[[name]])
-  for (method in c("DL", "REML", "PM")) for (test in c("z", "knha")) {
+  for (method in c("DL", "REML", "PM")) for (test in c("z", "knha", "adhoc")) {
     # tight tolerances: metafor's defaults (REML threshold 1e-5, uniroot eps^0.25 for PM and
     # the Q-profile) would make the reference itself good to only ~1e-5
     fit <- rma(yi, sei = sei, method = method, test = test,
@@ -21,7 +21,7 @@ pool_all <- function(prefix, yi, sei) {
     key <- paste(prefix, method, test, sep = ".")
     for (name in c("b", "se", "ci.lb", "ci.ub", "pval", "tau2", "I2", "H2", "QE", "QEp")) put(paste(key, name, sep = "."), fit[[name]])
     if (test == "z") {
-      ci <- confint(fit, control = list(tol = 1e-12))$random
+      ci <- confint(fit, control = list(tol = 1e-12, tau2.max = 1e4))$random  # metafor stops at 100 by default
       put(paste(key, "tau2.ci.lb", sep = "."), ci["tau^2", "ci.lb"])
       put(paste(key, "tau2.ci.ub", sep = "."), ci["tau^2", "ci.ub"])
     }
@@ -30,6 +30,8 @@ pool_all <- function(prefix, yi, sei) {
 
 dat <- escalc(measure = "RR", ai = tpos, bi = tneg, ci = cpos, di = cneg, data = dat.bcg)
 pool_all("bcg", dat$yi, sqrt(dat$vi))
+# two studies that agree more closely than their SEs say: HKSJ's factor < 1, the ad-hoc case
+pool_all("bcg_two", dat$yi[1:2], sqrt(dat$vi[1:2]))
 
 coefs <- c(); ses <- c()
 for (s in sort(unique(ipd$study))) {

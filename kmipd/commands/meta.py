@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from kmipd.errors import InputError, input_source
+from kmipd.errors import input_source
 from kmipd.options import argparse_type, parse_numbers
 from kmipd.outputs import StagedOutputs
 from kmipd.tables import STUDY_IPD, read_table
+from kmipd.time_units import parse_time_unit
 
 
 def add_parser(subparsers) -> None:
@@ -26,6 +26,8 @@ def add_parser(subparsers) -> None:
                         "every compared arm of every study reaches)")
     parser.add_argument("--milestones", type=argparse_type(parse_numbers), default=[],
                         help="comma-separated times for survival, e.g. 6,12,24")
+    parser.add_argument("--time-unit", type=argparse_type(parse_time_unit),
+                        help="unit of the IPD's times (days, weeks, months, years), shown on every time axis")
     parser.add_argument("--out", required=True, help="output folder")
     parser.set_defaults(func=run)
 
@@ -37,11 +39,11 @@ def run(args: argparse.Namespace) -> None:
     ipd = read_table(args.ipd, STUDY_IPD, optional={"outcome": "text"})
     with input_source(args.ipd):
         result = analyse(ipd, treatment=args.treatment, control=args.control, tau=args.tau,
-                         milestones=args.milestones, outcome=args.outcome, show_progress=True)
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise InputError("output path exists and is not a folder", source=out)
+                         milestones=args.milestones, outcome=args.outcome, show_progress=True,
+                         time_unit=args.time_unit or "")
     with StagedOutputs(protected=[args.ipd]) as outputs:
-        result.write(lambda name: outputs.path(out / name))
+        folder = outputs.folder(args.out)
+        result.write(lambda name: folder / name)
+    print("\n".join(result.headline()))
     for note in result.notes:
         print(f"kmipd meta: note: {note}")

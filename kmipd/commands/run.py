@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+
+from kmipd.errors import InputError
 from kmipd.options import argparse_type, parse_numbers
 from kmipd.outputs import StagedOutputs
 
@@ -19,6 +22,12 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--control", help="reference group (default: from analysis.json)")
     parser.add_argument("--milestones", type=argparse_type(parse_numbers), help="comma-separated milestone times")
     parser.add_argument("--tau", type=float, help="RMST truncation time")
+    parser.add_argument("--jobs", type=int, default=1, metavar="N",
+                        help="extract N figures at once, each in its own process (default 1)")
+    parser.add_argument("--cache", metavar="DIR",
+                        help="keep extractions here, so a rerun redoes only changed figures "
+                             "(default: $KMIPD_CACHE or ~/.cache/kmipd)")
+    parser.add_argument("--no-cache", action="store_true", help="extract every figure afresh and keep nothing")
     parser.add_argument("--out", required=True, help="output folder")
     parser.set_defaults(func=run)
 
@@ -27,16 +36,17 @@ def run(args: argparse.Namespace) -> None:
     """Run the pipeline and write all of its outputs at once."""
     from kmipd import pipeline  # loads every stage; keep `kmipd --help` quick
 
+    from kmipd.cache import ExtractionCache, default_folder
+
+    if args.jobs < 1:
+        raise InputError(f"--jobs must be 1 or more, got {args.jobs}")
+    cache = None if args.no_cache else ExtractionCache(args.cache or default_folder())
     result = pipeline.run(args.folder, treatment=args.treatment, control=args.control,
-                          milestones=args.milestones, tau=args.tau)
+                          milestones=args.milestones, tau=args.tau, jobs=args.jobs, cache=cache)
     with StagedOutputs(protected=result.input_files) as outputs:
         result.to_folder(outputs.folder(args.out))
     print(result.summary.to_string(index=False, float_format=lambda value: f"{value:.4f}"))
-    pooled = result.meta.pooled
-    for row in pooled[pooled["default"].astype(bool) & (pooled["measure"] == "log_hr")].itertuples():
-        label = f" {row.outcome}" if row.outcome else ""
-        print(f"pooled hazard ratio{label} (REML + HKSJ, {row.k} studies): {row.hr:.3f} "
-              f"(95% CI {row.hr_ci_low:.3f} to {row.hr_ci_high:.3f})")
-    for note in result.meta.notes:
-        print(f"kmipd run: note: {note}")
-    print(f"kmipd run: results in {args.out}")
+    print("\n".join(result.meta.headline()))
+    for warning in result.warnings:
+        print(f"kmipd run: warning: {warning}")
+    print(f"kmipd run: results in {args.out}; open {Path(args.out) / 'report.html'} to read them")
