@@ -129,6 +129,12 @@ def digitize(image_or_path, *, arms=None, x_range=None, y_range=None, x_ticks=No
     })
     quality, warnings = _quality(table, [paths[k] for k in order], calibration)
     warnings = border_warnings(image, plot_area) + warnings
+    # Two readings of the arms that must agree: the table's rows (those that only fall, as numbers
+    # at risk do; a row of tick labels rises) and the curves.
+    table_rows = sum(bool(np.all(np.diff([count for _, count in row["cells"]]) <= 0)) for row in at_risk.rows)
+    if table_rows > len(colours):
+        warnings.append(f"the numbers-at-risk table has {table_rows} rows but {len(colours)} curve(s) were "
+                        f"traced: a curve may be missing; check overlay.png, or name the arms with --arms")
     if arms is None:
         curve_tables = [curve for curve, _ in traced]
         warnings += _legend_entries_without_curve(work, legend[0], colours, curve_tables, calibration)
