@@ -36,7 +36,8 @@ def _truth(fits: list[KaplanMeierFitter], path: Path) -> None:
 
 
 def draw(out: Path = OUT) -> None:
-    """Write ``lifelines_rossi.png`` (with at-risk counts) and ``matplotlib_waltons.png``."""
+    """Write ``lifelines_rossi.png`` (with at-risk counts), ``lifelines_legend_over_axis.png`` (the
+    same arms, truth ``truth_lifelines_rossi.csv``) and ``matplotlib_waltons.png``."""
     out.mkdir(parents=True, exist_ok=True)
     rossi = load_rossi().assign(group=lambda d: d["fin"].map({0: "no aid", 1: "financial aid"}))
     fits = _fits(rossi, "week", "arrest", "group")
@@ -48,6 +49,16 @@ def draw(out: Path = OUT) -> None:
     figure.savefig(out / "lifelines_rossi.png")
     plt.close(figure)
     _truth(fits, out / "truth_lifelines_rossi.csv")
+
+    # The legend box drawn over the top of the y axis (as journals place it): the frame's right
+    # line still rises to its top line.
+    figure, ax = plt.subplots(figsize=(6.4, 4.8), dpi=100)
+    for fit in fits:
+        fit.plot_survival_function(ax=ax, ci_show=False, show_censors=True)
+    ax.legend(loc="upper left", bbox_to_anchor=(-0.15, 0.985), framealpha=1.0, fontsize=15, borderpad=1.5)
+    figure.tight_layout()
+    figure.savefig(out / "lifelines_legend_over_axis.png")
+    plt.close(figure)
 
     waltons = load_waltons()
     fits = _fits(waltons, "T", "E", "group")

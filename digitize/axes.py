@@ -319,12 +319,15 @@ def _plot_area(v: _Segment, h: _Segment, horizontal: list[_Segment], vertical: l
         return PlotArea(int(round(left)), int(round(top)), int(round(right)), int(round(bottom)), False)
     tolerance = 3 + max(v.thickness, h.thickness)
     # A frame: a top line and a right line closing the box over the same extent.
-    # Curves drawn over the top-left corner can hide the ends of the y axis and the top line;
-    # a line reaching out past the y axis is not the box's but one around the whole figure.
-    top_line = [s for s in horizontal if v.start - 0.2 * v.length <= s.position <= top + tolerance
-                and left - tolerance <= s.start <= left + 0.1 * h.length and s.end >= right - tolerance]
+    # Curves or a legend drawn over the top-left corner can hide the top of the y axis and the
+    # start of the top line, but then the right line still rises to the top line. The top line
+    # starts where the x axis does (some programs run both past the y axis); one reaching out
+    # further is not the box's but a frame around the whole figure.
     right_line = [s for s in vertical if abs(s.position - right) <= tolerance
                   and s.start <= top + 0.2 * v.length and s.end >= bottom - tolerance]
+    highest = min([v.start - 0.2 * v.length] + [s.start - tolerance for s in right_line])
+    top_line = [s for s in horizontal if highest <= s.position <= top + tolerance
+                and min(left, h.start) - tolerance <= s.start <= left + 0.1 * h.length and s.end >= right - tolerance]
     framed = bool(top_line and right_line)
     if framed:
         top = min(top_line, key=lambda s: abs(s.position - top)).position

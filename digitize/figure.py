@@ -24,7 +24,7 @@ from digitize.colours import (SAME_ARM_DELTA_E, PlotInk, arm_alpha, find_inks, h
                               to_lab)
 from digitize.diagnosis import collecting_findings, note
 from digitize.image import WorkingImage, load_image, working_image
-from digitize.legend import (LegendPixels, entries_without_swatch_match, find_swatches, legend_names, legend_pixels,
+from digitize.legend import (LegendPixels, find_swatches, further_legend_entries, legend_names, legend_pixels,
                              read_labels)
 from digitize.line_type import separate_line_types
 from digitize.names import Reading, is_name, split_label
@@ -156,6 +156,12 @@ def digitize(image_or_path, *, arms=None, x_range=None, y_range=None, x_ticks=No
     at_risk_table, at_risk_warnings = at_risk.named(row_names=naming.row_names)
     quality, warnings = _quality(table, [paths[k] for k in order], calibration)
     warnings = border_warnings(image, plot_area) + warnings
+    # Two readings of the arms that must agree: the table's rows (those that only fall, as numbers
+    # at risk do; a row of tick labels rises) and the curves.
+    table_rows = sum(bool(np.all(np.diff([count for _, count in row["cells"]]) <= 0)) for row in at_risk.rows)
+    if table_rows > len(colours):
+        warnings.append(f"the numbers-at-risk table has {table_rows} rows but {len(colours)} curve(s) were "
+                        f"traced: a curve may be missing; check overlay.png, or name the arms with --arms")
     if arms is None:
         curve_tables = [curve for curve, _ in traced]
         warnings += _legend_entries_without_curve(work, legend[0], colours, curve_tables, calibration)
@@ -471,12 +477,17 @@ def _size_warnings(arms: pd.DataFrame, at_risk: pd.DataFrame) -> list[str]:
 
 def _legend_entries_without_curve(work: WorkingImage, pixels: LegendPixels, colours: np.ndarray,
                                   curves: list[pd.DataFrame], calibration: Calibration) -> list[str]:
-    """A warning for each legend entry whose swatch's colour no traced arm has (a curve missed)."""
+    """A warning for each legend entry whose swatch has a colour no traced arm has (see
+    :func:`digitize.legend.further_legend_entries`): a curve was missed.
+
+    Entries of the arms' colours are not counted: a swatch found off the legend (on a curve's
+    dense censor marks) would count its arm twice.
+    """
     swatches = find_swatches(pixels, colours, _curve_mask(work, curves, calibration))
-    return [f"the legend has an entry at ({left}, {top}) px whose colour is on no traced curve: a curve may "
-            f"be missing; check overlay.png, or name the arms and their colours with --arms"
-            for left, top, _, _ in (work.box_to_original(box)
-                                    for box in entries_without_swatch_match(work.image, pixels, swatches, colours))]
+    return [f"the legend has an entry at ({left}, {top}) px of a colour no traced curve has: a curve may be "
+            f"missing; check overlay.png, or name the arms and their colours with --arms"
+            for box, of_arm_colour in further_legend_entries(work.image, pixels, swatches, colours)
+            if not of_arm_colour for left, top, _, _ in [work.box_to_original(box)]]
 
 
 def _curve_mask(work: WorkingImage, curves: list[pd.DataFrame], calibration: Calibration) -> np.ndarray:

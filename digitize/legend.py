@@ -246,17 +246,16 @@ def _label_box(ink: np.ndarray, swatch: dict) -> tuple[int, int, int, int] | Non
     return left, top + int(rows[0]), swatch["right"] + 2 + int(last), top + int(rows[-1]) + 1
 
 
-def entries_without_swatch_match(image: np.ndarray, pixels: LegendPixels, swatches: pd.DataFrame,
-                                 colours: np.ndarray) -> list[tuple]:
-    """Legend entries beside the ones found whose swatch has no traced arm's colour.
+def further_legend_entries(image: np.ndarray, pixels: LegendPixels, swatches: pd.DataFrame,
+                           colours: np.ndarray) -> list[tuple[tuple[int, int, int, int], bool]]:
+    """Legend entries stacked with the ones found, which no found swatch accounts for.
 
     Entries of a legend are stacked with their labels left-aligned and their
-    swatches in one column. Next to a found entry (a row of ``swatches``),
-    a line of text starting at its label's left edge, with a line-shaped mark
-    (flatter than the text, solid or dashed, spanning half the found swatch's
-    width and at least 8 px) in its swatch's columns and
-    of none of the arms' colours (not even its antialiased edge), is another entry: its colour is on no
-    traced curve, so a curve may be missing.
+    swatches in one column. Next to a found entry (a row of ``swatches``), a
+    line of text starting at its label's left edge (nothing printed just left
+    of it, which a legend title has), with a line-shaped mark in its swatch's
+    columns (flatter than the text, solid or dashed, spanning half the found
+    swatch's width and at least 8 px), is another entry.
 
     Parameters
     ----------
@@ -271,37 +270,36 @@ def entries_without_swatch_match(image: np.ndarray, pixels: LegendPixels, swatch
 
     Returns
     -------
-    list of tuple
-        The label box (left, top, right, bottom; exclusive) of each such entry.
+    list of (tuple, bool)
+        The label box (left, top, right, bottom; exclusive) of each further
+        entry, and whether its swatch has a traced arm's colour (else its
+        colour is on no traced curve: even its antialiased edge is of none).
     """
     found = [tuple(box) for box in swatches["label"]]
-    inked = (image < 200).any(axis=2)
-    arm_ink = np.zeros(inked.shape, dtype=bool)
-    for colour in colours:
-        arm_ink |= pixels.near(colour)
-    entries = []
+    entries: list = []
     for swatch in swatches.itertuples():
         left, top, _, bottom = swatch.label
         text_height = bottom - top
         window = slice(max(0, top - 4 * text_height), bottom + 4 * text_height)
-        lines = _runs_of(pixels.text_ink[window, left : left + 4].any(axis=1))
-        for start, end in lines:
-            line_top, line_bottom = window.start + start, window.start + end
-            if any(min(line_bottom, b[3]) > max(line_top, b[1]) for b in found + entries):
+        before = slice(max(swatch.right + 1, left - text_height), left - 2)  # a letter may start a pixel early
+        for start, end in _runs_of(pixels.text_ink[window, left : left + 4].any(axis=1)):
+            rows = slice(window.start + start, window.start + end)
+            if any(min(rows.stop, box[3]) > max(rows.start, box[1]) for box in found + [e[0] for e in entries]):
                 continue  # a label already accounted for
-            if not 0.5 * text_height <= end - start <= 1.5 * text_height:
+            if not 0.5 * text_height <= end - start <= 1.5 * text_height or pixels.text_ink[rows, before].any():
                 continue
             columns = slice(swatch.left, swatch.right)
-            mark = inked[line_top:line_bottom, columns].astype(np.uint8)
-            count, labels, stats, _ = cv2.connectedComponentsWithStats(mark, connectivity=8)
-            own = arm_ink[line_top:line_bottom, columns]
+            inked = (image[rows, columns] < 200).any(axis=2)  # any ink, of any colour
+            count, labels, stats, _ = cv2.connectedComponentsWithStats(inked.astype(np.uint8), connectivity=8)
             # Dashed and dotted swatches come in pieces: their span counts, not each piece's width.
-            flat = [piece for piece in range(1, count) if stats[piece, cv2.CC_STAT_HEIGHT] < 0.6 * text_height
-                    and not own[labels == piece].any()]
+            flat = [piece for piece in range(1, count) if stats[piece, cv2.CC_STAT_HEIGHT] < 0.6 * text_height]
             starts = stats[flat, cv2.CC_STAT_LEFT]
             ends = starts + stats[flat, cv2.CC_STAT_WIDTH]
             if flat and ends.max() - starts.min() >= max(8, (swatch.right - swatch.left) // 2):
-                entries.append((left, line_top, left + 4, line_bottom))
+                # The swatch's colour is its widest piece's (a curve may pass behind the legend).
+                widest = labels == flat[int(np.argmax(stats[flat, cv2.CC_STAT_WIDTH]))]
+                own = any(pixels.near(colour)[rows, columns][widest].any() for colour in colours)
+                entries.append(((left, rows.start, left + 4, rows.stop), bool(own)))
     return entries
 
 

@@ -98,3 +98,15 @@ def test_base_r_axes_drawn_without_a_box_are_the_plot_not_the_box_of_the_at_risk
                                                                       abs=1)
     else:  # the block under the plot is read as its at-risk table (its second row is at_risk.py's matter)
         assert 69 in set(result.at_risk.loc[result.at_risk["time"] == 0, "n_risk"])
+
+
+def test_a_legend_over_the_top_of_the_y_axis_does_not_lower_the_plot_top():
+    # lifelines, the legend box drawn over the y axis's top quarter: the frame's right line still
+    # rises to the top line, which is the plot's top.
+    result = digitize(FIGURES / "lifelines_legend_over_axis.png")
+    assert result.plot_area.framed and result.plot_area.top == 15
+    score = score_curves(result.curves, true_arms("lifelines_rossi"))
+    # The legend hides both curves' first weeks, so they are inferred there. (The legend box's
+    # grey bottom edge, now inside the plot, is traced as a third "arm": a matter of telling
+    # curves from rules, not of the plot area.)
+    assert all(arm["matched"] and arm["iae"] < 0.015 for arm in score["arms"]), score

@@ -107,3 +107,12 @@ def test_a_reconstruction_far_from_its_curve_is_warned_of(veteran):
     (wrong,) = warnings(8)
     assert wrong.startswith("arm Standard: the reconstructed KM")
     assert warnings(69) == []
+
+
+def test_a_table_with_more_rows_than_curves_traced_is_warned_of():
+    # survminer, linetype = "strata": the dashed Female curve is not traced; the table has its row.
+    result = digitize(FIGURES / "ggsurvplot_dashed_lung.png")
+    assert len(result.arms) == 1
+    assert any("table has 2 rows but 1 curve" in warning for warning in result.warnings), result.warnings
+    # A row of rising numbers (the table's own time axis, lifelines' Censored and Events) is no arm's.
+    assert not any("rows but" in warning for warning in digitize(FIGURES / "ggsurvplot_lung.png").warnings)

@@ -76,3 +76,9 @@ par(las = 1)
 plot(fit_sex, col = c("black", "red"), lty = 1:2, lwd = 2, xlab = "Days", ylab = "Survival probability")
 legend("topright", c("Male", "Female"), col = c("black", "red"), lty = 1:2, lwd = 2, bty = "n")
 dev.off(); truth(fit_sex, "base_dashed_lung")
+
+# survminer with linetype = "strata": the second arm dashed, under a risk table of two rows.
+png(file.path(out, "ggsurvplot_dashed_lung.png"), width = 640, height = 560, res = 96, type = "cairo")
+print(ggsurvplot(fit_sex, data = lung2, risk.table = TRUE, linetype = "strata", palette = c("black", "red"),
+                 legend.labs = c("Male", "Female"), tables.height = 0.25, ggtheme = theme_survminer()))
+dev.off(); truth(fit_sex, "ggsurvplot_dashed_lung")

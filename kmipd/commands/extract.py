@@ -31,9 +31,8 @@ def add_parser(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> None:
     """Extract the figure's IPD and write every output at once; print both summaries."""
-    from kmipd.pipeline import extract  # loads every stage; keep `kmipd --help` quick
-
-    from digitize.diagnosis import Findings
+    from digitize.diagnosis import Findings  # loads every stage; keep `kmipd --help` quick
+    from kmipd.pipeline import extract
 
     at_risk = read_table(args.at_risk, AT_RISK) if args.at_risk else None
     inputs = [path for path in (args.figure, args.at_risk) if path]
