@@ -2,7 +2,7 @@
 
 Kaplan-Meier figures drawn by the programs that draw published figures, from real IPD
 (:mod:`benchmarks.world_data`), with truth, in two halves: ``benchmarks/world_corpus/dev`` and
-``.../test`` (images and ``truth.json``, one record a line, sorted by id, sorted keys, floats to 6 digits). The
+``.../test`` (images and ``truth.json.gz``, one record a line, sorted by id, sorted keys, floats to 6 digits). The
 programs are R survminer ``ggsurvplot`` and base ``plot(survfit)`` (``benchmarks/r/world_figures.R``,
 one R process for all of them), lifelines and hand-made matplotlib figures
 (:mod:`benchmarks.world_drawing`), and a minority of look-alikes: SAS, Stata and Prism
@@ -34,11 +34,11 @@ from lifelines import KaplanMeierFitter
 
 from benchmarks.figures import DAYS_PER_UNIT, FAMILIES, draw_km_figure
 from benchmarks.km_points import table_times
-from benchmarks.world_data import TRIAL_NAMES, UNITS, load_source, seed_of, splits
+from benchmarks.world_data import (CORPUS, TRIAL_NAMES, TRUTH_FILE, UNITS, load_source, read_truth, seed_of, splits,
+                                   write_truth)
 from benchmarks.world_drawing import MATPLOTLIB_COLOURS, degrade, draw_lifelines, draw_matplotlib, encode, n_at_risk
 from kmipd.progress import progress
 
-CORPUS = Path(__file__).with_name("world_corpus")
 R_SCRIPT = Path(__file__).with_name("r") / "world_figures.R"
 R_META = CORPUS / "r_meta.jsonl"
 MAX_IMAGE_BYTES = 120_000
@@ -501,9 +501,8 @@ def main() -> None:
     have_r = shutil.which("Rscript") is not None
     kept = {}
     for half in HALVES:
-        path = CORPUS / half / "truth.json"
-        if path.exists():
-            kept.update({record["id"]: record for record in json.loads(path.read_text())})
+        if (CORPUS / half / TRUTH_FILE).exists():
+            kept.update({record["id"]: record for record in read_truth(half)})
     records = {half: [] for half in HALVES}
     r_reports = {}
     with tempfile.TemporaryDirectory() as folder:
@@ -549,9 +548,8 @@ def main() -> None:
             if stale.suffix in (".png", ".jpg") and stale.name not in files:
                 stale.unlink()
         ordered = sorted(records[half], key=lambda record: record["id"])
-        (folder / "truth.json").write_text(
-            "[\n" + ",\n".join(json.dumps(_six_digits(record), sort_keys=True, separators=(",", ":"))
-                               for record in ordered) + "\n]\n")
+        write_truth(half, "[\n" + ",\n".join(json.dumps(_six_digits(record), sort_keys=True, separators=(",", ":"))
+                                              for record in ordered) + "\n]\n")
     size = sum(path.stat().st_size for path in CORPUS.rglob("*") if path.is_file())
     print(f"{sum(map(len, records.values()))} figures ({', '.join(f'{h}: {len(records[h])}' for h in HALVES)}), "
           f"{size / 1e6:.1f} MB in {CORPUS}, {time.perf_counter() - started:.0f} s")

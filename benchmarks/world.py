@@ -45,13 +45,12 @@ from scipy.optimize import linear_sum_assignment
 
 from benchmarks.digitize_scoring import NO_CURVE_IAE, score_censor_marks, score_curves
 from benchmarks.figures import DAYS_PER_UNIT
-from benchmarks.world_data import UNITS, load_source
+from benchmarks.world_data import CORPUS, UNITS, load_source, read_truth
 from digitize.ocr import read_text
 from kmipd.errors import InputError
 from kmipd import pipeline
 from kmipd.progress import progress
 
-CORPUS = Path(__file__).with_name("world_corpus")
 RESULTS = Path(__file__).with_name("results") / "world.json"
 IAE_LIMIT, LOG_HR_LIMIT = 0.02, 0.1
 
@@ -254,7 +253,7 @@ def main(argv=None) -> dict:
     args = parser.parse_args(argv)
     halves = ["dev", "test"] if args.half == "both" else [args.half]
     figures = [(CORPUS / half / truth["file"], truth) for half in halves
-               for truth in json.loads((CORPUS / half / "truth.json").read_text())
+               for truth in read_truth(half)
                if not args.only or fnmatch.fnmatch(truth["id"], args.only)]
     read_text(np.full((32, 96, 3), 255, dtype=np.uint8))  # load the OCR engine before timing
     results = [run_figure(path, truth) for path, truth in progress(figures, "world figures")]

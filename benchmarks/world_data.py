@@ -10,6 +10,8 @@ arms in drawing order and named as a paper would print them.
 
 from __future__ import annotations
 
+import gzip
+import json
 import zlib
 from pathlib import Path
 
@@ -133,3 +135,21 @@ def load_source(source: str, names: tuple[str, ...] | None = None) -> pd.DataFra
     ipd["arm"] = pd.Categorical(ipd["arm"], order)
     return ipd.sort_values(["arm", "time", "event"], kind="mergesort").assign(
         arm=lambda f: f["arm"].astype(str)).reset_index(drop=True)
+
+
+#: The world corpus's folder; each half's truth is ``<half>/truth.json.gz`` (gzip keeps the repository light:
+#: the true KM steps of large arms make a few MB of JSON).
+CORPUS = Path(__file__).with_name("world_corpus")
+TRUTH_FILE = "truth.json.gz"
+
+
+def read_truth(half: str) -> list[dict]:
+    """The truth records of one half of the world corpus (``"dev"`` or ``"test"``), sorted by id."""
+    with gzip.open(CORPUS / half / TRUTH_FILE, "rt", encoding="utf-8") as stored:
+        return json.load(stored)
+
+
+def write_truth(half: str, text: str) -> None:
+    """Store one half's truth (JSON text), byte-identical for the same text (no time in the gzip header)."""
+    with open(CORPUS / half / TRUTH_FILE, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as stored:
+        stored.write(text.encode("utf-8"))

@@ -7,7 +7,6 @@ once the digitizer reads these figures.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -16,17 +15,16 @@ import pytest
 
 from benchmarks.make_world_corpus import MAX_IMAGE_BYTES
 from benchmarks.world_drawing import n_at_risk
-from benchmarks.world_data import UNITS, load_source
+from benchmarks.world_data import CORPUS, UNITS, load_source, read_truth
 from benchmarks.figures import DAYS_PER_UNIT
 from kmipd.errors import InputError
 from kmipd.pipeline import extract
 
-CORPUS = Path(__file__).parents[1] / "benchmarks" / "world_corpus"
 HALVES = ("dev", "test")
 
 
 def records(half: str) -> list[dict]:
-    return json.loads((CORPUS / half / "truth.json").read_text())
+    return read_truth(half)
 
 
 @pytest.fixture(scope="module")

@@ -16,13 +16,13 @@ print a table completed, IAE median 0.002) are well above them and are tracked b
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from benchmarks.world import CORPUS, run_figure
+from benchmarks.world_data import read_truth
 
 #: The hard kinds of figure (truth tags) the slice holds one of each, after two per program.
 KINDS = ["risk_table", "table_colour_bars", "table_coloured_names", "cumevents", "conf_int", "linetype",
@@ -48,7 +48,7 @@ def slice_of(records: list[dict], per_program: int = 2) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def scores():
-    truth = json.loads((CORPUS / "test" / "truth.json").read_text())
+    truth = read_truth("test")
     return [run_figure(Path(CORPUS / "test" / record["file"]), record) for record in slice_of(truth)]
 
 
