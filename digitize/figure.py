@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 import pandas as pd
 
-from digitize.at_risk import read_at_risk_rows
+from digitize.at_risk import AtRiskRows, read_at_risk_rows
 from digitize.axes import border_warnings, find_plot_areas
 from digitize.calibration import Calibration, calibrate
 from digitize.censor import find_censor_marks, mark_half_px, marked_columns, marks_of_one_form
@@ -59,7 +59,7 @@ SEEN_WARNING = 0.8
 
 @collecting_findings
 def digitize(image_or_path, *, arms=None, x_range=None, y_range=None, x_ticks=None, y_ticks=None,
-             panel: int | None = None, page: int | None = None) -> DigitizationResult:
+             panel: int | None = None, page: int | None = None, read_at_risk: bool = True) -> DigitizationResult:
     """Digitize a Kaplan-Meier figure: curves, censor marks, calibration, with no user input needed.
 
     Parameters
@@ -81,6 +81,9 @@ def digitize(image_or_path, *, arms=None, x_range=None, y_range=None, x_ticks=No
         or of a PDF page.
     page : int, optional
         The page of a PDF (from 1); may be left out when the PDF has one KM plot.
+    read_at_risk : bool
+        Read the numbers-at-risk table printed with the plot (False when the
+        user gives it: nothing is read, or warned of, for a table not used).
 
     Returns
     -------
@@ -127,7 +130,8 @@ def digitize(image_or_path, *, arms=None, x_range=None, y_range=None, x_ticks=No
         calibration = calibrate(image, plot_area, x_range=x_range, y_range=y_range, x_ticks=x_ticks,
                                 y_ticks=y_ticks)
         note(calibration=calibration)
-        at_risk = read_at_risk_rows(image, plot_area, calibration, areas)
+        at_risk = (read_at_risk_rows(image, plot_area, calibration, areas) if read_at_risk
+                   else AtRiskRows([], image[:0, :0], []))
         elsewhere = _nearer_other_plots(work, areas, panel) if arms is None else None
         legend = _early_legend(image, work, inks, reading, elsewhere) if arms is None else None
         note(at_risk=at_risk, legend_labels=legend[1] if legend else {})

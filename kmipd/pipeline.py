@@ -168,7 +168,8 @@ def extract(figure, *, at_risk: pd.DataFrame | None = None, n_total: dict | None
     InputError
         When the figure cannot be read, or the at-risk table or counts do not fit the curves.
     """
-    digitization = digitize(figure, **figure_options)
+    # A table typed from the paper wins over the printed one, which is then not read (nor doubted).
+    digitization = digitize(figure, **figure_options, **({"read_at_risk": False} if at_risk is not None else {}))
     try:
         at_risk, reconstruction = _reconstruct_digitized(digitization, at_risk, n_total, total_events,
                                                          arms_given=figure_options.get("arms") is not None)
