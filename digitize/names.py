@@ -240,10 +240,20 @@ def _pairing(names: list[str], labels: list[str], rows_by_colour) -> tuple[list,
     free_rows = [r for r, k in enumerate(by_name) if k is None]
     if len(free_arms) == 1 and len(free_rows) == 1 and (len(names) == 1 or not is_name(names[free_arms[0]])):
         by_name[free_rows[0]] = free_arms[0]
+        free_arms, free_rows = [], []
     if None not in by_name:
         return by_name, []
     if rows_by_colour is not None and len(set(rows_by_colour)) == len(rows_by_colour):
         return list(rows_by_colour), []
+    # Rows printed without a readable label take the arms the legend named and no row took, in the
+    # order both are printed in: nothing else claims them, and a legend read whole gives its order.
+    if (free_rows and len(free_arms) == len(free_rows) and not any(is_name(labels[r]) for r in free_rows)
+            and all(is_name(names[k]) for k in free_arms)):
+        for r, k in zip(free_rows, free_arms):
+            by_name[r] = k
+        return by_name, ([] if len(free_rows) == 1 else
+                         [f"at-risk rows {', '.join(str(r + 1) for r in free_rows)} print no readable label: matched "
+                          f"to the arms {', '.join(names[k] for k in free_arms)} in legend order; check the overlay"])
     if (len(labels) == len(names) > 1 and not any(map(is_name, names)) and not any(map(is_name, labels))):
         return list(range(len(labels))), ["at-risk rows matched to the arms in legend order (neither the legend "
                                           "nor the table names them); check the overlay"]

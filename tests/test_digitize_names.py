@@ -159,3 +159,30 @@ def test_each_panel_reads_its_own_legend():
 def test_fewer_rows_than_arms_is_said():
     naming = reconcile([Reading("Male", 0.9), Reading("Female", 0.9)], [Reading("Male", 0.9)])
     assert naming.row_names == ["Male"] and naming.warnings == ["the at-risk table read has 1 row(s) for 2 arms"]
+
+
+def test_unlabelled_rows_take_the_legend_names_in_order_and_named_rows_still_pair_by_name():
+    naming = reconcile([Reading("Low dose", 0.9), Reading("High dose", 0.9), Reading("Placebo", 0.9)],
+                       [Reading("", 0.0), Reading("", 0.0), Reading("", 0.0)])
+    assert naming.row_arms == [0, 1, 2] and naming.problem is None and naming.warnings
+    # A row whose label is read pairs by it; the one unlabelled row takes the one arm left.
+    mixed = reconcile([Reading("Drug X + SOC", 0.9), Reading("SOC alone", 0.9)],
+                      [Reading("SOC alone", 0.9), Reading("_", 0.3)])
+    assert (mixed.row_arms, mixed.problem) == ([1, 0], None)
+    # A legend read in part gives no order to trust: refused, saying what was read.
+    partial = reconcile([Reading("Nonmaintained", 0.9), Reading("arm2", 0.0)], [Reading("", 0.0), Reading("_", 0.3)])
+    assert partial.problem.startswith("the at-risk table's row(s) 'row 1', 'row 2' match no arm")
+
+
+@pytest.mark.parametrize("figure_id", ["lifelines_dev_017", "sas_dev_000"])
+def test_table_without_row_labels_is_named_after_the_legend(figure_id):
+    """World corpus dev figures: lifelines' add_at_risk_counts and a SAS-style inner table print
+    the counts with no readable row label; the legend names every arm."""
+    from benchmarks.world_data import read_truth
+    truth = next(figure for figure in read_truth("dev") if figure["id"] == figure_id)
+    result = digitize(Path(__file__).parents[1] / "benchmarks" / "world_corpus" / "dev" / truth["file"])
+    printed = pd.DataFrame(truth["at_risk"])
+    assert list(result.arms["arm"]) == list(dict.fromkeys(printed["arm"]))
+    read = result.at_risk.groupby("arm", sort=False)["n_risk"].apply(list).to_dict()
+    for arm, counts in printed.groupby("arm", sort=False)["n_risk"]:
+        assert read[arm][:3] == list(counts)[:3]
