@@ -126,6 +126,14 @@ def name_distance(first: str, second: str) -> float:
     return 1.0 - SequenceMatcher(None, first, second, autojunk=False).ratio()
 
 
+def held_at_an_end(label: str, name: str) -> bool:
+    """Whether a row label holds a name at its start or end, with more text on the other side
+    (compared as :func:`name_distance` does, within :data:`NAME_TOLERANCE`)."""
+    label, name = _normal(label), _normal(name)
+    ends = [label[:length] for length in range(1, len(label))] + [label[start:] for start in range(1, len(label))]
+    return len(name) < len(label) and any(name_distance(end, name) <= NAME_TOLERANCE for end in ends)
+
+
 def better_spelling(first: Reading, second: Reading) -> str:
     """Of two readings of one name, the better read: the one holding all the other's characters and
     more (OCR drops letters at a box's edge or between glyphs), else the one read with more
@@ -210,7 +218,7 @@ def reconcile(arms: list[Reading], rows: list[Reading] | None, rows_by_colour: l
             names[k] = better_spelling(Reading(names[k], arms[k].confidence), Reading(labels[r], rows[r].confidence))
         else:
             warnings.append(f"the legend names an arm '{names[k]}' and its at-risk row '{labels[r]}' "
-                            f"(paired by {'colour' if rows_by_colour else 'being the only ones'}); "
+                            f"(paired by {_pairing_evidence(labels[r], names[k], rows_by_colour)}); "
                             f"kept '{names[k]}'")
     row_names = [names[k] if k is not None else (labels[r] or f"row {r + 1}") for r, k in enumerate(pairing)]
     unpaired = [row_names[r] for r, k in enumerate(pairing) if k is None]
@@ -227,6 +235,13 @@ def unmatched_rows(rows: list[str], arms: list[str], arms_given: bool = False, c
             f"give --arms NAME=COLOUR,... with the table's names, or --at-risk")
 
 
+def _pairing_evidence(label: str, name: str, rows_by_colour) -> str:
+    """What paired a row with an arm whose names differ, for the warning."""
+    if rows_by_colour:
+        return "colour"
+    return "the legend's name at one end of the row label" if held_at_an_end(label, name) else "being the only ones"
+
+
 def _normal(text: str) -> str:
     """A reading as names are compared: without case, spaces or ``|``."""
     return re.sub(r"[\s|]", "", text).casefold()
@@ -241,8 +256,17 @@ def _pairing(names: list[str], labels: list[str], rows_by_colour) -> tuple[list,
     if len(free_arms) == 1 and len(free_rows) == 1 and (len(names) == 1 or not is_name(names[free_arms[0]])):
         by_name[free_rows[0]] = free_arms[0]
         free_arms, free_rows = [], []
+    # A label read with a neighbour's text glued on (the x-axis title beside the first row: 'ECOG OYears')
+    # holds the name at one end: it pairs with the one free arm so named, if no other row holds that name.
+    holds = {r: [k for k in free_arms if is_name(names[k]) and held_at_an_end(labels[r], names[k])]
+             for r in free_rows if is_name(labels[r])}
+    for r, arms_held in holds.items():
+        if len(arms_held) == 1 and sum(arms_held[0] in other for other in holds.values()) == 1:
+            by_name[r] = arms_held[0]
     if None not in by_name:
         return by_name, []
+    free_arms = [k for k in range(len(names)) if k not in by_name]
+    free_rows = [r for r, k in enumerate(by_name) if k is None]
     if rows_by_colour is not None and len(set(rows_by_colour)) == len(rows_by_colour):
         return list(rows_by_colour), []
     # Rows printed without a readable label take the arms the legend named and no row took, in the

@@ -186,3 +186,14 @@ def test_table_without_row_labels_is_named_after_the_legend(figure_id):
     read = result.at_risk.groupby("arm", sort=False)["n_risk"].apply(list).to_dict()
     for arm, counts in printed.groupby("arm", sort=False)["n_risk"]:
         assert read[arm][:3] == list(counts)[:3]
+
+
+def test_a_row_label_with_a_neighbours_text_glued_on_pairs_by_the_name_at_its_end():
+    # lifelines_dev_014: the x-axis title 'Years' was read into the first row's label.
+    naming = reconcile([Reading("ECOG 0", 0.9), Reading("ECOG 1", 0.9), Reading("ECOG 2", 0.9)],
+                       [Reading("ECOG OYears", 0.8), Reading("ECOG 1", 0.9), Reading("ECOG 2", 0.9)])
+    assert (naming.row_names, naming.problem) == (["ECOG 0", "ECOG 1", "ECOG 2"], None)
+    assert "'ECOG OYears'" in naming.warnings[0]
+    # A shorter row label is no legend name with text glued on: 'Lev' is not 'Lev+5FU'.
+    other_arm = reconcile([Reading("Lev+5FU", 0.9), Reading("arm2", 0.0)], [Reading("Lev", 0.9), Reading("Obs", 0.9)])
+    assert other_arm.problem.startswith("the at-risk table's row(s) 'Lev', 'Obs' match no arm")
