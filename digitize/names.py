@@ -127,11 +127,16 @@ def name_distance(first: str, second: str) -> float:
 
 
 def held_at_an_end(label: str, name: str) -> bool:
-    """Whether a row label holds a name at its start or end, with more text on the other side
-    (compared as :func:`name_distance` does, within :data:`NAME_TOLERANCE`)."""
+    """Whether a row label holds a name at its start or end, with more text on the other side.
+
+    The name must stand there whole, letter for letter but for one glyph misread (``O`` for
+    ``0``; compared without case or spaces): a looser match, as :func:`name_distance` allows,
+    finds a short name in any long label ('atr' at the start of 'Treatment').
+    """
     label, name = _normal(label), _normal(name)
-    ends = [label[:length] for length in range(1, len(label))] + [label[start:] for start in range(1, len(label))]
-    return len(name) < len(label) and any(name_distance(end, name) <= NAME_TOLERANCE for end in ends)
+    if not name or len(name) >= len(label):
+        return False
+    return any(sum(a != b for a, b in zip(end, name)) <= 1 for end in (label[:len(name)], label[-len(name):]))
 
 
 def better_spelling(first: Reading, second: Reading) -> str:

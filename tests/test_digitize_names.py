@@ -197,3 +197,9 @@ def test_a_row_label_with_a_neighbours_text_glued_on_pairs_by_the_name_at_its_en
     # A shorter row label is no legend name with text glued on: 'Lev' is not 'Lev+5FU'.
     other_arm = reconcile([Reading("Lev+5FU", 0.9), Reading("arm2", 0.0)], [Reading("Lev", 0.9), Reading("Obs", 0.9)])
     assert other_arm.problem.startswith("the at-risk table's row(s) 'Lev', 'Obs' match no arm")
+
+
+def test_a_short_legend_misreading_found_loosely_in_a_label_pairs_nothing():
+    # r_base_dev_026: 'atr' (OCR of 'at risk') is alike 'tre', the start of 'Treatment', but not held there.
+    naming = reconcile([Reading("atr", 0.5)], [Reading("Treatment", 0.9), Reading("Placebo", 0.9)])
+    assert naming.row_arms == [None, None] and naming.problem
