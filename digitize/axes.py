@@ -103,15 +103,18 @@ def _axis_masks(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Axis ink for horizontal lines and for vertical lines.
 
     A pixel is axis ink when it is dark, or when it is the darkest of three
-    across a line and the three hold a dark line's ink (:data:`AXIS_INK_ACROSS`):
-    a blurred line then counts whole, at its centre, and is not widened.
+    across a line and the three hold a dark line's ink (:data:`AXIS_INK_ACROSS`)
+    above the paper or fill beside the line (the faintest ink within three
+    pixels either side): a blurred line then counts whole, at its centre, and
+    is not widened, while an even grey area (a screenshot's border) holds no line.
     """
     ink = darkness(image)
     dark = ink > AXIS_DARKNESS
     masks = []
-    for across in ((3, 1), (1, 3)):  # (rows, columns) of the window across a horizontal, a vertical line
-        window = np.ones(across, np.uint8)
-        held = cv2.filter2D(ink, -1, window.astype(np.float32), borderType=cv2.BORDER_REPLICATE)
+    for across in ((1, 0), (0, 1)):  # the axis across a horizontal line (rows), across a vertical one
+        window = np.ones((3, 1) if across[0] else (1, 3), np.uint8)
+        beside = cv2.erode(ink, np.ones((7, 1) if across[0] else (1, 7), np.uint8))
+        held = cv2.filter2D(ink - beside, -1, window.astype(np.float32), borderType=cv2.BORDER_REPLICATE)
         centre = ink >= cv2.dilate(ink, window)
         masks.append((dark | (centre & (held > AXIS_INK_ACROSS))).astype(np.uint8))
     return masks[0], masks[1]
