@@ -91,8 +91,33 @@ def darkness(image: np.ndarray) -> np.ndarray:
     return ink
 
 
-def _axis_mask(image: np.ndarray) -> np.ndarray:
-    return (darkness(image) > 0.4).astype(np.uint8)
+#: Darkness above which a pixel is axis ink.
+AXIS_DARKNESS = 0.4
+#: Ink across a line (its darkness summed over three pixels across it) above which it is an axis
+#: line however blurred: a thin black line spread by a blur or a downscale to a peak under
+#: AXIS_DARKNESS keeps its ink, as much as a sharp pixel of 60% darkness holds.
+AXIS_INK_ACROSS = 0.6
+
+
+def _axis_masks(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Axis ink for horizontal lines and for vertical lines.
+
+    A pixel is axis ink when it is dark, or when it is the darkest of three
+    across a line and the three hold a dark line's ink (:data:`AXIS_INK_ACROSS`)
+    above the paper or fill beside the line (the faintest ink within three
+    pixels either side): a blurred line then counts whole, at its centre, and
+    is not widened, while an even grey area (a screenshot's border) holds no line.
+    """
+    ink = darkness(image)
+    dark = ink > AXIS_DARKNESS
+    masks = []
+    for across in ((1, 0), (0, 1)):  # the axis across a horizontal line (rows), across a vertical one
+        window = np.ones((3, 1) if across[0] else (1, 3), np.uint8)
+        beside = cv2.erode(ink, np.ones((7, 1) if across[0] else (1, 7), np.uint8))
+        held = cv2.filter2D(ink - beside, -1, window.astype(np.float32), borderType=cv2.BORDER_REPLICATE)
+        centre = ink >= cv2.dilate(ink, window)
+        masks.append((dark | (centre & (held > AXIS_INK_ACROSS))).astype(np.uint8))
+    return masks[0], masks[1]
 
 
 def _segments(mask: np.ndarray, min_length: int) -> list[_Segment]:
@@ -182,9 +207,9 @@ def find_plot_areas(image: np.ndarray) -> list[PlotArea]:
         When no pair of axis lines meeting at a bottom-left corner is found.
     """
     height, width = image.shape[:2]
-    mask = _axis_mask(image)
-    horizontal = _segments(mask, max(20, int(MIN_AXIS_SHARE * width)))
-    vertical = _segments(mask.T, max(20, int(MIN_AXIS_SHARE * height)))
+    of_horizontals, of_verticals = _axis_masks(image)
+    horizontal = _segments(of_horizontals, max(20, int(MIN_AXIS_SHARE * width)))
+    vertical = _segments(of_verticals.T, max(20, int(MIN_AXIS_SHARE * height)))
     corners = []
     for v in vertical:
         for h in horizontal:

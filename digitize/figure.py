@@ -23,6 +23,7 @@ from digitize.colours import (SAME_ARM_DELTA_E, PlotInk, arm_alpha, find_inks, h
                               merge_lines_under_bands, paler_tints, parse_arm_colours, plot_ink, relative_strength,
                               to_lab)
 from digitize.diagnosis import collecting_findings, note
+from digitize.deskew import deskewed
 from digitize.image import WorkingImage, load_image, working_image
 from digitize.legend import (LegendPixels, find_swatches, further_legend_entries, legend_names, legend_pixels,
                              read_labels)
@@ -109,7 +110,9 @@ def digitize(image_or_path, *, arms=None, x_range=None, y_range=None, x_ticks=No
     if page is not None:
         raise InputError("--page is for a PDF; this figure is an image")
     panel = 0 if panel is None else panel
-    image = load_image(image_or_path)
+    # A figure scanned a little askew is set straight first: everything after reads, and the
+    # overlay is drawn on, the straightened figure.
+    image, skew_deg = deskewed(load_image(image_or_path))
     note(image=image)
     areas = find_plot_areas(image)
     note(plot_areas=areas)
@@ -159,6 +162,10 @@ def digitize(image_or_path, *, arms=None, x_range=None, y_range=None, x_ticks=No
     })
     at_risk_table, at_risk_warnings = at_risk.named(row_names=naming.row_names)
     quality, warnings = _quality(table, [paths[k] for k in order], calibration)
+    quality["deskew_degrees"] = skew_deg
+    if skew_deg:
+        warnings.insert(0, f"the figure was rotated by {skew_deg:+.2f} degrees and was turned straight before "
+                           f"it was read (its horizontal and vertical lines agree on the angle); check overlay.png")
     warnings = border_warnings(image, plot_area) + warnings
     # Two readings of the arms that must agree: the table's rows (those that only fall, as numbers
     # at risk do; a row of tick labels rises) and the curves.
