@@ -68,6 +68,10 @@ BAND_OVERLAP_TOTAL = 0.7
 #: Coloured inks (chroma above SAME_HUE_MIN_CHROMA) this close in hue angle are one arm.
 SAME_HUE_DEGREES = 8.0
 SAME_HUE_MIN_CHROMA = 15.0
+#: Two shades of one hue are one line when in this share of the (at least this many) columns both ink
+#: they are within a line width of each other (merge_split_shades).
+SPLIT_ALONG_SHARE = 0.9
+SPLIT_MIN_SHARED_COLUMNS = 10
 #: A rule line (axis, frame, grid) covers at least this share of the plot's width or height.
 RULE_LINE_COVERAGE = 0.85
 #: A curve's pixels span at least this share of the plot width.
@@ -470,6 +474,57 @@ def merge_lines_under_bands(plot: PlotInk, colours: np.ndarray, alphas: np.ndarr
     for k in np.flatnonzero(owner >= 0):
         alphas[owner[k]] = np.maximum(alphas[owner[k]], alphas[k])
     return colours[owner == -1], alphas[owner == -1]
+
+
+def merge_split_shades(colours: np.ndarray, alphas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Join two shades of one hue that draw one line: JPEG splits a thin navy or dark blue line into
+    two blues, and the dash-gap bridging of :func:`_widest_piece` makes a curve of each.
+
+    Two pieces of evidence must agree: the colours are of one hue
+    (:func:`_same_hue`), and their pixels lie along one line: in nearly every
+    column that both ink (at least :data:`FILL_ALPHA`; at least
+    :data:`SPLIT_MIN_SHARED_COLUMNS` of them), within a line width of each
+    other (:data:`SPLIT_ALONG_SHARE`). Two arms of close blues run apart
+    wherever both are seen (where one covers the other, only one is seen).
+
+    Parameters
+    ----------
+    colours : ndarray, shape (n, 3), uint8
+        Arm colours (RGB).
+    alphas : ndarray, shape (n, h, w)
+        Each colour's ink alpha (see :func:`arm_alpha`).
+
+    Returns
+    -------
+    colours, alphas
+        One arm per line: the shade with more ink keeps the colour, its alpha the larger of both.
+    """
+    lab = to_lab(colours)
+    inked = alphas >= FILL_ALPHA
+    amount = inked.sum(axis=(1, 2))
+    alphas = alphas.copy()
+    kept = list(np.argsort(-amount, kind="stable"))
+    for k in list(kept):
+        if k not in kept:
+            continue
+        for j in [j for j in kept if j != k]:
+            if _same_hue(lab[k], lab[j]) and _along_one_line(inked[k], inked[j]):
+                alphas[k] = np.maximum(alphas[k], alphas[j])
+                inked[k] |= inked[j]
+                kept.remove(j)
+    kept = sorted(kept)
+    return colours[kept], alphas[kept]
+
+
+def _along_one_line(mask: np.ndarray, other: np.ndarray) -> bool:
+    """Whether two ink masks lie along one line (see :func:`merge_split_shades`)."""
+    shared = np.flatnonzero(mask.any(axis=0) & other.any(axis=0))
+    if len(shared) < SPLIT_MIN_SHARED_COLUMNS:
+        return False
+    reach = int(np.ceil(_line_depth(mask | other) or 1.0))
+    # Dilated by a line width down each column: where it meets the other's ink, they are within reach.
+    grown = cv2.dilate(mask[:, shared].astype(np.uint8), np.ones((2 * reach + 1, 1), np.uint8)).astype(bool)
+    return float(np.mean((grown & other[:, shared]).any(axis=0))) >= SPLIT_ALONG_SHARE
 
 
 def _inside_band(plot: PlotInk, alpha: np.ndarray, bands: np.ndarray) -> bool:
