@@ -374,7 +374,7 @@ def paler_tints(colours: np.ndarray, background: np.ndarray) -> np.ndarray:
 
 
 def _pale_tints(colours: np.ndarray, background: np.ndarray) -> np.ndarray:
-    """Colours much paler than the strongest arm's, yet coloured: band fills where bands overlap.
+    """Colours much paler than the strongest coloured arm's, and coloured: band fills where bands overlap.
 
     Lines are drawn in full colour; a pale chromatic cluster that still forms
     a curve is the edge of a fill, mixed from several bands. Pale greys (a
@@ -384,7 +384,13 @@ def _pale_tints(colours: np.ndarray, background: np.ndarray) -> np.ndarray:
     another's translucent band): such a tint is where two bands overlap.
     """
     chroma = np.hypot(*to_lab(colours.astype(np.float32))[:, 1:].T)
-    pale = (relative_strength(colours, background) < PALE_SHARE) & (chroma > SAME_HUE_MIN_CHROMA)
+    coloured = chroma > SAME_HUE_MIN_CHROMA
+    if not coloured.any():
+        return coloured
+    # Paler than the coloured lines whose bands they mix: a black line (an annotation, a black arm)
+    # says nothing of how full a cyan or yellow line is.
+    strength = relative_strength(colours, background)
+    pale = coloured & (strength < PALE_SHARE * strength[coloured].max())
     colours = colours.astype(np.float32)
     for i in np.flatnonzero(pale):
         others = [j for j in range(len(colours)) if j != i]
