@@ -376,8 +376,10 @@ def paler_tints(colours: np.ndarray, background: np.ndarray) -> np.ndarray:
 def _pale_tints(colours: np.ndarray, background: np.ndarray) -> np.ndarray:
     """Colours much paler than the strongest coloured arm's, and coloured: band fills where bands overlap.
 
-    Lines are drawn in full colour; a pale chromatic cluster that still forms
-    a curve is the edge of a fill, mixed from several bands. Pale greys (a
+    Lines are drawn in full colour; a pale chromatic cluster (paler than the
+    coloured arms and, drawn over the background, of an opacity under
+    :data:`PALE_SHARE`, see :func:`_opacity`) that still forms a curve is the
+    edge of a fill, mixed from several bands. Pale greys (a
     grey arm beside a black one) and exact tints of another arm (light blue
     beside blue, as in paired palettes) are kept, but not tints of a colour
     that is itself a blend of two others (where one arm's line runs under
@@ -390,7 +392,8 @@ def _pale_tints(colours: np.ndarray, background: np.ndarray) -> np.ndarray:
     # Paler than the coloured lines whose bands they mix: a black line (an annotation, a black arm)
     # says nothing of how full a cyan or yellow line is.
     strength = relative_strength(colours, background)
-    pale = coloured & (strength < PALE_SHARE * strength[coloured].max())
+    # ... and translucent: no full colour drawn opaque (npg's light blue beside its red) is that pale.
+    pale = coloured & (strength < PALE_SHARE * strength[coloured].max()) & (_opacity(colours, background) < PALE_SHARE)
     colours = colours.astype(np.float32)
     for i in np.flatnonzero(pale):
         others = [j for j in range(len(colours)) if j != i]
@@ -399,6 +402,16 @@ def _pale_tints(colours: np.ndarray, background: np.ndarray) -> np.ndarray:
             and not _is_mix(colours[j], colours[[k for k in others if k != j]], background)
             for j in others)
     return pale
+
+
+def _opacity(colours: np.ndarray, background: np.ndarray) -> np.ndarray:
+    """The least opacity each RGB colour can be drawn with over the background: its weight in
+    ``background + opacity (full - background)`` for the fullest ``full`` in the RGB cube (a band
+    tint of opacity 0.3 is at most 0.3; a light blue line drawn opaque may be near 1)."""
+    background = np.asarray(background, dtype=np.float32)
+    offset = np.asarray(colours, dtype=np.float32) - background
+    room = np.where(offset < 0, background, 255.0 - background)  # how far each channel can move
+    return np.max(np.abs(offset) / np.maximum(room, 1.0), axis=1)
 
 
 def _is_mix(colour: np.ndarray, candidates: np.ndarray, background: np.ndarray) -> bool:

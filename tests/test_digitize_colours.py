@@ -117,11 +117,17 @@ def test_loose_colour_names_still_find_their_curves():
     assert dict(zip(result.arms["arm"], result.arms["colour"])) == {"treatment": "#f8766d", "control": "#00bfc4"}
 
 
-def test_a_bright_arm_beside_black_annotation_lines_is_an_arm_not_a_band_fill():
-    # World corpus dev figure (survminer, sex in the lung data): the cyan arm runs along the salmon
-    # one and the median's dashed black lines are the strongest ink. Pale against black, the cyan
-    # was taken for a band's edge; against the coloured lines it is as full as they are.
-    truth = next(figure for figure in read_truth("dev") if figure["id"] == "r_survminer_dev_030")
+@pytest.mark.parametrize("figure", [
+    # survminer, sex in the lung data: the cyan arm runs along the salmon one and the median's
+    # dashed black lines are the strongest ink. Pale against black, the cyan was taken for a band's
+    # edge; against the coloured lines it is as full as they are.
+    "r_survminer_dev_030",
+    # survminer, npg palette: its light blue is much paler than its red, but drawn opaque.
+    "r_survminer_dev_033",
+])
+def test_a_light_opaque_arm_is_an_arm_not_a_band_fill(figure):
+    # World corpus dev figures.
+    truth = next(record for record in read_truth("dev") if record["id"] == figure)
     result = digitize(CORPUS / "dev" / truth["file"])
     score = score_curves(result.curves, truth["arms"])
     assert score["n_found_arms"] == len(truth["arms"]) == 2, result.arms
