@@ -68,6 +68,10 @@ BAND_OVERLAP_TOTAL = 0.7
 #: Coloured inks (chroma above SAME_HUE_MIN_CHROMA) this close in hue angle are one arm.
 SAME_HUE_DEGREES = 8.0
 SAME_HUE_MIN_CHROMA = 15.0
+#: Two shades of one hue are one line when in this share of the (at least this many) columns both ink
+#: they are within a line width of each other (merge_split_shades).
+SPLIT_ALONG_SHARE = 0.9
+SPLIT_MIN_SHARED_COLUMNS = 10
 #: A rule line (axis, frame, grid) covers at least this share of the plot's width or height.
 RULE_LINE_COVERAGE = 0.85
 #: A curve's pixels span at least this share of the plot width.
@@ -370,17 +374,26 @@ def paler_tints(colours: np.ndarray, background: np.ndarray) -> np.ndarray:
 
 
 def _pale_tints(colours: np.ndarray, background: np.ndarray) -> np.ndarray:
-    """Colours much paler than the strongest arm's, yet coloured: band fills where bands overlap.
+    """Colours much paler than the strongest coloured arm's, and coloured: band fills where bands overlap.
 
-    Lines are drawn in full colour; a pale chromatic cluster that still forms
-    a curve is the edge of a fill, mixed from several bands. Pale greys (a
+    Lines are drawn in full colour; a pale chromatic cluster (paler than the
+    coloured arms and, drawn over the background, of an opacity under
+    :data:`PALE_SHARE`, see :func:`_opacity`) that still forms a curve is the
+    edge of a fill, mixed from several bands. Pale greys (a
     grey arm beside a black one) and exact tints of another arm (light blue
     beside blue, as in paired palettes) are kept, but not tints of a colour
     that is itself a blend of two others (where one arm's line runs under
     another's translucent band): such a tint is where two bands overlap.
     """
     chroma = np.hypot(*to_lab(colours.astype(np.float32))[:, 1:].T)
-    pale = (relative_strength(colours, background) < PALE_SHARE) & (chroma > SAME_HUE_MIN_CHROMA)
+    coloured = chroma > SAME_HUE_MIN_CHROMA
+    if not coloured.any():
+        return coloured
+    # Paler than the coloured lines whose bands they mix: a black line (an annotation, a black arm)
+    # says nothing of how full a cyan or yellow line is.
+    strength = relative_strength(colours, background)
+    # ... and translucent: no full colour drawn opaque (npg's light blue beside its red) is that pale.
+    pale = coloured & (strength < PALE_SHARE * strength[coloured].max()) & (_opacity(colours, background) < PALE_SHARE)
     colours = colours.astype(np.float32)
     for i in np.flatnonzero(pale):
         others = [j for j in range(len(colours)) if j != i]
@@ -389,6 +402,16 @@ def _pale_tints(colours: np.ndarray, background: np.ndarray) -> np.ndarray:
             and not _is_mix(colours[j], colours[[k for k in others if k != j]], background)
             for j in others)
     return pale
+
+
+def _opacity(colours: np.ndarray, background: np.ndarray) -> np.ndarray:
+    """The least opacity each RGB colour can be drawn with over the background: its weight in
+    ``background + opacity (full - background)`` for the fullest ``full`` in the RGB cube (a band
+    tint of opacity 0.3 is at most 0.3; a light blue line drawn opaque may be near 1)."""
+    background = np.asarray(background, dtype=np.float32)
+    offset = np.asarray(colours, dtype=np.float32) - background
+    room = np.where(offset < 0, background, 255.0 - background)  # how far each channel can move
+    return np.max(np.abs(offset) / np.maximum(room, 1.0), axis=1)
 
 
 def _is_mix(colour: np.ndarray, candidates: np.ndarray, background: np.ndarray) -> bool:
@@ -470,6 +493,57 @@ def merge_lines_under_bands(plot: PlotInk, colours: np.ndarray, alphas: np.ndarr
     for k in np.flatnonzero(owner >= 0):
         alphas[owner[k]] = np.maximum(alphas[owner[k]], alphas[k])
     return colours[owner == -1], alphas[owner == -1]
+
+
+def merge_split_shades(colours: np.ndarray, alphas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Join two shades of one hue that draw one line: JPEG splits a thin navy or dark blue line into
+    two blues, and the dash-gap bridging of :func:`_widest_piece` makes a curve of each.
+
+    Two pieces of evidence must agree: the colours are of one hue
+    (:func:`_same_hue`), and their pixels lie along one line: in nearly every
+    column that both ink (at least :data:`FILL_ALPHA`; at least
+    :data:`SPLIT_MIN_SHARED_COLUMNS` of them), within a line width of each
+    other (:data:`SPLIT_ALONG_SHARE`). Two arms of close blues run apart
+    wherever both are seen (where one covers the other, only one is seen).
+
+    Parameters
+    ----------
+    colours : ndarray, shape (n, 3), uint8
+        Arm colours (RGB).
+    alphas : ndarray, shape (n, h, w)
+        Each colour's ink alpha (see :func:`arm_alpha`).
+
+    Returns
+    -------
+    colours, alphas
+        One arm per line: the shade with more ink keeps the colour, its alpha the larger of both.
+    """
+    lab = to_lab(colours)
+    inked = alphas >= FILL_ALPHA
+    amount = inked.sum(axis=(1, 2))
+    alphas = alphas.copy()
+    kept = list(np.argsort(-amount, kind="stable"))
+    for k in list(kept):
+        if k not in kept:
+            continue
+        for j in [j for j in kept if j != k]:
+            if _same_hue(lab[k], lab[j]) and _along_one_line(inked[k], inked[j]):
+                alphas[k] = np.maximum(alphas[k], alphas[j])
+                inked[k] |= inked[j]
+                kept.remove(j)
+    kept = sorted(kept)
+    return colours[kept], alphas[kept]
+
+
+def _along_one_line(mask: np.ndarray, other: np.ndarray) -> bool:
+    """Whether two ink masks lie along one line (see :func:`merge_split_shades`)."""
+    shared = np.flatnonzero(mask.any(axis=0) & other.any(axis=0))
+    if len(shared) < SPLIT_MIN_SHARED_COLUMNS:
+        return False
+    reach = int(np.ceil(_line_depth(mask | other) or 1.0))
+    # Dilated by a line width down each column: where it meets the other's ink, they are within reach.
+    grown = cv2.dilate(mask[:, shared].astype(np.uint8), np.ones((2 * reach + 1, 1), np.uint8)).astype(bool)
+    return float(np.mean((grown & other[:, shared]).any(axis=0))) >= SPLIT_ALONG_SHARE
 
 
 def _inside_band(plot: PlotInk, alpha: np.ndarray, bands: np.ndarray) -> bool:

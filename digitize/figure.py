@@ -20,8 +20,8 @@ from digitize.axes import border_warnings, find_plot_areas
 from digitize.calibration import Calibration, calibrate
 from digitize.censor import find_censor_marks, mark_half_px, marked_columns, marks_of_one_form
 from digitize.colours import (SAME_ARM_DELTA_E, PlotInk, arm_alpha, find_inks, hex_colour, match_named_colours,
-                              merge_lines_under_bands, paler_tints, parse_arm_colours, plot_ink, relative_strength,
-                              to_lab)
+                              merge_lines_under_bands, merge_split_shades, paler_tints, parse_arm_colours, plot_ink,
+                              relative_strength, to_lab)
 from digitize.diagnosis import collecting_findings, note
 from digitize.deskew import deskewed
 from digitize.image import WorkingImage, load_image, working_image
@@ -222,6 +222,7 @@ def _read_curves(work: WorkingImage, inks: Future | None = None) -> list[_ArmPix
     plot = plot_ink(work.image, work.plot_area)
     colours, fills = find_inks(plot)
     colours, alphas = merge_lines_under_bands(plot, colours, arm_alpha(plot, colours, fills))
+    colours, alphas = merge_split_shades(colours, alphas)
     if inks is not None:
         inks.set_result(colours)
     # Rule lines are not curves: an arm may pass under them, but not be followed along them.

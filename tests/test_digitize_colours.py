@@ -13,6 +13,7 @@ import pytest
 
 from benchmarks.digitize_scoring import score_curves
 from benchmarks.make_digitize_corpus import draw_figure
+from benchmarks.world_data import CORPUS, read_truth
 from digitize import digitize
 from digitize.axes import PlotArea
 from digitize.colours import find_inks, plot_ink, stroke_centres
@@ -114,3 +115,20 @@ def test_arm_colours_that_disagree_with_the_figure_are_refused(arms, message):
 def test_loose_colour_names_still_find_their_curves():
     result = digitize("benchmarks/real_trials/rossi_1980.png", arms="treatment=red,control=blue")
     assert dict(zip(result.arms["arm"], result.arms["colour"])) == {"treatment": "#f8766d", "control": "#00bfc4"}
+
+
+@pytest.mark.parametrize("figure", [
+    # survminer, sex in the lung data: the cyan arm runs along the salmon one and the median's
+    # dashed black lines are the strongest ink. Pale against black, the cyan was taken for a band's
+    # edge; against the coloured lines it is as full as they are.
+    "r_survminer_dev_030",
+    # survminer, npg palette: its light blue is much paler than its red, but drawn opaque.
+    "r_survminer_dev_033",
+])
+def test_a_light_opaque_arm_is_an_arm_not_a_band_fill(figure):
+    # World corpus dev figures.
+    truth = next(record for record in read_truth("dev") if record["id"] == figure)
+    result = digitize(CORPUS / "dev" / truth["file"])
+    score = score_curves(result.curves, truth["arms"])
+    assert score["n_found_arms"] == len(truth["arms"]) == 2, result.arms
+    assert max(arm["iae"] for arm in score["arms"]) < 0.006, score["arms"]

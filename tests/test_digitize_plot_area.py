@@ -62,10 +62,8 @@ def test_a_frame_around_the_figure_is_not_taken_for_the_plot(figure, frame):
 
 @pytest.mark.parametrize("figure, frame", [
     ("base_o_veteran.png", "frame on the figure's edge"),
-    # Known regression of the dash-gap bridging (digitize/colours.py _widest_piece): the navy arm of
-    # this 640 px base-R JPEG splits into two blues, each bridged into a curve of its own (3 arms).
-    pytest.param("jpeg640_2arms.jpg", "screenshot border", marks=pytest.mark.xfail(
-        strict=True, reason="a JPEG-split navy line reads as two blue arms since dashed arms are bridged")),
+    # A JPEG splits its navy arm into two blues (digitize.colours.merge_split_shades).
+    ("jpeg640_2arms.jpg", "screenshot border"),
 ])
 def test_a_framed_figure_reads_as_the_figure_itself(figure, frame):
     boxed, _ = framed(load_image(FIGURES / figure), **FRAMES[frame])
