@@ -24,7 +24,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
 from lifelines import KaplanMeierFitter  # noqa: E402
 
 from benchmarks.datasets import load  # noqa: E402

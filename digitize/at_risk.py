@@ -36,7 +36,7 @@ from scipy.optimize import linear_sum_assignment
 from digitize.axes import PlotArea, find_plot_areas, find_ticks
 from digitize.calibration import Calibration, below_tick_labels, group_words, tick_step
 from digitize.colours import to_lab
-from digitize.names import Naming, Reading, is_name, reconcile
+from digitize.names import Naming, Reading, reconcile
 from digitize.ocr import read_boxes
 
 COLUMNS = ["arm", "time", "n_risk"]
