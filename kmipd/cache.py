@@ -72,6 +72,7 @@ class ExtractionCache:
 
     def put(self, key: str, extraction) -> None:
         """Store ``extraction`` under ``key`` (atomically; a cache that cannot be written is skipped)."""
+        temporary = None
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".part")
@@ -79,4 +80,5 @@ class ExtractionCache:
                 pickle.dump(extraction, stored, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(temporary, self.folder / f"{key}.pickle")
         except OSError:
-            return
+            if temporary is not None:  # a half-written entry (a full disk) is not left behind
+                Path(temporary).unlink(missing_ok=True)

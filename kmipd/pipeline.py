@@ -248,7 +248,7 @@ def extract_curves(curves: pd.DataFrame, *, at_risk: pd.DataFrame | None = None,
     """
     reconstruction = reconstruct(curves, at_risk if at_risk is not None and len(at_risk) else None,
                                  n_total=n_total, total_events=total_events)
-    table = at_risk if at_risk is not None else pd.DataFrame(columns=["arm", "time", "n_risk"])
+    table = at_risk if at_risk is not None else pd.DataFrame(columns=list(AT_RISK))
     return Extraction(None, table, reconstruction, hand_curves=curves, notes=list(notes))
 
 

@@ -56,8 +56,12 @@ def _table(frame: pd.DataFrame) -> str:
     return f"<table><tr>{head}</tr>{rows}</table>"
 
 
+def _bounds(low, high, digits: int = 2) -> str:
+    return f"[{not_reached(low, digits)}, {not_reached(high, digits)}]"
+
+
 def _interval(estimate, low, high, digits: int = 2) -> str:
-    return f"{not_reached(estimate, digits)} [{not_reached(low, digits)}, {not_reached(high, digits)}]"
+    return f"{not_reached(estimate, digits)} {_bounds(low, high, digits)}"
 
 
 def _characteristics(run) -> str:
@@ -99,11 +103,11 @@ def _pooled(run, outcome: str) -> str:
     for row in chosen.itertuples():
         if row.measure == "log_hr":
             what, value = "hazard ratio", _interval(row.hr, row.hr_ci_low, row.hr_ci_high)
-            prediction = _interval(row.hr, row.hr_pi_low, row.hr_pi_high).split(" ", 1)[1]
+            prediction = _bounds(row.hr_pi_low, row.hr_pi_high)
         else:
             what = row.measure.replace("_", " ") + (f" at {row.milestone:g}" if row.measure == "survival_difference" else "")
             value = _interval(row.estimate, row.ci_low, row.ci_high, 3)
-            prediction = _interval(row.estimate, row.pi_low, row.pi_high, 3).split(" ", 1)[1]
+            prediction = _bounds(row.pi_low, row.pi_high, 3)
         rows.append({"measure": what, "k": row.k, "pooled [95% CI]": value, "prediction interval": prediction,
                      "p": f"{row.p_value:.3g}", "I² (%)": f"{row.i2:.0f}", "τ²": f"{row.tau2:.3g}",
                      "note": row.note if isinstance(row.note, str) else ""})
