@@ -19,7 +19,7 @@ import pandas as pd
 from scipy import optimize, special
 
 from meta.per_study import comparative_pairs, hazard_ratio_summary
-from meta.risk_sets import RiskSets
+from meta.risk_sets import RiskSets, tally
 
 #: Range searched for the frailty variance theta.
 THETA_RANGE = (1e-6, 10.0)
@@ -35,7 +35,9 @@ def _summary(model: str, log_hr: float, se: float, ipd: pd.DataFrame, **extra) -
 
 def stratified_cox(ipd: pd.DataFrame, treated: np.ndarray) -> dict:
     """Cox model of ``treated``, stratified by study, Efron ties; one summary row."""
-    risk_sets = RiskSets(ipd["time"], ipd["event"], treated, strata=ipd["study"])
+    study_index = np.unique(ipd["study"].to_numpy(), return_inverse=True)[1]
+    (time, event, x, stratum), counts, _ = tally(ipd["time"], ipd["event"], treated, study_index)
+    risk_sets = RiskSets(time, event, x, strata=stratum, weights=counts)
     log_hr = risk_sets.fit()
     se = 1.0 / np.sqrt(risk_sets.terms(log_hr).information.sum())
     return _summary("stratified Cox", log_hr, se, ipd, frailty_variance=np.nan,
@@ -86,13 +88,16 @@ class GammaFrailtyCox:
 
     def fit(self, time, event, treated, study) -> "GammaFrailtyCox":
         """Fit to the pooled IPD; returns self."""
-        self._risk_sets = RiskSets(time, event, treated)
-        self._studies, self._cluster = np.unique(np.asarray(study), return_inverse=True)
-        self._events_per_study = np.bincount(self._cluster, weights=np.asarray(event, dtype=float))
-        self._time = np.asarray(time, dtype=float)
-        # death times never change between fits: where each subject's time falls among them
-        self._death_index = np.searchsorted(self._risk_sets.death_time, self._time, side="right")
-        self._x = np.asarray(treated, dtype=float)
+        self._studies, study_index = np.unique(np.asarray(study), return_inverse=True)
+        # identical subjects are one weighted row: the EM runs on the distinct rows only
+        (time, event, treated, cluster), counts, _ = tally(time, event, treated, study_index)
+        self._risk_sets = RiskSets(time, event, treated, weights=counts)
+        self._counts = counts
+        self._cluster = cluster.astype(int)
+        self._events_per_study = np.bincount(self._cluster, weights=event * counts)
+        # death times never change between fits: where each row's time falls among them
+        self._death_index = np.searchsorted(self._risk_sets.death_time, time, side="right")
+        self._x = treated
         self._beta = 0.0
         self._log_frailty = np.zeros(len(self._studies))
         log_low, log_high = np.log(THETA_RANGE)
@@ -118,7 +123,7 @@ class GammaFrailtyCox:
         return float(np.sqrt(np.linalg.inv(information)[0, 0]))
 
     def _cumulative_hazard(self, terms) -> np.ndarray:
-        """Breslow cumulative baseline hazard at each subject's time (input order)."""
+        """Breslow cumulative baseline hazard at each distinct row's time (the order of ``tally``)."""
         cumulative = np.concatenate(([0.0], np.cumsum(terms.n_deaths / terms.risk_total)))
         return cumulative[self._death_index]
 
@@ -133,8 +138,12 @@ class GammaFrailtyCox:
         terms = self._risk_sets.terms(self._beta, offset)
         self._beta += terms.score.sum() / terms.information.sum()
         cumulative = self._cumulative_hazard(terms)
-        h = np.bincount(self._cluster, weights=cumulative * np.exp(self._beta * self._x))
-        return np.log((nu + self._events_per_study) / (nu + h))
+        return np.log((nu + self._events_per_study) / (nu + self._study_hazard(cumulative)))
+
+    def _study_hazard(self, cumulative: np.ndarray) -> np.ndarray:
+        """Each study's summed cumulative hazard (``H`` of the EM step), frailties left out."""
+        return np.bincount(self._cluster, weights=self._counts * cumulative * np.exp(self._beta * self._x),
+                           minlength=len(self._studies))
 
     def _profile(self, theta: float) -> float:
         """EM at fixed theta (warm-started, SQUAREM-accelerated); the marginal log-likelihood.
@@ -163,11 +172,10 @@ class GammaFrailtyCox:
         self._beta = self._risk_sets.fit(offset, beta=self._beta)
         terms = self._risk_sets.terms(self._beta, offset)
         hazard = terms.n_deaths / terms.risk_total
-        cumulative = self._cumulative_hazard(terms)
-        h = np.bincount(self._cluster, weights=cumulative * np.exp(self._beta * self._x))
+        h = self._study_hazard(self._cumulative_hazard(terms))
         # marginal likelihood (frailties integrated out) at the EM estimate of beta and h0
-        events = np.asarray(self._risk_sets.event, dtype=bool)
-        linear = self._beta * self._risk_sets.x[events].sum() + np.sum(terms.n_deaths * np.log(hazard))
+        linear = (self._beta * np.dot(self._risk_sets.deaths, self._risk_sets.x)
+                  + np.sum(terms.n_deaths * np.log(hazard)))
         clusters = np.sum(d * np.log(theta) + special.gammaln(nu + d) - special.gammaln(nu)
                           - (nu + d) * np.log1p(theta * h))
         return float(linear + clusters)

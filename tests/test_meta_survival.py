@@ -11,7 +11,7 @@ from lifelines.utils import median_survival_times, restricted_mean_survival_time
 
 from benchmarks.datasets import load
 from meta.km import kaplan_meier, logrank, loglog_band, median_with_ci
-from meta.risk_sets import RiskSets
+from meta.risk_sets import RiskSets, tally
 from meta.rmst import rmst, rmst_difference
 from meta.zph import ph_test, time_transform
 
@@ -240,3 +240,34 @@ def test_information_with_groups_is_minus_the_hessian(ties):
                           + loglik(point - h * (np.eye(n)[i] + np.eye(n)[j]))) / (4 * h * h)
                          for j in range(n)] for i in range(n)])
     assert np.allclose(information, -hessian, rtol=1e-5, atol=1e-5)
+
+
+def test_tally_merges_identical_rows_and_maps_each_row_back():
+    time = np.array([3.0, 1.0, 3.0, 2.0, 3.0])
+    event = np.array([1, 0, 1, 1, 0])
+    (distinct_time, distinct_event), counts, inverse = tally(time, event)
+    assert distinct_time.tolist() == [1.0, 2.0, 3.0, 3.0]
+    assert distinct_event.tolist() == [0.0, 1.0, 0.0, 1.0]
+    assert counts.tolist() == [1, 1, 1, 2]
+    assert np.array_equal(distinct_time[inverse], time) and np.array_equal(distinct_event[inverse], event)
+
+
+@pytest.mark.parametrize("ties", ["efron", "breslow"])
+def test_frequency_weights_give_the_terms_of_the_expanded_data(ties):
+    """Tied real data (gbsg2 times in whole days, resampled twice over) merged into weighted rows."""
+    time, event, x = _two_arms("gbsg2")
+    rows = np.random.default_rng(7).integers(0, len(time), 3 * len(time))
+    time, event, x = np.round(time[rows], -1), event[rows], x[rows]
+    group = rows % 3
+    effects = np.array([0.2, -0.1, 0.3])
+    (t, e, w_x, g), counts, _ = tally(time, event, x, group)
+    assert len(counts) < len(time) / 2  # the data really are tied
+    expanded = RiskSets(time, event, x, ties=ties)
+    weighted = RiskSets(t, e, w_x, ties=ties, weights=counts)
+    for field in ("score", "information", "log_likelihood", "risk_total", "n_deaths"):
+        assert np.allclose(getattr(expanded.terms(-0.4, effects[group]), field),
+                           getattr(weighted.terms(-0.4, effects[g.astype(int)]), field), rtol=1e-12), field
+    assert weighted.fit() == pytest.approx(expanded.fit(), abs=1e-12)
+    assert np.allclose(expanded.information_with_groups(-0.4, effects[group], group, 3),
+                       weighted.information_with_groups(-0.4, effects[g.astype(int)], g.astype(int), 3),
+                       rtol=1e-10)
