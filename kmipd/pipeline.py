@@ -362,8 +362,11 @@ def read_analysis(folder: str | Path) -> dict:
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise InputError(f"not valid JSON ({error})", source=path) from None
     allowed = {"treatment", "control", "milestones", "tau", "time_unit"}
-    if not isinstance(settings, dict) or set(settings) - allowed:
+    if not isinstance(settings, dict):
         raise InputError(f"must be an object with keys among {', '.join(sorted(allowed))}", source=path)
+    if set(settings) - allowed:
+        unknown = ", ".join(json.dumps(key) for key in sorted(set(settings) - allowed))
+        raise InputError(f"unknown key(s) {unknown}; the keys are {', '.join(sorted(allowed))}", source=path)
     for key in ("treatment", "control"):
         if key in settings and not (isinstance(settings[key], str) and settings[key].strip()):
             raise InputError(f'"{key}" must be a group name (text), got {json.dumps(settings[key])}', source=path)

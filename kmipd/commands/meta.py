@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from kmipd.errors import input_source
-from kmipd.options import argparse_type, parse_numbers
+from kmipd.options import argparse_type, parse_numbers, parse_positive
 from kmipd.outputs import StagedOutputs
 from kmipd.tables import STUDY_IPD, read_table
 from kmipd.time_units import parse_time_unit
@@ -22,7 +22,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--treatment", required=True, help="arm label of the treatment group")
     parser.add_argument("--control", required=True, help="arm label of the control group")
     parser.add_argument("--outcome", help="analyse only this outcome (default: every outcome)")
-    parser.add_argument("--tau", type=float, help="RMST truncation time (default: the largest time "
+    parser.add_argument("--tau", type=argparse_type(parse_positive),
+                        help="RMST truncation time (default: the largest time "
                         "every compared arm of every study reaches)")
     parser.add_argument("--milestones", type=argparse_type(parse_numbers), default=[],
                         help="comma-separated times for survival, e.g. 6,12,24")

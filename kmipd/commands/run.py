@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from kmipd.errors import InputError
-from kmipd.options import argparse_type, parse_numbers
+from kmipd.options import argparse_type, parse_numbers, parse_positive
 from kmipd.outputs import StagedOutputs
 
 
@@ -21,7 +21,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--treatment", help="group compared (default: from analysis.json)")
     parser.add_argument("--control", help="reference group (default: from analysis.json)")
     parser.add_argument("--milestones", type=argparse_type(parse_numbers), help="comma-separated milestone times")
-    parser.add_argument("--tau", type=float, help="RMST truncation time")
+    parser.add_argument("--tau", type=argparse_type(parse_positive), help="RMST truncation time")
     parser.add_argument("--jobs", type=int, default=1, metavar="N",
                         help="extract N figures at once, each in its own process (default 1)")
     parser.add_argument("--cache", metavar="DIR",
