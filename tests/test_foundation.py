@@ -200,3 +200,40 @@ def test_ctrl_c_wrapped_by_a_library_is_still_an_interrupt(monkeypatch, capsys):
     monkeypatch.setattr(digitize_command, "run", wrapped_interrupt)
     assert main(["digitize", "f.png", "--out", "o"]) == 130
     assert capsys.readouterr().err == "kmipd: interrupted; no output written\n"
+
+
+@pytest.mark.parametrize("moment", ["before", "after"])
+def test_a_run_killed_at_the_final_swap_leaves_the_old_or_the_new_results_whole(tmp_path, moment):
+    """``kmipd meta`` killed (SIGKILL-like ``os._exit``) just before or just after its output folder is swapped."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).parents[1]
+    ipd = tmp_path / "ipd.csv"
+    ipd.write_text("study,arm,time,event\n" + "".join(
+        f"S{study},{arm},{time},{event}\n" for study in (1, 2, 3) for arm in ("T", "C")
+        for time, event in ((1, 1), (2, 0), (3, 1), (5, 1), (7, 0), (9 + study, 1))))
+    out = tmp_path / "out"
+    command = ["-m", "kmipd", "meta", str(ipd), "--treatment", "T", "--control", "C", "--out", str(out)]
+    subprocess.run([sys.executable, *command], cwd=root, check=True, capture_output=True)
+    old = {path.name: path.read_bytes() for path in out.iterdir()}
+    ipd.write_text(ipd.read_text().replace("S3,T,12,1", "S3,T,30,1"))  # the new run's results differ
+    dying = (
+        "import os, sys, runpy\nimport kmipd.outputs as outputs\nreal = outputs._exchange\n"
+        "def exchange(a, b):\n"
+        f"    if {moment == 'before'}: os._exit(9)\n"
+        "    real(a, b); os._exit(9)\n"
+        "outputs._exchange = exchange\nsys.argv = ['kmipd', *sys.argv[1:]]\n"
+        "runpy.run_module('kmipd', run_name='__main__')\n")
+    killed = subprocess.run([sys.executable, "-c", dying, *command[2:]], cwd=root, capture_output=True)
+    assert killed.returncode == 9
+    now = {path.name: path.read_bytes() for path in out.iterdir()}
+    assert set(now) == set(old)
+    if moment == "before":
+        assert now == old
+    else:
+        assert now["per_study.csv"] != old["per_study.csv"]
+    # the next run clears what the killed one left beside the output
+    subprocess.run([sys.executable, *command], cwd=root, check=True, capture_output=True)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["ipd.csv", "out"]
