@@ -15,7 +15,8 @@ curves     no       hand-digitized curves instead of a figure: ``file.csv`` (arm
                     or ``NAME=file.csv,...`` (WebPlotDigitizer's x,y export, one file an arm)
 study      yes      study label (the same study may have several outcomes)
 outcome    yes      e.g. ``OS`` or ``PFS``; studies are pooled per outcome
-arms       no       ``NAME=COLOUR,...``: which curve is which group (digitize's ``--arms``)
+arms       no       ``NAME=COLOUR,...`` or ``NAME=label:TEXT,...``: which curve is which group, by
+                    colour or by the label the figure prints (digitize's ``--arms``)
 at_risk    no       at-risk CSV (``arm,time,n_risk``) relative to the folder
 n          no       ``NAME=N,...``: arm sizes, when the figure prints no at-risk table
 events     no       ``NAME=N,...``: published totals of events
@@ -54,9 +55,10 @@ matplotlib.use("Agg")  # files only; never open a window
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from digitize import DigitizationResult, digitize  # noqa: E402
+from digitize import DigitizationResult  # noqa: E402
 from digitize.diagnosis import Findings  # noqa: E402
 from digitize.names import unmatched_rows  # noqa: E402
+from kmipd.arm_labels import digitize_named, parse_arm_labels  # noqa: E402
 from kmipd.cache import ExtractionCache  # noqa: E402
 from kmipd.errors import InputError, input_source  # noqa: E402
 from kmipd.hand_curves import read_hand_curves  # noqa: E402
@@ -169,10 +171,12 @@ def extract(figure, *, at_risk: pd.DataFrame | None = None, n_total: dict | None
         When the figure cannot be read, or the at-risk table or counts do not fit the curves.
     """
     # A table typed from the paper wins over the printed one, which is then not read (nor doubted).
-    digitization = digitize(figure, **figure_options, **({"read_at_risk": False} if at_risk is not None else {}))
+    digitization = digitize_named(figure, **figure_options,
+                                  **({"read_at_risk": False} if at_risk is not None else {}))
+    arms_by_colour = figure_options.get("arms") is not None and parse_arm_labels(figure_options["arms"]) is None
     try:
         at_risk, reconstruction = _reconstruct_digitized(digitization, at_risk, n_total, total_events,
-                                                         arms_given=figure_options.get("arms") is not None)
+                                                         arms_given=arms_by_colour)
     except InputError as error:
         error.findings = Findings.from_result(digitization, error)  # what --explain shows
         raise

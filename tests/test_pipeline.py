@@ -129,7 +129,7 @@ def test_a_risk_table_read_from_the_figure_that_cannot_be_right_is_set_aside(mon
     figure = digitize(FOLDER / "rossi_1980.png", arms="treatment=#F8766D,control=#00BFC4")
     rising = figure.at_risk.copy()
     rising.loc[rising["time"] > 0, "n_risk"] += 300  # as misprinted tables in journals rise
-    monkeypatch.setattr(pipeline, "digitize", lambda *args, **kwargs: dataclasses.replace(
+    monkeypatch.setattr(pipeline, "digitize_named", lambda *args, **kwargs: dataclasses.replace(
         figure, at_risk=rising, warnings=list(figure.warnings)))
     with pytest.raises(InputError, match="table read from the figure cannot be right"):
         pipeline.extract("figure.png")

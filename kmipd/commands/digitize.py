@@ -30,8 +30,9 @@ def add_figure_arguments(parser: argparse.ArgumentParser) -> None:
     """The figure and the options that say how to read it (shared with ``kmipd extract``)."""
     parser.add_argument("figure", help="the figure: PNG, JPEG or TIFF, or a PDF (its KM plots found on its pages)")
     parser.add_argument("--arms", metavar="NAME=COLOUR,...",
-                        help="arm names and colours (names like red or hex codes like #1f77b4); "
-                             "default: found automatically, named from the legend")
+                        help="arm names and colours (names like red or hex codes like #1f77b4), or names and "
+                             "the labels the figure prints (NAME=label:TEXT,...); default: found "
+                             "automatically, named from the legend")
     parser.add_argument("--x-range", type=argparse_type(parse_range), metavar="A,B",
                         help="values of the first and last labelled x ticks (when OCR cannot read them)")
     parser.add_argument("--y-range", type=argparse_type(parse_range), metavar="A,B",
@@ -114,12 +115,12 @@ def _write_explanation(findings, folder, protected) -> None:
 
 def run(args: argparse.Namespace) -> None:
     """Digitize the figure, write the four outputs at once, print a per-arm summary."""
-    from digitize import digitize  # loads OpenCV and the OCR models; keep `kmipd --help` quick
+    from kmipd.arm_labels import digitize_named  # loads OpenCV and the OCR models; keep `kmipd --help` quick
     from digitize.diagnosis import Findings
 
     with explaining(args, protected=[args.figure]) as read:
         with input_source(args.figure):
-            results = {name: digitize(args.figure, **{**figure_options(args), **place})
+            results = {name: digitize_named(args.figure, **{**figure_options(args), **place})
                        for name, place in figure_places(args)}
         read.append(Findings.from_result(next(iter(results.values()))))
     with StagedOutputs(protected=[args.figure]) as outputs:
