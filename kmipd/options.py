@@ -89,3 +89,20 @@ def argparse_type(parse: Callable, **keywords) -> Callable:
             raise argparse.ArgumentTypeError(error.message) from None
 
     return parse_argument
+
+
+def add_pooling_arguments(parser: argparse.ArgumentParser, default_text: str) -> None:
+    """``--model`` and ``--ci``: the pooling reported (shared by ``kmipd meta`` and ``kmipd run``)."""
+    from meta.pooling import CI_METHODS, MODELS
+
+    parser.add_argument("--model", choices=MODELS,
+                        help=f"pooling model reported: random effects by REML, DL or PM, or common effect "
+                             f"(default: {default_text}REML)")
+    parser.add_argument("--ci", choices=CI_METHODS,
+                        help=f"CI method of the pooled estimate: HKSJ with the ad-hoc correction, HKSJ, or Wald "
+                             f"(default: {default_text}hksj_adhoc)")
+
+
+def pooling_options(args: argparse.Namespace) -> dict:
+    """The ``model`` and ``ci_method`` of :func:`meta.analyse` given by ``--model`` and ``--ci``."""
+    return {key: value for key, value in (("model", args.model), ("ci_method", args.ci)) if value}

@@ -33,8 +33,10 @@ reconstructed ones in ``published_check.csv`` and the report; one that disagrees
 is a warning.
 
 An optional ``analysis.json`` beside it sets ``treatment``, ``control``,
-``milestones``, ``tau`` and ``time_unit`` (the unit pooled results are given
-in, months by default when figures give theirs) for the pooling;
+``milestones``, ``tau``, ``time_unit`` (the unit pooled results are given
+in, months by default when figures give theirs), ``model`` (``REML``,
+``DL``, ``PM`` or ``common``) and ``ci`` (``hksj_adhoc``, ``hksj`` or
+``wald``) for the pooling;
 command-line options win.
 """
 
@@ -60,6 +62,7 @@ from digitize.diagnosis import Findings  # noqa: E402
 from digitize.names import unmatched_rows  # noqa: E402
 from kmipd.arm_labels import digitize_named, parse_arm_labels  # noqa: E402
 from kmipd.cache import ExtractionCache  # noqa: E402
+from meta.pooling import DEFAULT_CI, DEFAULT_MODEL, check_method  # noqa: E402
 from kmipd.errors import InputError, input_source  # noqa: E402
 from kmipd.hand_curves import read_hand_curves  # noqa: E402
 from kmipd.options import parse_counts, parse_range  # noqa: E402
@@ -365,7 +368,7 @@ def read_analysis(folder: str | Path) -> dict:
         settings = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise InputError(f"not valid JSON ({error})", source=path) from None
-    allowed = {"treatment", "control", "milestones", "tau", "time_unit"}
+    allowed = {"treatment", "control", "milestones", "tau", "time_unit", "model", "ci"}
     if not isinstance(settings, dict):
         raise InputError(f"must be an object with keys among {', '.join(sorted(allowed))}", source=path)
     if set(settings) - allowed:
@@ -381,6 +384,10 @@ def read_analysis(folder: str | Path) -> dict:
     if "time_unit" in settings:
         with input_source(path):
             settings["time_unit"] = parse_time_unit(settings["time_unit"])
+    try:
+        check_method(settings.get("model", DEFAULT_MODEL), settings.get("ci", DEFAULT_CI))
+    except ValueError as error:
+        raise InputError(f"{error}", source=path) from None
     tau = settings.get("tau")
     per_outcome = isinstance(tau, dict) and tau and all(isinstance(k, str) and _positive_number(v) for k, v in tau.items())
     if tau is not None and not (_positive_number(tau) or per_outcome):
@@ -516,8 +523,8 @@ class RunResult:
 
 
 def run(folder: str | Path, *, treatment: str | None = None, control: str | None = None,
-        milestones=None, tau: float | dict | None = None, show_progress: bool = True, jobs: int = 1,
-        cache: ExtractionCache | None = None) -> RunResult:
+        milestones=None, tau: float | dict | None = None, model: str | None = None, ci: str | None = None,
+        show_progress: bool = True, jobs: int = 1, cache: ExtractionCache | None = None) -> RunResult:
     """Extract every figure listed in ``folder/studies.csv`` and pool the studies.
 
     Parameters
@@ -531,6 +538,9 @@ def run(folder: str | Path, *, treatment: str | None = None, control: str | None
     tau : float or dict of str -> float, optional
         RMST truncation time, or one per outcome; by default from ``analysis.json``,
         else meta's default.
+    model, ci : str, optional
+        The pooling reported (see :func:`meta.analyse`'s ``model`` and
+        ``ci_method``); by default from ``analysis.json``, else REML + HKSJ, ad hoc.
     show_progress : bool
         Print a progress line per figure on standard error.
     jobs : int
@@ -550,6 +560,8 @@ def run(folder: str | Path, *, treatment: str | None = None, control: str | None
         raise InputError(f"say which groups to compare: --treatment and --control, or {ANALYSIS}", source=folder)
     milestones = settings.get("milestones", []) if milestones is None else milestones
     tau = settings.get("tau") if tau is None else tau
+    model = model or settings.get("model", DEFAULT_MODEL)
+    ci = ci or settings.get("ci", DEFAULT_CI)
     time_unit = _pooled_time_unit(entries, settings.get("time_unit"), Path(folder) / MANIFEST)
 
     extractions, ipd_parts, summary_parts, failures = {}, [], [], []
@@ -573,7 +585,7 @@ def run(folder: str | Path, *, treatment: str | None = None, control: str | None
     summary = summary[["study", "outcome"] + [c for c in summary.columns if c not in ("study", "outcome")]]
     with input_source(Path(folder) / MANIFEST):
         pooled = analyse(ipd, treatment=treatment, control=control, tau=tau, milestones=milestones,
-                         time_unit=time_unit)
+                         time_unit=time_unit, model=model, ci_method=ci)
     folder = Path(folder)
     named = [path for entry in entries for path in (entry.figure, entry.at_risk) if path is not None]
     named += [entry.folder / part.rpartition("=")[2].strip() for entry in entries if entry.curves

@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from kmipd import __version__
-from meta.pooling import CI_LABELS, DEFAULT_CI, DEFAULT_MODEL
+from meta.pooling import MODEL_LABELS
 from meta.result import printed_time
 
 _STYLE = """
@@ -133,6 +133,23 @@ def _figure_section(name: str, extraction, source: Path | None, folder: Path) ->
     return "".join(parts)
 
 
+#: The CI methods in words, with metafor's name for each.
+_CI_IN_WORDS = {
+    "wald": 'the Wald (normal) CI, as metafor\'s <code>rma(test = "z")</code>',
+    "hksj": 'the Hartung-Knapp-Sidik-Jonkman CI (Knapp and Hartung 2003), as metafor\'s <code>rma(test = "knha")</code>',
+    "hksj_adhoc": ('the Hartung-Knapp-Sidik-Jonkman CI with the ad-hoc correction of its scaling factor to at least 1 '
+                   '(Knapp and Hartung 2003), as metafor\'s <code>rma(test = "adhoc")</code>'),
+}
+
+
+def _pooling_in_words(model: str, ci_method: str) -> str:
+    """The pooling model and CI method as the methods section says them."""
+    if model == "common":
+        return f"a common-effect (inverse-variance) model and {_CI_IN_WORDS[ci_method]}"
+    return (f"a random-effects model, {MODEL_LABELS[model]} estimate of τ², and {_CI_IN_WORDS[ci_method]}; "
+            "prediction intervals on t(k − 2)")
+
+
 def _methods(run) -> str:
     meta = run.meta
     unit = f" {meta.time_unit}" if meta.time_unit else ""
@@ -147,10 +164,7 @@ censorings placed at the censor marks seen. Per study, the hazard ratio ({meta.t
 {meta.control}) was estimated by Cox regression (Efron ties), with the log-rank test, the
 score test of proportional hazards (R's cox.zph), Kaplan-Meier medians with 95% CIs (log band, as R's
 survfit), and the restricted mean survival time difference up to τ ({taus}; as survRM2). Log hazard ratios and RMST differences
-were pooled with a random-effects model, {DEFAULT_MODEL} estimate of τ², and the
-Hartung-Knapp-Sidik-Jonkman CI with the ad-hoc correction of its scaling factor to at least 1
-({CI_LABELS[DEFAULT_CI]}; Knapp and Hartung 2003), as metafor's <code>rma(test = "adhoc")</code>;
-prediction intervals on t(k − 2). One-stage models (Cox stratified by study, and gamma-frailty Cox) are
+were pooled with {_pooling_in_words(meta.model, meta.ci_method)}. One-stage models (Cox stratified by study, and gamma-frailty Cox) are
 reported beside. All numbers of patients and events are <em>reconstructed</em>, not published.</p>
 <p>References: Guyot P, Ades AE, Ouwens MJ, Welton NJ. Enhanced secondary analysis of survival data:
 reconstructing the data from published Kaplan-Meier survival curves. BMC Med Res Methodol 2012;12:9.

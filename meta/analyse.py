@@ -12,7 +12,7 @@ from meta.leave_one_out import leave_one_out
 from meta.one_stage import one_stage
 from meta.per_study import comparative_pairs, per_study
 from meta.pooled_arms import pooled_arms
-from meta.pooling import DEFAULT_CI, DEFAULT_MODEL, Pooled, pool_all
+from meta.pooling import DEFAULT_CI, DEFAULT_MODEL, Pooled, check_method, pool_all
 from meta.result import MetaResult
 
 
@@ -81,7 +81,7 @@ def _default_tau(comparative: pd.DataFrame, tau: float | None) -> float:
     return float(tau)
 
 
-def _pool_measures(table: pd.DataFrame, milestones) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _pool_measures(table: pd.DataFrame, milestones, model: str, ci_method: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     pooled_rows, loo_rows = [], []
     for spec in measures(milestones):
         head = {"measure": spec["measure"], "milestone": spec["milestone"]}
@@ -95,7 +95,7 @@ def _pool_measures(table: pd.DataFrame, milestones) -> tuple[pd.DataFrame, pd.Da
         left_out = sorted(set(table["study"]) - set(usable["study"]))
         for result in pool_all(usable[spec["column"]], usable[spec["se"]]):
             row = {**head, **result.as_row(),
-                   "default": result.model == DEFAULT_MODEL and result.ci_method == DEFAULT_CI}
+                   "default": result.model == model and result.ci_method == ci_method}
             if left_out:  # no estimate (see per_study notes) or a zero SE (e.g. no event yet)
                 row["note"] = "; ".join(filter(None, [row["note"], f"left out: {', '.join(left_out)}"]))
             if spec["measure"] == "log_hr":  # the hazard ratio itself, for reading
@@ -103,7 +103,7 @@ def _pool_measures(table: pd.DataFrame, milestones) -> tuple[pd.DataFrame, pd.Da
                             for name in ("estimate", "ci_low", "ci_high", "pi_low", "pi_high")})
             pooled_rows.append(row)
         if k >= 3:
-            loo = leave_one_out(usable["study"], usable[spec["column"]], usable[spec["se"]])
+            loo = leave_one_out(usable["study"], usable[spec["column"]], usable[spec["se"]], model, ci_method)
             loo_rows.append(loo.assign(**head))
     loo = pd.concat(loo_rows, ignore_index=True) if loo_rows else pd.DataFrame()
     # the same columns whatever could be pooled, so the CSV files keep one layout
@@ -112,7 +112,7 @@ def _pool_measures(table: pd.DataFrame, milestones) -> tuple[pd.DataFrame, pd.Da
 
 
 def analyse_outcome(ipd: pd.DataFrame, treatment: str, control: str, tau=None, milestones=(),
-                    show_progress: bool = False) -> dict:
+                    show_progress: bool = False, model: str = DEFAULT_MODEL, ci_method: str = DEFAULT_CI) -> dict:
     """Every analysis of one outcome; a dict of tables and notes (see :func:`analyse`)."""
     notes = []
     present = set(ipd["arm"])
@@ -129,7 +129,7 @@ def analyse_outcome(ipd: pd.DataFrame, treatment: str, control: str, tau=None, m
                      f"(its arms: {', '.join(sorted(arms_of[study]))})")
     tau = _default_tau(comparative, tau)
     table = per_study(ipd, treatment, control, tau, milestones, show_progress=show_progress)
-    pooled, loo = _pool_measures(table, milestones)
+    pooled, loo = _pool_measures(table, milestones, model, ci_method)
     if len(table) == 1:
         notes.append("one study: per-study results only, nothing is pooled")
     if len(table) == 2:
@@ -151,7 +151,7 @@ def analyse_outcome(ipd: pd.DataFrame, treatment: str, control: str, tau=None, m
 
 def analyse(ipd: pd.DataFrame, treatment: str = "TKI+ICI", control: str = "TKI", tau: float | dict | None = None,
             milestones=None, outcome: str | None = None, show_progress: bool = False,
-            time_unit: str = "") -> MetaResult:
+            time_unit: str = "", model: str = DEFAULT_MODEL, ci_method: str = DEFAULT_CI) -> MetaResult:
     """Per-study, two-stage, one-stage and pooled-arm analyses of IPD from several studies.
 
     Parameters
@@ -174,6 +174,12 @@ def analyse(ipd: pd.DataFrame, treatment: str = "TKI+ICI", control: str = "TKI",
         Print a progress line per study to standard error (the CLI does).
     time_unit : str, optional
         The unit of the times (``"months"``), stated in the results and on every time axis.
+    model, ci_method : str
+        The pooling reported as the result (``default`` in ``pooled``; the
+        forests, the headline and the leave-one-out analysis): a model of
+        :data:`meta.pooling.MODELS` and a CI method of
+        :data:`meta.pooling.CI_METHODS`; every combination is in ``pooled``
+        anyway. By default REML with the HKSJ CI, ad-hoc corrected.
 
     Returns
     -------
@@ -191,6 +197,10 @@ def analyse(ipd: pd.DataFrame, treatment: str = "TKI+ICI", control: str = "TKI",
     >>> result = analyse(ipd, treatment="hormone", control="no hormone")
     >>> result.pooled.query("default & measure == 'log_hr'")[["estimate", "ci_low", "ci_high"]]  # doctest: +SKIP
     """
+    try:
+        check_method(model, ci_method)
+    except ValueError as error:
+        raise InputError(str(error)) from None
     ipd = _check(ipd, treatment, control)
     milestones = sorted(float(m) for m in (milestones or ()))
     if any(m <= 0 for m in milestones):
@@ -217,11 +227,12 @@ def analyse(ipd: pd.DataFrame, treatment: str = "TKI+ICI", control: str = "TKI",
         subsets[name] = subset
         try:
             outcome_tau = tau.get(name) if isinstance(tau, dict) else tau
-            parts[name] = analyse_outcome(subset, treatment, control, outcome_tau, milestones, show_progress)
+            parts[name] = analyse_outcome(subset, treatment, control, outcome_tau, milestones, show_progress,
+                                          model, ci_method)
         except InputError as error:
             if name:
                 error.message = f"outcome {name}: {error.message}"
                 error.args = (error.message,)
             raise
     return MetaResult.from_outcomes(parts, treatment=treatment, control=control, milestones=milestones,
-                                    ipd=subsets, time_unit=time_unit)
+                                    ipd=subsets, time_unit=time_unit, model=model, ci_method=ci_method)

@@ -48,6 +48,21 @@ CI_METHODS = ("wald", "hksj", "hksj_adhoc")
 CI_LABELS = {"wald": "Wald", "hksj": "HKSJ", "hksj_adhoc": "HKSJ, ad hoc"}
 #: The reported default (REML with HKSJ, Cochrane Handbook since 2025; with the ad-hoc correction).
 DEFAULT_MODEL, DEFAULT_CI = "REML", "hksj_adhoc"
+#: How each model is named in figures and reports.
+MODEL_LABELS = {"common": "common effect", "DL": "DerSimonian-Laird", "REML": "REML", "PM": "Paule-Mandel"}
+
+
+def method_label(model: str, ci_method: str) -> str:
+    """``"REML + HKSJ, ad hoc"``: a model and CI method as figures and the console name them."""
+    return f"{MODEL_LABELS[model]} + {CI_LABELS[ci_method]}"
+
+
+def check_method(model: str, ci_method: str) -> None:
+    """Raise ``ValueError`` naming the choices when ``model`` or ``ci_method`` is not one of them."""
+    if model not in MODELS:
+        raise ValueError(f"model must be one of {', '.join(MODELS)}, got '{model}'")
+    if ci_method not in CI_METHODS:
+        raise ValueError(f"CI method must be one of {', '.join(CI_METHODS)}, got '{ci_method}'")
 
 _LEVEL = 0.95
 

@@ -15,6 +15,7 @@ import pandas as pd
 
 from meta.curves_plot import pooled_km_plot
 from meta.forest import forest_plot
+from meta.pooling import DEFAULT_CI, DEFAULT_MODEL, method_label
 
 #: Tables written as ``<name>.csv``, in this order.
 TABLES = ("per_study", "pooled", "one_stage", "leave_one_out", "pooled_arms")
@@ -65,7 +66,8 @@ class MetaResult:
         log-rank, PH test, RMST (see :func:`meta.per_study.study_row`).
     pooled : DataFrame
         One row per measure x model x CI method (:class:`meta.pooling.Pooled`
-        fields); ``default`` marks REML + HKSJ with the ad-hoc correction.
+        fields); ``default`` marks the pooling reported (:attr:`model` with
+        :attr:`ci_method`).
     one_stage : DataFrame
         Stratified Cox and gamma-frailty Cox.
     leave_one_out : DataFrame
@@ -86,6 +88,8 @@ class MetaResult:
         The IPD analysed, per outcome (for the numbers at risk of the figures).
     time_unit : str
         The unit of every time ("" when not given), shown on every time axis.
+    model, ci_method : str
+        The pooling reported (see :func:`meta.analyse`).
     """
 
     per_study: pd.DataFrame
@@ -101,15 +105,18 @@ class MetaResult:
     notes: list = field(default_factory=list)
     ipd: dict = field(default_factory=dict, repr=False)
     time_unit: str = ""
+    model: str = DEFAULT_MODEL
+    ci_method: str = DEFAULT_CI
 
     @classmethod
     def from_outcomes(cls, parts: dict, treatment: str, control: str, milestones, ipd: dict,
-                      time_unit: str = "") -> "MetaResult":
+                      time_unit: str = "", model: str = DEFAULT_MODEL, ci_method: str = DEFAULT_CI) -> "MetaResult":
         """Combine the per-outcome dicts of :func:`meta.analyse.analyse_outcome`."""
         notes = [f"{name}: {note}" if name else note for name, part in parts.items() for note in part["notes"]]
         return cls(**{key: _with_outcome(parts, key) for key in TABLES + ("pooled_curves",)},
                    tau={name: part["tau"] for name, part in parts.items()}, treatment=treatment,
-                   control=control, milestones=list(milestones), notes=notes, ipd=ipd, time_unit=time_unit)
+                   control=control, milestones=list(milestones), notes=notes, ipd=ipd, time_unit=time_unit,
+                   model=model, ci_method=ci_method)
 
     @property
     def outcomes(self) -> list[str]:
@@ -130,7 +137,8 @@ class MetaResult:
                 what = row.measure.replace("_", " ") + at
                 value = f"{row.estimate:.3f} (95% CI {row.ci_low:.3f} to {row.ci_high:.3f})"
             lines.append(f"{label}pooled {what}, {self.treatment} vs {self.control} "
-                         f"(REML + HKSJ with ad-hoc correction, {row.k} studies): {value}, p = {row.p_value:.3g}")
+                         f"({method_label(self.model, self.ci_method)}, {row.k} studies): {value}, "
+                         f"p = {row.p_value:.3g}")
         return lines
 
     def to_json(self) -> str:
@@ -141,7 +149,8 @@ class MetaResult:
         document is not.
         """
         settings = {"treatment": self.treatment, "control": self.control, "milestones": self.milestones,
-                    "tau": self.tau, "notes": self.notes, "time_unit": self.time_unit}
+                    "tau": self.tau, "notes": self.notes, "time_unit": self.time_unit, "model": self.model,
+                    "ci_method": self.ci_method}
         parts = {key: json.dumps(value, sort_keys=True, allow_nan=False) for key, value in settings.items()}
         for name in TABLES + ("pooled_curves",):
             rows = [json.dumps({key: _json_value(value) for key, value in row.items()}, sort_keys=True,

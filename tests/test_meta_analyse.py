@@ -306,3 +306,26 @@ def test_a_study_with_every_time_zero_does_not_set_tau_to_zero(gbsg2_four):
     assert result.tau[""] == healthy.groupby(["study", "arm"])["time"].max().min() > 0
     rmst = result.pooled.query("default & measure == 'rmst_difference'").iloc[0]
     assert rmst["k"] == 3 and np.isfinite(rmst["estimate"])
+
+
+def test_the_reported_pooling_is_chosen_on_the_command_line(tmp_path, capsys):
+    ipd = _write_ipd(tmp_path / "ipd.csv", split_into_studies(load("gbsg2"), 4))
+    assert main(["meta", str(ipd), "--treatment", TREATED, "--control", CONTROL, "--model", "DL", "--ci", "wald",
+                 "--out", str(tmp_path / "out")]) == 0
+    assert "DerSimonian-Laird + Wald" in capsys.readouterr().out
+    pooled = pd.read_csv(tmp_path / "out" / "pooled.csv")
+    chosen = pooled[pooled["default"].astype(bool)]
+    assert set(chosen["model"]) == {"DL"} and set(chosen["ci_method"]) == {"wald"}
+    hr = chosen[chosen["measure"] == "log_hr"].iloc[0]
+    per_study = pd.read_csv(tmp_path / "out" / "per_study.csv")
+    expected = pool(per_study["log_hr"], per_study["se_log_hr"], "DL", "wald")
+    assert hr["estimate"] == pytest.approx(expected.estimate) and hr["ci_low"] == pytest.approx(expected.ci_low)
+    loo = pd.read_csv(tmp_path / "out" / "leave_one_out.csv")
+    assert set(loo["model"]) == {"DL"} and set(loo["ci_method"]) == {"wald"}
+    document = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert (document["model"], document["ci_method"]) == ("DL", "wald")
+
+
+def test_an_unknown_pooling_model_is_refused(gbsg2_four):
+    with pytest.raises(InputError, match="model must be one of"):
+        analyse(gbsg2_four, treatment=TREATED, control=CONTROL, model="Bayes")

@@ -17,6 +17,8 @@ from kmipd.pipeline import read_analysis
     ({"treatment": "A", "control": "B", "tau": {"OS": "long"}}, '"tau" must be a positive time'),
     ({"treatment": "A", "control": "B", "tau": True}, '"tau" must be a positive time'),
     ({"treatment": 3, "control": "B"}, '"treatment" must be a group name'),
+    ({"treatment": "A", "control": "B", "model": "Bayes"}, "model must be one of"),
+    ({"treatment": "A", "control": "B", "ci": "bootstrap"}, "CI method must be one of"),
 ])
 def test_a_bad_setting_stops_the_run_before_any_figure_is_read(tmp_path, capsys, settings, fragment):
     (tmp_path / "analysis.json").write_text(json.dumps(settings))

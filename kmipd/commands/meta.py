@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from kmipd.errors import input_source
-from kmipd.options import argparse_type, parse_numbers, parse_positive
+from kmipd.options import add_pooling_arguments, argparse_type, parse_numbers, parse_positive, pooling_options
 from kmipd.outputs import StagedOutputs
 from kmipd.tables import STUDY_IPD, read_table
 from kmipd.time_units import parse_time_unit
@@ -29,6 +29,7 @@ def add_parser(subparsers) -> None:
                         help="comma-separated times for survival, e.g. 6,12,24")
     parser.add_argument("--time-unit", type=argparse_type(parse_time_unit),
                         help="unit of the IPD's times (days, weeks, months, years), shown on every time axis")
+    add_pooling_arguments(parser, default_text="")
     parser.add_argument("--out", required=True, help="output folder")
     parser.set_defaults(func=run)
 
@@ -41,7 +42,7 @@ def run(args: argparse.Namespace) -> None:
     with input_source(args.ipd):
         result = analyse(ipd, treatment=args.treatment, control=args.control, tau=args.tau,
                          milestones=args.milestones, outcome=args.outcome, show_progress=True,
-                         time_unit=args.time_unit or "")
+                         time_unit=args.time_unit or "", **pooling_options(args))
     with StagedOutputs(protected=[args.ipd]) as outputs:
         folder = outputs.folder(args.out)
         result.write(lambda name: folder / name)

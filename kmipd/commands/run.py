@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from kmipd.errors import InputError
-from kmipd.options import argparse_type, parse_numbers, parse_positive
+from kmipd.options import add_pooling_arguments, argparse_type, parse_numbers, parse_positive
 from kmipd.outputs import StagedOutputs
 
 
@@ -22,6 +22,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--control", help="reference group (default: from analysis.json)")
     parser.add_argument("--milestones", type=argparse_type(parse_numbers), help="comma-separated milestone times")
     parser.add_argument("--tau", type=argparse_type(parse_positive), help="RMST truncation time")
+    add_pooling_arguments(parser, default_text="from analysis.json, else ")
     parser.add_argument("--jobs", type=int, default=1, metavar="N",
                         help="extract N figures at once, each in its own process (default 1)")
     parser.add_argument("--cache", metavar="DIR",
@@ -42,7 +43,8 @@ def run(args: argparse.Namespace) -> None:
         raise InputError(f"--jobs must be 1 or more, got {args.jobs}")
     cache = None if args.no_cache else ExtractionCache(args.cache or default_folder())
     result = pipeline.run(args.folder, treatment=args.treatment, control=args.control,
-                          milestones=args.milestones, tau=args.tau, jobs=args.jobs, cache=cache)
+                          milestones=args.milestones, tau=args.tau, model=args.model, ci=args.ci,
+                          jobs=args.jobs, cache=cache)
     with StagedOutputs(protected=result.input_files) as outputs:
         result.to_folder(outputs.folder(args.out))
     print(result.summary.to_string(index=False, float_format=lambda value: f"{value:.4f}"))
