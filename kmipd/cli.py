@@ -2,8 +2,10 @@
 
 Each subcommand lives in its own module under :mod:`kmipd.commands` and
 exposes ``add_parser(subparsers)``, which registers its arguments and sets
-``func`` to a function taking the parsed arguments. Bad input is reported
-here, on one line, with exit status 2 and no traceback.
+``func`` to a function taking the parsed arguments (it may return an exit
+status: ``kmipd run`` returns :data:`EXIT_PARTIAL` when some figures could not
+be read). Bad input is reported here, on one line, with exit status 2 and no
+traceback.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from kmipd.errors import InputError
 COMMANDS: list[str] = ["digitize", "extract", "reconstruct", "meta", "run"]
 
 EXIT_BAD_INPUT = 2
+#: Some inputs could not be used, the results of the others were written (``kmipd run``).
+EXIT_PARTIAL = 3
 EXIT_INTERRUPTED = 130
 
 
@@ -48,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     outputs.forget_written()
     try:
         args = build_parser().parse_args(argv)
-        args.func(args)
+        status = args.func(args)
     except InputError as error:
         # One line whatever the input held (an arm name may carry a newline).
         print(f"kmipd: error: {' '.join(str(error).splitlines())}", file=sys.stderr)
@@ -65,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         if _caused_by_interrupt(error):
             return _interrupted()
         raise
-    return 0
+    return status or 0
 
 
 def _interrupted() -> int:

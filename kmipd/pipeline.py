@@ -480,6 +480,9 @@ class RunResult:
     published : pandas.DataFrame
         Published vs reconstructed values (see :func:`kmipd.published.compare`),
         with ``study`` and ``outcome``; empty when the manifest gives none.
+    failures : dict
+        Figure output name -> why that figure could not be read: it is not
+        in the IPD nor in any pooled result (said first among the warnings).
     """
 
     extractions: dict
@@ -489,12 +492,16 @@ class RunResult:
     input_files: list
     sources: dict = field(default_factory=dict)
     published: pd.DataFrame = field(default_factory=pd.DataFrame)
+    failures: dict = field(default_factory=dict)
 
     @property
     def warnings(self) -> list[str]:
-        """Every warning of the job: each figure's, the pooling's notes, the published values missed."""
-        said = [f"{name}: {warning}" for name, extraction in self.extractions.items()
-                for warning in extraction.warnings]
+        """Every warning of the job: the figures left out, each figure's, the pooling's notes, the
+        published values missed."""
+        said = [f"{name}: left out of every result, the figure could not be read: {message}"
+                for name, message in self.failures.items()]
+        said += [f"{name}: {warning}" for name, extraction in self.extractions.items()
+                 for warning in extraction.warnings]
         said += [f"pooling: {note}" for note in self.meta.notes]
         pooled = self.meta.pooled
         for row in pooled[pooled["default"].eq(True) & pooled["note"].str.contains("left out", na=False)].itertuples():
@@ -564,11 +571,11 @@ def run(folder: str | Path, *, treatment: str | None = None, control: str | None
     ci = ci or settings.get("ci", DEFAULT_CI)
     time_unit = _pooled_time_unit(entries, settings.get("time_unit"), Path(folder) / MANIFEST)
 
-    extractions, ipd_parts, summary_parts, failures = {}, [], [], []
-    # Every figure is tried, so that one run names every figure to mend, not only the first.
+    extractions, ipd_parts, summary_parts, failures = {}, [], [], {}
+    # Every figure is tried, so that one run names every figure to mend and pools the others.
     for entry, extraction in zip(entries, _extract_all(entries, jobs, cache, show_progress)):
         if isinstance(extraction, InputError):
-            failures.append(extraction)
+            failures[entry.name] = str(extraction)
             continue
         extractions[entry.name] = extraction
         factor = conversion_factor(entry.time_unit, time_unit) if entry.time_unit else 1.0
@@ -577,9 +584,9 @@ def run(folder: str | Path, *, treatment: str | None = None, control: str | None
         summary_parts.append(extraction.reconstruction.summary.assign(
             study=entry.study, outcome=entry.outcome, time_unit=entry.time_unit or time_unit,
             warnings=" | ".join(extraction.warnings)))
-    if failures:
-        count = f"{len(failures)} of {len(entries)} figures" if len(entries) > 1 else "the figure"
-        raise InputError(f"{count} could not be read, so nothing was pooled: " + "; ".join(map(str, failures)))
+    if not extractions:
+        count = f"none of the {len(entries)} figures" if len(entries) > 1 else "the figure"
+        raise InputError(f"{count} could be read, so nothing was pooled: " + "; ".join(failures.values()))
     ipd = pd.concat(ipd_parts, ignore_index=True)[["study", "arm", "time", "event", "outcome"]]
     summary = pd.concat(summary_parts, ignore_index=True)
     summary = summary[["study", "outcome"] + [c for c in summary.columns if c not in ("study", "outcome")]]
@@ -601,4 +608,4 @@ def run(folder: str | Path, *, treatment: str | None = None, control: str | None
     if len(published):
         published = published[["study", "outcome", *[c for c in published.columns if c not in ("study", "outcome")]]]
     return RunResult(extractions, ipd, summary, pooled, [folder / MANIFEST, folder / ANALYSIS, *named],
-                     {entry.name: entry.figure for entry in entries}, published)
+                     {entry.name: entry.figure for entry in entries}, published, failures)

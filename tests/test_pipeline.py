@@ -83,17 +83,35 @@ def test_bad_manifest_is_one_line_and_writes_nothing(tmp_path, capsys, manifest,
     assert not (tmp_path / "out").exists()
 
 
-def test_figures_that_are_not_km_plots_stop_the_run_without_output_naming_each(tmp_path, capsys):
+def test_figures_that_cannot_be_read_are_named_and_the_others_pooled(tmp_path, capsys):
     folder = tmp_path / "figures"
     shutil.copytree(FOLDER, folder)
     noise = np.random.default_rng(0).integers(0, 255, (600, 800, 3), dtype=np.uint8)
     cv2.imwrite(str(folder / "freireich_1963.png"), noise)
     (folder / "rossi_1980.png").write_bytes(b"not an image")
-    assert main(["run", str(folder), "--out", str(tmp_path / "out")]) == 2
+    out = tmp_path / "out"
+    assert main(["run", str(folder), "--out", str(out)]) == 3
     err = capsys.readouterr().err
-    last = err.strip().splitlines()[-1]  # progress lines come before it
-    assert last.startswith("kmipd: error: 2 of 3 figures could not be read") and "Traceback" not in err
-    assert "freireich_1963.png" in last and "rossi_1980.png" in last and "schumacher" not in last
+    errors = [line for line in err.splitlines() if line.startswith("kmipd: error: ")]
+    assert "Traceback" not in err and len(errors) == 3
+    assert "freireich_1963.png" in errors[0] + errors[1] and "rossi_1980.png" in errors[0] + errors[1]
+    assert errors[2].startswith("kmipd: error: 2 of 3 figures could not be read")
+    # the figure that could be read is reconstructed and in the results; the others are said to be missing
+    ipd = pd.read_csv(out / "ipd.csv")
+    assert set(ipd["study"]) == {"Schumacher 1994"}
+    report = (out / "report.html").read_text()
+    assert report.count("left out of every result, the figure could not be read") == 2
+    assert sorted(path.name for path in (out / "figures").iterdir()) == ["Schumacher_1994_EFS"]
+
+
+def test_a_run_whose_every_figure_fails_writes_nothing(tmp_path, capsys):
+    folder = tmp_path / "figures"
+    shutil.copytree(FOLDER, folder)
+    for figure in folder.glob("*.png"):
+        figure.write_bytes(b"not an image")
+    assert main(["run", str(folder), "--out", str(tmp_path / "out")]) == 2
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last.startswith("kmipd: error: none of the 3 figures could be read, so nothing was pooled")
     assert not (tmp_path / "out").exists()
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
+from kmipd.cli import EXIT_PARTIAL
 from kmipd.errors import InputError
 from kmipd.options import add_pooling_arguments, argparse_type, parse_numbers, parse_positive
 from kmipd.outputs import StagedOutputs
@@ -33,8 +35,9 @@ def add_parser(subparsers) -> None:
     parser.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> None:
-    """Run the pipeline and write all of its outputs at once."""
+def run(args: argparse.Namespace) -> int | None:
+    """Run the pipeline and write all of its outputs at once; :data:`kmipd.cli.EXIT_PARTIAL` when
+    some figures could not be read (each named on standard error; the others' results written)."""
     from kmipd import pipeline  # loads every stage; keep `kmipd --help` quick
 
     from kmipd.cache import ExtractionCache, default_folder
@@ -52,3 +55,10 @@ def run(args: argparse.Namespace) -> None:
     for warning in result.warnings:
         print(f"kmipd run: warning: {warning}")
     print(f"kmipd run: results in {args.out}; open {Path(args.out) / 'report.html'} to read them")
+    if result.failures:
+        for message in result.failures.values():
+            print(f"kmipd: error: {' '.join(message.splitlines())}", file=sys.stderr)
+        print(f"kmipd: error: {len(result.failures)} of {len(result.failures) + len(result.extractions)} figures "
+              f"could not be read and are left out of the results in {args.out} (see report.html)", file=sys.stderr)
+        return EXIT_PARTIAL
+    return None
