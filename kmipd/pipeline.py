@@ -47,7 +47,7 @@ import json
 import re
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import matplotlib
@@ -591,8 +591,9 @@ def run(folder: str | Path, *, treatment: str | None = None, control: str | None
     summary = pd.concat(summary_parts, ignore_index=True)
     summary = summary[["study", "outcome"] + [c for c in summary.columns if c not in ("study", "outcome")]]
     with input_source(Path(folder) / MANIFEST):
-        pooled = analyse(ipd, treatment=treatment, control=control, tau=tau, milestones=milestones,
-                         time_unit=time_unit, model=model, ci_method=ci)
+        pooled = replace(analyse(ipd, treatment=treatment, control=control, tau=tau,
+                                 milestones=milestones, time_unit=time_unit, model=model, ci_method=ci),
+                         reconstructed=True)
     folder = Path(folder)
     named = [path for entry in entries for path in (entry.figure, entry.at_risk) if path is not None]
     named += [entry.folder / part.rpartition("=")[2].strip() for entry in entries if entry.curves

@@ -87,7 +87,7 @@ def _interval(estimate, low, high, exponentiate) -> str:
 
 
 def forest_plot(studies: pd.DataFrame, pooled: pd.Series | None, measure: str, treatment: str,
-                control: str, title: str = "", time_unit: str = "") -> Figure:
+                control: str, title: str = "", time_unit: str = "", counts_reconstructed: bool = False) -> Figure:
     """Draw a forest plot.
 
     Parameters
@@ -105,6 +105,9 @@ def forest_plot(studies: pd.DataFrame, pooled: pd.Series | None, measure: str, t
         Figure title.
     time_unit : str
         The unit of the times (``months``), shown on an RMST axis.
+    counts_reconstructed : bool
+        Whether events and N come from reconstructed IPD (kmipd's own): the
+        columns are then marked so, lest a reader take them for the papers'.
 
     Returns
     -------
@@ -143,9 +146,13 @@ def forest_plot(studies: pd.DataFrame, pooled: pd.Series | None, measure: str, t
         axis.axis("off")
 
     header = k + 1.0
+    counts = "events/N\u2020" if counts_reconstructed else "events/N"
     left.text(0.0, header, "Study", fontweight="bold", va="center")
-    left.text(0.70, header, f"{treatment}\nevents/N", fontweight="bold", va="center", ha="center", fontsize=8)
-    left.text(0.92, header, f"{control}\nevents/N", fontweight="bold", va="center", ha="center", fontsize=8)
+    left.text(0.70, header, f"{treatment}\n{counts}", fontweight="bold", va="center", ha="center", fontsize=8)
+    left.text(0.92, header, f"{control}\n{counts}", fontweight="bold", va="center", ha="center", fontsize=8)
+    if counts_reconstructed:
+        left.text(0.0, bottom + 0.15, "\u2020 reconstructed from the published Kaplan-Meier figures, not the papers' "
+                  "own counts", va="bottom", fontsize=8, clip_on=False)
     right.text(0.05, header, f"{column_label} [95% CI]", fontweight="bold", va="center")
     right.text(0.98, header, "Weight", fontweight="bold", va="center", ha="right")
     for row, (_, study), weight, e, lo, hi in zip(rows, studies.iterrows(), weights, estimate, low, high):

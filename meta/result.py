@@ -90,6 +90,9 @@ class MetaResult:
         The unit of every time ("" when not given), shown on every time axis.
     model, ci_method : str
         The pooling reported (see :func:`meta.analyse`).
+    reconstructed : bool
+        Whether the IPD was reconstructed from figures (``kmipd run`` sets
+        it): the forest plots then mark their events and N so.
     """
 
     per_study: pd.DataFrame
@@ -107,6 +110,7 @@ class MetaResult:
     time_unit: str = ""
     model: str = DEFAULT_MODEL
     ci_method: str = DEFAULT_CI
+    reconstructed: bool = False
 
     @classmethod
     def from_outcomes(cls, parts: dict, treatment: str, control: str, milestones, ipd: dict,
@@ -189,7 +193,8 @@ class MetaResult:
         name = {"log_hr": "hazard ratio", "rmst_difference": "RMST difference"}[measure]
         tau = f" (\u03c4 = {printed_time(self.tau[outcome])}{self._unit})" if measure == "rmst_difference" else ""
         return forest_plot(studies, pooled, measure, self.treatment, self.control,
-                           title=f"{label}{name}{tau}, {self.treatment} vs {self.control}", time_unit=self.time_unit)
+                           title=f"{label}{name}{tau}, {self.treatment} vs {self.control}", time_unit=self.time_unit,
+                           counts_reconstructed=self.reconstructed)
 
     @property
     def _unit(self) -> str:

@@ -38,3 +38,12 @@ def test_the_example_job_says_it_is_simulated_and_writes_its_report(job):
     page = (job / "report.html").read_text()
     assert "(simulated)" in page and "TKI+ICI vs TKI" in page
     assert (FOLDER / "README.md").read_text().count("SIMULATED") >= 1
+
+
+def test_the_forest_plots_of_a_run_mark_events_and_n_as_reconstructed(job, tmp_path):
+    forest = (job / "meta" / "forest_hr_OS.svg").read_text()
+    assert "events/N\u2020" in forest and "reconstructed from the published Kaplan-Meier figures" in forest
+    # pooling IPD that was not reconstructed (kmipd meta on a CSV) claims no such thing
+    assert main(["meta", str(job / "ipd.csv"), "--treatment", TREATMENT, "--control", CONTROL, "--outcome", "OS",
+                 "--out", str(tmp_path / "meta")]) == 0
+    assert "reconstructed from the published" not in (tmp_path / "meta" / "forest_hr.svg").read_text()
