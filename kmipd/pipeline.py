@@ -55,6 +55,7 @@ import matplotlib
 matplotlib.use("Agg")  # files only; never open a window
 
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from digitize import DigitizationResult  # noqa: E402
@@ -529,6 +530,22 @@ class RunResult:
         (folder / "report.html").write_text(render_report(self, folder), encoding="utf-8")
 
 
+def _printed_break_steps(entries: list, extractions: dict, time_unit: str) -> dict:
+    """Per outcome, the most common time between the columns of the studies' at-risk tables (in
+    ``time_unit``; the shorter of equally common ones), for the pooled KM to print its table alike."""
+    steps: dict = {}
+    for entry in entries:
+        extraction = extractions.get(entry.name)
+        if extraction is None or extraction.at_risk.empty:
+            continue
+        times = np.unique(extraction.at_risk["time"].to_numpy(dtype=float))
+        if len(times) > 1:
+            factor = conversion_factor(entry.time_unit, time_unit) if entry.time_unit else 1.0
+            step = float(pd.Series(np.round(np.diff(times), 9)).mode().min()) * factor
+            steps.setdefault(entry.outcome, []).append(round(step, 9))
+    return {outcome: float(pd.Series(found).mode().min()) for outcome, found in steps.items()}
+
+
 def run(folder: str | Path, *, treatment: str | None = None, control: str | None = None,
         milestones=None, tau: float | dict | None = None, model: str | None = None, ci: str | None = None,
         show_progress: bool = True, jobs: int = 1, cache: ExtractionCache | None = None) -> RunResult:
@@ -593,7 +610,7 @@ def run(folder: str | Path, *, treatment: str | None = None, control: str | None
     with input_source(Path(folder) / MANIFEST):
         pooled = replace(analyse(ipd, treatment=treatment, control=control, tau=tau,
                                  milestones=milestones, time_unit=time_unit, model=model, ci_method=ci),
-                         reconstructed=True)
+                         reconstructed=True, break_steps=_printed_break_steps(entries, extractions, time_unit))
     folder = Path(folder)
     named = [path for entry in entries for path in (entry.figure, entry.at_risk) if path is not None]
     named += [entry.folder / part.rpartition("=")[2].strip() for entry in entries if entry.curves

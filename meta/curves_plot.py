@@ -16,8 +16,12 @@ from matplotlib.figure import Figure  # noqa: E402
 COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
 
 
+#: Most at-risk columns drawn: a printed step that gives more is not followed.
+MAX_BREAKS = 16
+
+
 def pooled_km_plot(curves: pd.DataFrame, ipd: pd.DataFrame, title: str = "", n_ticks: int = 6,
-                   time_unit: str = "") -> Figure:
+                   time_unit: str = "", break_step: float | None = None) -> Figure:
     """Pooled curve and 95% band of every arm, numbers at risk summed over studies below.
 
     The curve is the study-stratified average-hazard estimator of
@@ -35,9 +39,12 @@ def pooled_km_plot(curves: pd.DataFrame, ipd: pd.DataFrame, title: str = "", n_t
     title : str
         Figure title.
     n_ticks : int
-        Roughly how many time ticks (and at-risk columns).
+        Roughly how many time ticks (and at-risk columns), when ``break_step`` is not given.
     time_unit : str
         The unit of the times (``months``), shown on the time axis.
+    break_step : float, optional
+        Time between the at-risk columns (and ticks), e.g. the step of the
+        studies' own printed tables (at most :data:`MAX_BREAKS` columns).
 
     Returns
     -------
@@ -67,7 +74,10 @@ def pooled_km_plot(curves: pd.DataFrame, ipd: pd.DataFrame, title: str = "", n_t
                       "drawn while two or more studies are followed up (one-study arms: all)")
     axis.grid(alpha=0.3)
     axis.tick_params(labelbottom=False)
-    ticks = matplotlib.ticker.MaxNLocator(n_ticks).tick_values(0, end)
+    if break_step and end / break_step < MAX_BREAKS:
+        ticks = np.arange(0, end + break_step * 1e-9, break_step)
+    else:
+        ticks = matplotlib.ticker.MaxNLocator(n_ticks).tick_values(0, end)
     ticks = ticks[(ticks >= 0) & (ticks <= end)]
     axis.set_xlim(0, end * 1.02)
     for row, (arm, colour) in enumerate(colours.items()):

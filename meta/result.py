@@ -93,6 +93,9 @@ class MetaResult:
     reconstructed : bool
         Whether the IPD was reconstructed from figures (``kmipd run`` sets
         it): the forest plots then mark their events and N so.
+    break_steps : dict
+        Per outcome, the time between the columns of the studies' printed
+        at-risk tables (``kmipd run`` sets it), followed by the pooled KM's table.
     """
 
     per_study: pd.DataFrame
@@ -111,6 +114,7 @@ class MetaResult:
     model: str = DEFAULT_MODEL
     ci_method: str = DEFAULT_CI
     reconstructed: bool = False
+    break_steps: dict = field(default_factory=dict)
 
     @classmethod
     def from_outcomes(cls, parts: dict, treatment: str, control: str, milestones, ipd: dict,
@@ -178,7 +182,7 @@ class MetaResult:
                 if measure is None:
                     curves = self.pooled_curves[self.pooled_curves["outcome"] == outcome]
                     figure = pooled_km_plot(curves, self.ipd[outcome], title=f"{label}pooled survival per arm",
-                                            time_unit=self.time_unit)
+                                            time_unit=self.time_unit, break_step=self.break_steps.get(outcome))
                 else:
                     figure = self._forest(per_study, outcome, measure, label)
                 drawn[f"{stem}{suffix}.png"] = figure

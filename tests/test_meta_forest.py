@@ -1,12 +1,17 @@
 """Forest plots on real per-study results: the x range follows the CIs, not a wide prediction interval."""
 
+from dataclasses import replace
+from types import SimpleNamespace
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
 
 from benchmarks.datasets import load
+from kmipd.pipeline import _printed_break_steps
 from meta import analyse
+from meta.curves_plot import MAX_BREAKS
 from meta.forest import HR_AXES
 
 TREATED, CONTROL = "treated", "control"
@@ -42,3 +47,21 @@ def test_hazard_ratio_axis_holds_the_cis_and_cuts_the_prediction_interval(hetero
         assert all(left.x1 < right.x0 for left, right in zip(boxes, boxes[1:]))  # no overprinting
     finally:
         plt.close(figure)
+
+
+def test_the_pooled_km_table_follows_the_studies_printed_breaks():
+    # two studies print their tables every 3 months, one every 6 (given in weeks: 26 weeks ~ 6 months)
+    tables = [pd.DataFrame({"arm": "A", "time": times, "n_risk": 1}) for times in
+              ([0, 3, 6, 9], [0, 3, 6], [0, 26.0892857, 52.1785714])]
+    entries = [SimpleNamespace(name=f"s{i}", outcome="OS", time_unit=unit)
+               for i, unit in enumerate(("months", "months", "weeks"))]
+    extractions = {entry.name: SimpleNamespace(at_risk=table) for entry, table in zip(entries, tables)}
+    assert _printed_break_steps(entries, extractions, "months") == {"OS": 3.0}
+    ipd = load("gbsg2").assign(study=lambda d: (d.index % 3).astype(str), time=lambda d: d["time"] / 30.4375)
+    result = analyse(ipd, treatment="hormone", control="no hormone")
+    for step in (6.0, 12.0):
+        ticks = replace(result, break_steps={"": step}).figures()["pooled_km.png"].axes[1].get_xticks()
+        assert np.allclose(ticks, step * np.arange(len(ticks))) and len(ticks) > 3
+    # a step that would print more than MAX_BREAKS columns (3 months over 7 years) is not followed
+    ticks = replace(result, break_steps={"": 3.0}).figures()["pooled_km.png"].axes[1].get_xticks()
+    assert len(ticks) <= MAX_BREAKS and not np.allclose(np.diff(ticks), 3.0)
