@@ -1,4 +1,4 @@
-"""Forest plots on real per-study results: the x range follows the CIs, not a wide prediction interval."""
+"""Meta figures on real per-study results: the forest's x range follows the CIs, not a wide prediction interval; the pooled KM's table follows the studies' breaks."""
 
 from dataclasses import replace
 from types import SimpleNamespace
