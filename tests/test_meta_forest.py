@@ -1,4 +1,5 @@
-"""Meta figures on real per-study results: the forest's x range follows the CIs, not a wide prediction interval; the pooled KM's table follows the studies' breaks."""
+"""Meta figures on real per-study results: the forest's x range follows the CIs, not a wide
+prediction interval; the pooled KM's at-risk table follows the studies' printed breaks."""
 
 from dataclasses import replace
 from types import SimpleNamespace
