@@ -46,9 +46,11 @@ import hashlib
 import json
 import re
 import multiprocessing
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Iterator
 
 import matplotlib
 
@@ -424,18 +426,39 @@ def _extract_entry(entry: FigureEntry, cache: ExtractionCache | None = None) -> 
 
 
 def _extract_all(entries: list[FigureEntry], jobs: int, cache: ExtractionCache | None,
-                 show_progress: bool) -> list[Extraction | InputError]:
-    """:func:`_extract_entry` of every entry, in manifest order, in ``jobs`` processes."""
-    if jobs <= 1 or len(entries) <= 1:
+                 show_progress: bool, dask: str | None = None) -> list[Extraction | InputError]:
+    """:func:`_extract_entry` of every entry, in manifest order: here, in ``jobs`` processes, or on
+    the Dask cluster at address ``dask``."""
+    if dask is None and (jobs <= 1 or len(entries) <= 1):
         items = progress(entries, "extracting figures") if show_progress else entries
         return [_extract_entry(entry, cache) for entry in items]
-    # Worker processes start fresh ("spawn"): forking a process that holds OCR threads is unsafe.
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with _executor(jobs, dask) as pool:
         futures = [pool.submit(_extract_entry, entry, cache) for entry in entries]
         done = as_completed(futures)
         for _ in progress(done, "extracting figures", total=len(futures)) if show_progress else done:
             pass
         return [future.result() for future in futures]
+
+
+@contextmanager
+def _executor(jobs: int, dask: str | None) -> Iterator[Executor]:
+    """A ``concurrent.futures`` executor: ``jobs`` local processes, or the workers of the Dask
+    cluster at ``dask`` (``distributed``'s ``ClientExecutor``; the optional extra ``kmipd[dask]``)."""
+    if dask is None:
+        # Worker processes start fresh ("spawn"): forking a process that holds OCR threads is unsafe.
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+            yield pool
+        return
+    try:
+        from distributed import Client
+    except ImportError:
+        raise InputError("--dask needs the distributed package: pip install 'kmipd[dask]'") from None
+    try:
+        client = Client(dask, timeout=10)
+    except (OSError, TimeoutError, ValueError) as error:
+        raise InputError(f"--dask {dask}: cannot reach the Dask scheduler ({error})") from None
+    with client:
+        yield client.get_executor()
 
 
 def _pooled_time_unit(entries: list[FigureEntry], wanted: str | None, manifest: Path) -> str:
@@ -548,7 +571,8 @@ def _printed_break_steps(entries: list, extractions: dict, time_unit: str) -> di
 
 def run(folder: str | Path, *, treatment: str | None = None, control: str | None = None,
         milestones=None, tau: float | dict | None = None, model: str | None = None, ci: str | None = None,
-        show_progress: bool = True, jobs: int = 1, cache: ExtractionCache | None = None) -> RunResult:
+        show_progress: bool = True, jobs: int = 1, cache: ExtractionCache | None = None,
+        dask: str | None = None) -> RunResult:
     """Extract every figure listed in ``folder/studies.csv`` and pool the studies.
 
     Parameters
@@ -571,6 +595,10 @@ def run(folder: str | Path, *, treatment: str | None = None, control: str | None
         How many figures to extract at once, each in its own process.
     cache : ExtractionCache, optional
         Where extractions are kept between runs (none by default).
+    dask : str, optional
+        Address of a Dask scheduler (``tcp://host:8786``): the figures are
+        extracted by its workers (which must run kmipd and see the figures and
+        the cache at the same paths) instead of ``jobs`` local processes.
 
     Returns
     -------
@@ -590,7 +618,7 @@ def run(folder: str | Path, *, treatment: str | None = None, control: str | None
 
     extractions, ipd_parts, summary_parts, failures = {}, [], [], {}
     # Every figure is tried, so that one run names every figure to mend and pools the others.
-    for entry, extraction in zip(entries, _extract_all(entries, jobs, cache, show_progress)):
+    for entry, extraction in zip(entries, _extract_all(entries, jobs, cache, show_progress, dask)):
         if isinstance(extraction, InputError):
             failures[entry.name] = str(extraction)
             continue

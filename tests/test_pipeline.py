@@ -207,6 +207,27 @@ def test_figures_extracted_in_two_processes_give_the_same_results(result):
     pd.testing.assert_frame_equal(parallel.summary, result.summary)
 
 
+def test_figures_extracted_on_a_dask_cluster_give_byte_identical_results(result, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        assert main(["run", str(FOLDER), "--dask", cluster.scheduler_address, "--no-cache",
+                     "--out", str(tmp_path / "dask")]) == 0
+    result.to_folder(tmp_path / "here")
+    files = sorted(path.relative_to(tmp_path / "here") for path in (tmp_path / "here").rglob("*") if path.is_file())
+    assert files == sorted(path.relative_to(tmp_path / "dask") for path in (tmp_path / "dask").rglob("*")
+                           if path.is_file() and path.name != ".kmipd-output")
+    for name in files:
+        assert (tmp_path / "here" / name).read_bytes() == (tmp_path / "dask" / name).read_bytes(), name
+
+
+def test_an_unreachable_dask_scheduler_is_one_line(tmp_path, capsys):
+    pytest.importorskip("distributed")
+    assert main(["run", str(FOLDER), "--dask", "tcp://127.0.0.1:9", "--no-cache", "--out", str(tmp_path / "o")]) == 2
+    error = capsys.readouterr().err.strip().splitlines()
+    assert error[-1].startswith("kmipd: error: --dask tcp://127.0.0.1:9: cannot reach") and len(error) == 1
+    assert not (tmp_path / "o").exists()
+
+
 def test_the_report_is_one_self_contained_page_that_chromium_shows(result, tmp_path):
     import base64
     import io

@@ -27,6 +27,9 @@ def add_parser(subparsers) -> None:
     add_pooling_arguments(parser, default_text="from analysis.json, else ")
     parser.add_argument("--jobs", type=int, default=1, metavar="N",
                         help="extract N figures at once, each in its own process (default 1)")
+    parser.add_argument("--dask", metavar="ADDRESS",
+                        help="extract the figures on the workers of this Dask scheduler (tcp://host:8786) "
+                             "instead of local processes; needs pip install 'kmipd[dask]'")
     parser.add_argument("--cache", metavar="DIR",
                         help="keep extractions here, so a rerun redoes only changed figures "
                              "(default: $KMIPD_CACHE or ~/.cache/kmipd)")
@@ -47,7 +50,7 @@ def run(args: argparse.Namespace) -> int | None:
     cache = None if args.no_cache else ExtractionCache(args.cache or default_folder())
     result = pipeline.run(args.folder, treatment=args.treatment, control=args.control,
                           milestones=args.milestones, tau=args.tau, model=args.model, ci=args.ci,
-                          jobs=args.jobs, cache=cache)
+                          jobs=args.jobs, cache=cache, dask=args.dask)
     with StagedOutputs(protected=result.input_files) as outputs:
         result.to_folder(outputs.folder(args.out))
     print(result.summary.to_string(index=False, float_format=lambda value: f"{value:.4f}"))
