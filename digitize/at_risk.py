@@ -18,7 +18,8 @@ Only lines whose words sit under the tick columns (a pixel test) are read by
 OCR, the slow step. Cells may carry a second number in brackets
 (``256 (12)``: censored or events so far) or thousands separators
 (``1,234``, ``1 234``); a row label printed against its first count (``Arm A
-46``) is split from it, the count taken for the column the word reaches.
+46``, ``F 631``) is split from it at the count's glyphs, the count taken for
+the column it sits under.
 Every doubtful cell (read at low confidence, higher than the cell before it,
 missing) is named in a warning.
 """
@@ -72,8 +73,8 @@ class AtRiskRows:
     ----------
     rows : list of dict
         Per printed row, top first: ``cells`` (time, count) pairs, ``label_words``
-        (boxes of the label on its left), ``glued_label`` (the label text read with
-        the first count when the two touch), ``caption`` (box of the line above
+        (boxes of the label on its left, a label printed against the first count
+        split from it), ``caption`` (box of the line above
         the row's table, its title) and ``title`` (its text, None until read),
         ``colour`` (RGB of its digits, else of its label or colour bar), ``centre``
         and ``height`` (row and text height, px), ``confidence`` (OCR, per cell) and
@@ -293,7 +294,7 @@ def _read_region(image: np.ndarray, box: tuple[int, int, int, int], plot_area: P
             continue
         if _other_table(image, tables):
             continue
-        row = _read_row(image, line, cells, calibration, step, float(calibration.time(plot_area.left)), min_cells)
+        row = _read_row(image, line, cells, calibration, step, first_time, min_cells, blobs)
         if row is None:
             _new_table(tables, caption=_line_box(line))
         elif row == "axis":
@@ -317,38 +318,101 @@ def _read_region(image: np.ndarray, box: tuple[int, int, int, int], plot_area: P
 
 
 def _read_row(image: np.ndarray, line: list, cells: list, calibration: Calibration, step: float,
-              first_time: float, min_cells: int):
+              first_time: float, min_cells: int, blobs: list):
     """One line of words, ``cells`` those centred under tick columns, read as a row of counts.
 
     Returns the row (see :class:`AtRiskRows`; plus ``confidence`` per cell and
     ``height`` of its text), ``"axis"`` when the counts are the tick values, or
     None when fewer than ``min_cells`` read as counts. A label printed against
-    the first count is read with it and split from it (see :func:`_glued_word`).
+    the first count, as a word of its own that reaches into the count's column
+    (see :func:`_glued_word`) or as the first cell itself (``F 631``), is read
+    with it and split from it at the count's glyphs (``blobs``, see
+    :func:`_split_label_from_count`).
     """
     label_words = [w for w in line if w[2] <= cells[0][0] and w not in cells]
     glued = _glued_word(label_words, cells[0], calibration, step, first_time)
     read = read_boxes(image, cells + ([glued] if glued is not None else []))
-    texts, confidences = list(read["text"]), list(read["confidence"])
+    texts, confidences = list(read["text"]), list(read["confidence"])[:len(cells)]
     times = [_tick_time(w, calibration, step) for w in cells]
-    kept = [(time, count, confidence) for time, count, confidence
-            in zip(times, map(_count, texts[:len(cells)]), confidences) if count is not None]
+    counts = list(map(_count, texts[:len(cells)]))
+    # The word holding a label and a count: the glued word left of the cells, or the first cell
+    # when it does not read as a count alone; the count's column must come before the next count's.
+    word, text, next_time = ((glued, texts[-1], times[0]) if glued is not None else
+                             (cells[0], texts[0], times[1] if len(cells) > 1 else np.inf))
+    split = (_split_label_from_count(image, word, text, blobs, calibration, step, first_time)
+             if glued is not None or counts[0] is None else None)
+    if split is not None and split[2] < next_time:
+        label_box, count_box, time, count, confidence = split
+        label_words = [w for w in label_words if w != word] + ([label_box] if label_box is not None else [])
+        if word is not glued:
+            cells, times, counts, confidences = cells[1:], times[1:], counts[1:], confidences[1:]
+        cells, times, counts, confidences = ([count_box] + cells, [time] + times, [count] + counts,
+                                             [confidence] + confidences)
+    kept = [(time, count, confidence) for time, count, confidence in zip(times, counts, confidences)
+            if count is not None]
     if len(kept) < min_cells:
         return None
     if all(abs(count - time) < 1e-9 for time, count, _ in kept):
         return "axis"
-    glued_label = None
-    if glued is not None:
-        label_words = [w for w in label_words if w != glued]
-        glued_label, first = _split_glued(texts[-1])
-        if first is not None:  # the count of the column before the first cell's
-            kept.insert(0, (times[0] - step + 0.0, first, confidences[-1]))
     label_words = _label_words(label_words)
     return {"cells": [(time, count) for time, count, _ in kept],
             "confidence": [confidence for _, _, confidence in kept],
-            "label_words": label_words, "glued_label": glued_label,
-            "colour": _row_colour(image, cells, label_words + ([glued] if glued is not None else [])),
+            "label_words": label_words,
+            "colour": _row_colour(image, cells, label_words),
             "centre": float(np.mean([(w[1] + w[3]) / 2 for w in cells])),
             "height": float(np.median([w[3] - w[1] for w in cells]))}
+
+
+def _split_label_from_count(image: np.ndarray, word: tuple, text: str, blobs: list, calibration: Calibration,
+                            step: float, first_time: float):
+    """A row label and the row's first count printed as one word (``Arm A 46``; ``M-753``, the
+    tick mark of survminer's table axis between), split at the count's glyphs.
+
+    The text read for the whole word (``text``) says how many marks the count
+    (and a bracket after it) prints; that many glyphs (``blobs`` side by side,
+    a letter's dot with its stem) from the word's right end are the count, the
+    rest the label, short marks at its end (tick marks, dashes) left out. The
+    count must sit under a tick column on the axis (from ``first_time``) and
+    read as the same count alone.
+
+    Returns
+    -------
+    tuple or None
+        ``(label_box, count_box, time, count, confidence)``, ``label_box`` None
+        when only marks are left of the count; None when the word does not split so.
+    """
+    label, count = _split_glued(text)
+    if count is None or not label:
+        return None
+    tail = _GLUED.match(str(text).strip())
+    marks = len(re.sub(r"\s", "", tail.string[tail.start("count"):]))
+    glyphs = _glyph_columns([b for b in blobs if b[0] >= word[0] and b[2] <= word[2] and b[1] >= word[1]
+                             and b[3] <= word[3]])
+    if len(glyphs) <= marks:
+        return None
+    count_box = _line_box(glyphs[-marks:])
+    time = _tick_time(count_box, calibration, step)
+    if not _on_tick(count_box, calibration, step) or time < first_time - 0.25 * step:
+        return None
+    alone = read_boxes(image, [count_box])
+    if _count(alone["text"].iloc[0]) != count:
+        return None
+    height = count_box[3] - count_box[1]
+    rest = glyphs[:-marks]
+    while rest and rest[-1][3] - rest[-1][1] <= 0.3 * height:
+        rest = rest[:-1]
+    return (_line_box(rest) if rest else None, count_box, time, count, float(alone["confidence"].iloc[0]))
+
+
+def _glyph_columns(blobs: list) -> list:
+    """Blobs that share columns (a letter's dot and stem, the parts of ``%``) merged: glyphs left to right."""
+    glyphs: list = []
+    for blob in sorted(blobs):
+        if glyphs and blob[0] < glyphs[-1][2]:
+            glyphs[-1] = _line_box([glyphs[-1], blob])
+        else:
+            glyphs.append(blob)
+    return glyphs
 
 
 def _glyphs(image: np.ndarray, box: tuple[int, int, int, int]) -> list[tuple[tuple, np.ndarray]]:
@@ -580,8 +644,7 @@ def _label_words(left_of_cells: list) -> list:
 
 
 def _read_labels(image: np.ndarray, rows: list[dict]) -> list[Reading]:
-    """The label printed with each row, the glued part included, and its OCR confidence ("" where
-    there is none).
+    """The label printed with each row and its OCR confidence ("" where there is none).
 
     A label that only says "At risk" (lifelines prints the arm's name on the
     line above its rows) is replaced by that line's text.
@@ -592,8 +655,7 @@ def _read_labels(image: np.ndarray, rows: list[dict]) -> list[Reading]:
     labels = []
     for row in rows:
         words, confidence = next(read) if row["label_words"] else ("", 1.0)
-        glued = row.get("glued_label") or ""
-        labels.append(Reading(" ".join(part for part in (str(words).strip(), glued) if part), float(confidence)))
+        labels.append(Reading(str(words).strip(), float(confidence)))
     captioned = [row for row, label in zip(rows, labels) if _AT_RISK_CAPTION.match(label.text)]
     if captioned and all(row["caption"] is not None for row in captioned):
         unread = [row for row in captioned if row["title"] is None]

@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 
 from benchmarks.at_risk import load_truth, score_rows
+from benchmarks.world_data import CORPUS, read_truth
 from digitize.at_risk import AtRiskRows, _count, _doubts, _split_glued, read_at_risk_rows, read_at_risk_table
-from digitize.axes import find_plot_area
+from digitize.axes import find_plot_area, find_plot_areas
 from digitize.calibration import calibrate
 from digitize.image import load_image
 from test_digitize_axes import km_figure
@@ -165,3 +166,29 @@ def test_rows_named_by_their_colour_bars_when_the_counts_are_black():
     expected = {row["label"]: row["value"] for row in truth["at_risk"]}
     assert {arm: list(group["n_risk"]) for arm, group in table.groupby("arm")} == expected
     assert warnings == []
+
+
+# --- dev figures of the world corpus (benchmarks/world_corpus/dev) ---
+
+@lru_cache(maxsize=None)
+def read_dev_rows(figure: str):
+    """The at-risk rows read from a dev figure of the world corpus, and its true table (arm -> {time: count})."""
+    truth = next(record for record in read_truth("dev") if record["id"] == figure)
+    image = load_image(CORPUS / "dev" / truth["file"])
+    areas = find_plot_areas(image)
+    rows = read_at_risk_rows(image, areas[0], calibrate(image, areas[0]), areas)
+    table = pd.DataFrame(truth["at_risk"])
+    return rows, {arm: dict(zip(group["time"], group["n_risk"])) for arm, group in table.groupby("arm", sort=False)}
+
+
+@pytest.mark.parametrize("figure", [
+    "r_survminer_dev_019",  # survminer's table axis: its tick mark between 'F' and 631, one word
+    "r_survminer_dev_045",
+    "sas_dev_002",          # SAS: 'F 631', the label a space from its count
+    "r_base_dev_024",       # base R mtext: 'F 631'
+    "r_base_dev_013",       # base R mtext: 'Stage 1 1572'
+])
+def test_a_label_printed_one_word_with_its_first_count_is_split_from_it(figure):
+    rows, truth = read_dev_rows(figure)
+    assert rows.row_labels() == list(truth)
+    assert [dict(row["cells"]) for row in rows.rows] == list(truth.values())
