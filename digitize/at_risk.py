@@ -33,6 +33,7 @@ import cv2
 import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
+from scipy.spatial.distance import pdist
 
 from digitize.axes import PlotArea, find_plot_areas, find_ticks
 from digitize.calibration import Calibration, below_tick_labels, group_words, tick_step
@@ -51,6 +52,11 @@ INK_FROM_PAPER = 35
 COLOURED_CHROMA = 12.0
 #: A row colour further than this (CIELAB) from every tint of an arm colour matches no arm.
 COLOUR_MATCH_DELTA_E = 25.0
+#: A word or glyph this many times taller than a row's counts is no part of its label (the letters of a
+#: y-axis title printed upward beside the table).
+TALLER_THAN_TEXT = 1.5
+#: Under the plot, runs of ink across this many text heights long are rules (a table panel's x axis), not glyphs.
+RULE_TEXT_HEIGHTS = 3.0
 #: Words in brackets after a count (censored, events, percent) and thousands groups.
 _COUNT = r"\d{1,3}(?:[,. ]\d{3})+(?!\d)|\d+"
 _CELL = re.compile(rf"^(?P<count>{_COUNT})\s*(?:[(\[{{][^)\]}}]*[)\]}}]?)?$")
@@ -207,7 +213,7 @@ def read_at_risk_rows(image: np.ndarray, plot_area: PlotArea, calibration: Calib
     under = AtRiskRows([], image[:0, :0], [])
     bottom = _next_plot_below(image, plot_area, find_plot_areas(image) if plot_areas is None else plot_areas)
     if bottom - top >= 5:
-        under = _read_region(image, (0, top, right, bottom), plot_area, calibration, step, axis)
+        under = _read_region(image, (0, top, right, bottom), plot_area, calibration, step, axis, rules_removed=True)
     if under.rows:
         return under
     # SAS prints the table inside the frame, above the x axis: searched only when nothing is under it.
@@ -261,7 +267,8 @@ def _holds_curve(image: np.ndarray, area: PlotArea) -> bool:
 
 
 def _read_region(image: np.ndarray, box: tuple[int, int, int, int], plot_area: PlotArea,
-                 calibration: Calibration, step: float, axis_labels: list, min_cells: int = 2) -> AtRiskRows:
+                 calibration: Calibration, step: float, axis_labels: list, min_cells: int = 2,
+                 rules_removed: bool = False) -> AtRiskRows:
     """The at-risk rows of the tables printed in ``box`` (left, top, right, bottom) of the image.
 
     A line is a row when at least ``min_cells`` of its words centred under
@@ -269,11 +276,11 @@ def _read_region(image: np.ndarray, box: tuple[int, int, int, int], plot_area: P
     an x axis (the table panel's own), other lines of text are titles; both
     separate one table from the next. A line whose words are printed as the
     plot's own x tick labels (``axis_labels``, see :func:`_glyphs`) is such an
-    axis without reading it.
+    axis without reading it. ``rules_removed``: see :func:`_ink_blobs`.
     """
     left, top, right, bottom = box
     region = image[top:bottom, left:right]
-    blobs = _ink_blobs(region)
+    blobs = _ink_blobs(region, rules_removed)
     if not blobs:
         return AtRiskRows([], image[:0, :0], [])
     origin = np.array([left, top, left, top])
@@ -354,13 +361,14 @@ def _read_row(image: np.ndarray, line: list, cells: list, calibration: Calibrati
         return None
     if all(abs(count - time) < 1e-9 for time, count, _ in kept):
         return "axis"
-    label_words = _label_words(label_words)
+    height = float(np.median([w[3] - w[1] for w in cells]))
+    label_words = _label_words([w for w in label_words if w[3] - w[1] <= TALLER_THAN_TEXT * height])
     return {"cells": [(time, count) for time, count, _ in kept],
             "confidence": [confidence for _, _, confidence in kept],
             "label_words": label_words,
             "colour": _row_colour(image, cells, label_words),
             "centre": float(np.mean([(w[1] + w[3]) / 2 for w in cells])),
-            "height": float(np.median([w[3] - w[1] for w in cells]))}
+            "height": height}
 
 
 def _split_label_from_count(image: np.ndarray, word: tuple, text: str, blobs: list, calibration: Calibration,
@@ -370,10 +378,11 @@ def _split_label_from_count(image: np.ndarray, word: tuple, text: str, blobs: li
 
     The text read for the whole word (``text``) says how many marks the count
     (and a bracket after it) prints; that many glyphs (``blobs`` side by side,
-    a letter's dot with its stem) from the word's right end are the count, the
-    rest the label, short marks at its end (tick marks, dashes) left out. The
-    count must sit under a tick column on the axis (from ``first_time``) and
-    read as the same count alone.
+    a letter's dot with its stem), or fewer when digits touch, from the word's
+    right end are the count, the rest the label, short marks at its end (tick
+    marks, dashes) and glyphs much taller than the count's (a y-axis title
+    printed upward beside the table) left out. The count must sit under a tick column on the
+    axis (from ``first_time``) and read as the same count alone.
 
     Returns
     -------
@@ -388,20 +397,21 @@ def _split_label_from_count(image: np.ndarray, word: tuple, text: str, blobs: li
     marks = len(re.sub(r"\s", "", tail.string[tail.start("count"):]))
     glyphs = _glyph_columns([b for b in blobs if b[0] >= word[0] and b[2] <= word[2] and b[1] >= word[1]
                              and b[3] <= word[3]])
-    if len(glyphs) <= marks:
-        return None
-    count_box = _line_box(glyphs[-marks:])
-    time = _tick_time(count_box, calibration, step)
-    if not _on_tick(count_box, calibration, step) or time < first_time - 0.25 * step:
-        return None
-    alone = read_boxes(image, [count_box])
-    if _count(alone["text"].iloc[0]) != count:
-        return None
-    height = count_box[3] - count_box[1]
-    rest = glyphs[:-marks]
-    while rest and rest[-1][3] - rest[-1][1] <= 0.3 * height:
-        rest = rest[:-1]
-    return (_line_box(rest) if rest else None, count_box, time, count, float(alone["confidence"].iloc[0]))
+    # Touching digits (a JPEG's blur) are one glyph: fewer glyphs than marks are tried next.
+    for size in range(min(marks, len(glyphs) - 1), 0, -1):
+        count_box = _line_box(glyphs[-size:])
+        time = _tick_time(count_box, calibration, step)
+        if not _on_tick(count_box, calibration, step) or time < first_time - 0.25 * step:
+            continue
+        alone = read_boxes(image, [count_box])
+        if _count(alone["text"].iloc[0]) != count:
+            continue
+        height = count_box[3] - count_box[1]
+        rest = [glyph for glyph in glyphs[:-size] if glyph[3] - glyph[1] <= TALLER_THAN_TEXT * height]
+        while rest and rest[-1][3] - rest[-1][1] <= 0.3 * height:
+            rest = rest[:-1]
+        return (_line_box(rest) if rest else None, count_box, time, count, float(alone["confidence"].iloc[0]))
+    return None
 
 
 def _glyph_columns(blobs: list) -> list:
@@ -535,16 +545,30 @@ def _ink(region: np.ndarray, paper=None) -> np.ndarray:
     return np.maximum(np.maximum(difference[..., 0], difference[..., 1]), difference[..., 2]) > INK_FROM_PAPER
 
 
-def _ink_blobs(region: np.ndarray) -> list[tuple[int, int, int, int]]:
-    """Boxes of printed marks of any colour (coloured and tinted rows count), lines and frames left out."""
-    count, _, stats, _ = cv2.connectedComponentsWithStats(_ink(region).astype(np.uint8), connectivity=8)
+def _ink_blobs(region: np.ndarray, rules_removed: bool = False) -> list[tuple[int, int, int, int]]:
+    """Boxes of printed marks of any colour (coloured and tinted rows count), lines and frames left out.
+
+    With ``rules_removed``, the rules (runs of ink across longer than
+    :data:`RULE_TEXT_HEIGHTS` text heights) are taken out of the ink first: a
+    count printed on a rule (survminer draws its table panel's x axis against
+    the row) is a mark of its own, not part of the rule's. Not for ink
+    holding curves, whose steps are such runs.
+    """
+    ink = _ink(region).astype(np.uint8)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     heights = stats[1:, 3]
     if not len(heights):
         return []
     # Glyphs are about a text height high; curves, axis lines and frames are much longer one way.
     text_height = float(np.median(heights[heights >= 3])) if (heights >= 3).any() else 3.0
+    if rules_removed:
+        rules = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, int(RULE_TEXT_HEIGHTS * text_height) + 1), np.uint8))
+        rules = cv2.dilate(rules, np.ones((3, 1), np.uint8))  # and their anti-aliased rims
+        count, _, stats, _ = cv2.connectedComponentsWithStats(ink & ~rules, connectivity=8)
+        # The tick marks cut from the rule are specks, no glyph.
+        stats = stats[np.r_[True, (stats[1:, 2] >= 0.5 * text_height) | (stats[1:, 3] >= 0.5 * text_height)]]
     return [(int(l), int(t), int(l + w), int(t + h)) for l, t, w, h, area in stats[1:]
-            if area >= 3 and w < 0.5 * region.shape[1] and h <= 3 * text_height and w <= 8 * max(h, text_height)]
+            if area >= 3 and w < 0.5 * region.shape[1] and h <= 2 * text_height and w <= 8 * max(h, text_height)]
 
 
 def _text_lines(boxes: list[tuple[int, int, int, int]]) -> list[list[tuple[int, int, int, int]]]:
@@ -649,13 +673,14 @@ def _read_labels(image: np.ndarray, rows: list[dict]) -> list[Reading]:
     A label that only says "At risk" (lifelines prints the arm's name on the
     line above its rows) is replaced by that line's text.
     """
-    boxes = [_line_box(row["label_words"]) for row in rows if row["label_words"]]
-    found = read_boxes(image, boxes)
+    # survminer's colour bars (solid marks; OCR reads them as 0, D or dashes) are no text to read.
+    printed = [[w for w in row["label_words"] if not _is_bar(image, w)] for row in rows]
+    found = read_boxes(image, [_line_box(words) for words in printed if words])
     read = iter(zip(found["text"], found["confidence"]))
     labels = []
-    for row in rows:
-        words, confidence = next(read) if row["label_words"] else ("", 1.0)
-        labels.append(Reading(str(words).strip(), float(confidence)))
+    for words in printed:
+        text, confidence = next(read) if words else ("", 1.0)
+        labels.append(Reading(str(text).strip(), float(confidence)))
     captioned = [row for row, label in zip(rows, labels) if _AT_RISK_CAPTION.match(label.text)]
     if captioned and all(row["caption"] is not None for row in captioned):
         unread = [row for row in captioned if row["title"] is None]
@@ -665,6 +690,13 @@ def _read_labels(image: np.ndarray, rows: list[dict]) -> list[Reading]:
                   for row, label in zip(rows, labels)]
     # Marks that are no letters (survminer's colour bars read as dashes) are no label.
     return [label if re.search(r"\w", label.text) else Reading("", 0.0) for label in labels]
+
+
+def _is_bar(image: np.ndarray, word: tuple) -> bool:
+    """Whether a word is a solid mark (a colour bar), ink over four fifths of its box: no glyph is."""
+    left, top, right, bottom = word
+    paper = np.median(image[top:bottom, ::4].reshape(-1, 3), axis=0)  # the line's paper
+    return bool(_ink(image[top:bottom, left:right], paper).mean() >= 0.8)
 
 
 def _row_colour(image: np.ndarray, cells: list, label_words: list) -> np.ndarray:
@@ -701,8 +733,14 @@ def _chroma(rgb) -> float:
 
 
 def _coloured(rows: list[dict]) -> bool:
-    """Whether every row is printed in a colour (not black or grey)."""
-    return all(_chroma(row["colour"]) >= COLOURED_CHROMA for row in rows)
+    """Whether the rows are printed in the arms' colours: every row in a colour (not black or
+    grey), or some in colour and the rest in greys, each row in a colour of its own (survminer
+    prints a grey arm's row in its grey beside the coloured ones)."""
+    chromatic = [_chroma(row["colour"]) >= COLOURED_CHROMA for row in rows]
+    if all(chromatic):
+        return True
+    apart = pdist(np.array([_lab(row["colour"]) for row in rows]))
+    return any(chromatic) and bool((apart > COLOUR_MATCH_DELTA_E).all())
 
 
 def _tint_distance(colour: np.ndarray, arm: np.ndarray, paper=(255, 255, 255)) -> float:
