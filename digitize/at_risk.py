@@ -355,6 +355,11 @@ def _read_row(image: np.ndarray, line: list, cells: list, calibration: Calibrati
             cells, times, counts, confidences = cells[1:], times[1:], counts[1:], confidences[1:]
         cells, times, counts, confidences = ([count_box] + cells, [time] + times, [count] + counts,
                                              [confidence] + confidences)
+    # A short label ('F') left of the plot's left edge may be centred near the column before the
+    # first: reading as no count, it is the label.
+    while len(cells) > 1 and counts[0] is None and cells[0][2] <= calibration.x_px(first_time):
+        label_words.append(cells[0])
+        cells, times, counts, confidences = cells[1:], times[1:], counts[1:], confidences[1:]
     kept = [(time, count, confidence) for time, count, confidence in zip(times, counts, confidences)
             if count is not None]
     if len(kept) < min_cells:
@@ -362,7 +367,9 @@ def _read_row(image: np.ndarray, line: list, cells: list, calibration: Calibrati
     if all(abs(count - time) < 1e-9 for time, count, _ in kept):
         return "axis"
     height = float(np.median([w[3] - w[1] for w in cells]))
-    label_words = _label_words([w for w in label_words if w[3] - w[1] <= TALLER_THAN_TEXT * height])
+    # A label is of the row's type: not a y-axis title printed upward beside it, nor specks of a faint label.
+    label_words = _label_words([w for w in label_words if w[3] - w[1] <= TALLER_THAN_TEXT * height
+                                and (w[2] - w[0]) * (w[3] - w[1]) >= 0.25 * height ** 2])
     return {"cells": [(time, count) for time, count, _ in kept],
             "confidence": [confidence for _, _, confidence in kept],
             "label_words": label_words,
@@ -382,7 +389,7 @@ def _split_label_from_count(image: np.ndarray, word: tuple, text: str, blobs: li
     right end are the count, the rest the label, short marks at its end (tick
     marks, dashes) and glyphs much taller than the count's (a y-axis title
     printed upward beside the table) left out. The count must sit under a tick column on the
-    axis (from ``first_time``) and read as the same count alone.
+    axis (from ``first_time``) and read alone as the same count (or, read with a space, ``1 339``, the part after it).
 
     Returns
     -------
@@ -403,14 +410,16 @@ def _split_label_from_count(image: np.ndarray, word: tuple, text: str, blobs: li
         time = _tick_time(count_box, calibration, step)
         if not _on_tick(count_box, calibration, step) or time < first_time - 0.25 * step:
             continue
+        # A mark read into the count with the label ('SOC-339', the tick read as '1 339') is left out alone.
         alone = read_boxes(image, [count_box])
-        if _count(alone["text"].iloc[0]) != count:
+        read = _count(alone["text"].iloc[0])
+        if read is None or read not in (count, _count(tail.group("count").split(" ", 1)[-1])):
             continue
         height = count_box[3] - count_box[1]
         rest = [glyph for glyph in glyphs[:-size] if glyph[3] - glyph[1] <= TALLER_THAN_TEXT * height]
         while rest and rest[-1][3] - rest[-1][1] <= 0.3 * height:
             rest = rest[:-1]
-        return (_line_box(rest) if rest else None, count_box, time, count, float(alone["confidence"].iloc[0]))
+        return (_line_box(rest) if rest else None, count_box, time, read, float(alone["confidence"].iloc[0]))
     return None
 
 
@@ -587,9 +596,10 @@ def _text_lines(boxes: list[tuple[int, int, int, int]]) -> list[list[tuple[int, 
 
 
 def _is_text(line: list) -> bool:
-    """Whether a line that is not a row is text (a title), not a speck or a rule."""
+    """Whether a line that is not a row is text (a title, an arm named over its rows: "Male" is 2.7
+    text heights wide), not a speck or a rule."""
     height = np.median([w[3] - w[1] for w in line])
-    return height >= 5 and sum(w[2] - w[0] for w in line) >= 3 * height
+    return height >= 5 and sum(w[2] - w[0] for w in line) >= 2 * height
 
 
 def _line_box(line: list) -> tuple[int, int, int, int]:
