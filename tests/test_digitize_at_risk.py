@@ -14,7 +14,9 @@ from benchmarks.world_data import CORPUS, read_truth
 from digitize.at_risk import AtRiskRows, _count, _doubts, _split_glued, read_at_risk_rows, read_at_risk_table
 from digitize.axes import find_plot_area, find_plot_areas
 from digitize.calibration import calibrate
+from digitize.deskew import deskewed
 from digitize.image import load_image
+from digitize.names import Reading
 from test_digitize_axes import km_figure
 
 
@@ -174,7 +176,7 @@ def test_rows_named_by_their_colour_bars_when_the_counts_are_black():
 def read_dev_rows(figure: str):
     """The at-risk rows read from a dev figure of the world corpus, and its true table (arm -> {time: count})."""
     truth = next(record for record in read_truth("dev") if record["id"] == figure)
-    image = load_image(CORPUS / "dev" / truth["file"])
+    image, _ = deskewed(load_image(CORPUS / "dev" / truth["file"]))  # as digitize reads it
     areas = find_plot_areas(image)
     rows = read_at_risk_rows(image, areas[0], calibrate(image, areas[0]), areas)
     table = pd.DataFrame(truth["at_risk"])
@@ -192,3 +194,32 @@ def test_a_label_printed_one_word_with_its_first_count_is_split_from_it(figure):
     rows, truth = read_dev_rows(figure)
     assert rows.row_labels() == list(truth)
     assert [dict(row["cells"]) for row in rows.rows] == list(truth.values())
+
+
+@pytest.mark.parametrize("figure", [
+    "r_survminer_dev_002",  # survminer's table x axis drawn against the digits of its one row
+    "r_survminer_dev_029",
+    "r_survminer_dev_042",  # and a slanted scan
+    "r_survminer_dev_055",  # the letters of the y-axis title 'Group', printed upward, touch the second row
+    "r_survminer_dev_053",  # 'Drug X + SOC-339': the tick mark read into the count as '1 339'
+])
+def test_every_count_of_a_row_touching_an_axis_or_a_title_is_read(figure):
+    rows, truth = read_dev_rows(figure)
+    assert [dict(row["cells"]) for row in rows.rows] == list(truth.values())
+
+
+@pytest.mark.parametrize("figure", [
+    "lifelines_dev_002",    # lifelines: the arm named on a line of its own over 'At risk' ('Male' is short)
+    "r_survminer_dev_032",  # 'F' left of the table's axis, centred nearer the column before the first
+    "r_survminer_dev_053",
+])
+def test_each_row_takes_its_own_label(figure):
+    rows, truth = read_dev_rows(figure)
+    assert rows.row_labels() == list(truth)
+
+
+def test_a_grey_row_beside_coloured_rows_pairs_with_the_grey_arm():
+    rows, truth = read_dev_rows("r_survminer_dev_016")  # jco palette: blue, yellow and grey rows, grey bars
+    colours = {"#0073C2": 0, "#EFC000": 1, "#868686": 2}
+    naming = rows.name_rows([Reading(f"arm {k}") for k in colours.values()], list(colours))
+    assert naming.row_arms == [0, 1, 2] and naming.problem is None
