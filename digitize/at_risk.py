@@ -744,13 +744,11 @@ def _chroma(rgb) -> float:
 
 def _coloured(rows: list[dict]) -> bool:
     """Whether the rows are printed in the arms' colours: every row in a colour (not black or
-    grey), or some in colour and the rest in greys, each row in a colour of its own (survminer
-    prints a grey arm's row in its grey beside the coloured ones)."""
-    chromatic = [_chroma(row["colour"]) >= COLOURED_CHROMA for row in rows]
-    if all(chromatic):
+    grey), or each row in a colour or grey of its own (survminer prints a grey arm's row in its
+    grey beside the coloured ones, and its grey palette's rows in the arms' greys)."""
+    if all(_chroma(row["colour"]) >= COLOURED_CHROMA for row in rows):
         return True
-    apart = pdist(np.array([_lab(row["colour"]) for row in rows]))
-    return any(chromatic) and bool((apart > COLOUR_MATCH_DELTA_E).all())
+    return len(rows) > 1 and bool((pdist(np.array([_lab(row["colour"]) for row in rows])) > COLOUR_MATCH_DELTA_E).all())
 
 
 def _tint_distance(colour: np.ndarray, arm: np.ndarray, paper=(255, 255, 255)) -> float:
