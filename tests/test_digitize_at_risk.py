@@ -218,8 +218,14 @@ def test_each_row_takes_its_own_label(figure):
     assert rows.row_labels() == list(truth)
 
 
-def test_a_grey_row_beside_coloured_rows_pairs_with_the_grey_arm():
-    rows, truth = read_dev_rows("r_survminer_dev_016")  # jco palette: blue, yellow and grey rows, grey bars
-    colours = {"#0073C2": 0, "#EFC000": 1, "#868686": 2}
-    naming = rows.name_rows([Reading(f"arm {k}") for k in colours.values()], list(colours))
-    assert naming.row_arms == [0, 1, 2] and naming.problem is None
+@pytest.mark.parametrize("figure", [
+    "r_survminer_dev_016",  # jco palette: blue, yellow and grey rows, by colour bars
+    "r_survminer_dev_020",  # grey palette: light and dark grey rows, unlabelled but for grey bars
+])
+def test_rows_in_greys_of_their_own_pair_with_the_arms_by_colour(figure):
+    rows, truth = read_dev_rows(figure)
+    arms = next(record for record in read_truth("dev") if record["id"] == figure)["arms"]
+    # The arms given in reverse order, under names no row prints: only the colours pair them.
+    arms = arms[::-1]
+    naming = rows.name_rows([Reading(f"arm {k}") for k in range(len(arms))], [arm["colour"] for arm in arms])
+    assert [arms[k]["name"] for k in naming.row_arms] == list(truth) and naming.problem is None
