@@ -20,8 +20,11 @@ OCR, the slow step. Cells may carry a second number in brackets
 (``1,234``, ``1 234``); a row label printed against its first count (``Arm A
 46``, ``F 631``) is split from it at the count's glyphs, the count taken for
 the column it sits under.
-Every doubtful cell (read at low confidence, higher than the cell before it,
-missing) is named in a warning.
+Rules under the plot (survminer draws its table panel's x axis against the
+last row) are taken out of the ink before the glyphs are found, and the
+letters of a y-axis title printed upward beside the table are no part of a
+row. Every doubtful cell (read at low confidence, higher than the cell before
+it, missing) is named in a warning.
 """
 
 from __future__ import annotations
@@ -113,7 +116,7 @@ class AtRiskRows:
     def name_rows(self, arms: list[Reading], colours, arms_given: bool = False) -> Naming:
         """Pair the rows with the arms and name both (see :func:`digitize.names.reconcile`).
 
-        Rows printed in colour are paired one to one with the arm colour they
+        Rows printed in colour (see :func:`_coloured`) are paired one to one with the arm colour they
         are a tint of (:func:`_colour_pairs`); a row left over (more rows than
         arms) is dropped, its name None, with a warning.
 
@@ -388,8 +391,9 @@ def _split_label_from_count(image: np.ndarray, word: tuple, text: str, blobs: li
     a letter's dot with its stem), or fewer when digits touch, from the word's
     right end are the count, the rest the label, short marks at its end (tick
     marks, dashes) and glyphs much taller than the count's (a y-axis title
-    printed upward beside the table) left out. The count must sit under a tick column on the
-    axis (from ``first_time``) and read alone as the same count (or, read with a space, ``1 339``, the part after it).
+    printed upward beside the table) left out. The count must sit under a
+    tick column on the axis (from ``first_time``) and read alone as the same
+    count (or, where the whole read as ``1 339``, as the part after the space).
 
     Returns
     -------
@@ -568,7 +572,8 @@ def _ink_blobs(region: np.ndarray, rules_removed: bool = False) -> list[tuple[in
     heights = stats[1:, 3]
     if not len(heights):
         return []
-    # Glyphs are about a text height high; curves, axis lines and frames are much longer one way.
+    # Glyphs are about a text height high; curves, axis lines and frames are much longer one way, and
+    # the letters of a y-axis title printed upward run into blobs twice as high or more.
     text_height = float(np.median(heights[heights >= 3])) if (heights >= 3).any() else 3.0
     if rules_removed:
         rules = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, int(RULE_TEXT_HEIGHTS * text_height) + 1), np.uint8))
