@@ -20,8 +20,8 @@ OCR, the slow step. Cells may carry a second number in brackets
 (``1,234``, ``1 234``); a row label printed against its first count (``Arm A
 46``, ``F 631``) is split from it at the count's glyphs, the count taken for
 the column it sits under.
-Rules under the plot (survminer draws its table panel's x axis against the
-last row) are taken out of the ink before the glyphs are found, and the
+Rules under the plot (survminer draws its table panel's axes against the
+last row and the first column) are taken out of the ink before the glyphs are found, and the
 letters of a y-axis title printed upward beside the table are no part of a
 row. Every doubtful cell (read at low confidence, higher than the cell before
 it, missing) is named in a warning.
@@ -58,7 +58,7 @@ COLOUR_MATCH_DELTA_E = 25.0
 #: A word or glyph this many times taller than a row's counts is no part of its label (the letters of a
 #: y-axis title printed upward beside the table).
 TALLER_THAN_TEXT = 1.5
-#: Under the plot, runs of ink across this many text heights long are rules (a table panel's x axis), not glyphs.
+#: Under the plot, runs of ink this many text heights long are rules (a table panel's axes), not glyphs.
 RULE_TEXT_HEIGHTS = 3.0
 #: Words in brackets after a count (censored, events, percent) and thousands groups.
 _COUNT = r"\d{1,3}(?:[,. ]\d{3})+(?!\d)|\d+"
@@ -561,11 +561,11 @@ def _ink(region: np.ndarray, paper=None) -> np.ndarray:
 def _ink_blobs(region: np.ndarray, rules_removed: bool = False) -> list[tuple[int, int, int, int]]:
     """Boxes of printed marks of any colour (coloured and tinted rows count), lines and frames left out.
 
-    With ``rules_removed``, the rules (runs of ink across longer than
+    With ``rules_removed``, the rules (runs of ink across or down longer than
     :data:`RULE_TEXT_HEIGHTS` text heights) are taken out of the ink first: a
-    count printed on a rule (survminer draws its table panel's x axis against
-    the row) is a mark of its own, not part of the rule's. Not for ink
-    holding curves, whose steps are such runs.
+    count printed on a rule (survminer draws its table panel's axes against
+    the last row and the first column) is a mark of its own, not part of the
+    rule's. Not for ink holding curves, whose steps are such runs.
     """
     ink = _ink(region).astype(np.uint8)
     count, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
@@ -576,8 +576,11 @@ def _ink_blobs(region: np.ndarray, rules_removed: bool = False) -> list[tuple[in
     # the letters of a y-axis title printed upward run into blobs twice as high or more.
     text_height = float(np.median(heights[heights >= 3])) if (heights >= 3).any() else 3.0
     if rules_removed:
-        rules = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, int(RULE_TEXT_HEIGHTS * text_height) + 1), np.uint8))
-        rules = cv2.dilate(rules, np.ones((3, 1), np.uint8))  # and their anti-aliased rims
+        length = int(RULE_TEXT_HEIGHTS * text_height) + 1
+        across = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, length), np.uint8))
+        down = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((length, 1), np.uint8))
+        # with their anti-aliased rims
+        rules = cv2.dilate(across, np.ones((3, 1), np.uint8)) | cv2.dilate(down, np.ones((1, 3), np.uint8))
         count, _, stats, _ = cv2.connectedComponentsWithStats(ink & ~rules, connectivity=8)
         # The tick marks cut from the rule are specks, no glyph.
         stats = stats[np.r_[True, (stats[1:, 2] >= 0.5 * text_height) | (stats[1:, 3] >= 0.5 * text_height)]]
@@ -762,7 +765,11 @@ def _tint_distance(colour: np.ndarray, arm: np.ndarray, paper=(255, 255, 255)) -
     Rows printed light (transparent, or a paler shade) are a mix of the arm
     colour and the paper, ``paper + a (arm - paper)``; the mix share ``a`` is
     fitted, so a light tint matches its arm as well as the full colour does.
+    The tints of a grey arm are greys, printed for other grey arms (survminer's
+    grey palette): a grey arm matches its own grey only.
     """
+    if _chroma(arm) < COLOURED_CHROMA:
+        return float(np.linalg.norm(_lab(arm) - _lab(colour)))
     paper = np.asarray(paper, dtype=float)
     direction = np.asarray(arm, dtype=float) - paper
     share = float(np.clip(np.dot(colour - paper, direction) / max(np.dot(direction, direction), 1e-9), 0.15, 1.0))
