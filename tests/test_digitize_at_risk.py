@@ -172,10 +172,14 @@ def test_rows_named_by_their_colour_bars_when_the_counts_are_black():
 
 # --- dev figures of the world corpus (benchmarks/world_corpus/dev) ---
 
+def dev_truth(figure: str) -> dict:
+    return next(record for record in read_truth("dev") if record["id"] == figure)
+
+
 @lru_cache(maxsize=None)
 def read_dev_rows(figure: str):
     """The at-risk rows read from a dev figure of the world corpus, and its true table (arm -> {time: count})."""
-    truth = next(record for record in read_truth("dev") if record["id"] == figure)
+    truth = dev_truth(figure)
     image, _ = deskewed(load_image(CORPUS / "dev" / truth["file"]))  # as digitize reads it
     areas = find_plot_areas(image)
     rows = read_at_risk_rows(image, areas[0], calibrate(image, areas[0]), areas)
@@ -224,8 +228,18 @@ def test_each_row_takes_its_own_label(figure):
 ])
 def test_rows_in_greys_of_their_own_pair_with_the_arms_by_colour(figure):
     rows, truth = read_dev_rows(figure)
-    arms = next(record for record in read_truth("dev") if record["id"] == figure)["arms"]
+    arms = dev_truth(figure)["arms"]
     # The arms given in reverse order, under names no row prints: only the colours pair them.
     arms = arms[::-1]
     naming = rows.name_rows([Reading(f"arm {k}") for k in range(len(arms))], [arm["colour"] for arm in arms])
     assert [arms[k]["name"] for k in naming.row_arms] == list(truth) and naming.problem is None
+
+
+def test_a_grey_arm_takes_the_row_in_its_own_grey_not_a_lighter_one():
+    # survminer's grey palette, one of its two arms given: a light grey is a tint of the dark grey
+    # too, but is the other arm's colour. The first count of the dark row touches the table's y axis.
+    rows, truth = read_dev_rows("r_survminer_dev_043")
+    arm = next(arm for arm in dev_truth("r_survminer_dev_043")["arms"] if arm["name"] == "SOC alone")
+    naming = rows.name_rows([Reading("SOC alone")], [arm["colour"]])
+    assert naming.row_arms == [None, 0]
+    assert dict(rows.rows[1]["cells"]) == truth["SOC alone"]
