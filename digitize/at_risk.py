@@ -18,9 +18,13 @@ Only lines whose words sit under the tick columns (a pixel test) are read by
 OCR, the slow step. Cells may carry a second number in brackets
 (``256 (12)``: censored or events so far) or thousands separators
 (``1,234``, ``1 234``); a row label printed against its first count (``Arm A
-46``) is split from it, the count taken for the column the word reaches.
-Every doubtful cell (read at low confidence, higher than the cell before it,
-missing) is named in a warning.
+46``, ``F 631``) is split from it at the count's glyphs, the count taken for
+the column it sits under.
+Rules under the plot (survminer draws its table panel's axes against the
+last row and the first column) are taken out of the ink before the glyphs are found, and the
+letters of a y-axis title printed upward beside the table are no part of a
+row. Every doubtful cell (read at low confidence, higher than the cell before
+it, missing) is named in a warning.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import cv2
 import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
+from scipy.spatial.distance import pdist
 
 from digitize.axes import PlotArea, find_plot_areas, find_ticks
 from digitize.calibration import Calibration, below_tick_labels, group_words, tick_step
@@ -50,6 +55,11 @@ INK_FROM_PAPER = 35
 COLOURED_CHROMA = 12.0
 #: A row colour further than this (CIELAB) from every tint of an arm colour matches no arm.
 COLOUR_MATCH_DELTA_E = 25.0
+#: A word or glyph this many times taller than a row's counts is no part of its label (the letters of a
+#: y-axis title printed upward beside the table).
+TALLER_THAN_TEXT = 1.5
+#: Under the plot, runs of ink this many text heights long are rules (a table panel's axes), not glyphs.
+RULE_TEXT_HEIGHTS = 3.0
 #: Words in brackets after a count (censored, events, percent) and thousands groups.
 _COUNT = r"\d{1,3}(?:[,. ]\d{3})+(?!\d)|\d+"
 _CELL = re.compile(rf"^(?P<count>{_COUNT})\s*(?:[(\[{{][^)\]}}]*[)\]}}]?)?$")
@@ -72,8 +82,8 @@ class AtRiskRows:
     ----------
     rows : list of dict
         Per printed row, top first: ``cells`` (time, count) pairs, ``label_words``
-        (boxes of the label on its left), ``glued_label`` (the label text read with
-        the first count when the two touch), ``caption`` (box of the line above
+        (boxes of the label on its left, a label printed against the first count
+        split from it), ``caption`` (box of the line above
         the row's table, its title) and ``title`` (its text, None until read),
         ``colour`` (RGB of its digits, else of its label or colour bar), ``centre``
         and ``height`` (row and text height, px), ``confidence`` (OCR, per cell) and
@@ -106,7 +116,7 @@ class AtRiskRows:
     def name_rows(self, arms: list[Reading], colours, arms_given: bool = False) -> Naming:
         """Pair the rows with the arms and name both (see :func:`digitize.names.reconcile`).
 
-        Rows printed in colour are paired one to one with the arm colour they
+        Rows printed in colour (see :func:`_coloured`) are paired one to one with the arm colour they
         are a tint of (:func:`_colour_pairs`); a row left over (more rows than
         arms) is dropped, its name None, with a warning.
 
@@ -206,7 +216,7 @@ def read_at_risk_rows(image: np.ndarray, plot_area: PlotArea, calibration: Calib
     under = AtRiskRows([], image[:0, :0], [])
     bottom = _next_plot_below(image, plot_area, find_plot_areas(image) if plot_areas is None else plot_areas)
     if bottom - top >= 5:
-        under = _read_region(image, (0, top, right, bottom), plot_area, calibration, step, axis)
+        under = _read_region(image, (0, top, right, bottom), plot_area, calibration, step, axis, rules_removed=True)
     if under.rows:
         return under
     # SAS prints the table inside the frame, above the x axis: searched only when nothing is under it.
@@ -260,7 +270,8 @@ def _holds_curve(image: np.ndarray, area: PlotArea) -> bool:
 
 
 def _read_region(image: np.ndarray, box: tuple[int, int, int, int], plot_area: PlotArea,
-                 calibration: Calibration, step: float, axis_labels: list, min_cells: int = 2) -> AtRiskRows:
+                 calibration: Calibration, step: float, axis_labels: list, min_cells: int = 2,
+                 rules_removed: bool = False) -> AtRiskRows:
     """The at-risk rows of the tables printed in ``box`` (left, top, right, bottom) of the image.
 
     A line is a row when at least ``min_cells`` of its words centred under
@@ -268,11 +279,11 @@ def _read_region(image: np.ndarray, box: tuple[int, int, int, int], plot_area: P
     an x axis (the table panel's own), other lines of text are titles; both
     separate one table from the next. A line whose words are printed as the
     plot's own x tick labels (``axis_labels``, see :func:`_glyphs`) is such an
-    axis without reading it.
+    axis without reading it. ``rules_removed``: see :func:`_ink_blobs`.
     """
     left, top, right, bottom = box
     region = image[top:bottom, left:right]
-    blobs = _ink_blobs(region)
+    blobs = _ink_blobs(region, rules_removed)
     if not blobs:
         return AtRiskRows([], image[:0, :0], [])
     origin = np.array([left, top, left, top])
@@ -293,7 +304,7 @@ def _read_region(image: np.ndarray, box: tuple[int, int, int, int], plot_area: P
             continue
         if _other_table(image, tables):
             continue
-        row = _read_row(image, line, cells, calibration, step, float(calibration.time(plot_area.left)), min_cells)
+        row = _read_row(image, line, cells, calibration, step, first_time, min_cells, blobs)
         if row is None:
             _new_table(tables, caption=_line_box(line))
         elif row == "axis":
@@ -317,38 +328,114 @@ def _read_region(image: np.ndarray, box: tuple[int, int, int, int], plot_area: P
 
 
 def _read_row(image: np.ndarray, line: list, cells: list, calibration: Calibration, step: float,
-              first_time: float, min_cells: int):
+              first_time: float, min_cells: int, blobs: list):
     """One line of words, ``cells`` those centred under tick columns, read as a row of counts.
 
     Returns the row (see :class:`AtRiskRows`; plus ``confidence`` per cell and
     ``height`` of its text), ``"axis"`` when the counts are the tick values, or
     None when fewer than ``min_cells`` read as counts. A label printed against
-    the first count is read with it and split from it (see :func:`_glued_word`).
+    the first count, as a word of its own that reaches into the count's column
+    (see :func:`_glued_word`) or as the first cell itself (``F 631``), is read
+    with it and split from it at the count's glyphs (``blobs``, see
+    :func:`_split_label_from_count`).
     """
     label_words = [w for w in line if w[2] <= cells[0][0] and w not in cells]
     glued = _glued_word(label_words, cells[0], calibration, step, first_time)
     read = read_boxes(image, cells + ([glued] if glued is not None else []))
-    texts, confidences = list(read["text"]), list(read["confidence"])
+    texts, confidences = list(read["text"]), list(read["confidence"])[:len(cells)]
     times = [_tick_time(w, calibration, step) for w in cells]
-    kept = [(time, count, confidence) for time, count, confidence
-            in zip(times, map(_count, texts[:len(cells)]), confidences) if count is not None]
+    counts = list(map(_count, texts[:len(cells)]))
+    # The word holding a label and a count: the glued word left of the cells, or the first cell
+    # when it does not read as a count alone; the count's column must come before the next count's.
+    word, text, next_time = ((glued, texts[-1], times[0]) if glued is not None else
+                             (cells[0], texts[0], times[1] if len(cells) > 1 else np.inf))
+    split = (_split_label_from_count(image, word, text, blobs, calibration, step, first_time)
+             if glued is not None or counts[0] is None else None)
+    if split is not None and split[2] < next_time:
+        label_box, count_box, time, count, confidence = split
+        label_words = [w for w in label_words if w != word] + ([label_box] if label_box is not None else [])
+        if word is not glued:
+            cells, times, counts, confidences = cells[1:], times[1:], counts[1:], confidences[1:]
+        cells, times, counts, confidences = ([count_box] + cells, [time] + times, [count] + counts,
+                                             [confidence] + confidences)
+    # A short label ('F') left of the plot's left edge may be centred near the column before the
+    # first: reading as no count, it is the label.
+    while len(cells) > 1 and counts[0] is None and cells[0][2] <= calibration.x_px(first_time):
+        label_words.append(cells[0])
+        cells, times, counts, confidences = cells[1:], times[1:], counts[1:], confidences[1:]
+    kept = [(time, count, confidence) for time, count, confidence in zip(times, counts, confidences)
+            if count is not None]
     if len(kept) < min_cells:
         return None
     if all(abs(count - time) < 1e-9 for time, count, _ in kept):
         return "axis"
-    glued_label = None
-    if glued is not None:
-        label_words = [w for w in label_words if w != glued]
-        glued_label, first = _split_glued(texts[-1])
-        if first is not None:  # the count of the column before the first cell's
-            kept.insert(0, (times[0] - step + 0.0, first, confidences[-1]))
-    label_words = _label_words(label_words)
+    height = float(np.median([w[3] - w[1] for w in cells]))
+    # A label is of the row's type: not a y-axis title printed upward beside it, nor specks of a faint label.
+    label_words = _label_words([w for w in label_words if w[3] - w[1] <= TALLER_THAN_TEXT * height
+                                and (w[2] - w[0]) * (w[3] - w[1]) >= 0.25 * height ** 2])
     return {"cells": [(time, count) for time, count, _ in kept],
             "confidence": [confidence for _, _, confidence in kept],
-            "label_words": label_words, "glued_label": glued_label,
-            "colour": _row_colour(image, cells, label_words + ([glued] if glued is not None else [])),
+            "label_words": label_words,
+            "colour": _row_colour(image, cells, label_words),
             "centre": float(np.mean([(w[1] + w[3]) / 2 for w in cells])),
-            "height": float(np.median([w[3] - w[1] for w in cells]))}
+            "height": height}
+
+
+def _split_label_from_count(image: np.ndarray, word: tuple, text: str, blobs: list, calibration: Calibration,
+                            step: float, first_time: float):
+    """A row label and the row's first count printed as one word (``Arm A 46``; ``M-753``, the
+    tick mark of survminer's table axis between), split at the count's glyphs.
+
+    The text read for the whole word (``text``) says how many marks the count
+    (and a bracket after it) prints; that many glyphs (``blobs`` side by side,
+    a letter's dot with its stem), or fewer when digits touch, from the word's
+    right end are the count, the rest the label, short marks at its end (tick
+    marks, dashes) and glyphs much taller than the count's (a y-axis title
+    printed upward beside the table) left out. The count must sit under a
+    tick column on the axis (from ``first_time``) and read alone as the same
+    count (or, where the whole read as ``1 339``, as the part after the space).
+
+    Returns
+    -------
+    tuple or None
+        ``(label_box, count_box, time, count, confidence)``, ``label_box`` None
+        when only marks are left of the count; None when the word does not split so.
+    """
+    label, count = _split_glued(text)
+    if count is None or not label:
+        return None
+    tail = _GLUED.match(str(text).strip())
+    marks = len(re.sub(r"\s", "", tail.string[tail.start("count"):]))
+    glyphs = _glyph_columns([b for b in blobs if b[0] >= word[0] and b[2] <= word[2] and b[1] >= word[1]
+                             and b[3] <= word[3]])
+    # Touching digits (a JPEG's blur) are one glyph: fewer glyphs than marks are tried next.
+    for size in range(min(marks, len(glyphs) - 1), 0, -1):
+        count_box = _line_box(glyphs[-size:])
+        time = _tick_time(count_box, calibration, step)
+        if not _on_tick(count_box, calibration, step) or time < first_time - 0.25 * step:
+            continue
+        # A mark read into the count with the label ('SOC-339', the tick read as '1 339') is left out alone.
+        alone = read_boxes(image, [count_box])
+        read = _count(alone["text"].iloc[0])
+        if read is None or read not in (count, _count(tail.group("count").split(" ", 1)[-1])):
+            continue
+        height = count_box[3] - count_box[1]
+        rest = [glyph for glyph in glyphs[:-size] if glyph[3] - glyph[1] <= TALLER_THAN_TEXT * height]
+        while rest and rest[-1][3] - rest[-1][1] <= 0.3 * height:
+            rest = rest[:-1]
+        return (_line_box(rest) if rest else None, count_box, time, read, float(alone["confidence"].iloc[0]))
+    return None
+
+
+def _glyph_columns(blobs: list) -> list:
+    """Blobs that share columns (a letter's dot and stem, the parts of ``%``) merged: glyphs left to right."""
+    glyphs: list = []
+    for blob in sorted(blobs):
+        if glyphs and blob[0] < glyphs[-1][2]:
+            glyphs[-1] = _line_box([glyphs[-1], blob])
+        else:
+            glyphs.append(blob)
+    return glyphs
 
 
 def _glyphs(image: np.ndarray, box: tuple[int, int, int, int]) -> list[tuple[tuple, np.ndarray]]:
@@ -471,16 +558,34 @@ def _ink(region: np.ndarray, paper=None) -> np.ndarray:
     return np.maximum(np.maximum(difference[..., 0], difference[..., 1]), difference[..., 2]) > INK_FROM_PAPER
 
 
-def _ink_blobs(region: np.ndarray) -> list[tuple[int, int, int, int]]:
-    """Boxes of printed marks of any colour (coloured and tinted rows count), lines and frames left out."""
-    count, _, stats, _ = cv2.connectedComponentsWithStats(_ink(region).astype(np.uint8), connectivity=8)
+def _ink_blobs(region: np.ndarray, rules_removed: bool = False) -> list[tuple[int, int, int, int]]:
+    """Boxes of printed marks of any colour (coloured and tinted rows count), lines and frames left out.
+
+    With ``rules_removed``, the rules (runs of ink across or down longer than
+    :data:`RULE_TEXT_HEIGHTS` text heights) are taken out of the ink first: a
+    count printed on a rule (survminer draws its table panel's axes against
+    the last row and the first column) is a mark of its own, not part of the
+    rule's. Not for ink holding curves, whose steps are such runs.
+    """
+    ink = _ink(region).astype(np.uint8)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     heights = stats[1:, 3]
     if not len(heights):
         return []
-    # Glyphs are about a text height high; curves, axis lines and frames are much longer one way.
+    # Glyphs are about a text height high; curves, axis lines and frames are much longer one way, and
+    # the letters of a y-axis title printed upward run into blobs twice as high or more.
     text_height = float(np.median(heights[heights >= 3])) if (heights >= 3).any() else 3.0
+    if rules_removed:
+        length = int(RULE_TEXT_HEIGHTS * text_height) + 1
+        across = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, length), np.uint8))
+        down = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((length, 1), np.uint8))
+        # with their anti-aliased rims
+        rules = cv2.dilate(across, np.ones((3, 1), np.uint8)) | cv2.dilate(down, np.ones((1, 3), np.uint8))
+        count, _, stats, _ = cv2.connectedComponentsWithStats(ink & ~rules, connectivity=8)
+        # The tick marks cut from the rule are specks, no glyph.
+        stats = stats[np.r_[True, (stats[1:, 2] >= 0.5 * text_height) | (stats[1:, 3] >= 0.5 * text_height)]]
     return [(int(l), int(t), int(l + w), int(t + h)) for l, t, w, h, area in stats[1:]
-            if area >= 3 and w < 0.5 * region.shape[1] and h <= 3 * text_height and w <= 8 * max(h, text_height)]
+            if area >= 3 and w < 0.5 * region.shape[1] and h <= 2 * text_height and w <= 8 * max(h, text_height)]
 
 
 def _text_lines(boxes: list[tuple[int, int, int, int]]) -> list[list[tuple[int, int, int, int]]]:
@@ -499,9 +604,10 @@ def _text_lines(boxes: list[tuple[int, int, int, int]]) -> list[list[tuple[int, 
 
 
 def _is_text(line: list) -> bool:
-    """Whether a line that is not a row is text (a title), not a speck or a rule."""
+    """Whether a line that is not a row is text (a title, an arm named over its rows: "Male" is 2.7
+    text heights wide), not a speck or a rule."""
     height = np.median([w[3] - w[1] for w in line])
-    return height >= 5 and sum(w[2] - w[0] for w in line) >= 3 * height
+    return height >= 5 and sum(w[2] - w[0] for w in line) >= 2 * height
 
 
 def _line_box(line: list) -> tuple[int, int, int, int]:
@@ -580,20 +686,19 @@ def _label_words(left_of_cells: list) -> list:
 
 
 def _read_labels(image: np.ndarray, rows: list[dict]) -> list[Reading]:
-    """The label printed with each row, the glued part included, and its OCR confidence ("" where
-    there is none).
+    """The label printed with each row and its OCR confidence ("" where there is none).
 
     A label that only says "At risk" (lifelines prints the arm's name on the
     line above its rows) is replaced by that line's text.
     """
-    boxes = [_line_box(row["label_words"]) for row in rows if row["label_words"]]
-    found = read_boxes(image, boxes)
+    # survminer's colour bars (solid marks; OCR reads them as 0, D or dashes) are no text to read.
+    printed = [[w for w in row["label_words"] if not _is_bar(image, w)] for row in rows]
+    found = read_boxes(image, [_line_box(words) for words in printed if words])
     read = iter(zip(found["text"], found["confidence"]))
     labels = []
-    for row in rows:
-        words, confidence = next(read) if row["label_words"] else ("", 1.0)
-        glued = row.get("glued_label") or ""
-        labels.append(Reading(" ".join(part for part in (str(words).strip(), glued) if part), float(confidence)))
+    for words in printed:
+        text, confidence = next(read) if words else ("", 1.0)
+        labels.append(Reading(str(text).strip(), float(confidence)))
     captioned = [row for row, label in zip(rows, labels) if _AT_RISK_CAPTION.match(label.text)]
     if captioned and all(row["caption"] is not None for row in captioned):
         unread = [row for row in captioned if row["title"] is None]
@@ -603,6 +708,13 @@ def _read_labels(image: np.ndarray, rows: list[dict]) -> list[Reading]:
                   for row, label in zip(rows, labels)]
     # Marks that are no letters (survminer's colour bars read as dashes) are no label.
     return [label if re.search(r"\w", label.text) else Reading("", 0.0) for label in labels]
+
+
+def _is_bar(image: np.ndarray, word: tuple) -> bool:
+    """Whether a word is a solid mark (a colour bar), ink over four fifths of its box: no glyph is."""
+    left, top, right, bottom = word
+    paper = np.median(image[top:bottom, ::4].reshape(-1, 3), axis=0)  # the line's paper
+    return bool(_ink(image[top:bottom, left:right], paper).mean() >= 0.8)
 
 
 def _row_colour(image: np.ndarray, cells: list, label_words: list) -> np.ndarray:
@@ -639,8 +751,12 @@ def _chroma(rgb) -> float:
 
 
 def _coloured(rows: list[dict]) -> bool:
-    """Whether every row is printed in a colour (not black or grey)."""
-    return all(_chroma(row["colour"]) >= COLOURED_CHROMA for row in rows)
+    """Whether the rows are printed in the arms' colours: every row in a colour (not black or
+    grey), or each row in a colour or grey of its own (survminer prints a grey arm's row in its
+    grey beside the coloured ones, and its grey palette's rows in the arms' greys)."""
+    if all(_chroma(row["colour"]) >= COLOURED_CHROMA for row in rows):
+        return True
+    return len(rows) > 1 and bool((pdist(np.array([_lab(row["colour"]) for row in rows])) > COLOUR_MATCH_DELTA_E).all())
 
 
 def _tint_distance(colour: np.ndarray, arm: np.ndarray, paper=(255, 255, 255)) -> float:
@@ -649,7 +765,11 @@ def _tint_distance(colour: np.ndarray, arm: np.ndarray, paper=(255, 255, 255)) -
     Rows printed light (transparent, or a paler shade) are a mix of the arm
     colour and the paper, ``paper + a (arm - paper)``; the mix share ``a`` is
     fitted, so a light tint matches its arm as well as the full colour does.
+    The tints of a grey arm are greys, printed for other grey arms (survminer's
+    grey palette): a grey arm matches its own grey only.
     """
+    if _chroma(arm) < COLOURED_CHROMA:
+        return float(np.linalg.norm(_lab(arm) - _lab(colour)))
     paper = np.asarray(paper, dtype=float)
     direction = np.asarray(arm, dtype=float) - paper
     share = float(np.clip(np.dot(colour - paper, direction) / max(np.dot(direction, direction), 1e-9), 0.15, 1.0))

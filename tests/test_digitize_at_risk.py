@@ -10,10 +10,13 @@ import pandas as pd
 import pytest
 
 from benchmarks.at_risk import load_truth, score_rows
+from benchmarks.world_data import CORPUS, read_truth
 from digitize.at_risk import AtRiskRows, _count, _doubts, _split_glued, read_at_risk_rows, read_at_risk_table
-from digitize.axes import find_plot_area
+from digitize.axes import find_plot_area, find_plot_areas
 from digitize.calibration import calibrate
+from digitize.deskew import deskewed
 from digitize.image import load_image
+from digitize.names import Reading
 from test_digitize_axes import km_figure
 
 
@@ -165,3 +168,78 @@ def test_rows_named_by_their_colour_bars_when_the_counts_are_black():
     expected = {row["label"]: row["value"] for row in truth["at_risk"]}
     assert {arm: list(group["n_risk"]) for arm, group in table.groupby("arm")} == expected
     assert warnings == []
+
+
+# --- dev figures of the world corpus (benchmarks/world_corpus/dev) ---
+
+def dev_truth(figure: str) -> dict:
+    return next(record for record in read_truth("dev") if record["id"] == figure)
+
+
+@lru_cache(maxsize=None)
+def read_dev_rows(figure: str):
+    """The at-risk rows read from a dev figure of the world corpus, and its true table (arm -> {time: count})."""
+    truth = dev_truth(figure)
+    image, _ = deskewed(load_image(CORPUS / "dev" / truth["file"]))  # as digitize reads it
+    areas = find_plot_areas(image)
+    rows = read_at_risk_rows(image, areas[0], calibrate(image, areas[0]), areas)
+    table = pd.DataFrame(truth["at_risk"])
+    return rows, {arm: dict(zip(group["time"], group["n_risk"])) for arm, group in table.groupby("arm", sort=False)}
+
+
+@pytest.mark.parametrize("figure", [
+    "r_survminer_dev_019",  # survminer's table axis: its tick mark between 'F' and 631, one word
+    "r_survminer_dev_045",
+    "sas_dev_002",          # SAS: 'F 631', the label a space from its count
+    "r_base_dev_024",       # base R mtext: 'F 631'
+    "r_base_dev_013",       # base R mtext: 'Stage 1 1572'
+])
+def test_a_label_printed_one_word_with_its_first_count_is_split_from_it(figure):
+    rows, truth = read_dev_rows(figure)
+    assert rows.row_labels() == list(truth)
+    assert [dict(row["cells"]) for row in rows.rows] == list(truth.values())
+
+
+@pytest.mark.parametrize("figure", [
+    "r_survminer_dev_002",  # survminer's table x axis drawn against the digits of its one row
+    "r_survminer_dev_029",
+    "r_survminer_dev_042",  # and a slanted scan
+    "r_survminer_dev_055",  # the letters of the y-axis title 'Group', printed upward, touch the second row
+    "r_survminer_dev_053",  # 'Drug X + SOC-339': the tick mark read into the count as '1 339'
+])
+def test_every_count_of_a_row_touching_an_axis_or_a_title_is_read(figure):
+    rows, truth = read_dev_rows(figure)
+    assert [dict(row["cells"]) for row in rows.rows] == list(truth.values())
+
+
+@pytest.mark.parametrize("figure", [
+    "lifelines_dev_002",    # lifelines: the arm named on a line of its own over 'At risk' ('Male' is short)
+    "r_survminer_dev_032",  # 'F' left of the table's axis, centred nearer the column before the first
+    "r_survminer_dev_053",
+])
+def test_each_row_takes_its_own_label(figure):
+    rows, truth = read_dev_rows(figure)
+    assert rows.row_labels() == list(truth)
+
+
+@pytest.mark.parametrize("figure", [
+    "r_survminer_dev_016",  # jco palette: blue, yellow and grey rows, by colour bars
+    "r_survminer_dev_020",  # grey palette: light and dark grey rows, unlabelled but for grey bars
+])
+def test_rows_in_greys_of_their_own_pair_with_the_arms_by_colour(figure):
+    rows, truth = read_dev_rows(figure)
+    arms = dev_truth(figure)["arms"]
+    # The arms given in reverse order, under names no row prints: only the colours pair them.
+    arms = arms[::-1]
+    naming = rows.name_rows([Reading(f"arm {k}") for k in range(len(arms))], [arm["colour"] for arm in arms])
+    assert [arms[k]["name"] for k in naming.row_arms] == list(truth) and naming.problem is None
+
+
+def test_a_grey_arm_takes_the_row_in_its_own_grey_not_a_lighter_one():
+    # survminer's grey palette, one of its two arms given: a light grey is a tint of the dark grey
+    # too, but is the other arm's colour. The first count of the dark row touches the table's y axis.
+    rows, truth = read_dev_rows("r_survminer_dev_043")
+    arm = next(arm for arm in dev_truth("r_survminer_dev_043")["arms"] if arm["name"] == "SOC alone")
+    naming = rows.name_rows([Reading("SOC alone")], [arm["colour"]])
+    assert naming.row_arms == [None, 0]
+    assert dict(rows.rows[1]["cells"]) == truth["SOC alone"]
