@@ -19,9 +19,9 @@ from digitize.at_risk import AtRiskRows, read_at_risk_rows
 from digitize.axes import border_warnings, find_plot_areas
 from digitize.calibration import Calibration, calibrate
 from digitize.censor import find_censor_marks, mark_half_px, marked_columns, marks_of_one_form
-from digitize.colours import (SAME_ARM_DELTA_E, PlotInk, arm_alpha, find_inks, hex_colour, match_named_colours,
-                              merge_lines_under_bands, merge_split_shades, paler_tints, parse_arm_colours, plot_ink,
-                              relative_strength, to_lab)
+from digitize.colours import (SAME_ARM_DELTA_E, SAME_HUE_MIN_CHROMA, PlotInk, arm_alpha, find_inks, hex_colour,
+                              match_named_colours, merge_lines_under_bands, merge_split_shades, paler_tints,
+                              parse_arm_colours, plot_ink, relative_strength, to_lab)
 from digitize.diagnosis import collecting_findings, note
 from digitize.deskew import deskewed
 from digitize.image import WorkingImage, load_image, working_image
@@ -174,7 +174,7 @@ def digitize(image_or_path, *, arms=None, x_range=None, y_range=None, x_ticks=No
         warnings.insert(0, f"the figure was rotated by {skew_deg:+.2f} degrees and was turned straight before "
                            f"it was read (its horizontal and vertical lines agree on the angle); check overlay.png")
     warnings = border_warnings(image, plot_area) + warnings
-    warnings += [f"arm {names[k]} is paler and much thinner than the others, as the edge of a band fill is, "
+    warnings += [f"arm {names[k]} is paler and thinner than the others, as the edge of a band fill is, "
                  f"but was taken as an arm: the numbers-at-risk table has {table_rows} rows; check overlay.png"
                  for k in called_back]
     if table_rows > len(colours):
@@ -215,7 +215,7 @@ class _ArmPixels:
     mark_x_px : ndarray
         Columns of its censor marks, in pixels of the working image.
     pale_thin : bool
-        Paler and much thinner than the other arms, as the edge of a band fill is (see
+        Paler and thinner than the other arms, as the edge of a band fill is (see
         :func:`_without_fill_edges`): an arm only when the numbers-at-risk table calls it back.
     """
 
@@ -244,8 +244,9 @@ def _read_curves(work: WorkingImage, inks: Future | None = None) -> list[_ArmPix
     alphas, paths, colour_of_arm = separate_line_types(alphas, trace_arms(alphas, ink), ink)
     colours = colours[colour_of_arm]
     keep = [k for k, path in enumerate(paths) if _is_curve(path, plot, alphas[k])]
+    coloured = np.hypot(*to_lab(colours.astype(np.float32))[:, 1:].T) > SAME_HUE_MIN_CHROMA
     keep, thin_pale = _without_fill_edges(keep, paths, relative_strength(colours, plot.background),
-                                          paler_tints(colours, plot.background))
+                                          paler_tints(colours, plot.background), coloured)
     keep = _distinct(keep, paths)
     if not keep:
         raise InputError("no Kaplan-Meier curve found in the plot (no line that only falls); is this a KM figure?")
@@ -361,15 +362,21 @@ def _is_curve(path: ArmPath | None, plot: PlotInk, own: np.ndarray) -> bool:
 
 
 def _without_fill_edges(indices: list[int], paths: list[ArmPath], strength: np.ndarray,
-                        tint: np.ndarray) -> tuple[list[int], list[int]]:
-    """Arms less pale arms drawn much thinner than the others (the edges between overlapping band
-    fills, which trace like step curves) or thinner in a paler tint of another arm (``tint``, see
-    :func:`digitize.colours.paler_tints`: the edge of that arm's band), and less arms drawn much
-    wider than the others in such a tint: that arm's band.
+                        tint: np.ndarray, coloured: np.ndarray) -> tuple[list[int], list[int]]:
+    """Split the arms into those kept, the pale thin ones and bands (dropped).
 
-    Returns the arms kept, and the pale thin ones: a light grey arm beside darker ones, drawn in
-    the same width, may read as thin too (its anti-aliased edges fall below the ink threshold),
-    so the numbers-at-risk table may call them back (:func:`_called_back`).
+    Pale thin arms are pale arms drawn much thinner than the others (the edges between
+    overlapping band fills, which trace like step curves), or ``coloured`` arms drawn thinner in a
+    paler tint of another arm (``tint``, see :func:`digitize.colours.paler_tints`): the edge of
+    that arm's band (a grey is a tint of black, and grey arms beside black ones are common). But a
+    light grey arm beside darker ones, drawn in the same width, may read as thin too
+    (its anti-aliased edges fall below the ink threshold), so the numbers-at-risk table may call
+    them back (:func:`_called_back`). Arms drawn much wider than the others in such a tint are
+    that arm's band, and dropped.
+
+    Returns
+    -------
+    kept, thin_pale : list of int
     """
     kept, thin_pale = [], []
     for k in indices:
@@ -377,8 +384,8 @@ def _without_fill_edges(indices: list[int], paths: list[ArmPath], strength: np.n
         width = float(np.median(others)) if others else paths[k].line_width_px
         thin = paths[k].line_width_px < FILL_EDGE_WIDTH_SHARE * width
         wide = paths[k].line_width_px > BAND_WIDTH_SHARE * width
-        if (thin and strength[k] < FILL_EDGE_STRENGTH) or (tint[k] and paths[k].line_width_px
-                                                            < TINT_EDGE_WIDTH_SHARE * width):
+        tint_edge = tint[k] and coloured[k] and paths[k].line_width_px < TINT_EDGE_WIDTH_SHARE * width
+        if (thin and strength[k] < FILL_EDGE_STRENGTH) or tint_edge:
             thin_pale.append(k)
         elif not (wide and tint[k]):
             kept.append(k)

@@ -131,6 +131,9 @@ def test_loose_colour_names_still_find_their_curves():
     # lifelines, two arms with their bands: the orange band's edge, in its tint and thinner than
     # the arms, traced as a third arm; the table's two rows do not call it back
     "lifelines_dev_001",
+    # base R, a grey arm beside a black one, thinner, and no table: a grey is a tint of black, but
+    # a grey line is no band's edge
+    "r_base_dev_002",
     # base R, a blue dashed arm (lty = 2) beside a red solid one, 1 px wide in a small figure: over
     # its dash pattern, a drop every column or two made following it cost more than giving it up
     "r_base_dev_024",
