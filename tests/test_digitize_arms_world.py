@@ -23,6 +23,9 @@ TRUTHS = {truth["id"]: truth for truth in json.loads((FOLDER / "truth.json").rea
 CASES = [
     # a dashed colour arm beside a solid black one: its dashes alone trace no curve
     ("base_red_dashed_lwd2", 0.006),
+    # ... nor over its dash pattern, where it falls steeply beside a grey arm: a drop every column or
+    # two priced following it above giving it up at once
+    ("base_red_dashed_halves", 0.005),
     ("sm_lancet_lt_2", 0.003),
     # dashed and dot-dashed colour arms, and a ruled HR table inside the plot
     ("mpl_three_inset", 0.004),
