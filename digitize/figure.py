@@ -19,9 +19,9 @@ from digitize.at_risk import AtRiskRows, read_at_risk_rows
 from digitize.axes import border_warnings, find_plot_areas
 from digitize.calibration import Calibration, calibrate
 from digitize.censor import find_censor_marks, mark_half_px, marked_columns, marks_of_one_form
-from digitize.colours import (SAME_ARM_DELTA_E, PlotInk, arm_alpha, find_inks, hex_colour, match_named_colours,
-                              merge_lines_under_bands, merge_split_shades, paler_tints, parse_arm_colours, plot_ink,
-                              relative_strength, to_lab)
+from digitize.colours import (SAME_ARM_DELTA_E, SAME_HUE_MIN_CHROMA, PlotInk, arm_alpha, find_inks, hex_colour,
+                              match_named_colours, merge_lines_under_bands, merge_split_shades, paler_tints,
+                              parse_arm_colours, plot_ink, relative_strength, to_lab)
 from digitize.diagnosis import collecting_findings, note
 from digitize.deskew import deskewed
 from digitize.image import WorkingImage, load_image, working_image
@@ -47,6 +47,9 @@ MAX_LINE_SHARE = 0.08
 #: of the strongest arm's colour, is the edge of a band fill.
 FILL_EDGE_WIDTH_SHARE = 0.5
 FILL_EDGE_STRENGTH = 0.7
+#: ... or drawn thinner than this share of it in a paler tint of another arm's colour, is the edge
+#: of that arm's band (the programs draw all arms of a figure in one width).
+TINT_EDGE_WIDTH_SHARE = 0.75
 #: An arm drawn this many times wider than the others' median width, in a paler tint of another
 #: arm's colour, is that arm's band fill (the programs draw all arms of a figure in one width).
 BAND_WIDTH_SHARE = 1.5
@@ -138,7 +141,11 @@ def digitize(image_or_path, *, arms=None, x_range=None, y_range=None, x_ticks=No
         elsewhere = _nearer_other_plots(work, areas, panel) if arms is None else None
         legend = _early_legend(image, work, inks, reading, elsewhere) if arms is None else None
         note(at_risk=at_risk, legend_labels=legend[1] if legend else {})
-        found, calibration = _falling_or_rising(work, reading, calibration)
+        # Two readings of the arms that must agree: the table's rows (those that only fall, as numbers
+        # at risk do; a row of tick labels rises) and the curves.
+        table_rows = sum(bool(np.all(np.diff([count for _, count in row["cells"]]) <= 0)) for row in at_risk.rows)
+        found, calibration = _falling_or_rising(work, reading, calibration, table_rows)
+    called_back = [k for k, arm in enumerate(found) if arm.pale_thin]
     colours, paths = np.array([arm.colour for arm in found]), [arm.path for arm in found]
     traced = [_in_data_units(arm, work, calibration) for arm in found]
     legend_arms, sizes, order = _name_arms(image, work, legend, colours, [curve for curve, _ in traced], calibration,
@@ -167,12 +174,14 @@ def digitize(image_or_path, *, arms=None, x_range=None, y_range=None, x_ticks=No
         warnings.insert(0, f"the figure was rotated by {skew_deg:+.2f} degrees and was turned straight before "
                            f"it was read (its horizontal and vertical lines agree on the angle); check overlay.png")
     warnings = border_warnings(image, plot_area) + warnings
-    # Two readings of the arms that must agree: the table's rows (those that only fall, as numbers
-    # at risk do; a row of tick labels rises) and the curves.
-    table_rows = sum(bool(np.all(np.diff([count for _, count in row["cells"]]) <= 0)) for row in at_risk.rows)
+    warnings += [f"arm {names[k]} is paler and thinner than the others, as the edge of a band fill is, "
+                 f"but was taken as an arm: the numbers-at-risk table has {table_rows} rows; check overlay.png"
+                 for k in called_back]
     if table_rows > len(colours):
         warnings.append(f"the numbers-at-risk table has {table_rows} rows but {len(colours)} curve(s) were "
-                        f"traced: a curve may be missing; check overlay.png, or name the arms with --arms")
+                        f"traced: a curve may be missing, or arms drawn alike (in one ink and line type) lie "
+                        f"on one another and could not be told apart; check overlay.png, or name the arms with "
+                        f"--arms")
     if arms is None:
         curve_tables = [curve for curve, _ in traced]
         warnings += _legend_entries_without_curve(work, legend[0], colours, curve_tables, calibration)
@@ -205,12 +214,16 @@ class _ArmPixels:
         ``x_px, y_px``: the corners of its step function, in pixels of the working image.
     mark_x_px : ndarray
         Columns of its censor marks, in pixels of the working image.
+    pale_thin : bool
+        Paler and thinner than the other arms, as the edge of a band fill is (see
+        :func:`_without_fill_edges`): an arm only when the numbers-at-risk table calls it back.
     """
 
     colour: np.ndarray
     path: ArmPath
     corners: pd.DataFrame
     mark_x_px: np.ndarray
+    pale_thin: bool = False
 
 
 def _read_curves(work: WorkingImage, inks: Future | None = None) -> list[_ArmPixels]:
@@ -231,19 +244,24 @@ def _read_curves(work: WorkingImage, inks: Future | None = None) -> list[_ArmPix
     alphas, paths, colour_of_arm = separate_line_types(alphas, trace_arms(alphas, ink), ink)
     colours = colours[colour_of_arm]
     keep = [k for k, path in enumerate(paths) if _is_curve(path, plot, alphas[k])]
-    keep = _without_fill_edges(keep, paths, relative_strength(colours, plot.background),
-                               paler_tints(colours, plot.background))
+    coloured = np.hypot(*to_lab(colours.astype(np.float32))[:, 1:].T) > SAME_HUE_MIN_CHROMA
+    keep, thin_pale = _without_fill_edges(keep, paths, relative_strength(colours, plot.background),
+                                          paler_tints(colours, plot.background), coloured)
     keep = _distinct(keep, paths)
     if not keep:
         raise InputError("no Kaplan-Meier curve found in the plot (no line that only falls); is this a KM figure?")
-    others = [np.where(alphas[k] >= INKED, 0.0, plot.any_ink) for k in keep]
-    marks = marks_of_one_form([find_censor_marks(alphas[k], paths[k], other, plot) for k, other in zip(keep, others)])
-    return [_read_arm(plot, alphas[k], paths[k], colours[k], other, arm_marks)
-            for k, other, arm_marks in zip(keep, others, marks)]
+    # The pale thin arms are read too, after the others (a fill edge does not outrank an arm, nor
+    # lend its form to their censor marks), for the numbers-at-risk table to call back.
+    thin_pale = [k for k in _distinct(keep + thin_pale, paths, first=keep) if k not in keep]
+    others = [np.where(alphas[k] >= INKED, 0.0, plot.any_ink) for k in keep + thin_pale]
+    candidates = [find_censor_marks(alphas[k], paths[k], other, plot) for k, other in zip(keep + thin_pale, others)]
+    marks = marks_of_one_form(candidates[: len(keep)]) + marks_of_one_form(candidates)[len(keep):]
+    return [replace(_read_arm(plot, alphas[k], paths[k], colours[k], other, arm_marks), pale_thin=k in thin_pale)
+            for k, other, arm_marks in zip(keep + thin_pale, others, marks)]
 
 
-def _falling_or_rising(work: WorkingImage, reading: Future,
-                       calibration: Calibration) -> tuple[list[_ArmPixels], Calibration]:
+def _falling_or_rising(work: WorkingImage, reading: Future, calibration: Calibration,
+                       table_rows: int) -> tuple[list[_ArmPixels], Calibration]:
     """The arms as falling (survival) curves or, failing that, as rising (cumulative-incidence) ones.
 
     ``reading`` holds the arms read as falling curves (:func:`_read_curves`). A
@@ -256,10 +274,12 @@ def _falling_or_rising(work: WorkingImage, reading: Future,
     is labelled, and the curves' ink passes through time 0 at 0 (the
     bottom-left). The calibration returned says which
     (:attr:`Calibration.measure`): it turns every row into survival, so
-    nothing after this step sees the difference.
+    nothing after this step sees the difference. Of the pale thin arms read
+    (:attr:`_ArmPixels.pale_thin`), those the numbers-at-risk table's
+    ``table_rows`` call for are kept (:func:`_called_back`).
     """
     try:
-        falling, refusal = reading.result(), None
+        falling, refusal = _called_back(reading.result(), table_rows), None
     except InputError as error:
         falling, refusal = None, error
     if falling is not None and not np.all(_first_survival(falling, work, calibration) < 0.5):
@@ -267,7 +287,7 @@ def _falling_or_rising(work: WorkingImage, reading: Future,
     incidence = calibration.with_measure("cumulative_incidence")
     mirrored = _mirrored(work)
     try:
-        rising = [_unmirrored(arm, mirrored) for arm in _read_curves(mirrored)]
+        rising = [_unmirrored(arm, mirrored) for arm in _called_back(_read_curves(mirrored), table_rows)]
     except InputError:
         rising = None
     if (rising is not None and np.all(_first_survival(rising, work, incidence) >= 0.5)
@@ -277,6 +297,16 @@ def _falling_or_rising(work: WorkingImage, reading: Future,
         return falling, calibration
     raise InputError(str(refusal).replace("(no line that only falls)",
                                           "(no line that only falls, nor one that only rises from 0)"))
+
+
+def _called_back(arms: list[_ArmPixels], table_rows: int) -> list[_ArmPixels]:
+    """The arms, without the pale thin ones (:attr:`_ArmPixels.pale_thin`) but as many, the best
+    seen first, as the numbers-at-risk table has rows beyond the other arms: a band fill's edge
+    has no row of its own, a light grey arm has."""
+    sure = [arm for arm in arms if not arm.pale_thin]
+    pale = sorted((arm for arm in arms if arm.pale_thin), key=lambda arm: -arm.path.seen)
+    wanted = {id(arm) for arm in pale[: max(table_rows - len(sure), 0)]}
+    return [arm for arm in arms if not arm.pale_thin or id(arm) in wanted]
 
 
 def _first_survival(arms: list[_ArmPixels], work: WorkingImage, calibration: Calibration) -> np.ndarray:
@@ -332,26 +362,42 @@ def _is_curve(path: ArmPath | None, plot: PlotInk, own: np.ndarray) -> bool:
 
 
 def _without_fill_edges(indices: list[int], paths: list[ArmPath], strength: np.ndarray,
-                        tint: np.ndarray) -> list[int]:
-    """Drop pale arms drawn much thinner than the others: the edges between overlapping band
-    fills, which trace like step curves; and arms drawn much wider than the others in a paler
-    tint of another arm (``tint``, see :func:`digitize.colours.paler_tints`): that arm's band."""
-    kept = []
+                        tint: np.ndarray, coloured: np.ndarray) -> tuple[list[int], list[int]]:
+    """Split the arms into those kept, the pale thin ones and bands (dropped).
+
+    Pale thin arms are pale arms drawn much thinner than the others (the edges between
+    overlapping band fills, which trace like step curves), or ``coloured`` arms drawn thinner in a
+    paler tint of another arm (``tint``, see :func:`digitize.colours.paler_tints`): the edge of
+    that arm's band (a grey is a tint of black, and grey arms beside black ones are common). But a
+    light grey arm beside darker ones, drawn in the same width, may read as thin too
+    (its anti-aliased edges fall below the ink threshold), so the numbers-at-risk table may call
+    them back (:func:`_called_back`). Arms drawn much wider than the others in such a tint are
+    that arm's band, and dropped.
+
+    Returns
+    -------
+    kept, thin_pale : list of int
+    """
+    kept, thin_pale = [], []
     for k in indices:
         others = [paths[j].line_width_px for j in indices if j != k]
         width = float(np.median(others)) if others else paths[k].line_width_px
         thin = paths[k].line_width_px < FILL_EDGE_WIDTH_SHARE * width
         wide = paths[k].line_width_px > BAND_WIDTH_SHARE * width
-        if not ((thin and strength[k] < FILL_EDGE_STRENGTH) or (wide and tint[k])):
+        tint_edge = tint[k] and coloured[k] and paths[k].line_width_px < TINT_EDGE_WIDTH_SHARE * width
+        if (thin and strength[k] < FILL_EDGE_STRENGTH) or tint_edge:
+            thin_pale.append(k)
+        elif not (wide and tint[k]):
             kept.append(k)
-    return kept
+    return kept, thin_pale
 
 
-def _distinct(indices: list[int], paths: list[ArmPath]) -> list[int]:
+def _distinct(indices: list[int], paths: list[ArmPath], first: list[int] = ()) -> list[int]:
     """Drop arms whose path runs along a better-seen arm's for nearly all its length (a colour
-    fringe or a line seen through a band, not an arm of its own)."""
-    kept: list[int] = []
-    for k in sorted(indices, key=lambda k: -paths[k].seen):
+    fringe or a line seen through a band, not an arm of its own); the arms ``first`` are kept
+    before any other is looked at."""
+    kept: list[int] = list(first)
+    for k in sorted(set(indices) - set(first), key=lambda k: -paths[k].seen):
         if all(_overlap_share(paths[k], paths[j], of_first=True) < DUPLICATE_OVERLAP for j in kept):
             kept.append(k)
     return sorted(kept)

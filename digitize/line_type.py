@@ -133,11 +133,15 @@ def _one_arm(own: np.ndarray, path: ArmPath | None, any_ink: np.ndarray,
     (:data:`DASHED_REACH`); its line type is read on the ink as drawn
     (:func:`line_types`; dashes short and close, blurred by scaling or JPEG,
     may read as solid). Else the arm is the path traced on the ink as drawn.
+    A colour whose dashes alone trace nothing is not given up over its dash
+    pattern before it starts (``keep_on`` of :func:`digitize.trace.trace_path`):
+    a thin dashed line falling steeply pays for a drop every column or two.
     """
     if path is None or DASHED_REACH * len(path.rows) <= own.shape[1]:  # else no trace runs twice as far
         width = max(path.line_width_px if path is not None else stroke_width(own), figure_width_px)
         bridged = _bridge_dashes(own, width)
-        over_dashes = trace_path(bridged, np.where(bridged >= INKED, 0.0, any_ink), line_width_px=width)
+        over_dashes = trace_path(bridged, np.where(bridged >= INKED, 0.0, any_ink), line_width_px=width,
+                                 keep_on=path is None)
         if over_dashes is not None and (path is None or DASHED_REACH * len(path.rows) <= len(over_dashes.rows)):
             return [(own, over_dashes)], line_types([own], [over_dashes], any_ink)
     return [(own, path)], ["solid"] if path is None else line_types([own], [path], any_ink)

@@ -36,8 +36,11 @@ from scipy.ndimage import maximum_filter1d, uniform_filter1d
 DROP_COST = 1.0
 #: How much a column of other ink (another arm, text) counts as the arm's own, 0-1.
 OCCLUDED_SUPPORT = 0.6
-#: Price of each column after a path has ended: below riding other ink, above the arm's own.
+#: Price of each column after a path has ended: below riding other ink, above the arm's own ...
 ENDED_COST = 0.35
+#: ... or, for a line that must not be given up before it starts (see :func:`trace_path`), of each
+#: column after its end that holds the arm's ink, left unread: above riding other ink.
+UNREAD_COST = 0.7
 #: Alpha at which a pixel counts as inked.
 INKED = 0.5
 #: Two arms traced together (:func:`trace_pair`) are placed in bands of rows a line width and a
@@ -86,7 +89,8 @@ class ArmPath:
         return self.first_col + np.arange(len(self.rows))
 
 
-def trace_path(own: np.ndarray, other: np.ndarray, line_width_px: float | None = None) -> ArmPath | None:
+def trace_path(own: np.ndarray, other: np.ndarray, line_width_px: float | None = None,
+               keep_on: bool = False) -> ArmPath | None:
     """Trace one arm as a non-rising path through its pixels (dynamic programming over columns).
 
     Parameters
@@ -98,6 +102,12 @@ def trace_path(own: np.ndarray, other: np.ndarray, line_width_px: float | None =
     line_width_px : float, optional
         The line's width, when known from other ink than ``own`` (a dashed line's, measured on
         its dashes before the gaps between them were bridged); by default measured on ``own``.
+    keep_on : bool
+        For a line known to be there (a dashed line traced over its bridged dash pattern): if the
+        path gives up all its ink, trace it again with each column of the ink left after the
+        path's end priced as unread (:data:`UNREAD_COST`). A thin line falling steeply in a
+        small figure drops a pixel every column or two, and each drop is priced: followed, it
+        may cost more than ending the path at once.
 
     Returns
     -------
@@ -117,7 +127,10 @@ def trace_path(own: np.ndarray, other: np.ndarray, line_width_px: float | None =
     own, other = own[:bottom, : last + 1], other[:bottom, : last + 1]
     support = np.minimum(1.0, uniform_filter1d(own, size, axis=0, mode="constant") * size / width)
     covered = np.minimum(1.0, uniform_filter1d(other, size, axis=0, mode="constant") * size / width)
-    rows = _monotone_path(1.0 - np.maximum(support, OCCLUDED_SUPPORT * covered))
+    cost = 1.0 - np.maximum(support, OCCLUDED_SUPPORT * covered)
+    rows = _monotone_path(cost, np.full(cost.shape[1], ENDED_COST))
+    if keep_on and not (support[rows, np.arange(len(rows))] >= INKED).any():
+        rows = _monotone_path(cost, np.where((own >= INKED).any(axis=0), UNREAD_COST, ENDED_COST))
     cols = np.arange(len(rows))
     seen = support[rows, cols] >= INKED
     hidden = ~seen & (covered[rows, cols] >= INKED)
@@ -290,14 +303,14 @@ def _came_from(totals: np.ndarray, state: int) -> int:
     return above if totals[above] + np.float32(DROP_COST) < totals[state] else state
 
 
-def _monotone_path(cost: np.ndarray) -> np.ndarray:
+def _monotone_path(cost: np.ndarray, ended_cost: np.ndarray) -> np.ndarray:
     """Cheapest path through ``cost`` (h, w) taking one row per column, the row never decreasing.
 
     Staying on a row is free, moving down costs :data:`DROP_COST`. The path
     starts in the first column and may stop early: each column after its end
-    costs :data:`ENDED_COST`, less than riding another arm's line, so a
-    curve that ends is not continued along its neighbours. Ties go to the
-    lowest-indexed choice, so the result is deterministic.
+    costs ``ended_cost`` (shape (w,); :data:`ENDED_COST`, less than riding
+    another arm's line, so a curve that ends is not continued along its
+    neighbours). Ties go to the lowest-indexed choice, so the result is deterministic.
 
     Returns
     -------
@@ -326,7 +339,8 @@ def _monotone_path(cost: np.ndarray) -> np.ndarray:
         total += by_column[col]
         best_end_row[col] = int(np.argmin(total))
         best_end[col] = total[best_end_row[col]]
-    end = int(np.argmin(best_end + ENDED_COST * (width - 1 - np.arange(width))))
+    after_end = np.r_[np.cumsum(ended_cost[::-1])[::-1][1:], 0.0]  # the price of the columns after each
+    end = int(np.argmin(best_end + after_end))
     rows = np.empty(end + 1, dtype=np.int64)
     rows[-1] = best_end_row[end]
     for col in range(end, 0, -1):

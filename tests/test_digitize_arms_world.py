@@ -3,7 +3,8 @@
 The figures in ``tests/data/world/arms`` were drawn by R (survminer ``ggsurvplot``, base
 ``plot(survfit)``), lifelines and matplotlib from real IPD by
 ``python -m benchmarks.make_arm_figures``; their true KM is rebuilt from the same IPD. Each case
-lost an arm or found one too many before the fix named beside it.
+lost an arm or found one too many before the fix named beside it. The last test reads a figure of
+the world corpus's dev half (``benchmarks/world_corpus/dev``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import pytest
 
 from benchmarks.digitize_scoring import score_curves
 from benchmarks.make_arm_figures import FOLDER, true_arms
+from benchmarks.world_data import CORPUS, read_truth
 from digitize import digitize
 
 TRUTHS = {truth["id"]: truth for truth in json.loads((FOLDER / "truth.json").read_text())}
@@ -21,6 +23,9 @@ TRUTHS = {truth["id"]: truth for truth in json.loads((FOLDER / "truth.json").rea
 CASES = [
     # a dashed colour arm beside a solid black one: its dashes alone trace no curve
     ("base_red_dashed_lwd2", 0.006),
+    # ... nor over its dash pattern, where it falls steeply beside a grey arm: a drop every column or
+    # two priced following it above giving it up at once
+    ("base_red_dashed_halves", 0.005),
     ("sm_lancet_lt_2", 0.003),
     # dashed and dot-dashed colour arms, and a ruled HR table inside the plot
     ("mpl_three_inset", 0.004),
@@ -44,3 +49,13 @@ def test_every_arm_drawn_is_found_and_no_other(figure, max_iae):
     score = score_curves(result.curves, true_arms(truth))
     assert score["n_found_arms"] == truth["n_arms"], result.arms
     assert max(arm["iae"] for arm in score["arms"]) <= max_iae, score["arms"]
+
+
+def test_a_pale_thin_arm_taken_on_the_tables_word_is_warned_of():
+    truth = next(record for record in read_truth("dev") if record["id"] == "r_survminer_dev_057")
+    result = digitize(CORPUS / "dev" / truth["file"])
+    assert any("paler and thinner" in warning for warning in result.warnings), result.warnings
+    # Without the table's word, the pale thin line is no arm.
+    alone = digitize(CORPUS / "dev" / truth["file"], read_at_risk=False)
+    assert len(alone.arms) == 1, alone.arms
+

@@ -124,8 +124,21 @@ def test_loose_colour_names_still_find_their_curves():
     "r_survminer_dev_030",
     # survminer, npg palette: its light blue is much paler than its red, but drawn opaque.
     "r_survminer_dev_033",
+    # survminer, two arms in black and light grey: the light grey line reads thinner than the
+    # black one, as the edge of a band fill does; the at-risk table's two rows call it back
+    "r_survminer_dev_026",
+    "r_survminer_dev_057",
+    # lifelines, two arms with their bands: the orange band's edge, in its tint and thinner than
+    # the arms, traced as a third arm; the table's two rows do not call it back
+    "lifelines_dev_001",
+    # base R, a grey arm beside a black one, thinner, and no table: a grey is a tint of black, but
+    # a grey line is no band's edge
+    "r_base_dev_002",
+    # base R, a blue dashed arm (lty = 2) beside a red solid one, 1 px wide in a small figure: over
+    # its dash pattern, a drop every column or two made following it cost more than giving it up
+    "r_base_dev_024",
 ])
-def test_a_light_opaque_arm_is_an_arm_not_a_band_fill(figure):
+def test_light_arms_are_arms_and_band_edges_are_not(figure):
     # World corpus dev figures.
     truth = next(record for record in read_truth("dev") if record["id"] == figure)
     result = digitize(CORPUS / "dev" / truth["file"])

@@ -14,6 +14,8 @@ import pytest
 
 from benchmarks.digitize_scoring import score_curves
 from benchmarks.make_digitize_corpus import CORPUS, draw_figure
+from benchmarks.world_data import CORPUS as WORLD
+from benchmarks.world_data import read_truth
 from digitize import digitize
 
 BLACK_AND_WHITE = dict(colours=("#000000", "#000000"), line_styles=("-", "--"))
@@ -96,3 +98,13 @@ def test_confidence_limits_drawn_as_dashed_lines_of_the_arms_colour_are_not_arms
     result = digitize(CORPUS / truth["file"])
     assert list(result.arms["line_type"]) == ["solid"]
     assert score_curves(result.curves, truth["arms"])["iae"] <= 0.01
+
+
+def test_a_thin_dashed_colour_arm_falling_steeply_is_traced_over_its_dashes():
+    # Base R (world corpus dev figure), a blue lty = 2 arm beside a red solid one, 1 px wide: its
+    # dashes alone trace nothing, and over its dash pattern a drop every column or two priced
+    # following it above giving it up at once.
+    truth = next(record for record in read_truth("dev") if record["id"] == "r_base_dev_024")
+    result = digitize(WORLD / "dev" / truth["file"])
+    assert dict(zip(result.arms["colour"], result.arms["line_type"])) == {"#0303ff": "dashed", "#ff0404": "solid"}
+    assert max(arm["iae"] for arm in score_curves(result.curves, truth["arms"])["arms"]) < 0.005
