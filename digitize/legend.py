@@ -25,8 +25,6 @@ MIN_NAME_CONFIDENCE = 0.6
 MAX_TEXT_BOX_SHARE = 0.25
 #: Text lower than this (px) is no legend label: OCR cannot read it.
 MIN_LABEL_HEIGHT_PX = 5
-#: Rows a swatch's line may span beyond its arm's line width (anti-aliased edges, px).
-LINE_WIDTH_SLACK_PX = 2
 #: Page left around a label's text when it is read (px of the image read).
 LABEL_MARGIN_PX = 3
 
@@ -66,10 +64,13 @@ def find_swatches(pixels: LegendPixels, colours: np.ndarray, curve_mask: np.ndar
                   line_widths_px=None) -> pd.DataFrame:
     """The legend swatch of each arm: a short line of its colour, away from the curves, with text on its right.
 
-    A swatch is drawn as a line (see :func:`_is_line`): as thick as its arm's
-    curve when the curves' line widths are known, else thinner than a third
-    of its label's text; a word printed in the arm's colour (a row label of
-    the at-risk table, an axis title) is not one.
+    A swatch is drawn as a line (see :func:`_is_line`): up to twice as thick
+    as its arm's curve (and a pixel, for anti-aliasing) when the curves' line
+    widths are known, else thinner than a third of its label's text; a word
+    printed in the arm's colour (a row label of the at-risk table, an axis
+    title) is not one. It stands apart from text (:func:`_stands_apart`), its
+    label further off than its dashes are apart. The widest such piece of
+    each arm's colour is its swatch.
 
     Parameters
     ----------
@@ -109,23 +110,33 @@ def find_swatches(pixels: LegendPixels, colours: np.ndarray, curve_mask: np.ndar
         # A swatch is a short line or a small patch, wider than tall; text of that colour is narrower.
         widths, heights = pieces[:, 2] - pieces[:, 0], pieces[:, 3] - pieces[:, 1]
         fits = np.flatnonzero((widths >= 8) & (widths <= max_width) & (widths >= heights))
-        candidates = [dict(zip(("left", "top", "right", "bottom"), (int(v) for v in pieces[piece])), arm_index=int(index))
-                      for piece in fits[np.argsort(-widths[fits], kind="stable")]]
+        candidates = [dict(zip(("left", "top", "right", "bottom"), _along_its_rows(near, pieces[piece], max_width)),
+                           arm_index=int(index)) for piece in fits[np.argsort(-widths[fits], kind="stable")]]
         # ... and is drawn apart: a piece running along text is the anti-aliased edge of a letter.
         candidates = [swatch for swatch in candidates
                       if not (not in_text_ink and _box_share(text, swatch) > MAX_TEXT_BOX_SHARE
                               or any(_touching(swatch, claimed) for claimed in rows))]
-        width = line_widths_px[index] if line_widths_px is not None else None
-        # Labels are black; failing one, a label printed in its arm's colour (journals print 'Male'
-        # in the grey of its curve) is looked for.
-        for label_ink in (text,) if in_text_ink else (text, text | near):
-            entry = _first_entry(candidates, near, label_ink, width)
-            if entry is not None:
-                rows.append(entry)
-                break
+        # A label may be printed in its arm's colour (journals print 'Male' in the grey of its curve).
+        label_ink = text if in_text_ink else text | near
+        entry = _first_entry(candidates, near, label_ink, line_widths_px[index] if line_widths_px is not None else None)
+        if entry is not None:
+            rows.append(entry)
     swatches = pd.DataFrame(_labels_end_at_next_swatch(rows),
                             columns=["arm_index", "left", "top", "right", "bottom", "label"])
     return swatches.sort_values(["top", "left"], kind="mergesort").reset_index(drop=True)
+
+
+def _along_its_rows(near: np.ndarray, box, max_width: int) -> tuple[int, int, int, int]:
+    """A piece's box (left, top, right, bottom; exclusive) run on to the left and right along its
+    rows while ``near`` (its colour, under the curves' mask too) goes on, to ``max_width`` at most:
+    where a curve passes by, part of a swatch is masked."""
+    left, top, right, bottom = (int(v) for v in box)
+    drawn = near[top:bottom].any(axis=0)
+    while left > 0 and drawn[left - 1] and right - left < max_width:
+        left -= 1
+    while right < len(drawn) and drawn[right] and right - left < max_width:
+        right += 1
+    return left, top, right, bottom
 
 
 def _first_entry(candidates: list[dict], near: np.ndarray, label_ink: np.ndarray,
@@ -136,9 +147,12 @@ def _first_entry(candidates: list[dict], near: np.ndarray, label_ink: np.ndarray
         label = _label_box(label_ink, swatch)
         if label is None:
             continue
-        line_rows = line_width_px + LINE_WIDTH_SLACK_PX if line_width_px is not None else (label[3] - label[1]) / 3
+        line_rows = 2 * line_width_px + 1 if line_width_px is not None else (label[3] - label[1]) / 3
         piece = near[swatch["top"]:swatch["bottom"], swatch["left"]:swatch["right"]]
-        if _is_line(piece, line_rows) and _stands_apart(label_ink, swatch, label):
+        # The label is further off than the dashes of a dashed swatch are apart: else it is the line going on.
+        dash_gaps = [end - start for start, end in _runs_of(~piece.any(axis=0))]
+        if (_is_line(piece, line_rows) and _stands_apart(label_ink, swatch, label)
+                and label[0] - swatch["right"] > max(dash_gaps, default=0)):
             return {**swatch, "label": label}
     return None
 
@@ -263,11 +277,12 @@ def _box_share(mask: np.ndarray, box: dict) -> float:
 def _is_line(piece: np.ndarray, max_rows: float) -> bool:
     """Whether a piece of ink (bool, its box) is drawn as a line, as a swatch is: at least half its
     ink on the rows holding half as much as the fullest row or more (the line, a mark on it
-    aside), and those rows no more than ``max_rows`` (at least 2). A word in the arm's colour
-    (a row label, an axis title) fills its x-height, on more rows."""
+    aside), and those rows one run, of no more than ``max_rows`` (at least 2). A word in the
+    arm's colour (a row label, an axis title) fills its x-height, or its top and foot, on more rows."""
     per_row = piece.sum(axis=1)
-    line = per_row >= per_row.max() / 2
-    return line.sum() <= max(2.0, max_rows) and per_row[line].sum() >= per_row.sum() / 2
+    line = np.flatnonzero(per_row >= per_row.max() / 2)
+    return (len(line) <= max(2.0, max_rows) and line[-1] - line[0] + 1 == len(line)
+            and per_row[line].sum() >= per_row.sum() / 2)
 
 
 def _stands_apart(ink: np.ndarray, swatch: dict, label: tuple[int, int, int, int]) -> bool:

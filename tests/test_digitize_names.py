@@ -231,6 +231,11 @@ def test_a_neighbours_ink_read_before_a_name_is_not_taken_for_its_letters(glued,
     # a legend laid out in a row: each label ends where the next entry's swatch begins
     # ('ECOG 1 + ECOG 2'); the top of a label's letters is no swatch ('DG 0')
     "r_survminer_dev_016", "r_base_dev_008",
+    # a swatch a curve passes by is the whole line, not the piece outside the curve's mask ('- Stage 3')
+    "r_base_dev_023",
+    # survminer, a rotated JPEG: two arms in one ink (solid, dashed), the legend on top; a table's
+    # row label and its tick mark are no swatch
+    "r_survminer_dev_034",
 ])
 def test_legend_entries_are_lines_beside_their_labels(figure_id):
     """World corpus dev figures: every traced arm takes a printed legend name, its own."""
