@@ -148,8 +148,9 @@ def digitize(image_or_path, *, arms=None, x_range=None, y_range=None, x_ticks=No
     called_back = [k for k, arm in enumerate(found) if arm.pale_thin]
     colours, paths = np.array([arm.colour for arm in found]), [arm.path for arm in found]
     traced = [_in_data_units(arm, work, calibration) for arm in found]
-    legend_arms, sizes, order = _name_arms(image, work, legend, colours, [curve for curve, _ in traced], calibration,
-                                           arms, elsewhere)
+    widths = [path.line_width_px for path in paths]
+    legend_arms, sizes, order = _name_arms(image, work, legend, colours, widths, [curve for curve, _ in traced],
+                                           calibration, arms, elsewhere)
     naming = at_risk.name_rows([legend_arms[k] for k in order], [colours[k] for k in order], arms_given=arms is not None)
     names = [""] * len(colours)
     for k, name in zip(order, naming.arm_names):
@@ -184,7 +185,7 @@ def digitize(image_or_path, *, arms=None, x_range=None, y_range=None, x_ticks=No
                         f"--arms")
     if arms is None:
         curve_tables = [curve for curve, _ in traced]
-        warnings += _legend_entries_without_curve(work, legend[0], colours, curve_tables, calibration)
+        warnings += _legend_entries_without_curve(work, legend[0], colours, widths, curve_tables, calibration)
     warnings += naming.warnings + ([naming.problem] if naming.problem else []) + _size_warnings(table, at_risk_table)
     return DigitizationResult(
         curves=curves[["arm", "time", "survival"]],
@@ -469,8 +470,8 @@ def _early_legend(image: np.ndarray, work: WorkingImage, inks: Future,
 
 
 def _name_arms(image: np.ndarray, work: WorkingImage, legend: tuple[LegendPixels, dict] | None,
-               colours: np.ndarray, curves: list[pd.DataFrame], calibration: Calibration,
-               arms, elsewhere: np.ndarray | None) -> tuple[list[Reading], list, list[int]]:
+               colours: np.ndarray, line_widths_px: list[float], curves: list[pd.DataFrame],
+               calibration: Calibration, arms, elsewhere: np.ndarray | None) -> tuple[list[Reading], list, list[int]]:
     """Names of the arms as read, the arm sizes printed with them, and the order to list them in
     (arm indices).
 
@@ -490,7 +491,7 @@ def _name_arms(image: np.ndarray, work: WorkingImage, legend: tuple[LegendPixels
             names[pair.index] = Reading(pair.arm)
         return names, [None] * len(colours), [int(pairs.loc[pairs["arm"] == name, "index"].iloc[0]) for name in named]
     pixels, labels = legend
-    swatches = find_swatches(pixels, colours, _curve_mask(work, curves, calibration) | elsewhere)
+    swatches = find_swatches(pixels, colours, _curve_mask(work, curves, calibration) | elsewhere, line_widths_px)
     order = list(swatches["arm_index"]) + [k for k in range(len(colours)) if k not in set(swatches["arm_index"])]
     # Swatches are found in the working image, their labels read in the figure: OCR misreads
     # small type scaled down further.
@@ -534,14 +535,15 @@ def _size_warnings(arms: pd.DataFrame, at_risk: pd.DataFrame) -> list[str]:
 
 
 def _legend_entries_without_curve(work: WorkingImage, pixels: LegendPixels, colours: np.ndarray,
-                                  curves: list[pd.DataFrame], calibration: Calibration) -> list[str]:
+                                  line_widths_px: list[float], curves: list[pd.DataFrame],
+                                  calibration: Calibration) -> list[str]:
     """A warning for each legend entry whose swatch has a colour no traced arm has (see
     :func:`digitize.legend.further_legend_entries`): a curve was missed.
 
     Entries of the arms' colours are not counted: a swatch found off the legend (on a curve's
     dense censor marks) would count its arm twice.
     """
-    swatches = find_swatches(pixels, colours, _curve_mask(work, curves, calibration))
+    swatches = find_swatches(pixels, colours, _curve_mask(work, curves, calibration), line_widths_px)
     return [f"the legend has an entry at ({left}, {top}) px of a colour no traced curve has: a curve may be "
             f"missing; check overlay.png, or name the arms and their colours with --arms"
             for box, of_arm_colour in further_legend_entries(work.image, pixels, swatches, colours)

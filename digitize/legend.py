@@ -20,8 +20,9 @@ TEXT_MAX_SATURATION = 80
 RULE_LENGTH_PX = 60
 #: Legend labels read below this OCR confidence are not used as names.
 MIN_NAME_CONFIDENCE = 0.6
-#: A piece of an arm's colour with more than this share of its outline on text is a letter's edge.
-MAX_TEXT_OUTLINE_SHARE = 0.25
+#: A piece of an arm's colour with more than this share of the box around it (one pixel grown) on
+#: darker ink is a letter's anti-aliased edge: a swatch is drawn apart, its box holding its own colour.
+MAX_TEXT_BOX_SHARE = 0.25
 #: Text lower than this (px) is no legend label: OCR cannot read it.
 MIN_LABEL_HEIGHT_PX = 5
 #: Page left around a label's text when it is read (px of the image read).
@@ -59,8 +60,17 @@ def legend_pixels(image: np.ndarray) -> LegendPixels:
     return LegendPixels(cv2.cvtColor(image, cv2.COLOR_RGB2LAB), _text_ink(image))
 
 
-def find_swatches(pixels: LegendPixels, colours: np.ndarray, curve_mask: np.ndarray) -> pd.DataFrame:
-    """The legend swatch of each arm: a short piece of its colour, away from the curves, with text on its right.
+def find_swatches(pixels: LegendPixels, colours: np.ndarray, curve_mask: np.ndarray,
+                  line_widths_px=None) -> pd.DataFrame:
+    """The legend swatch of each arm: a short line of its colour, away from the curves, with text on its right.
+
+    A swatch is drawn as a line (see :func:`_is_line`): up to twice as thick
+    as its arm's curve (and a pixel, for anti-aliasing) when the curves' line
+    widths are known, else thinner than a third of its label's text; a word
+    printed in the arm's colour (a row label of the at-risk table, an axis
+    title) is not one. It stands apart from text (:func:`_stands_apart`), its
+    label further off than its dashes are apart. The widest such piece of
+    each arm's colour is its swatch.
 
     Parameters
     ----------
@@ -70,6 +80,8 @@ def find_swatches(pixels: LegendPixels, colours: np.ndarray, curve_mask: np.ndar
         Arm colours (RGB).
     curve_mask : ndarray, shape (h, w), bool
         Pixels of the traced curves and their censor marks (not swatches).
+    line_widths_px : sequence of float, optional
+        The traced curves' line widths (px of ``pixels``), one per arm.
 
     Returns
     -------
@@ -98,19 +110,64 @@ def find_swatches(pixels: LegendPixels, colours: np.ndarray, curve_mask: np.ndar
         # A swatch is a short line or a small patch, wider than tall; text of that colour is narrower.
         widths, heights = pieces[:, 2] - pieces[:, 0], pieces[:, 3] - pieces[:, 1]
         fits = np.flatnonzero((widths >= 8) & (widths <= max_width) & (widths >= heights))
-        for piece in fits[np.argsort(-widths[fits], kind="stable")]:
-            left, top, right, bottom = (int(v) for v in pieces[piece])
-            swatch = {"arm_index": int(index), "left": left, "top": top, "right": right, "bottom": bottom}
-            # ... and is drawn apart: a piece running along text is the anti-aliased edge of a letter.
-            if (not in_text_ink and _outline_share(text, swatch) > MAX_TEXT_OUTLINE_SHARE
-                    or any(_touching(swatch, claimed) for claimed in rows)):
-                continue
-            label = _label_box(text, swatch)
-            if label is not None:
-                rows.append({**swatch, "label": label})
-                break
-    swatches = pd.DataFrame(rows, columns=["arm_index", "left", "top", "right", "bottom", "label"])
+        candidates = [dict(zip(("left", "top", "right", "bottom"), _along_its_rows(near, pieces[piece], max_width)),
+                           arm_index=int(index)) for piece in fits[np.argsort(-widths[fits], kind="stable")]]
+        # ... and is drawn apart: a piece running along text is the anti-aliased edge of a letter.
+        candidates = [swatch for swatch in candidates
+                      if not (not in_text_ink and _box_share(text, swatch) > MAX_TEXT_BOX_SHARE
+                              or any(_touching(swatch, claimed) for claimed in rows))]
+        # A label may be printed in its arm's colour (journals print 'Male' in the grey of its curve).
+        label_ink = text if in_text_ink else text | near
+        entry = _first_entry(candidates, near, label_ink, line_widths_px[index] if line_widths_px is not None else None)
+        if entry is not None:
+            rows.append(entry)
+    swatches = pd.DataFrame(_labels_end_at_next_swatch(rows),
+                            columns=["arm_index", "left", "top", "right", "bottom", "label"])
     return swatches.sort_values(["top", "left"], kind="mergesort").reset_index(drop=True)
+
+
+def _along_its_rows(near: np.ndarray, box, max_width: int) -> tuple[int, int, int, int]:
+    """A piece's box (left, top, right, bottom; exclusive) run on to the left and right along its
+    rows while ``near`` (its colour, under the curves' mask too) goes on, to ``max_width`` at most:
+    where a curve passes by, part of a swatch is masked."""
+    left, top, right, bottom = (int(v) for v in box)
+    drawn = near[top:bottom].any(axis=0)
+    while left > 0 and drawn[left - 1] and right - left < max_width:
+        left -= 1
+    while right < len(drawn) and drawn[right] and right - left < max_width:
+        right += 1
+    return left, top, right, bottom
+
+
+def _first_entry(candidates: list[dict], near: np.ndarray, label_ink: np.ndarray,
+                 line_width_px: float | None) -> dict | None:
+    """The first of the candidate swatches (boxes) drawn as a line standing apart with a label in
+    ``label_ink`` on its right, with its ``label`` box; None if none is."""
+    for swatch in candidates:
+        label = _label_box(label_ink, swatch)
+        if label is None:
+            continue
+        line_rows = 2 * line_width_px + 1 if line_width_px is not None else (label[3] - label[1]) / 3
+        piece = near[swatch["top"]:swatch["bottom"], swatch["left"]:swatch["right"]]
+        # The label is further off than the dashes of a dashed swatch are apart: else it is the line going on.
+        dash_gaps = [end - start for start, end in _runs_of(~piece.any(axis=0))]
+        if (_is_line(piece, line_rows) and _stands_apart(label_ink, swatch, label)
+                and label[0] - swatch["right"] > max(dash_gaps, default=0)):
+            return {**swatch, "label": label}
+    return None
+
+
+def _labels_end_at_next_swatch(entries: list[dict]) -> list[dict]:
+    """Legend entries (swatch box and ``label`` box) with each label ended where another entry's
+    swatch begins on its rows: in a legend laid out in a row, text runs on into the next entry."""
+    ended = []
+    for entry in entries:
+        left, top, right, bottom = entry["label"]
+        for other in entries:
+            if left < other["left"] < right and other["top"] < bottom and top < other["bottom"]:
+                right = other["left"]
+        ended.append({**entry, "label": (left, top, right, bottom)})
+    return ended
 
 
 def read_labels(image: np.ndarray, boxes) -> dict[tuple[int, int, int, int], tuple[str, float]]:
@@ -210,13 +267,35 @@ def _delta_e_from_black(lab: np.ndarray) -> float:
     return float(np.hypot(float(lab[0]) * 100 / 255, np.hypot(float(lab[1]) - 128, float(lab[2]) - 128)))
 
 
-def _outline_share(mask: np.ndarray, box: dict) -> float:
-    """Share of the pixels just outside a box (``left, top, right, bottom``) that are set in ``mask``."""
+def _box_share(mask: np.ndarray, box: dict) -> float:
+    """Share of the pixels of a box (``left, top, right, bottom``) grown by one pixel that are set in ``mask``."""
     top, left = max(box["top"] - 1, 0), max(box["left"] - 1, 0)
     grown = mask[top:box["bottom"] + 1, left:box["right"] + 1]
-    inner = mask[box["top"]:box["bottom"], box["left"]:box["right"]]
-    outline = grown.size - inner.size
-    return float(grown.sum() - inner.sum()) / outline if outline else 0.0
+    return float(grown.mean()) if grown.size else 0.0
+
+
+def _is_line(piece: np.ndarray, max_rows: float) -> bool:
+    """Whether a piece of ink (bool, its box) is drawn as a line, as a swatch is: at least half its
+    ink on the rows holding half as much as the fullest row or more (the line, a mark on it
+    aside), and those rows one run, of no more than ``max_rows`` (at least 2). A word in the
+    arm's colour (a row label, an axis title) fills its x-height, or its top and foot, on more rows."""
+    per_row = piece.sum(axis=1)
+    line = np.flatnonzero(per_row >= per_row.max() / 2)
+    return (len(line) <= max(2.0, max_rows) and line[-1] - line[0] + 1 == len(line)
+            and per_row[line].sum() >= per_row.sum() / 2)
+
+
+def _stands_apart(ink: np.ndarray, swatch: dict, label: tuple[int, int, int, int]) -> bool:
+    """Whether a swatch stands apart from text, as a letter of a word does not: its label starts
+    more than a letter gap (a third of the label's height, 3 px at least) to its right, and no
+    ink but a frame's side (a column inked a text height above and below it) is that near on its
+    left (but for the pixel next to it: a line's end is fainter than its colour)."""
+    height = label[3] - label[1]
+    gap = max(3, height // 3)
+    columns = slice(max(swatch["left"] - gap, 0), max(swatch["left"] - 1, 0))  # a line's end may be fainter
+    beside = ink[swatch["top"] : swatch["bottom"], columns].any(axis=0)
+    frame = ink[max(swatch["top"] - height, 0) : swatch["bottom"] + height, columns].all(axis=0)
+    return label[0] - swatch["right"] >= gap and not np.any(beside & ~frame)
 
 
 def _touching(first: dict, second: dict) -> bool:
@@ -233,17 +312,33 @@ def _label_box(ink: np.ndarray, swatch: dict) -> tuple[int, int, int, int] | Non
     top = max(0, centre - half)
     band = ink[top : centre + half + 1, swatch["right"] + 1 :]
     columns = np.flatnonzero(band.any(axis=0))
-    if len(columns) == 0 or columns[0] > 3 * half:
+    # The gap before the label is under a text height or two, or (matplotlib's legends, whose
+    # dashed swatch may end in a gap between dashes) under the swatch's length.
+    if len(columns) == 0 or columns[0] > max(3 * half, swatch["right"] - swatch["left"]):
         return None
-    # The label runs on while the gaps between its letters and words stay under a text height.
-    gaps = np.flatnonzero(np.diff(columns) > 2 * half)
-    last = columns[gaps[0]] if len(gaps) else columns[-1]
+    last = _run_end(columns, 2 * half)
     rows = np.flatnonzero(band[:, columns[0] : last + 1].any(axis=1))
+    # The band may reach the lines of text above and below: the label is the line level with the swatch.
+    lines = np.split(rows, np.flatnonzero(np.diff(rows) > 1) + 1)
+    if len(lines) > 1:
+        line = min(lines, key=lambda run: np.abs(run - (centre - top)).min())
+        band = band[: line[-1] + 1].copy()
+        band[: line[0]] = False
+        columns = np.flatnonzero(band.any(axis=0))
+        last = _run_end(columns, 2 * half)
+        rows = np.flatnonzero(band[:, columns[0] : last + 1].any(axis=1))
     height = rows[-1] - rows[0] + 1
     if height < MIN_LABEL_HEIGHT_PX or last - columns[0] + 1 < height / 2:
         return None  # a speck or a tick mark, not a line of text
     left = swatch["right"] + 1 + int(columns[0])
     return left, top + int(rows[0]), swatch["right"] + 2 + int(last), top + int(rows[-1]) + 1
+
+
+def _run_end(columns: np.ndarray, max_gap: int) -> int:
+    """The last of the sorted ``columns`` before the first gap wider than ``max_gap``: a label runs
+    on while the gaps between its letters and words stay under a text height."""
+    gaps = np.flatnonzero(np.diff(columns) > max_gap)
+    return int(columns[gaps[0]] if len(gaps) else columns[-1])
 
 
 def further_legend_entries(image: np.ndarray, pixels: LegendPixels, swatches: pd.DataFrame,

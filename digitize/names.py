@@ -142,12 +142,29 @@ def held_at_an_end(label: str, name: str) -> bool:
 def better_spelling(first: Reading, second: Reading) -> str:
     """Of two readings of one name, the better read: the one holding all the other's characters and
     more (OCR drops letters at a box's edge or between glyphs), else the one read with more
-    confidence (the first when equal)."""
+    confidence (the first when equal).
+
+    Characters one reading has before all the other's, ending where a word starts (before a
+    space or a capital: ``S placebo``, ``UDrug X``), are a neighbour's ink read with it (a
+    table's rotated title, a colour bar), not letters the other lost, and are left out first.
+    """
+    first, second = (Reading(_without_glued_start(one.text, other.text), one.confidence)
+                     for one, other in ((first, second), (second, first)))
     short, long = sorted((_normal(first.text), _normal(second.text)), key=len)
     rest = iter(long)
     if len(short) < len(long) and all(character in rest for character in short):
         return first.text if _normal(first.text) == long else second.text
     return second.text if second.confidence > first.confidence else first.text
+
+
+def _without_glued_start(text: str, other: str) -> str:
+    """``text`` without the characters before the first it shares with ``other`` (see
+    :func:`better_spelling`), when a word starts there; else ``text``."""
+    blocks = SequenceMatcher(None, text.casefold(), other.casefold(), autojunk=False).get_matching_blocks()
+    start = next((block.a for block in blocks if block.size >= 2), 0)
+    if 0 < start < len(text) and (text[start - 1].isspace() or text[start].isupper() or text[start].isdigit()):
+        return text[start:]
+    return text
 
 
 def pair_by_name(arm_names: list[str], row_labels: list[str]) -> list[int | None]:

@@ -2,6 +2,7 @@
 drawn by R survminer, base R and lifelines (tests/data/world/names, benchmarks/legend_names.py)."""
 
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -96,6 +97,12 @@ def test_unnamed_rows_pair_with_unnamed_arms_in_legend_order_with_a_warning():
     assert naming.row_names == ["arm1", "arm2"] and naming.warnings
 
 
+def _dev_figure(figure_id: str):
+    from benchmarks.world_data import read_truth
+    truth = next(figure for figure in read_truth("dev") if figure["id"] == figure_id)
+    return truth, Path(__file__).parents[1] / "benchmarks" / "world_corpus" / "dev" / truth["file"]
+
+
 @lru_cache(maxsize=None)
 def _truth(figure_id: str) -> dict:
     return json.loads((FIGURES / f"{figure_id}.json").read_text())
@@ -178,9 +185,8 @@ def test_unlabelled_rows_take_the_legend_names_in_order_and_named_rows_still_pai
 def test_table_without_row_labels_is_named_after_the_legend(figure_id):
     """World corpus dev figures: lifelines' add_at_risk_counts and a SAS-style inner table print
     the counts with no readable row label; the legend names every arm."""
-    from benchmarks.world_data import read_truth
-    truth = next(figure for figure in read_truth("dev") if figure["id"] == figure_id)
-    result = digitize(Path(__file__).parents[1] / "benchmarks" / "world_corpus" / "dev" / truth["file"])
+    truth, path = _dev_figure(figure_id)
+    result = digitize(path)
     printed = pd.DataFrame(truth["at_risk"])
     assert list(result.arms["arm"]) == list(dict.fromkeys(printed["arm"]))
     read = result.at_risk.groupby("arm", sort=False)["n_risk"].apply(list).to_dict()
@@ -203,3 +209,37 @@ def test_a_short_legend_misreading_found_loosely_in_a_label_pairs_nothing():
     # r_base_dev_026: 'atr' (OCR of 'at risk') is alike 'tre', the start of 'Treatment', but not held there.
     naming = reconcile([Reading("atr", 0.5)], [Reading("Treatment", 0.9), Reading("Placebo", 0.9)])
     assert naming.row_arms == [None, None] and naming.problem
+
+
+@pytest.mark.parametrize("glued, printed", [("S placebo", "placebo"), ("UDrug X + SOC", "Drug X + SOC"),
+                                            ("desLow dose", "Low dôse")])
+def test_a_neighbours_ink_read_before_a_name_is_not_taken_for_its_letters(glued, printed):
+    # survminer's rotated 'Strata' beside the table's rows, read into their labels ('S placebo').
+    naming = reconcile([Reading(printed, 0.9)], [Reading(glued, 1.0)])
+    assert naming.arm_names == [printed.replace("ô", "o")]
+    # ... while letters a reading lost inside a word are the other's ('veral' is 'Overall').
+    assert reconcile([Reading("veral", 1.0)], [Reading("Overall", 1.0)]).arm_names == ["Overall"]
+
+
+@pytest.mark.parametrize("figure_id", [
+    # matplotlib: 'Male' printed in its arm's grey beside a dashed swatch ending in a gap; the grey
+    # anti-aliased top of the x-axis title's 'T' is no swatch ('ime (months)' was the arm's name)
+    "journal_dev_010",
+    # words printed in an arm's ink are no swatch: 'Number at risk' ('at r'), the start of a label
+    # ('ble histology', 'ial aid'), the at-risk rows printed in the arms' colours ('t} o')
+    "r_survminer_dev_029", "lifelines_dev_006", "r_base_dev_001", "r_survminer_dev_054",
+    # a legend laid out in a row: each label ends where the next entry's swatch begins
+    # ('ECOG 1 + ECOG 2'); the top of a label's letters is no swatch ('DG 0')
+    "r_survminer_dev_016", "r_base_dev_008",
+    # a swatch a curve passes by is the whole line, not the piece outside the curve's mask ('- Stage 3')
+    "r_base_dev_023",
+    # survminer, a rotated JPEG: two arms in one ink (solid, dashed), the legend on top; a table's
+    # row label and its tick mark are no swatch
+    "r_survminer_dev_034",
+])
+def test_legend_entries_are_lines_beside_their_labels(figure_id):
+    """World corpus dev figures: every traced arm takes a printed legend name, its own."""
+    truth, path = _dev_figure(figure_id)
+    named = [name for name in digitize(path).arms["arm"] if not re.fullmatch(r"arm\d+", name)]
+    printed = [arm["legend_name"] for arm in truth["arms"]]
+    assert named and set(named) <= set(printed) and len(set(named)) == len(named)
