@@ -63,6 +63,9 @@ FORM_TOLERANCE_SHARE = 0.25
 #: flat parts of its curves, share one form: without them, what sticks out of the curves is no
 #: glyph (stair corners, dash ends, band edges, JPEG blur).
 MIN_FORM_MARKS = 2
+#: ... or this many reach as far below the line, counting marks at the feet of drops, seen by their
+#: lower half only (the next small step of a staircase hangs below a drop's foot too).
+MIN_FOOT_FORM_MARKS = 3
 #: Kinds of candidate standing free of the steps, on a level: a glyph's form is read from them.
 FREE_KINDS = ["free", "last"]
 #: Columns of the censor-mark candidates of one arm (see :func:`find_censor_marks`).
@@ -490,7 +493,9 @@ def marks_of_one_form(candidates: list[pd.DataFrame]) -> list[pd.DataFrame]:
     drawn alike where the step is flat too, so a figure has marks only if at
     least :data:`MIN_FORM_MARKS` free-standing candidates reach as far above
     and below the line as their median (a lone one may be a dash's end, a
-    band's edge or a JPEG artefact); without them no candidate is a mark but
+    band's edge or a JPEG artefact), or :data:`MIN_FOOT_FORM_MARKS` as far
+    below it, with those at the feet of drops (censorings at event times,
+    seen by their lower half); without them no candidate is a mark but
     those where curves end: ``last``, where a line stops on a level, and
     ``end``, at the foot of a drop ending a curve (with a ``last`` one
     reaching as far above the line as below, or as many as
@@ -510,7 +515,9 @@ def marks_of_one_form(candidates: list[pd.DataFrame]) -> list[pd.DataFrame]:
     above_px, below_px = (np.concatenate([marks[column].to_numpy(dtype=float) for marks in candidates])
                           for column in ("above_px", "below_px"))
     free = np.isin(kind, FREE_KINDS)
-    if _n_free_alike(above_px[free], below_px[free]) < MIN_FORM_MARKS:
+    lower_halves = below_px[free | (kind == "foot")]
+    if (_n_free_alike(above_px[free], below_px[free]) < MIN_FORM_MARKS
+            and sum(_reaches_alike(below, lower_halves) for below in lower_halves) < MIN_FOOT_FORM_MARKS):
         # Where curves end (everyone left censored at the end of follow-up), marks are read by
         # their place: a glyph where a line stops on a level, centred on it as marks are
         # (reaching as far above it as below), or as many marks at the feet of drops ending

@@ -117,6 +117,14 @@ def test_stair_corners_have_no_form_without_marks_where_the_step_is_flat():
     assert len(kept[0]) == 7 and kept[1]["kind"].tolist() == ["free", "free"]
 
 
+def test_marks_at_the_feet_of_drops_share_a_form_by_their_lower_half():
+    # Censorings at event times: marks seen only by what hangs below the foot of each drop.
+    feet = _candidates(["foot", "foot", "crossing"], [np.nan, np.nan, 3.0], [3.0, 3.0, 4.0])
+    assert marks_of_one_form([feet])[0].empty  # two lower halves may be the next small steps
+    more = pd.concat([feet, _candidates(["foot"], [np.nan], [3.5])], ignore_index=True)
+    assert len(marks_of_one_form([more])[0]) == 4
+
+
 def test_marks_where_curves_end_stand_alone():
     # Everyone left censored at the end of follow-up: a mark where a line stops on a level, or
     # two at the feet of drops ending curves, are marks without others to share their form.
