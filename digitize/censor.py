@@ -59,6 +59,15 @@ MAX_HIDING_WIDTHS = 4
 FORM_TOLERANCE_PX = 1.0
 #: ... and this share of the reach (anti-aliasing and JPEG blur the ends of larger glyphs more).
 FORM_TOLERANCE_SHARE = 0.25
+#: A figure has censor marks only if at least this many candidates standing free of the steps, on
+#: flat parts of its curves, share one form: without them, what sticks out of the curves is no
+#: glyph (stair corners, dash ends, band edges, JPEG blur).
+MIN_FORM_MARKS = 2
+#: ... or this many reach as far below the line, counting marks at the feet of drops, seen by their
+#: lower half only (the next small step of a staircase hangs below a drop's foot too).
+MIN_FOOT_FORM_MARKS = 3
+#: Kinds of candidate standing free of the steps, on a level: a glyph's form is read from them.
+FREE_KINDS = ["free", "last"]
 #: Columns of the censor-mark candidates of one arm (see :func:`find_censor_marks`).
 MARK_COLUMNS = ["x_px", "y_px", "height_px", "kind", "above_px", "below_px", "first_col", "last_col"]
 #: Dense marks thicken the traced line width (see :func:`digitize.trace.trace_path`); a line this
@@ -90,8 +99,8 @@ def find_censor_marks(own: np.ndarray, path: ArmPath, other: np.ndarray | None =
         there), ``height_px`` (how far it sticks out above the line; NaN for
         a mark at the foot of a drop that ends the curve, see
         :func:`digitize.trace.final_drop`), ``kind`` (how it was read:
-        ``free``, ``crossing``, ``bar``, ``stair``, ``head``, ``foot``,
-        ``end``), ``above_px, below_px`` (how far it reaches above and below
+        ``free``, ``last`` (free, where the curve ends), ``loose``,
+        ``crossing``, ``bar``, ``stair``, ``head``, ``foot``, ``end``), ``above_px, below_px`` (how far it reaches above and below
         the line's centre; NaN where not seen), and ``first_col, last_col``
         (the columns where it sticks out of the line, to leave out when
         measuring the line; none for a mark at the foot of a drop or in a bar
@@ -107,7 +116,9 @@ def find_censor_marks(own: np.ndarray, path: ArmPath, other: np.ndarray | None =
     drop's stroke ends on the line it falls to), unless its lower part is as
     much the stroke of the next drop (a stair corner, see
     :func:`marks_of_one_form`); ink standing off only above the line is no
-    mark unless a drop beside it hides its lower half. Marks drawn closer than
+    mark unless a drop beside it hides its lower half. A glyph the line does
+    not run on from, both ways, stands apart from it (``loose``: a piece of a
+    dashed line on a staircase, a blot), see :func:`_line_both_sides`. Marks drawn closer than
     their own width merge into a bar of ink rising above and hanging below
     the line; it is read as one mark every three line widths (or mark
     heights, if more), the best that can be told of them. Where dense marks
@@ -180,7 +191,10 @@ def find_censor_marks(own: np.ndarray, path: ArmPath, other: np.ndarray | None =
         for piece in np.array_split(run, int(np.ceil(len(run) / widest))):
             above, below = float(rise[piece].max()) + width / 2, float(hang[piece].max()) + width / 2
             kind = ("bar" if merged else "stair" if stair[piece].any()
-                    else "crossing" if by_step[piece].any() else "free")
+                    else "crossing" if by_step[piece].any()
+                    else "last" if piece[-1] + np.ceil(above) + thickness >= len(cols) - 1  # its bar ends the line
+                    else "free" if _line_both_sides(inked, cols, rows[piece[len(piece) // 2]], piece, thickness + 2)
+                    else "loose")
             if hang[piece].max() < least:
                 # A glyph drawn on the line stands off it both ways, unless its lower half lies
                 # on the stroke of a drop beside it: a mark on the level the drop falls from,
@@ -204,6 +218,18 @@ def find_censor_marks(own: np.ndarray, path: ArmPath, other: np.ndarray | None =
     if final is not None and final.marked:
         marks.loc[len(marks)] = _foot_mark(final.x_px, final.y_px, np.nan, np.nan, "end")
     return marks
+
+
+def _line_both_sides(inked: np.ndarray, cols: np.ndarray, row: int, piece: np.ndarray, reach: int) -> bool:
+    """Whether the line at ``row`` shows on both sides of a glyph sticking out of it (indices
+    ``piece`` of the path's columns ``cols``): in at least half the ``reach`` columns before it
+    and after it. A mark is drawn on a level, which runs on from it either way (or a drop's
+    stroke beside it, which crosses that level); a piece of a dashed line down a staircase, or
+    a blot, stands apart from it."""
+    def shows(indices: range) -> bool:
+        inked_there = [0 <= j < len(cols) and ink_run(inked[:, cols[j]], row) is not None for j in indices]
+        return 2 * sum(inked_there) >= reach
+    return shows(range(piece[0] - reach, piece[0])) and shows(range(piece[-1] + 1, piece[-1] + 1 + reach))
 
 
 def _bare_line_width(own: np.ndarray, inked: np.ndarray, path: ArmPath) -> float:
@@ -454,14 +480,26 @@ def marks_of_one_form(candidates: list[pd.DataFrame]) -> list[pd.DataFrame]:
     and after join at every corner); and ink hanging below the foot of a drop
     (``foot``), a mark at an event time or the next small step; and ink
     rising only above the line beside a drop (``head``), a mark on the level
-    the drop falls from or the fringe of the drop's stroke. The form is the
+    the drop falls from or the fringe of the drop's stroke; and a glyph the
+    line does not run on from (``loose``), a mark on a dashed line or a
+    piece of the dashes. The form is the
     median reach of the other candidates, pooled over the arms: above the
     line's centre, of those standing free of the steps (``free``); below it,
     of those whose lower half stands free (``free``, ``crossing``, ``foot``).
     An ambiguous candidate is a mark if it reaches as far as the figure's
     marks on a side it shows (a mark among steps may merge with a step on the
     other): a stair corner reaches only as far as its steps. So a staircase
-    alone, with no glyph to share its form, has no marks.
+    alone, with no glyph to share its form, has no marks: a mark is a glyph
+    drawn alike where the step is flat too, so a figure has marks only if at
+    least :data:`MIN_FORM_MARKS` free-standing candidates reach as far above
+    and below the line as their median (a lone one may be a dash's end, a
+    band's edge or a JPEG artefact), or :data:`MIN_FOOT_FORM_MARKS` as far
+    below it, with those at the feet of drops (censorings at event times,
+    seen by their lower half); without them no candidate is a mark but
+    those where curves end: ``last``, where a line stops on a level, and
+    ``end``, at the foot of a drop ending a curve (with a ``last`` one
+    reaching as far above the line as below, or as many as
+    :data:`MIN_FORM_MARKS`).
 
     Parameters
     ----------
@@ -476,16 +514,35 @@ def marks_of_one_form(candidates: list[pd.DataFrame]) -> list[pd.DataFrame]:
     kind = np.concatenate([marks["kind"].to_numpy(dtype=object) for marks in candidates])
     above_px, below_px = (np.concatenate([marks[column].to_numpy(dtype=float) for marks in candidates])
                           for column in ("above_px", "below_px"))
-    above = np.where(kind == "free", above_px, np.nan)
-    below = np.where(np.isin(kind, ["free", "crossing", "foot"]), below_px, np.nan)
+    free = np.isin(kind, FREE_KINDS)
+    lower_halves = below_px[free | (kind == "foot")]
+    if (_n_free_alike(above_px[free], below_px[free]) < MIN_FORM_MARKS
+            and sum(_reaches_alike(below, lower_halves) for below in lower_halves) < MIN_FOOT_FORM_MARKS):
+        # Where curves end (everyone left censored at the end of follow-up), marks are read by
+        # their place: a glyph where a line stops on a level, centred on it as marks are
+        # (reaching as far above it as below), or as many marks at the feet of drops ending
+        # curves (a lone one may be a curve ending on an axis).
+        ends = [marks[marks["kind"].isin(["last", "end"])] for marks in candidates]
+        centred = [_reaches_alike(above, np.array([below])) for above, below in
+                   zip(above_px[kind == "last"], below_px[kind == "last"])]
+        at_ends = sum(len(marks) for marks in ends) >= MIN_FORM_MARKS or any(centred)
+        return [marks.reset_index(drop=True) if at_ends else marks.iloc[:0] for marks in ends]
+    above = np.where(free, above_px, np.nan)
+    below = np.where(free | np.isin(kind, ["crossing", "foot"]), below_px, np.nan)
     alike = np.ones(len(kind), dtype=bool)
-    for i in np.flatnonzero(np.isin(kind, ["stair", "foot", "head"])):
+    for i in np.flatnonzero(np.isin(kind, ["stair", "foot", "head", "loose"])):
         others = np.arange(len(kind)) != i
         below_alike = kind[i] != "head" and _reaches_alike(below_px[i], below[others])
         above_alike = kind[i] != "foot" and _reaches_alike(above_px[i], above[others])
         alike[i] = below_alike or above_alike
     ends = np.cumsum([len(marks) for marks in candidates])
     return [marks[kept].reset_index(drop=True) for marks, kept in zip(candidates, np.split(alike, ends[:-1]))]
+
+
+def _n_free_alike(above_px: np.ndarray, below_px: np.ndarray) -> int:
+    """How many free-standing candidates reach as far above and below the line as their median."""
+    return int(sum(_reaches_alike(above, above_px) and _reaches_alike(below, below_px)
+                   for above, below in zip(above_px, below_px)))
 
 
 def _reaches_alike(reach: float, others: np.ndarray) -> bool:
