@@ -21,6 +21,9 @@ from kmipd.errors import InputError
 
 #: A line is "long" if it spans at least this share of the image side.
 MIN_AXIS_SHARE = 0.2
+#: ... but when no two such lines meet, a y axis of this share of the image height will do (a plot
+#: squeezed above a tall numbers-at-risk table).
+SQUEEZED_AXIS_SHARE = 0.1
 #: Another corner counts as a second panel if its axes are at least this share of the first's.
 MIN_PANEL_SHARE = 0.5
 #: Unboxed axes (base R ``bty = "n"``) stop short of their corner by at most this share of their length.
@@ -97,16 +100,21 @@ AXIS_DARKNESS = 0.4
 #: line however blurred: a thin black line spread by a blur or a downscale to a peak under
 #: AXIS_DARKNESS keeps its ink, as much as a sharp pixel of 60% darkness holds.
 AXIS_INK_ACROSS = 0.6
+#: Darkness within which two pixels across a line are equally its centre: a line two pixels wide
+#: centred between them is as dark in both, up to the noise of JPEG (about 10 grey levels).
+TIE_DARKNESS = 0.05
 
 
 def _axis_masks(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Axis ink for horizontal lines and for vertical lines.
 
     A pixel is axis ink when it is dark, or when it is the darkest of three
-    across a line and the three hold a dark line's ink (:data:`AXIS_INK_ACROSS`)
-    above the paper or fill beside the line (the faintest ink within three
-    pixels either side): a blurred line then counts whole, at its centre, and
-    is not widened, while an even grey area (a screenshot's border) holds no line.
+    across a line (or as dark, up to :data:`TIE_DARKNESS`) and the three hold
+    a dark line's ink (:data:`AXIS_INK_ACROSS`) above the paper or fill beside
+    the line (the faintest ink within three pixels either side): a blurred
+    line then counts whole, at its centre (both pixels of a line centred
+    between two), and is widened by a pixel at most, while an even grey area
+    (a screenshot's border) holds no line.
     """
     ink = darkness(image)
     dark = ink > AXIS_DARKNESS
@@ -115,7 +123,7 @@ def _axis_masks(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         window = np.ones((3, 1) if across[0] else (1, 3), np.uint8)
         beside = cv2.erode(ink, np.ones((7, 1) if across[0] else (1, 7), np.uint8))
         held = cv2.filter2D(ink - beside, -1, window.astype(np.float32), borderType=cv2.BORDER_REPLICATE)
-        centre = ink >= cv2.dilate(ink, window)
+        centre = ink >= cv2.dilate(ink, window) - TIE_DARKNESS
         masks.append((dark | (centre & (held > AXIS_INK_ACROSS))).astype(np.uint8))
     return masks[0], masks[1]
 
@@ -210,16 +218,12 @@ def find_plot_areas(image: np.ndarray) -> list[PlotArea]:
     of_horizontals, of_verticals = _axis_masks(image)
     horizontal = _segments(of_horizontals, max(20, int(MIN_AXIS_SHARE * width)))
     vertical = _segments(of_verticals.T, max(20, int(MIN_AXIS_SHARE * height)))
-    corners = []
-    for v in vertical:
-        for h in horizontal:
-            tolerance = 3 + max(v.thickness, h.thickness)
-            meets = (v.end >= h.position - tolerance and v.start < h.position - 0.5 * v.length
-                     and h.start <= v.position + tolerance and h.end > v.position + 0.5 * h.length)
-            # Outward ticks may extend an axis past the corner, but not by a sizeable share.
-            overshoot = max(v.end - h.position, v.position - h.start)
-            if (meets and overshoot < 0.1 * min(v.length, h.length)) or _detached_corner(v, h):
-                corners.append((v, h))
+    corners = _corners(vertical, horizontal)
+    if not corners:
+        # A plot squeezed above a tall at-risk table has a y axis shorter than a share of the
+        # figure's height; its x axis is still long, and the two still meet.
+        vertical = _segments(of_verticals.T, max(20, int(SQUEEZED_AXIS_SHARE * height)))
+        corners = _corners(vertical, horizontal)
     if not corners:
         panels = _filled_panels(image)
         if panels:
@@ -242,6 +246,22 @@ def find_plot_areas(image: np.ndarray) -> list[PlotArea]:
         if not any(_overlaps(area, other) for other in areas):
             areas.append(area)
     return _reading_order(areas)
+
+
+def _corners(vertical: list[_Segment], horizontal: list[_Segment]) -> list[tuple[_Segment, _Segment]]:
+    """Pairs of a vertical and a horizontal line meeting at a bottom-left corner (or stopping short
+    of it, as base R's unboxed axes do: :func:`_detached_corner`)."""
+    corners = []
+    for v in vertical:
+        for h in horizontal:
+            tolerance = 3 + max(v.thickness, h.thickness)
+            meets = (v.end >= h.position - tolerance and v.start < h.position - 0.5 * v.length
+                     and h.start <= v.position + tolerance and h.end > v.position + 0.5 * h.length)
+            # Outward ticks may extend an axis past the corner, but not by a sizeable share.
+            overshoot = max(v.end - h.position, v.position - h.start)
+            if (meets and overshoot < 0.1 * min(v.length, h.length)) or _detached_corner(v, h):
+                corners.append((v, h))
+    return corners
 
 
 def _has_ticks(image: np.ndarray, area: PlotArea) -> bool:

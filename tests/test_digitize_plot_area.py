@@ -15,7 +15,9 @@ import pytest
 
 from benchmarks.digitize_scoring import score_curves
 from digitize import digitize
+from benchmarks.world_data import CORPUS, read_truth
 from digitize.axes import PlotArea, border_warnings, find_plot_areas
+from digitize.deskew import deskewed
 from digitize.image import load_image
 
 FIGURES = Path(__file__).parent / "data" / "world" / "plotarea"
@@ -108,3 +110,30 @@ def test_a_legend_over_the_top_of_the_y_axis_does_not_lower_the_plot_top():
     # grey bottom edge, now inside the plot, is traced as a third "arm": a matter of telling
     # curves from rules, not of the plot area.)
     assert all(arm["matched"] and arm["iae"] < 0.015 for arm in score["arms"]), score
+
+
+def _dev_figure(figure_id: str) -> tuple[PlotArea, dict]:
+    """The plot area found in a world-corpus dev figure (straightened first, as digitize does), and its truth."""
+    truth = {record["id"]: record for record in read_truth("dev")}[figure_id]
+    image, _ = deskewed(load_image(CORPUS / "dev" / truth["file"]))
+    return find_plot_areas(image)[0], truth
+
+
+def test_a_faint_blurred_axis_line_centred_between_two_columns_is_found():
+    # Base R's L box in a blurred JPEG: below the last y tick the box line alone is left, a pixel
+    # and a half wide, as dark in two columns; taking the darker of the two as the line's centre
+    # cut it into pieces and the axes were lost (the screenshot's border was read as the plot).
+    area, truth = _dev_figure("r_base_dev_006")
+    box = truth["plot_box"]
+    assert abs(area.left - box["left"]) <= 1 and abs(area.bottom - box["bottom"]) <= 1, (area, box)
+    # the far ends of the two lines, blurred, to a pixel or two
+    assert abs(area.top - box["top"]) <= 2 and abs(area.right - box["right"]) <= 2, (area, box)
+
+
+def test_a_plot_squeezed_above_a_tall_at_risk_table_is_found():
+    # lifelines' table of three rows an arm for four arms leaves the plot under a fifth of the
+    # figure's height: its y axis is shorter than the axis lines looked for first.
+    area, truth = _dev_figure("lifelines_dev_003")
+    height = truth["image_height_px"]
+    assert area.height < 0.2 * height and area.width > 0.5 * truth["image_width_px"], area
+    assert not border_warnings(load_image(CORPUS / "dev" / truth["file"]), area)
