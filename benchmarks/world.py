@@ -115,11 +115,11 @@ def log_hr(ipd: pd.DataFrame, second: str) -> float:
 
 
 class DigitizeSpy:
-    """Keeps what :func:`digitize.digitize` returned inside :func:`kmipd.pipeline.extract`, so that a
-    figure whose reconstruction fails still has its curves, names and table scored (no second run)."""
+    """Keeps what :func:`kmipd.arm_labels.digitize_named` returned inside :func:`kmipd.pipeline.extract`,
+    so that a figure whose reconstruction fails still has its curves, names and table scored (no second run)."""
 
     def __init__(self):
-        self.original, self.result = pipeline.digitize, None
+        self.original, self.result = pipeline.digitize_named, None
 
     def __call__(self, *args, **kwargs):
         self.result = self.original(*args, **kwargs)
@@ -132,7 +132,7 @@ SPY = DigitizeSpy()
 def run_figure(path: Path, truth: dict) -> dict:
     """Extract one figure with no options and score it (its digitization also when reconstruction fails)."""
     started = time.perf_counter()
-    SPY.result, pipeline.digitize = None, SPY
+    SPY.result, pipeline.digitize_named = None, SPY
     try:
         extraction, status, message = pipeline.extract(path), "completed", None
     except InputError as error:
@@ -141,7 +141,7 @@ def run_figure(path: Path, truth: dict) -> dict:
         extraction, status = None, "crash"
         message = traceback.format_exc().strip().splitlines()[-1]
     finally:
-        pipeline.digitize = SPY.original
+        pipeline.digitize_named = SPY.original
     seconds = time.perf_counter() - started
     true_arms = truth["arms"]
     digitization = extraction.digitization if extraction is not None else SPY.result
