@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import cv2
 import pandas as pd
@@ -90,3 +91,21 @@ def test_a_file_that_is_not_an_image_fails_naming_it_and_keeps_earlier_outputs(t
     assert error.count("\n") == 1 and str(fake) in error
     assert (out / "curves.csv").read_text() == "arm,time,survival\nA,0,1\n"
     assert sorted(p.name for p in out.iterdir()) == ["curves.csv"]
+
+
+def test_every_panel_of_a_multi_panel_image_is_read_into_its_own_folder(tmp_path, capsys):
+    figure = Path(__file__).parents[1] / "benchmarks" / "digitize_corpus" / "panels_01.png"
+    assert main(["digitize", str(figure), "--out", str(tmp_path / "all")]) == 0
+    assert "2 plots, each read into its own folder" in capsys.readouterr().out
+    assert sorted(path.name for path in (tmp_path / "all").iterdir() if path.is_dir()) == ["panel_A", "panel_B"]
+    assert main(["digitize", str(figure), "--panel", "1", "--out", str(tmp_path / "second")]) == 0
+    assert (tmp_path / "all" / "panel_B" / "curves.csv").read_bytes() == (tmp_path / "second" / "curves.csv").read_bytes()
+    arms = [set(pd.read_csv(tmp_path / "all" / panel / "curves.csv")["arm"]) for panel in ("panel_A", "panel_B")]
+    assert len(arms[0]) == 2 and len(arms[1]) == 3
+
+
+def test_a_one_plot_image_is_read_into_the_folder_itself(tmp_path):
+    figure = Path(__file__).parents[1] / "figures_in" / "yin_2025_pfs.png"
+    assert main(["digitize", str(figure), "--out", str(tmp_path / "out")]) == 0
+    assert not [path for path in (tmp_path / "out").iterdir() if path.is_dir()]
+    assert (tmp_path / "out" / "curves.csv").is_file()

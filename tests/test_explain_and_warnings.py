@@ -92,9 +92,9 @@ def veteran():
 
 
 def test_a_legend_entry_whose_curve_was_not_traced_is_warned_of(veteran):
-    # A journal figure of four stages in greys (world corpus, dev half), dense censor marks: the
-    # light grey arm of stage 3 is not traced, its legend entry is there.
-    result = digitize(Path(__file__).parents[1] / "benchmarks" / "world_corpus" / "dev" / "journal_dev_002.png")
+    # A Prism look-alike of two arms (world corpus, dev half): one arm is not traced, its legend entry is there.
+    result = digitize(Path(__file__).parents[1] / "benchmarks" / "world_corpus" / "dev" / "prism_dev_003.png")
+    assert len(result.arms) == 1
     assert any("legend has an entry" in warning for warning in result.warnings), result.warnings
     assert not any("legend has an entry" in warning for warning in veteran.warnings)
 

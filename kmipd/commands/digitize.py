@@ -68,13 +68,56 @@ def pdf_plots(args: argparse.Namespace) -> list:
     return plots if len(plots) > 1 else []
 
 
+def image_panels(args: argparse.Namespace) -> list[tuple[str, dict]]:
+    """The panels of an image given without --panel, when it holds more than one plot (each is
+    then read into ``DIR/panel_A/``, ``DIR/panel_B/``, ... in reading order); else an empty list."""
+    from digitize.axes import find_plot_areas
+    from digitize.deskew import deskewed
+    from digitize.image import load_image
+    from digitize.pdf import is_pdf
+
+    if args.panel is not None or is_pdf(args.figure):
+        return []
+    with input_source(args.figure):
+        areas = find_plot_areas(deskewed(load_image(args.figure))[0])
+    if len(areas) < 2:
+        return []
+    print(f"{args.figure}: {len(areas)} plots, each read into its own folder (--panel N reads one)")
+    return [(panel_folder(k), {"panel": k}) for k in range(len(areas))]
+
+
+def panel_folder(panel: int) -> str:
+    """``panel_A`` for the first plot of an image, ``panel_B`` for the second, ..."""
+    return f"panel_{chr(ord('A') + panel)}" if panel < 26 else f"panel_{panel}"
+
+
 def figure_places(args: argparse.Namespace) -> list[tuple[str, dict]]:
-    """Where to read the figure: ``[("", {})]`` for one plot, else per KM plot of a PDF its
-    output subfolder and ``page``/``panel`` options (each plot listed on the console)."""
+    """Where to read the figure: ``[("", {})]`` for one plot, else per plot its output subfolder
+    and ``page``/``panel`` options: every KM plot of a PDF (each listed on the console), or every
+    panel of a multi-panel image."""
     plots = pdf_plots(args)
     for plot in plots:
         print(plot.describe())
-    return [(plot_folder(plot), {"page": plot.page, "panel": plot.panel}) for plot in plots] or [("", {})]
+    places = [(plot_folder(plot), {"page": plot.page, "panel": plot.panel}) for plot in plots]
+    return places or image_panels(args) or [("", {})]
+
+
+def read_places(args: argparse.Namespace, read) -> dict:
+    """``read(**options)`` at every place of :func:`figure_places`, by output subfolder; an error
+    in one panel says which (and how to read the others alone)."""
+    places = figure_places(args)
+    results = {}
+    for name, place in places:
+        try:
+            with input_source(args.figure):
+                results[name] = read(**{**figure_options(args), **place})
+        except InputError as error:
+            if name.startswith("panel_"):
+                error.message = (f"{name}: {error.message}; give --panel N to read one of the "
+                                 f"{len(places)} plots alone")
+                error.args = (error.message,)
+            raise
+    return results
 
 
 def plot_folder(plot) -> str:
@@ -119,9 +162,7 @@ def run(args: argparse.Namespace) -> None:
     from digitize.diagnosis import Findings
 
     with explaining(args, protected=[args.figure]) as read:
-        with input_source(args.figure):
-            results = {name: digitize_named(args.figure, **{**figure_options(args), **place})
-                       for name, place in figure_places(args)}
+        results = read_places(args, lambda **options: digitize_named(args.figure, **options))
         read.append(Findings.from_result(next(iter(results.values()))))
     with StagedOutputs(protected=[args.figure]) as outputs:
         folder = outputs.folder(args.out)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from kmipd.commands.digitize import add_figure_arguments, explaining, figure_options, figure_places
-from kmipd.errors import input_source
+from kmipd.commands.digitize import add_figure_arguments, explaining, read_places
 from kmipd.options import argparse_type, counts_by_arm, parse_count
 from kmipd.outputs import StagedOutputs
 from kmipd.tables import AT_RISK, read_table
@@ -37,11 +36,10 @@ def run(args: argparse.Namespace) -> None:
     at_risk = read_table(args.at_risk, AT_RISK) if args.at_risk else None
     inputs = [path for path in (args.figure, args.at_risk) if path]
     with explaining(args, protected=inputs) as read:
-        with input_source(args.figure):
-            extractions = {name: extract(args.figure, at_risk=at_risk, n_total=counts_by_arm(args.n, "--n"),
-                                         total_events=counts_by_arm(args.total_events, "--total-events"),
-                                         **{**figure_options(args), **place})
-                           for name, place in figure_places(args)}
+        counts = {"n_total": counts_by_arm(args.n, "--n"),
+                  "total_events": counts_by_arm(args.total_events, "--total-events")}
+        extractions = read_places(args, lambda **options: extract(args.figure, at_risk=at_risk, **counts,
+                                                                  **options))
         read.append(Findings.from_result(next(iter(extractions.values())).digitization))
     with StagedOutputs(protected=inputs) as outputs:
         folder = outputs.folder(args.out)
