@@ -1,12 +1,15 @@
 """The shared plumbing: contract CSV reading, staged outputs, one-line CLI errors."""
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kmipd.cli import main
 from kmipd.errors import InputError, input_source
 from kmipd.outputs import StagedOutputs
-from kmipd.tables import CURVES, IPD, read_table
+from kmipd.tables import AT_RISK, CURVES, IPD, read_table
 
 
 def write(path, text):
@@ -237,3 +240,31 @@ def test_a_run_killed_at_the_final_swap_leaves_the_old_or_the_new_results_whole(
     # the next run clears what the killed one left beside the output
     subprocess.run([sys.executable, *command], cwd=root, check=True, capture_output=True)
     assert sorted(path.name for path in tmp_path.iterdir()) == ["ipd.csv", "out"]
+
+
+_CELLS = st.one_of(st.sampled_from(["A", "B", "0", "1", "2.5", "-1", "1e3", "nan", "", " ", "x", '"q"', "1,5"]),
+                   st.text(alphabet="aZ0,.;-\"' \t\u00e9", max_size=6))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(header=st.lists(st.sampled_from(["arm", "time", "survival", "n_risk", "Arm", "extra", ""]), min_size=0,
+                       max_size=5),
+       rows=st.lists(st.lists(_CELLS, min_size=0, max_size=5), max_size=6),
+       contract=st.sampled_from(["curves", "at_risk"]), bom=st.booleans())
+def test_contract_csv_reader_accepts_or_refuses_any_text_with_an_input_error(tmp_path, header, rows, contract, bom):
+    """Random CSV text: either a table of the contract's columns and kinds, or an InputError naming the file."""
+    columns = {"curves": CURVES, "at_risk": AT_RISK}[contract]
+    path = tmp_path / "table.csv"
+    path.write_text(("\ufeff" if bom else "") + "\n".join(",".join(row) for row in [header, *rows]) + "\n",
+                    encoding="utf-8")
+    try:
+        table = read_table(path, columns)
+    except InputError as error:
+        assert str(path) in str(error) and "\n" not in str(error)
+        return
+    assert list(table.columns) == list(columns)
+    for name, kind in columns.items():
+        if kind == "number":
+            assert table[name].map(lambda value: isinstance(value, float) and np.isfinite(value)).all()
+        elif kind == "integer":
+            assert pd.api.types.is_integer_dtype(table[name])
