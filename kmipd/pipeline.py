@@ -62,7 +62,7 @@ import pandas as pd  # noqa: E402
 
 from digitize import DigitizationResult  # noqa: E402
 from digitize.diagnosis import Findings  # noqa: E402
-from digitize.names import unmatched_rows  # noqa: E402
+from digitize.names import is_name, unmatched_rows  # noqa: E402
 from kmipd.arm_labels import digitize_named, parse_arm_labels  # noqa: E402
 from kmipd.cache import ExtractionCache  # noqa: E402
 from meta.pooling import DEFAULT_CI, DEFAULT_MODEL, check_method  # noqa: E402
@@ -180,6 +180,8 @@ def extract(figure, *, at_risk: pd.DataFrame | None = None, n_total: dict | None
     digitization = digitize_named(figure, **figure_options,
                                   **({"read_at_risk": False} if at_risk is not None else {}))
     arms_by_colour = figure_options.get("arms") is not None and parse_arm_labels(figure_options["arms"]) is None
+    if not arms_by_colour:
+        digitization = without_unclaimed_curves(digitization, n_total)
     try:
         at_risk, reconstruction = _reconstruct_digitized(digitization, at_risk, n_total, total_events,
                                                          arms_given=arms_by_colour)
@@ -188,6 +190,33 @@ def extract(figure, *, at_risk: pd.DataFrame | None = None, n_total: dict | None
         raise
     digitization.warnings.extend(fit_warnings(digitization, reconstruction))
     return Extraction(digitization, at_risk, reconstruction)
+
+
+def without_unclaimed_curves(digitization: DigitizationResult, n_total: dict | None = None) -> DigitizationResult:
+    """The digitization less the curves no reading claims, each said in a warning.
+
+    A curve is unclaimed when the legend names no arm for it (it is kmipd's
+    ``armN``), the numbers-at-risk table read from the figure gives it no row
+    although every row of the table has its curve, and no N is given for it:
+    two readings that must agree on the arms (legend and table) both leave
+    it out. Such a curve is a band's edge, a rule or a legend box traced as
+    an arm (its IPD could not be reconstructed anyway: it has no N).
+    """
+    rows = set(digitization.at_risk["arm"])
+    arms = list(digitization.arms["arm"])
+    unclaimed = [arm for arm in arms if arm not in rows and not is_name(arm) and arm not in (n_total or {})]
+    if not rows or not rows <= set(arms) or not unclaimed or len(unclaimed) == len(arms):
+        return digitization
+    colours = dict(zip(digitization.arms["arm"], digitization.arms["colour"]))
+    said = ", ".join(f"{arm} ({colours[arm]})" for arm in unclaimed)
+    warning = (f"curve(s) {said} left out: neither the legend nor the numbers-at-risk table names them (a band's "
+               "edge or a rule traced as an arm?); check overlay.png, or name every arm with --arms")
+
+    def claimed(table: pd.DataFrame) -> pd.DataFrame:
+        return table[~table["arm"].isin(unclaimed)].reset_index(drop=True)
+
+    return replace(digitization, curves=claimed(digitization.curves), censor_marks=claimed(digitization.censor_marks),
+                   arms=claimed(digitization.arms), warnings=[*digitization.warnings, warning])
 
 
 def _reconstruct_digitized(digitization: DigitizationResult, at_risk: pd.DataFrame | None, n_total: dict | None,

@@ -326,3 +326,19 @@ def test_hand_digitized_curves_enter_the_run_in_place_of_a_figure(result, tmp_pa
     by_hand.to_folder(tmp_path / "out")
     assert (tmp_path / "out" / "figures" / "Freireich_1963_EFS" / "curves.csv").is_file()
     assert "Curves digitized by hand" in (tmp_path / "out" / "report.html").read_text()
+
+
+@pytest.mark.parametrize("figure", ["lifelines_dev_002.png", "r_survminer_dev_064.jpg"])
+def test_a_curve_neither_the_legend_nor_the_table_names_is_left_out_aloud(figure):
+    """World corpus, dev half: a band's edge (lifelines) and a cumulative-events panel's line (survminer)
+    traced as a third arm; legend and table agree on two arms."""
+    from pathlib import Path
+
+    from benchmarks.world_data import read_truth
+    from kmipd.pipeline import extract
+
+    truth = next(record for record in read_truth("dev") if record["file"] == figure)
+    extraction = extract(Path(__file__).parents[1] / "benchmarks" / "world_corpus" / "dev" / figure)
+    assert sorted(extraction.ipd["arm"].unique()) == sorted(extraction.at_risk["arm"].unique())
+    assert len(extraction.digitization.arms) == len(truth["arms"]) == 2
+    assert any("left out: neither the legend nor the numbers-at-risk table" in w for w in extraction.warnings)
