@@ -92,17 +92,25 @@ def argparse_type(parse: Callable, **keywords) -> Callable:
 
 
 def add_pooling_arguments(parser: argparse.ArgumentParser, default_text: str) -> None:
-    """``--model`` and ``--ci``: the pooling reported (shared by ``kmipd meta`` and ``kmipd run``)."""
-    from meta.pooling import CI_METHODS, MODELS
+    """``--model`` and ``--ci``: the pooling reported (shared by ``kmipd meta`` and ``kmipd run``).
 
-    parser.add_argument("--model", choices=MODELS,
-                        help=f"pooling model reported: random effects by REML, DL or PM, or common effect "
-                             f"(default: {default_text}REML)")
-    parser.add_argument("--ci", choices=CI_METHODS,
-                        help=f"CI method of the pooled estimate: HKSJ with the ad-hoc correction, HKSJ, or Wald "
-                             f"(default: {default_text}hksj_adhoc)")
+    Checked by :func:`pooling_options` when the command runs, not by argparse ``choices``: the
+    choices live in :mod:`meta.pooling`, whose import would slow every ``kmipd --help``.
+    """
+    parser.add_argument("--model", help=f"pooling model reported: REML, DL or PM (random effects) or common "
+                                         f"(default: {default_text}REML)")
+    parser.add_argument("--ci", help=f"CI method of the pooled estimate: hksj_adhoc (HKSJ with the ad-hoc "
+                                      f"correction), hksj or wald (default: {default_text}hksj_adhoc)")
 
 
 def pooling_options(args: argparse.Namespace) -> dict:
-    """The ``model`` and ``ci_method`` of :func:`meta.analyse` given by ``--model`` and ``--ci``."""
+    """The ``model`` and ``ci_method`` of :func:`meta.analyse` given by ``--model`` and ``--ci``,
+    checked (before any input is read)."""
+    from meta.pooling import DEFAULT_CI, DEFAULT_MODEL, check_method
+
+    try:
+        check_method(args.model or DEFAULT_MODEL, args.ci or DEFAULT_CI)
+    except ValueError as error:
+        option = "--model" if str(error).startswith("model") else "--ci"
+        raise InputError(f"{option}: {error}") from None
     return {key: value for key, value in (("model", args.model), ("ci_method", args.ci)) if value}

@@ -599,7 +599,7 @@ def _printed_break_steps(entries: list, extractions: dict, time_unit: str) -> di
 
 
 def run(folder: str | Path, *, treatment: str | None = None, control: str | None = None,
-        milestones=None, tau: float | dict | None = None, model: str | None = None, ci: str | None = None,
+        milestones=None, tau: float | dict | None = None, model: str | None = None, ci_method: str | None = None,
         show_progress: bool = True, jobs: int = 1, cache: ExtractionCache | None = None,
         dask: str | None = None) -> RunResult:
     """Extract every figure listed in ``folder/studies.csv`` and pool the studies.
@@ -615,9 +615,9 @@ def run(folder: str | Path, *, treatment: str | None = None, control: str | None
     tau : float or dict of str -> float, optional
         RMST truncation time, or one per outcome; by default from ``analysis.json``,
         else meta's default.
-    model, ci : str, optional
-        The pooling reported (see :func:`meta.analyse`'s ``model`` and
-        ``ci_method``); by default from ``analysis.json``, else REML + HKSJ, ad hoc.
+    model, ci_method : str, optional
+        The pooling reported (see :func:`meta.analyse`); by default from
+        ``analysis.json`` (``model``, ``ci``), else REML + HKSJ, ad hoc.
     show_progress : bool
         Print a progress line per figure on standard error.
     jobs : int
@@ -642,7 +642,11 @@ def run(folder: str | Path, *, treatment: str | None = None, control: str | None
     milestones = settings.get("milestones", []) if milestones is None else milestones
     tau = settings.get("tau") if tau is None else tau
     model = model or settings.get("model", DEFAULT_MODEL)
-    ci = ci or settings.get("ci", DEFAULT_CI)
+    ci_method = ci_method or settings.get("ci", DEFAULT_CI)
+    try:  # before any figure is read
+        check_method(model, ci_method)
+    except ValueError as error:
+        raise InputError(str(error)) from None
     time_unit = _pooled_time_unit(entries, settings.get("time_unit"), Path(folder) / MANIFEST)
 
     extractions, ipd_parts, summary_parts, failures = {}, [], [], {}
@@ -666,7 +670,7 @@ def run(folder: str | Path, *, treatment: str | None = None, control: str | None
     summary = summary[["study", "outcome"] + [c for c in summary.columns if c not in ("study", "outcome")]]
     with input_source(Path(folder) / MANIFEST):
         pooled = replace(analyse(ipd, treatment=treatment, control=control, tau=tau,
-                                 milestones=milestones, time_unit=time_unit, model=model, ci_method=ci),
+                                 milestones=milestones, time_unit=time_unit, model=model, ci_method=ci_method),
                          reconstructed=True, break_steps=_printed_break_steps(entries, extractions, time_unit))
     folder = Path(folder)
     named = [path for entry in entries for path in (entry.figure, entry.at_risk) if path is not None]

@@ -126,7 +126,10 @@ CASES = {
     "meta: unknown time unit": lambda t: (
         ["meta", str(_write(t, "ipd.csv", IPD)), "--treatment", "T", "--control", "C", "--time-unit", "fortnights"],
         "fortnights"),
+    "meta: unknown pooling model": lambda t: (
+        ["meta", str(_write(t, "ipd.csv", IPD)), "--treatment", "T", "--control", "C", "--model", "Bayes"], "--model"),
     # run: the manifest and analysis.json, refused before any figure is digitized
+    "run: unknown CI method": lambda t: (["run", str(_job(t, GOOD_STUDY, GOOD_ANALYSIS)), "--ci", "bootstrap"], "--ci"),
     "run: no studies.csv": lambda t: (["run", str(t)], "studies.csv"),
     "run: unknown column": lambda t: (["run", str(_job(t, GOOD_STUDY.replace("arms", "armz"), GOOD_ANALYSIS))],
                                       "armz"),

@@ -38,11 +38,12 @@ def run(args: argparse.Namespace) -> None:
     """Read the IPD, analyse it, write every table and figure into ``--out`` at once."""
     from meta import analyse  # the stage loads matplotlib; keep `kmipd --help` quick
 
+    pooling = pooling_options(args)
     ipd = read_table(args.ipd, STUDY_IPD, optional={"outcome": "text"})
     with input_source(args.ipd):
         result = analyse(ipd, treatment=args.treatment, control=args.control, tau=args.tau,
                          milestones=args.milestones, outcome=args.outcome, show_progress=True,
-                         time_unit=args.time_unit or "", **pooling_options(args))
+                         time_unit=args.time_unit or "", **pooling)
     with StagedOutputs(protected=[args.ipd]) as outputs:
         folder = outputs.folder(args.out)
         result.write(lambda name: folder / name)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from kmipd.cli import EXIT_PARTIAL
 from kmipd.errors import InputError
-from kmipd.options import add_pooling_arguments, argparse_type, parse_numbers, parse_positive
+from kmipd.options import add_pooling_arguments, argparse_type, parse_numbers, parse_positive, pooling_options
 from kmipd.outputs import StagedOutputs
 
 
@@ -49,7 +49,8 @@ def run(args: argparse.Namespace) -> int | None:
         raise InputError(f"--jobs must be 1 or more, got {args.jobs}")
     cache = None if args.no_cache else ExtractionCache(args.cache or default_folder())
     result = pipeline.run(args.folder, treatment=args.treatment, control=args.control,
-                          milestones=args.milestones, tau=args.tau, model=args.model, ci=args.ci,
+                          milestones=args.milestones, tau=args.tau,
+                          **pooling_options(args),
                           jobs=args.jobs, cache=cache, dask=args.dask)
     with StagedOutputs(protected=result.input_files) as outputs:
         result.to_folder(outputs.folder(args.out))
