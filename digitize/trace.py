@@ -364,7 +364,14 @@ def _monotone_path(cost: np.ndarray, ended_cost: np.ndarray) -> np.ndarray:
 
 def stroke_width(own: np.ndarray) -> float:
     """Line width (px): over columns crossed by one short run of ink, the lower quartile of the
-    ink summed down the column.
+    ink summed down the column (see :func:`_short_run_width`); 1 px when no column is."""
+    width = _short_run_width(own)
+    return 1.0 if width is None else width
+
+
+def _short_run_width(own: np.ndarray) -> float | None:
+    """Width (px) of the lines crossing the columns of ``own``: over columns crossed by one short
+    run of ink, the lower quartile of the ink summed down the column; None when no column is.
 
     Columns through drops and censor marks hold more ink than the line, hence
     the lower quartile rather than the median. Ink that draws two lines most
@@ -381,13 +388,13 @@ def stroke_width(own: np.ndarray) -> float:
     if lines.sum() < (short & (runs <= 3)).sum() / 2:
         lines = short & (runs <= 3)
     if not lines.any():
-        return 1.0
+        return None
     return float(max(1.0, np.percentile(own[:, lines].sum(axis=0) / runs[lines], 25)))
 
 
 def upright_stroke_width(own: np.ndarray, path: ArmPath) -> float | None:
     """Line width (px) across the upright strokes along a traced path (its drops, and censor marks,
-    drawn in the line's width): :func:`stroke_width` of the ink near the path, read along rows.
+    drawn in the line's width): :func:`_short_run_width` of the ink near the path, read along rows.
 
     Censor marks drawn closer than their own width merge into a solid band along
     the curve (hundreds of marks on a large data set): every column through it
@@ -405,10 +412,7 @@ def upright_stroke_width(own: np.ndarray, path: ArmPath) -> float | None:
     grid = np.arange(own.shape[0])[:, None]
     near = np.zeros(own.shape, dtype=bool)
     near[:, cols] = (grid >= top) & (grid < bottom)
-    across = np.where(near, own, 0.0)[:, cols[0] : cols[-1] + 1].T
-    if not (across >= INKED).any():
-        return None
-    return stroke_width(across)
+    return _short_run_width(np.where(near, own, 0.0)[:, cols[0] : cols[-1] + 1].T)
 
 
 def ink_run(column: np.ndarray, row: int) -> tuple[int, int] | None:

@@ -13,10 +13,10 @@ import numpy as np
 from benchmarks.digitize_scoring import score_curves
 from benchmarks.world_data import CORPUS, read_truth
 from digitize import digitize
+from digitize.axes import find_plot_areas
 from digitize.colours import arm_alpha, find_inks, plot_ink
 from digitize.image import load_image, working_image
-from digitize.axes import find_plot_areas
-from digitize.trace import stroke_width, trace_path, upright_stroke_width, INKED
+from digitize.trace import INKED, stroke_width, trace_path, upright_stroke_width
 
 TRUTHS = {record["id"]: record for record in read_truth("dev")}
 
