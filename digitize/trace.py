@@ -41,6 +41,9 @@ ENDED_COST = 0.35
 #: ... or, for a line that must not be given up before it starts (see :func:`trace_path`), of each
 #: column after its end that holds the arm's ink, left unread: above riding other ink.
 UNREAD_COST = 0.7
+#: A line less than half as thick across its upright strokes as down its columns is drawn under a band
+#: of censor marks (see :func:`upright_stroke_width`), and traced again at its own width.
+THINNER_UPRIGHT = 0.5
 #: Alpha at which a pixel counts as inked.
 INKED = 0.5
 #: Two arms traced together (:func:`trace_pair`) are placed in bands of rows a line width and a
@@ -119,12 +122,23 @@ def trace_path(own: np.ndarray, other: np.ndarray, line_width_px: float | None =
         return None
     # Curves may start hidden under another arm (all start at (0, 1)), so trace from the plot's left edge.
     last = int(inked_cols[-1])
-    width = stroke_width(own[:, : last + 1]) if line_width_px is None else line_width_px
+    if line_width_px is not None:
+        return _traced(own[:, : last + 1], other[:, : last + 1], line_width_px, keep_on, len(inked_cols))
+    width = stroke_width(own[:, : last + 1])
+    path = _traced(own[:, : last + 1], other[:, : last + 1], width, keep_on, len(inked_cols))
+    upright = None if path is None else upright_stroke_width(own, path)
+    if upright is not None and upright < THINNER_UPRIGHT * width:
+        path = _traced(own[:, : last + 1], other[:, : last + 1], upright, keep_on, len(inked_cols))
+    return path
+
+
+def _traced(own: np.ndarray, other: np.ndarray, width: float, keep_on: bool, n_inked_cols: int) -> ArmPath | None:
+    """The path of :func:`trace_path` through ``own`` (cut after its last inked column), for a line ``width`` px wide."""
     # Ink summed across a line-width window: a full line gives 1 wherever the line falls on the pixel grid.
     size = int(round(width)) + 1
     # Below the arm's lowest ink a path never meets its ink again (it cannot rise): leave those rows out.
     bottom = min(own.shape[0], int(np.flatnonzero((own >= INKED).any(axis=1))[-1]) + size + 1)
-    own, other = own[:bottom, : last + 1], other[:bottom, : last + 1]
+    own, other = own[:bottom], other[:bottom]
     support = np.minimum(1.0, uniform_filter1d(own, size, axis=0, mode="constant") * size / width)
     covered = np.minimum(1.0, uniform_filter1d(other, size, axis=0, mode="constant") * size / width)
     cost = 1.0 - np.maximum(support, OCCLUDED_SUPPORT * covered)
@@ -147,7 +161,7 @@ def trace_path(own: np.ndarray, other: np.ndarray, line_width_px: float | None =
         line_width_px=width,
         seen=float(seen[start:stop].mean()),
         hidden=float(hidden[start:stop].mean()),
-        coverage=float(seen.sum() / len(inked_cols)),
+        coverage=float(seen.sum() / n_inked_cols),
     )
 
 
@@ -350,7 +364,14 @@ def _monotone_path(cost: np.ndarray, ended_cost: np.ndarray) -> np.ndarray:
 
 def stroke_width(own: np.ndarray) -> float:
     """Line width (px): over columns crossed by one short run of ink, the lower quartile of the
-    ink summed down the column.
+    ink summed down the column (see :func:`_short_run_width`); 1 px when no column is."""
+    width = _short_run_width(own)
+    return 1.0 if width is None else width
+
+
+def _short_run_width(own: np.ndarray) -> float | None:
+    """Width (px) of the lines crossing the columns of ``own``: over columns crossed by one short
+    run of ink, the lower quartile of the ink summed down the column; None when no column is.
 
     Columns through drops and censor marks hold more ink than the line, hence
     the lower quartile rather than the median. Ink that draws two lines most
@@ -367,8 +388,31 @@ def stroke_width(own: np.ndarray) -> float:
     if lines.sum() < (short & (runs <= 3)).sum() / 2:
         lines = short & (runs <= 3)
     if not lines.any():
-        return 1.0
+        return None
     return float(max(1.0, np.percentile(own[:, lines].sum(axis=0) / runs[lines], 25)))
+
+
+def upright_stroke_width(own: np.ndarray, path: ArmPath) -> float | None:
+    """Line width (px) across the upright strokes along a traced path (its drops, and censor marks,
+    drawn in the line's width): :func:`_short_run_width` of the ink near the path, read along rows.
+
+    Censor marks drawn closer than their own width merge into a solid band along
+    the curve (hundreds of marks on a large data set): every column through it
+    holds a mark's height of ink, and the width down the columns is the marks'.
+    Only ink within that width of the path is read (not text or other lines of
+    the arm's colour). None when no row crosses a short stroke there.
+    """
+    reach = int(np.ceil(path.line_width_px / 2)) + 1
+    rows, cols = path.rows, path.cols
+    # In each column, the rows from the path's row ``reach`` columns before to its row ``reach``
+    # columns after: a drop's whole stroke, on both sides of the column the path drops in.
+    steps = np.arange(len(rows))
+    top = np.maximum(0, rows[np.maximum(0, steps - reach)] - reach)
+    bottom = np.minimum(own.shape[0], rows[np.minimum(len(rows) - 1, steps + reach)] + reach + 1)
+    grid = np.arange(own.shape[0])[:, None]
+    near = np.zeros(own.shape, dtype=bool)
+    near[:, cols] = (grid >= top) & (grid < bottom)
+    return _short_run_width(np.where(near, own, 0.0)[:, cols[0] : cols[-1] + 1].T)
 
 
 def ink_run(column: np.ndarray, row: int) -> tuple[int, int] | None:
