@@ -495,7 +495,9 @@ def _name_arms(image: np.ndarray, work: WorkingImage, legend: tuple[LegendPixels
     order = list(swatches["arm_index"]) + [k for k in range(len(colours)) if k not in set(swatches["arm_index"])]
     # Swatches are found in the working image, their labels read in the figure: OCR misreads
     # small type scaled down further.
-    read = legend_names(image, swatches.assign(label=[work.box_to_original(box) for box in swatches["label"]]),
+    read = legend_names(image, swatches.assign(label=[work.box_to_original(box) for box in swatches["label"]],
+                                               alternatives=[[work.box_to_original(box) for box in boxes]
+                                                             for boxes in swatches["alternatives"]]),
                         known=labels)
     names = {k: split_label(reading.text) for k, reading in read.items()}
     taken = [name for name, _ in names.values() if is_name(name)]

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 import pandas as pd
 
-from digitize.names import Reading
+from digitize.names import Reading, is_name, split_label
 from digitize.ocr import read_boxes
 
 #: CIELAB distance within which a pixel has an arm's colour.
@@ -27,6 +26,11 @@ MAX_TEXT_BOX_SHARE = 0.25
 MIN_LABEL_HEIGHT_PX = 5
 #: Page left around a label's text when it is read (px of the image read).
 LABEL_MARGIN_PX = 3
+#: A tint of an arm's colour is at least this share of the way from the page to it (a band fill's
+#: is under a third: matplotlib's and survminer's alpha).
+MIN_TINT = 0.4
+#: Entries found per arm: the first is its swatch, the next are read when its label names nothing.
+MAX_ENTRIES_TRIED = 3
 
 
 @dataclass(frozen=True)
@@ -46,12 +50,37 @@ class LegendPixels:
     _near: dict = field(default_factory=dict, repr=False, compare=False)
 
     def near(self, colour) -> np.ndarray:
-        """The pixels within :data:`SWATCH_DELTA_E` of an RGB colour (CIELAB distance), shape
-        ``(h, w)``, bool; kept for the next search with that colour."""
+        """The pixels within :data:`SWATCH_DELTA_E` of an RGB colour (CIELAB distance) and nearer
+        it than the page (a light grey arm's colour is that near white), shape ``(h, w)``, bool;
+        kept for the next search with that colour."""
         key = tuple(int(v) for v in colour)
         if key not in self._near:
-            self._near[key] = _near_colour(self.lab, key, SWATCH_DELTA_E)
+            self._near[key] = _near_colour(self.lab, key, SWATCH_DELTA_E, self.page)
         return self._near[key]
+
+    def tints(self, colour, least: float = MIN_TINT) -> np.ndarray:
+        """The pixels of a tint of an RGB colour: on the way from the page to it (in CIELAB) at
+        least ``least`` of the way (and no more than :data:`MIN_TINT` past it), and within half
+        :data:`SWATCH_DELTA_E` of that way, shape ``(h, w)``, bool; kept for the next search.
+        A blurred thin line is diluted so, beyond the colour's reach; the anti-aliased edges of
+        a line are its tints from none of the way."""
+        key = (tuple(int(v) for v in colour), least)
+        if key not in self._near:
+            target = cv2.cvtColor(np.asarray(colour, dtype=np.uint8).reshape(1, 1, 3), cv2.COLOR_RGB2LAB)[0, 0]
+            units = np.array([100 / 255, 1.0, 1.0], dtype=np.float32)
+            way = (target.astype(np.float32) - self.page.astype(np.float32)) * units
+            offset = (self.lab.astype(np.float32) - self.page.astype(np.float32)) * units
+            along = offset @ way / max(float(way @ way), 1.0)
+            across = np.linalg.norm(offset - along[..., None] * way, axis=2)
+            self._near[key] = (along >= least) & (along <= 1 + MIN_TINT) & (across < SWATCH_DELTA_E / 2)
+        return self._near[key]
+
+    @property
+    def page(self) -> np.ndarray:
+        """The page's colour (the median pixel, OpenCV's 8-bit Lab), shape ``(3,)``, float."""
+        if "page" not in self._near:
+            self._near["page"] = np.median(self.lab[::4, ::4].reshape(-1, 3), axis=0)
+        return self._near["page"]
 
 
 def legend_pixels(image: np.ndarray) -> LegendPixels:
@@ -70,7 +99,9 @@ def find_swatches(pixels: LegendPixels, colours: np.ndarray, curve_mask: np.ndar
     printed in the arm's colour (a row label of the at-risk table, an axis
     title) is not one. It stands apart from text (:func:`_stands_apart`), its
     label further off than its dashes are apart. The widest such piece of
-    each arm's colour is its swatch.
+    each arm's colour (:meth:`LegendPixels.near`) is its swatch; an arm of a
+    strong colour with none is looked for in its tints
+    (:meth:`LegendPixels.tints`: a blurred line is diluted toward the page).
 
     Parameters
     ----------
@@ -89,41 +120,55 @@ def find_swatches(pixels: LegendPixels, colours: np.ndarray, curve_mask: np.ndar
         One row per arm with a swatch: ``arm_index`` (row of ``colours``),
         ``left, top, right, bottom`` (the swatch, px) and ``label`` (the box
         of the text on its right, right and bottom exclusive, for
-        :func:`legend_names`), in legend order (top to bottom, then left to right).
+        :func:`legend_names`), in legend order (top to bottom, then left to right), and
+        ``alternatives``: the label boxes of the arm's next candidate entries (the next widest
+        pieces that pass), read when the first label names nothing (a survminer risk table's
+        colour bar beside its count is drawn as a legend swatch is).
     """
-    ink = pixels.text_ink
     rows = []
-    max_width = ink.shape[1] // 5
     # The strongest colours claim their swatches first, and a swatch is one arm's: the anti-aliased
     # fringe of a black line is grey, and would pass for a grey arm's swatch.
-    page = np.median(pixels.lab[::4, ::4].reshape(-1, 3), axis=0)
+    page = pixels.page
     lab = cv2.cvtColor(np.asarray(colours, dtype=np.uint8).reshape(-1, 1, 3), cv2.COLOR_RGB2LAB).reshape(-1, 3)
     for index in np.argsort(-np.linalg.norm(lab.astype(float) - page, axis=1), kind="stable"):
-        near = pixels.near(colours[index])
-        _, _, stats, _ = cv2.connectedComponentsWithStats((near & ~curve_mask).astype(np.uint8), connectivity=8)
-        # Text is black. An arm drawn in another ink (grey, colour) has no letters: its pieces in a
-        # row are the dashes of a dashed swatch, and its text is the ink neither its colour nor
-        # lighter (the anti-aliased edges of its lines).
-        in_text_ink = _delta_e_from_black(lab[index]) <= SWATCH_DELTA_E
-        pieces = _boxes(stats[1:, :4]) if in_text_ink else _dashes_joined(_boxes(stats[1:, :4]))
-        text = ink if in_text_ink else ink & ~near & (pixels.lab[..., 0] <= lab[index][0])
-        # A swatch is a short line or a small patch, wider than tall; text of that colour is narrower.
-        widths, heights = pieces[:, 2] - pieces[:, 0], pieces[:, 3] - pieces[:, 1]
-        fits = np.flatnonzero((widths >= 8) & (widths <= max_width) & (widths >= heights))
-        candidates = [dict(zip(("left", "top", "right", "bottom"), _along_its_rows(near, pieces[piece], max_width)),
-                           arm_index=int(index)) for piece in fits[np.argsort(-widths[fits], kind="stable")]]
-        # ... and is drawn apart: a piece running along text is the anti-aliased edge of a letter.
-        candidates = [swatch for swatch in candidates
-                      if not (not in_text_ink and _box_share(text, swatch) > MAX_TEXT_BOX_SHARE
-                              or any(_touching(swatch, claimed) for claimed in rows))]
-        # A label may be printed in its arm's colour (journals print 'Male' in the grey of its curve).
-        label_ink = text if in_text_ink else text | near
-        entry = _first_entry(candidates, near, label_ink, line_widths_px[index] if line_widths_px is not None else None)
-        if entry is not None:
-            rows.append(entry)
+        width = line_widths_px[index] if line_widths_px is not None else None
+        entries = _entries_in(pixels, pixels.near(colours[index]), lab[index], int(index), curve_mask, rows, width)
+        if not entries and _delta_e(lab[index], page) >= 2 * SWATCH_DELTA_E:
+            # A blurred figure's thin swatch is a tint of its arm's colour, diluted toward the page.
+            entries = _entries_in(pixels, pixels.tints(colours[index]), lab[index], int(index), curve_mask, rows,
+                                  width)
+        if entries:
+            rows.append({**entries[0], "alternatives": [entry["label"] for entry in entries[1:]]})
     swatches = pd.DataFrame(_labels_end_at_next_swatch(rows),
-                            columns=["arm_index", "left", "top", "right", "bottom", "label"])
+                            columns=["arm_index", "left", "top", "right", "bottom", "label", "alternatives"])
     return swatches.sort_values(["top", "left"], kind="mergesort").reset_index(drop=True)
+
+
+def _entries_in(pixels: LegendPixels, near: np.ndarray, colour_lab: np.ndarray, index: int, curve_mask: np.ndarray,
+                claimed: list[dict], line_width_px: float | None) -> list[dict]:
+    """The legend entries (see :func:`_entries`) of arm ``index``, of colour ``colour_lab``
+    (8-bit Lab) drawn in the pixels ``near``, off the curves and the swatches ``claimed``."""
+    ink = pixels.text_ink
+    max_width = ink.shape[1] // 5
+    _, _, stats, _ = cv2.connectedComponentsWithStats((near & ~curve_mask).astype(np.uint8), connectivity=8)
+    # Text is black. An arm drawn in another ink (grey, colour) has no letters: its pieces in a
+    # row are the dashes of a dashed swatch, and its text is the ink neither its colour nor a tint
+    # of it (the anti-aliased edges of its lines; blurred black text may be lighter than a dark colour).
+    in_text_ink = _delta_e_from_black(colour_lab) <= SWATCH_DELTA_E
+    pieces = _boxes(stats[1:, :4]) if in_text_ink else _dashes_joined(_boxes(stats[1:, :4]))
+    rgb = cv2.cvtColor(np.asarray(colour_lab, dtype=np.uint8).reshape(1, 1, 3), cv2.COLOR_LAB2RGB)[0, 0]
+    text = ink if in_text_ink else ink & ~near & ~pixels.tints(rgb, least=0.0)
+    # A swatch is a short line or a small patch, wider than tall; text of that colour is narrower.
+    widths, heights = pieces[:, 2] - pieces[:, 0], pieces[:, 3] - pieces[:, 1]
+    fits = np.flatnonzero((widths >= 8) & (widths <= max_width) & (widths >= heights))
+    candidates = [dict(zip(("left", "top", "right", "bottom"), _along_its_rows(near, pieces[piece], max_width)),
+                       arm_index=index) for piece in fits[np.argsort(-widths[fits], kind="stable")]]
+    # ... and is drawn apart: a piece running along text is the anti-aliased edge of a letter.
+    candidates = [swatch for swatch in candidates
+                  if not (not in_text_ink and _box_share(text, swatch) > MAX_TEXT_BOX_SHARE
+                          or any(_touching(swatch, other) for other in claimed))]
+    # A label may be printed in its arm's colour (journals print 'Male' in the grey of its curve).
+    return _entries(candidates, near, text if in_text_ink else text | near, line_width_px)
 
 
 def _along_its_rows(near: np.ndarray, box, max_width: int) -> tuple[int, int, int, int]:
@@ -139,11 +184,14 @@ def _along_its_rows(near: np.ndarray, box, max_width: int) -> tuple[int, int, in
     return left, top, right, bottom
 
 
-def _first_entry(candidates: list[dict], near: np.ndarray, label_ink: np.ndarray,
-                 line_width_px: float | None) -> dict | None:
-    """The first of the candidate swatches (boxes) drawn as a line standing apart with a label in
-    ``label_ink`` on its right, with its ``label`` box; None if none is."""
+def _entries(candidates: list[dict], near: np.ndarray, label_ink: np.ndarray,
+             line_width_px: float | None) -> list[dict]:
+    """The first :data:`MAX_ENTRIES_TRIED` of the candidate swatches (boxes) drawn as a line
+    standing apart with a label in ``label_ink`` on its right, each with its ``label`` box."""
+    entries = []
     for swatch in candidates:
+        if len(entries) == MAX_ENTRIES_TRIED:
+            break
         label = _label_box(label_ink, swatch)
         if label is None:
             continue
@@ -153,19 +201,20 @@ def _first_entry(candidates: list[dict], near: np.ndarray, label_ink: np.ndarray
         dash_gaps = [end - start for start, end in _runs_of(~piece.any(axis=0))]
         if (_is_line(piece, line_rows) and _stands_apart(label_ink, swatch, label)
                 and label[0] - swatch["right"] > max(dash_gaps, default=0)):
-            return {**swatch, "label": label}
-    return None
+            entries.append({**swatch, "label": label})
+    return entries
 
 
 def _labels_end_at_next_swatch(entries: list[dict]) -> list[dict]:
-    """Legend entries (swatch box and ``label`` box) with each label ended where another entry's
-    swatch begins on its rows: in a legend laid out in a row, text runs on into the next entry."""
+    """Legend entries (swatch box and ``label`` box) with each label ended a letter gap (a third
+    of its height) before another entry's swatch begins on its rows: in a legend laid out in a
+    row, text runs on into the next entry."""
     ended = []
     for entry in entries:
         left, top, right, bottom = entry["label"]
         for other in entries:
             if left < other["left"] < right and other["top"] < bottom and top < other["bottom"]:
-                right = other["left"]
+                right = max(left + 1, other["left"] - (bottom - top) // 3)
         ended.append({**entry, "label": (left, top, right, bottom)})
     return ended
 
@@ -173,11 +222,14 @@ def _labels_end_at_next_swatch(entries: list[dict]) -> list[dict]:
 def read_labels(image: np.ndarray, boxes) -> dict[tuple[int, int, int, int], tuple[str, float]]:
     """The text in each label box (left, top, right, bottom; right and bottom exclusive) of
     ``image`` and its confidence, read by OCR (recognition only: :func:`digitize.ocr.read_boxes`)
-    with :data:`LABEL_MARGIN_PX` of page around it, by box."""
+    with :data:`LABEL_MARGIN_PX` of page around it, and a letter gap (a third of its height) on its
+    left and right: a box starts and ends at its first and last dark pixel, and a blurred round
+    letter there ('O', 'l') is read only with page beside it, by box."""
     boxes = list(dict.fromkeys(tuple(int(v) for v in box) for box in boxes))
     margin = LABEL_MARGIN_PX
-    read = read_boxes(image, [(left - margin, top - margin, right + margin, bottom + margin)
-                              for left, top, right, bottom in boxes])
+    read = read_boxes(image, [(left - side, top - margin, right + side, bottom + margin)
+                              for left, top, right, bottom in boxes
+                              for side in [max(margin, (bottom - top) // 3)]])
     return {box: (text, score) for box, text, score in zip(boxes, read["text"], read["confidence"])}
 
 
@@ -198,18 +250,32 @@ def legend_names(image: np.ndarray, swatches: pd.DataFrame, known: dict | None =
     labels = [tuple(int(v) for v in box) for box in swatches["label"]]
     read = dict(known or {})
     read.update(read_labels(image, [box for box in labels if box not in read]))
-    names = {}
+    # An arm whose first label names nothing tries its next entries, all read in one batch.
+    tried = {int(k): [tuple(int(v) for v in box) for box in further]
+             for k, box, further in zip(swatches["arm_index"], labels, swatches["alternatives"])
+             if not _names_something(*read[box])}
+    read.update(read_labels(image, [box for boxes in tried.values() for box in boxes if box not in read]))
+    names, taken = {}, set(labels)
     for k, box in zip(swatches["arm_index"], labels):
-        text, score = read[box]
-        # Numbers alone beside a piece of line are tick labels or counts at risk, not a legend.
-        if score >= MIN_NAME_CONFIDENCE and re.search(r"[^\W\d_]", text):
-            names[int(k)] = Reading(text, score)
+        # A further entry is one arm's: the first to name something is taken.
+        box = next((other for other in [box] + [b for b in tried.get(int(k), []) if b not in taken]
+                    if _names_something(*read[other])), None)
+        if box is not None:
+            names[int(k)] = Reading(*read[box])
+            taken.add(box)
     return names
 
 
-def _near_colour(lab: np.ndarray, colour, max_delta_e: float) -> np.ndarray:
+def _names_something(text: str, confidence: float) -> bool:
+    """Whether a label read with this OCR confidence names an arm (see :func:`digitize.names.is_name`):
+    numbers alone beside a piece of line are tick labels or counts at risk, not a legend."""
+    return confidence >= MIN_NAME_CONFIDENCE and is_name(split_label(text)[0])
+
+
+def _near_colour(lab: np.ndarray, colour, max_delta_e: float, page: np.ndarray) -> np.ndarray:
     """The pixels of ``lab`` (OpenCV's 8-bit Lab, L scaled by 255/100, a and b offset by 128)
-    within ``max_delta_e`` of an RGB colour (CIELAB distance).
+    within ``max_delta_e`` of an RGB colour (CIELAB distance) and nearer it than the ``page``
+    colour (8-bit Lab).
 
     Distances are computed with OpenCV's whole-image operations (converting a
     whole figure to floating-point Lab, :func:`digitize.colours.to_lab`, costs
@@ -226,8 +292,12 @@ def _near_colour(lab: np.ndarray, colour, max_delta_e: float) -> np.ndarray:
                                          tuple(np.minimum(target + reach, 255).tolist())))
     if inside is not None:
         cols, rows = inside.reshape(-1, 2).T
-        difference = np.abs(lab[rows, cols].astype(np.float32) - target.astype(np.float32))[:, None, :]
-        near[rows, cols] = cv2.transform(difference * difference, squared_units)[:, 0] < max_delta_e ** 2
+        pixels = lab[rows, cols].astype(np.float32)
+        difference = np.abs(pixels - target.astype(np.float32))[:, None, :]
+        from_page = np.abs(pixels - np.asarray(page, dtype=np.float32))[:, None, :]
+        squared = cv2.transform(difference * difference, squared_units)[:, 0]
+        near[rows, cols] = (squared < max_delta_e ** 2) & (squared < cv2.transform(from_page * from_page,
+                                                                                   squared_units)[:, 0])
     return near
 
 
@@ -265,6 +335,11 @@ def _dashes_joined(boxes: np.ndarray) -> np.ndarray:
 def _delta_e_from_black(lab: np.ndarray) -> float:
     """CIELAB distance of a colour in OpenCV's 8-bit Lab from black (L 0, a and b 0)."""
     return float(np.hypot(float(lab[0]) * 100 / 255, np.hypot(float(lab[1]) - 128, float(lab[2]) - 128)))
+
+
+def _delta_e(first: np.ndarray, second: np.ndarray) -> float:
+    """CIELAB distance of two colours in OpenCV's 8-bit Lab."""
+    return float(np.linalg.norm((np.asarray(first, float) - np.asarray(second, float)) * [100 / 255, 1, 1]))
 
 
 def _box_share(mask: np.ndarray, box: dict) -> float:
@@ -310,7 +385,16 @@ def _label_box(ink: np.ndarray, swatch: dict) -> tuple[int, int, int, int] | Non
     centre = (swatch["top"] + swatch["bottom"]) // 2
     half = max(8, ink.shape[0] // 60)
     top = max(0, centre - half)
-    band = ink[top : centre + half + 1, swatch["right"] + 1 :]
+    # A line's end is fainter than its colour and may pass for dark grey ink: the label starts after it.
+    start = swatch["right"] + 1
+    while start < min(swatch["right"] + 3, ink.shape[1]) and ink[swatch["top"] : swatch["bottom"], start].any():
+        start += 1
+    band = ink[top : centre + half + 1, start:].copy()
+    # A frame's side (the plot's, the legend box's) runs through the band and on as far above or
+    # below it: no letter is twice as tall.
+    above, below = (ink[rows, start:].all(axis=0)
+                    for rows in (slice(max(top - 2 * half, 0), top), slice(centre + half + 1, centre + 3 * half + 1)))
+    band[:, band.all(axis=0) & (above | below)] = False
     columns = np.flatnonzero(band.any(axis=0))
     # The gap before the label is under a text height or two, or (matplotlib's legends, whose
     # dashed swatch may end in a gap between dashes) under the swatch's length.
@@ -330,8 +414,7 @@ def _label_box(ink: np.ndarray, swatch: dict) -> tuple[int, int, int, int] | Non
     height = rows[-1] - rows[0] + 1
     if height < MIN_LABEL_HEIGHT_PX or last - columns[0] + 1 < height / 2:
         return None  # a speck or a tick mark, not a line of text
-    left = swatch["right"] + 1 + int(columns[0])
-    return left, top + int(rows[0]), swatch["right"] + 2 + int(last), top + int(rows[-1]) + 1
+    return start + int(columns[0]), top + int(rows[0]), start + 1 + int(last), top + int(rows[-1]) + 1
 
 
 def _run_end(columns: np.ndarray, max_gap: int) -> int:

@@ -42,6 +42,8 @@ _STATISTICS = re.compile(r"\s*(\([^)]*\b[nN]\s*[=:]|\b[nN]\s*[=:]\s*\d|[:;]|,\s*
                          re.IGNORECASE)
 #: Row labels that title the table rather than name an arm.
 _TABLE_TITLE = re.compile(r"^(no\.?|number|numbers|n|patients)?\s*(at\s*risk)\b", re.IGNORECASE)
+#: Letters OCR reads for digits, and the reverse, as one-character words are compared.
+_DIGIT_LIKE = str.maketrans("oil", "011")
 #: The names kmipd gives arms no reading named.
 _PLACEHOLDER = re.compile(r"^arm\d+$")
 
@@ -83,7 +85,7 @@ def split_label(text: str) -> tuple[str, int | None]:
     """The name a legend entry or row label holds, and the arm size printed with it.
 
     Strips the ``|`` (or ``[``) OCR reads from a line end, censor mark or legend frame, the
-    dashes of a dashed swatch read with the label, survminer's
+    dashes of a dashed swatch (or of the next entry's) read with the label, survminer's
     strata prefix (``arm=``) and legend title (``Strata``), and the statistics
     after the name (``(n=2392): MS 13 mos``, ``, median 12.1 mo``).
 
@@ -102,7 +104,8 @@ def split_label(text: str) -> tuple[str, int | None]:
     level = _STRATA_PREFIX.sub("", text)
     text = level if re.search(r"[^\W\d_]", level) else text
     cut = _STATISTICS.search(text)
-    name = (text[:cut.start()] if cut and cut.start() > 0 else text).strip().strip("|,").strip()
+    # A dash at the end is the next entry's swatch, read with a legend laid out in a row.
+    name = (text[:cut.start()] if cut and cut.start() > 0 else text).strip().strip("|,").strip().rstrip("-–—_ ")
     return name, int(count.group(1).replace(",", "")) if count else None
 
 
@@ -173,7 +176,9 @@ def pair_by_name(arm_names: list[str], row_labels: list[str]) -> list[int | None
     Rows and arms are paired one to one so that the names are alike in all
     (the assignment of least total :func:`name_distance`; Kuhn-Munkres, scipy's
     :func:`~scipy.optimize.linear_sum_assignment`), and a pair is kept when its
-    names are within :data:`NAME_TOLERANCE`. Readings that name nothing
+    names are within :data:`NAME_TOLERANCE`, and do not end in different
+    one-character words (``Arm A`` and ``Arm B``, ``Stage 1`` and ``Stage 2``
+    are alike but name two arms). Readings that name nothing
     (:func:`is_name`) pair with nothing.
     """
     pairs: list[int | None] = [None] * len(row_labels)
@@ -181,7 +186,8 @@ def pair_by_name(arm_names: list[str], row_labels: list[str]) -> list[int | None
     rows = [r for r, label in enumerate(row_labels) if is_name(label)]
     if not arms or not rows:
         return pairs
-    cost = np.array([[name_distance(row_labels[r], arm_names[k]) for k in arms] for r in rows])
+    cost = np.array([[1.0 if _other_suffix(row_labels[r], arm_names[k]) else name_distance(row_labels[r], arm_names[k])
+                      for k in arms] for r in rows])
     for i, j in zip(*linear_sum_assignment(cost)):
         if cost[i, j] <= NAME_TOLERANCE:
             pairs[rows[i]] = arms[j]
@@ -262,6 +268,15 @@ def _pairing_evidence(label: str, name: str, rows_by_colour) -> str:
     if rows_by_colour:
         return "colour"
     return "the legend's name at one end of the row label" if held_at_an_end(label, name) else "being the only ones"
+
+
+def _other_suffix(first: str, second: str) -> bool:
+    """Whether two readings end in one-character words (``A``, ``2``) that differ, but for a glyph
+    OCR confuses with a digit (``O`` for ``0``, ``I`` or ``l`` for ``1``)."""
+    words = [text.casefold().translate(_DIGIT_LIKE).split() for text in (first, second)]
+    if not all(len(each) > 1 and len(each[-1]) == 1 and each[-1].isalnum() for each in words):
+        return False
+    return words[0][-1] != words[1][-1]
 
 
 def _normal(text: str) -> str:
