@@ -50,9 +50,8 @@ def make_job(folder: Path, n_figures: int) -> None:
         image[0, 0] = (copy * 37 % 256, copy * 11 % 256, 255 - copy % 256)  # bytes of its own, same curves
         name = f"copy{copy:03d}_{source.stem}.png"
         cv2.imwrite(str(folder / name), image)
-        for column in ("at_risk",):
-            if row.get(column):
-                shutil.copy(FOLDER / row[column], folder / row[column])
+        if row.get("at_risk"):
+            shutil.copy(FOLDER / row["at_risk"], folder / row["at_risk"])
         row["figure"], row["study"] = name, f"{row['study']} copy {copy:03d}"
         rows.append(row)
     pd.DataFrame(rows).to_csv(folder / "studies.csv", index=False)

@@ -171,6 +171,7 @@ def digitize(image_or_path, *, arms=None, x_range=None, y_range=None, x_ticks=No
     at_risk_table, at_risk_warnings = at_risk.named(row_names=naming.row_names)
     quality, warnings = _quality(table, [paths[k] for k in order], calibration)
     quality["deskew_degrees"] = skew_deg
+    quality["plot_areas"] = len(areas)
     if skew_deg:
         warnings.insert(0, f"the figure was rotated by {skew_deg:+.2f} degrees and was turned straight before "
                            f"it was read (its horizontal and vertical lines agree on the angle); check overlay.png")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Callable
 
 import cv2
 import numpy as np
@@ -70,6 +71,13 @@ class DigitizationResult:
     image: np.ndarray = field(repr=False)
     plot_area: PlotArea
     working_scale: float = 1.0
+
+    def with_arm_tables(self, change: Callable[[pd.DataFrame], pd.DataFrame]) -> "DigitizationResult":
+        """A copy with ``change`` applied to every table that has a row per arm or per arm and
+        time (:attr:`curves`, :attr:`censor_marks`, :attr:`at_risk`, :attr:`arms`): to rename
+        or leave out arms in all of them alike."""
+        return replace(self, curves=change(self.curves), censor_marks=change(self.censor_marks),
+                       at_risk=change(self.at_risk), arms=change(self.arms))
 
     @property
     def measure(self) -> str:

@@ -14,7 +14,6 @@ table (:func:`digitize.names.pair_by_name`).
 
 from __future__ import annotations
 
-import dataclasses
 import re
 
 from digitize import DigitizationResult, digitize
@@ -85,8 +84,4 @@ def rename_arms(result: DigitizationResult, labels: dict[str, str]) -> Digitizat
         raise InputError(f"--arms gives the name {clashing[0]} to one arm, but another arm of the figure is read "
                          f"so; name both")
 
-    def renamed(table):
-        return table.assign(arm=table["arm"].map(lambda arm: names.get(arm, arm))) if "arm" in table else table
-
-    return dataclasses.replace(result, curves=renamed(result.curves), censor_marks=renamed(result.censor_marks),
-                               at_risk=renamed(result.at_risk), arms=renamed(result.arms))
+    return result.with_arm_tables(lambda table: table.assign(arm=table["arm"].map(lambda arm: names.get(arm, arm))))

@@ -110,7 +110,7 @@ def pooling_options(args: argparse.Namespace) -> dict:
 
     try:
         check_method(args.model or DEFAULT_MODEL, args.ci or DEFAULT_CI)
-    except ValueError as error:
-        option = "--model" if str(error).startswith("model") else "--ci"
-        raise InputError(f"{option}: {error}") from None
+    except InputError as error:
+        option = "--model" if error.message.startswith("model") else "--ci"
+        raise InputError(f"{option}: {error.message}") from None
     return {key: value for key, value in (("model", args.model), ("ci_method", args.ci)) if value}

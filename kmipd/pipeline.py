@@ -212,11 +212,8 @@ def without_unclaimed_curves(digitization: DigitizationResult, n_total: dict | N
     warning = (f"curve(s) {said} left out: neither the legend nor the numbers-at-risk table names them (a band's "
                "edge or a rule traced as an arm?); check overlay.png, or name every arm with --arms")
 
-    def claimed(table: pd.DataFrame) -> pd.DataFrame:
-        return table[~table["arm"].isin(unclaimed)].reset_index(drop=True)
-
-    return replace(digitization, curves=claimed(digitization.curves), censor_marks=claimed(digitization.censor_marks),
-                   arms=claimed(digitization.arms), warnings=[*digitization.warnings, warning])
+    claimed = digitization.with_arm_tables(lambda table: table[~table["arm"].isin(unclaimed)].reset_index(drop=True))
+    return replace(claimed, warnings=[*digitization.warnings, warning])
 
 
 def _reconstruct_digitized(digitization: DigitizationResult, at_risk: pd.DataFrame | None, n_total: dict | None,
@@ -416,10 +413,8 @@ def read_analysis(folder: str | Path) -> dict:
     if "time_unit" in settings:
         with input_source(path):
             settings["time_unit"] = parse_time_unit(settings["time_unit"])
-    try:
+    with input_source(path):
         check_method(settings.get("model", DEFAULT_MODEL), settings.get("ci", DEFAULT_CI))
-    except ValueError as error:
-        raise InputError(f"{error}", source=path) from None
     tau = settings.get("tau")
     per_outcome = isinstance(tau, dict) and tau and all(isinstance(k, str) and _positive_number(v) for k, v in tau.items())
     if tau is not None and not (_positive_number(tau) or per_outcome):
@@ -643,10 +638,7 @@ def run(folder: str | Path, *, treatment: str | None = None, control: str | None
     tau = settings.get("tau") if tau is None else tau
     model = model or settings.get("model", DEFAULT_MODEL)
     ci_method = ci_method or settings.get("ci", DEFAULT_CI)
-    try:  # before any figure is read
-        check_method(model, ci_method)
-    except ValueError as error:
-        raise InputError(str(error)) from None
+    check_method(model, ci_method)  # before any figure is read
     time_unit = _pooled_time_unit(entries, settings.get("time_unit"), Path(folder) / MANIFEST)
 
     extractions, ipd_parts, summary_parts, failures = {}, [], [], {}

@@ -197,10 +197,7 @@ def analyse(ipd: pd.DataFrame, treatment: str = "TKI+ICI", control: str = "TKI",
     >>> result = analyse(ipd, treatment="hormone", control="no hormone")
     >>> result.pooled.query("default & measure == 'log_hr'")[["estimate", "ci_low", "ci_high"]]  # doctest: +SKIP
     """
-    try:
-        check_method(model, ci_method)
-    except ValueError as error:
-        raise InputError(str(error)) from None
+    check_method(model, ci_method)
     ipd = _check(ipd, treatment, control)
     milestones = sorted(float(m) for m in (milestones or ()))
     if any(m <= 0 for m in milestones):

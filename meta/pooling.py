@@ -37,6 +37,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy import optimize, stats
 
+from kmipd.errors import InputError
+
 #: tau^2 estimators; "common" is the common-effect (fixed-effect) model.
 MODELS = ("common", "DL", "REML", "PM")
 #: Confidence-interval methods: normal (Wald), Hartung-Knapp-Sidik-Jonkman, and HKSJ with the
@@ -58,11 +60,12 @@ def method_label(model: str, ci_method: str) -> str:
 
 
 def check_method(model: str, ci_method: str) -> None:
-    """Raise ``ValueError`` naming the choices when ``model`` or ``ci_method`` is not one of them."""
+    """Raise :class:`~kmipd.errors.InputError` naming the choices when ``model`` or ``ci_method`` is
+    not one of them."""
     if model not in MODELS:
-        raise ValueError(f"model must be one of {', '.join(MODELS)}, got '{model}'")
+        raise InputError(f"model must be one of {', '.join(MODELS)}, got '{model}'")
     if ci_method not in CI_METHODS:
-        raise ValueError(f"CI method must be one of {', '.join(CI_METHODS)}, got '{ci_method}'")
+        raise InputError(f"CI method must be one of {', '.join(CI_METHODS)}, got '{ci_method}'")
 
 _LEVEL = 0.95
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from kmipd.errors import InputError, input_source
 from kmipd.options import argparse_type, parse_numbers, parse_range
@@ -68,54 +68,48 @@ def pdf_plots(args: argparse.Namespace) -> list:
     return plots if len(plots) > 1 else []
 
 
-def image_panels(args: argparse.Namespace) -> list[tuple[str, dict]]:
-    """The panels of an image given without --panel, when it holds more than one plot (each is
-    then read into ``DIR/panel_A/``, ``DIR/panel_B/``, ... in reading order); else an empty list."""
-    from digitize.axes import find_plot_areas
-    from digitize.deskew import deskewed
-    from digitize.image import load_image
-    from digitize.pdf import is_pdf
-
-    if args.panel is not None or is_pdf(args.figure):
-        return []
-    with input_source(args.figure):
-        areas = find_plot_areas(deskewed(load_image(args.figure))[0])
-    if len(areas) < 2:
-        return []
-    print(f"{args.figure}: {len(areas)} plots, each read into its own folder (--panel N reads one)")
-    return [(panel_folder(k), {"panel": k}) for k in range(len(areas))]
-
-
 def panel_folder(panel: int) -> str:
     """``panel_A`` for the first plot of an image, ``panel_B`` for the second, ..."""
     return f"panel_{chr(ord('A') + panel)}" if panel < 26 else f"panel_{panel}"
 
 
 def figure_places(args: argparse.Namespace) -> list[tuple[str, dict]]:
-    """Where to read the figure: ``[("", {})]`` for one plot, else per plot its output subfolder
-    and ``page``/``panel`` options: every KM plot of a PDF (each listed on the console), or every
-    panel of a multi-panel image."""
+    """Where to read the figure: ``[("", {})]`` for one plot, else per KM plot of a PDF its output
+    subfolder and ``page``/``panel`` options (each plot listed on the console)."""
     plots = pdf_plots(args)
     for plot in plots:
         print(plot.describe())
-    places = [(plot_folder(plot), {"page": plot.page, "panel": plot.panel}) for plot in plots]
-    return places or image_panels(args) or [("", {})]
+    return [(plot_folder(plot), {"page": plot.page, "panel": plot.panel}) for plot in plots] or [("", {})]
 
 
-def read_places(args: argparse.Namespace, read) -> dict:
-    """``read(**options)`` at every place of :func:`figure_places`, by output subfolder; an error
-    in one panel says which (and how to read the others alone)."""
+def read_places(args: argparse.Namespace, read: Callable, plot_areas: Callable) -> dict:
+    """``read(**options)`` at every place of :func:`figure_places`, by output subfolder.
+
+    An image given without ``--panel`` whose first read finds several plots
+    (``plot_areas(result)``) has every panel read, into ``panel_A``,
+    ``panel_B``, ... (the first read is panel A's); an error in one panel
+    says which, and how to read the others alone.
+    """
     places = figure_places(args)
     results = {}
     for name, place in places:
+        with input_source(args.figure):
+            results[name] = read(**{**figure_options(args), **place})
+    from digitize.pdf import is_pdf
+
+    if list(results) != [""] or args.panel is not None or is_pdf(args.figure) or plot_areas(results[""]) < 2:
+        return results
+    count = plot_areas(results[""])
+    print(f"{args.figure}: {count} plots, each read into its own folder (--panel N reads one)")
+    results = {panel_folder(0): results[""]}
+    for panel in range(1, count):
         try:
             with input_source(args.figure):
-                results[name] = read(**{**figure_options(args), **place})
+                results[panel_folder(panel)] = read(**{**figure_options(args), "panel": panel})
         except InputError as error:
-            if name.startswith("panel_"):
-                error.message = (f"{name}: {error.message}; give --panel N to read one of the "
-                                 f"{len(places)} plots alone")
-                error.args = (error.message,)
+            error.message = (f"{panel_folder(panel)}: {error.message}; give --panel N to read one of the "
+                             f"{count} plots alone")
+            error.args = (error.message,)
             raise
     return results
 
@@ -162,7 +156,8 @@ def run(args: argparse.Namespace) -> None:
     from digitize.diagnosis import Findings
 
     with explaining(args, protected=[args.figure]) as read:
-        results = read_places(args, lambda **options: digitize_named(args.figure, **options))
+        results = read_places(args, lambda **options: digitize_named(args.figure, **options),
+                              plot_areas=lambda result: result.quality.get("plot_areas", 1))
         read.append(Findings.from_result(next(iter(results.values()))))
     with StagedOutputs(protected=[args.figure]) as outputs:
         folder = outputs.folder(args.out)

@@ -38,8 +38,8 @@ def run(args: argparse.Namespace) -> None:
     with explaining(args, protected=inputs) as read:
         counts = {"n_total": counts_by_arm(args.n, "--n"),
                   "total_events": counts_by_arm(args.total_events, "--total-events")}
-        extractions = read_places(args, lambda **options: extract(args.figure, at_risk=at_risk, **counts,
-                                                                  **options))
+        extractions = read_places(args, lambda **options: extract(args.figure, at_risk=at_risk, **counts, **options),
+                                  plot_areas=lambda extraction: extraction.digitization.quality.get("plot_areas", 1))
         read.append(Findings.from_result(next(iter(extractions.values())).digitization))
     with StagedOutputs(protected=inputs) as outputs:
         folder = outputs.folder(args.out)
