@@ -24,6 +24,20 @@ TRACE_NOISE_PX = 0.25
 TRACE_TIME_ERROR_PX = 1.5
 
 
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """``frame`` as the stages' CSV files hold it: no index, :data:`CSV_FLOAT_FORMAT`, ``\\n`` lines."""
+    return frame.to_csv(index=False, float_format=CSV_FLOAT_FORMAT, lineterminator="\n").encode()
+
+
+def write_files(folder: str | Path, files: dict[str, bytes]) -> list[Path]:
+    """Write ``files`` (bytes by file name) into ``folder``, made when missing; the paths written."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    return [folder / name for name in files]
+
+
 @dataclass
 class DigitizationResult:
     """Curves, censor marks and calibration read from one KM figure.
@@ -135,30 +149,31 @@ class DigitizationResult:
             "warnings": list(self.warnings),
         }
 
-    def to_folder(self, folder: str | Path) -> list[Path]:
-        """Write ``curves.csv``, ``censor_marks.csv``, ``digitization.json`` and ``overlay.png``.
+    def files(self) -> dict[str, bytes]:
+        """The bytes of ``curves.csv``, ``censor_marks.csv``, ``digitization.json`` and
+        ``overlay.png`` by file name, and of ``at_risk.csv`` (``arm,time,n_risk``) when a
+        numbers-at-risk table was read."""
+        encoded, overlay = cv2.imencode(".png", cv2.cvtColor(self.overlay(), cv2.COLOR_RGB2BGR))
+        if not encoded:
+            raise OSError("could not encode overlay.png")
+        files = {"curves.csv": csv_bytes(self.curves), "censor_marks.csv": csv_bytes(self.censor_marks),
+                 "digitization.json": (json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n").encode(),
+                 "overlay.png": overlay.tobytes()}
+        if len(self.at_risk):
+            files["at_risk.csv"] = csv_bytes(self.at_risk)
+        return files
 
-        Also ``at_risk.csv`` (``arm,time,n_risk``) when a numbers-at-risk table
-        was read. Use with :meth:`kmipd.outputs.StagedOutputs.folder` to write
-        all or nothing.
+    def to_folder(self, folder: str | Path) -> list[Path]:
+        """Write :meth:`files` into ``folder``.
+
+        Use with :meth:`kmipd.outputs.StagedOutputs.folder` to write all or nothing.
 
         Returns
         -------
         list of Path
             The files written.
         """
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        paths = [folder / name for name in ("curves.csv", "censor_marks.csv", "digitization.json", "overlay.png")]
-        self.curves.to_csv(paths[0], index=False, float_format=CSV_FLOAT_FORMAT, lineterminator="\n")
-        self.censor_marks.to_csv(paths[1], index=False, float_format=CSV_FLOAT_FORMAT, lineterminator="\n")
-        paths[2].write_text(json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n")
-        if not cv2.imwrite(str(paths[3]), cv2.cvtColor(self.overlay(), cv2.COLOR_RGB2BGR)):
-            raise OSError(f"could not write {paths[3]}")
-        if len(self.at_risk):
-            paths.append(folder / "at_risk.csv")
-            self.at_risk.to_csv(paths[-1], index=False, float_format=CSV_FLOAT_FORMAT, lineterminator="\n")
-        return paths
+        return write_files(folder, self.files())
 
     def summary(self) -> str:
         """A few lines per arm for a person: points, censor marks, time range, last survival."""

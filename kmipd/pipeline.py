@@ -43,9 +43,11 @@ command-line options win.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
-import re
 import multiprocessing
+import re
+import sys
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -61,6 +63,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from digitize import DigitizationResult  # noqa: E402
+from digitize.result import csv_bytes, write_files  # noqa: E402
 from digitize.diagnosis import Findings  # noqa: E402
 from digitize.names import is_name, unmatched_rows  # noqa: E402
 from kmipd.arm_labels import digitize_named, parse_arm_labels  # noqa: E402
@@ -115,6 +118,7 @@ class Extraction:
     reconstruction: Reconstruction
     hand_curves: pd.DataFrame | None = None
     notes: list = field(default_factory=list)
+    rendered: dict | None = field(default=None, repr=False, compare=False)
 
     @property
     def ipd(self) -> pd.DataFrame:
@@ -126,21 +130,31 @@ class Extraction:
         """What a person should read about this extraction."""
         return (self.digitization.warnings if self.digitization is not None else []) + self.notes
 
+    def files(self) -> dict[str, bytes]:
+        """The bytes of digitize's files (or of the hand-digitized ``curves.csv``),
+        ``at_risk.csv``, ``ipd.csv`` and ``reconstruction.png`` by file name.
+
+        Drawn once and kept with the extraction, so that the worker process that
+        extracted it draws them, and a cached extraction is written without
+        drawing again.
+        """
+        if self.rendered is None:
+            files = self.digitization.files() if self.digitization is not None else {
+                "curves.csv": csv_bytes(self.hand_curves)}
+            if len(self.at_risk):
+                files["at_risk.csv"] = csv_bytes(self.at_risk)
+            files["ipd.csv"] = csv_bytes(self.ipd)
+            figure = plot_reconstruction(self.reconstruction)
+            drawing = io.BytesIO()
+            figure.savefig(drawing, format="png", dpi=120, metadata={"Software": None})
+            plt.close(figure)
+            files["reconstruction.png"] = drawing.getvalue()
+            self.rendered = files
+        return self.rendered
+
     def to_folder(self, folder: str | Path) -> None:
-        """Write digitize's files (or the hand-digitized ``curves.csv``), ``at_risk.csv``,
-        ``ipd.csv`` and ``reconstruction.png``."""
-        folder = Path(folder)
-        if self.digitization is not None:
-            self.digitization.to_folder(folder)
-        else:
-            folder.mkdir(parents=True, exist_ok=True)
-            self.hand_curves.to_csv(folder / "curves.csv", index=False, float_format="%.6g")
-        if len(self.at_risk):
-            self.at_risk.to_csv(folder / "at_risk.csv", index=False)
-        self.ipd.to_csv(folder / "ipd.csv", index=False, float_format="%.6g")
-        figure = plot_reconstruction(self.reconstruction)
-        figure.savefig(folder / "reconstruction.png", dpi=120, metadata={"Software": None})
-        plt.close(figure)
+        """Write :meth:`files` into ``folder``."""
+        write_files(folder, self.files())
 
 
 def extract(figure, *, at_risk: pd.DataFrame | None = None, n_total: dict | None = None,
@@ -423,45 +437,60 @@ def read_analysis(folder: str | Path) -> dict:
     return settings
 
 
+def _cache_key(entry: FigureEntry, cache: ExtractionCache | None) -> str | None:
+    """The key of ``entry``'s extraction in ``cache`` (None without a cache, and for hand-digitized
+    curves: reconstructing them alone is fast enough not to cache)."""
+    if cache is None or entry.curves:
+        return None
+    return ExtractionCache.key(entry.figure, entry.at_risk, entry.options)
+
+
 def _extract_entry(entry: FigureEntry, cache: ExtractionCache | None = None) -> Extraction | InputError:
-    """One manifest figure extracted (from ``cache`` when it holds it), or the error that stopped it."""
-    if entry.curves:  # hand-digitized: reconstruct alone, fast enough not to cache
-        try:
+    """One manifest figure extracted and its files drawn (and kept in ``cache``), or the error
+    that stopped it."""
+    try:
+        if entry.curves:
             curves, notes = read_hand_curves(entry.curves, entry.folder)
             at_risk = read_table(entry.at_risk, AT_RISK) if entry.at_risk else None
             options = {k: v for k, v in entry.options.items() if k in ("n_total", "total_events")}
             with input_source(entry.folder / MANIFEST):
-                return extract_curves(curves, at_risk=at_risk, notes=notes, **options)
-        except InputError as error:
-            return error
-    try:
-        key = ExtractionCache.key(entry.figure, entry.at_risk, entry.options) if cache else None
-        stored = cache.get(key) if cache else None
-        if stored is not None:
-            return stored
-        at_risk = read_table(entry.at_risk, AT_RISK) if entry.at_risk else None
-        with input_source(entry.figure):
-            extraction = extract(entry.figure, at_risk=at_risk, **entry.options)
+                extraction = extract_curves(curves, at_risk=at_risk, notes=notes, **options)
+        else:
+            at_risk = read_table(entry.at_risk, AT_RISK) if entry.at_risk else None
+            with input_source(entry.figure):
+                extraction = extract(entry.figure, at_risk=at_risk, **entry.options)
     except InputError as error:
         return error
-    if cache:
+    extraction.files()  # drawn here, in the worker process, and cached with the extraction
+    key = _cache_key(entry, cache)
+    if key is not None:
         cache.put(key, extraction)
     return extraction
 
 
 def _extract_all(entries: list[FigureEntry], jobs: int, cache: ExtractionCache | None,
                  show_progress: bool, dask: str | None = None) -> list[Extraction | InputError]:
-    """:func:`_extract_entry` of every entry, in manifest order: here, in ``jobs`` processes, or on
-    the Dask cluster at address ``dask``."""
-    if dask is None and (jobs <= 1 or len(entries) <= 1):
-        items = progress(entries, "extracting figures") if show_progress else entries
-        return [_extract_entry(entry, cache) for entry in items]
-    with _executor(jobs, dask) as pool:
-        futures = [pool.submit(_extract_entry, entry, cache) for entry in entries]
-        done = as_completed(futures)
-        for _ in progress(done, "extracting figures", total=len(futures)) if show_progress else done:
-            pass
-        return [future.result() for future in futures]
+    """Every entry's extraction, in manifest order: from ``cache`` when it holds it, else by
+    :func:`_extract_entry` here, in ``jobs`` processes, or on the Dask cluster at address ``dask``."""
+    found = {}
+    for index, entry in enumerate(entries):
+        key = _cache_key(entry, cache)
+        stored = cache.get(key) if key is not None else None
+        if stored is not None:
+            found[index] = stored
+    missing = [index for index in range(len(entries)) if index not in found]
+    if show_progress and found:
+        print(f"{len(found)} of {len(entries)} figures taken from the cache", file=sys.stderr, flush=True)
+    if dask is None and (jobs <= 1 or len(missing) <= 1):
+        items = progress(missing, "extracting figures") if show_progress else missing
+        found.update((index, _extract_entry(entries[index], cache)) for index in items)
+    elif missing:
+        with _executor(jobs, dask) as pool:
+            futures = {pool.submit(_extract_entry, entries[index], cache): index for index in missing}
+            done = as_completed(futures)
+            for future in progress(done, "extracting figures", total=len(futures)) if show_progress else done:
+                found[futures[future]] = future.result()
+    return [found[index] for index in range(len(entries))]
 
 
 @contextmanager

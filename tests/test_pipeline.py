@@ -184,11 +184,16 @@ def test_a_rerun_takes_unchanged_figures_from_the_cache_and_redoes_changed_ones(
     cache = ExtractionCache(tmp_path / "cache")
     first = run(folder, show_progress=False, cache=cache)
     assert len(list((tmp_path / "cache").glob("*.pickle"))) == 3
-    extracted = []
-    real_extract = pipeline.extract
+    extracted, drawn = [], []
+    real_extract, real_plot = pipeline.extract, pipeline.plot_reconstruction
     monkeypatch.setattr(pipeline, "extract", lambda figure, **kw: extracted.append(figure.name) or real_extract(figure, **kw))
+    monkeypatch.setattr(pipeline, "plot_reconstruction", lambda *a, **kw: drawn.append(1) or real_plot(*a, **kw))
     again = run(folder, show_progress=False, cache=cache)
-    assert extracted == []  # nothing redone
+    again.to_folder(tmp_path / "again")
+    first.to_folder(tmp_path / "first")
+    assert extracted == [] and drawn == []  # nothing redone, not even the figures' pictures
+    assert all((tmp_path / "again" / path.relative_to(tmp_path / "first")).read_bytes() == path.read_bytes()
+               for path in (tmp_path / "first").rglob("*") if path.is_file())
     pd.testing.assert_frame_equal(again.ipd, first.ipd)
     pd.testing.assert_frame_equal(first.ipd, result.ipd)
     # a changed image (one pixel) and a changed option are extracted again; the rest is not
