@@ -49,7 +49,7 @@ import multiprocessing
 import re
 import sys
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterator
@@ -481,15 +481,16 @@ def _extract_all(entries: list[FigureEntry], jobs: int, cache: ExtractionCache |
     missing = [index for index in range(len(entries)) if index not in found]
     if show_progress and found:
         print(f"{len(found)} of {len(entries)} figures taken from the cache", file=sys.stderr, flush=True)
-    if dask is None and (jobs <= 1 or len(missing) <= 1):
-        items = progress(missing, "extracting figures") if show_progress else missing
-        found.update((index, _extract_entry(entries[index], cache)) for index in items)
-    elif missing:
-        with _executor(jobs, dask) as pool:
+    serial = dask is None and (jobs <= 1 or len(missing) <= 1)
+    with nullcontext() if serial or not missing else _executor(jobs, dask) as pool:
+        if serial:
+            done = ((index, _extract_entry(entries[index], cache)) for index in missing)
+        else:
             futures = {pool.submit(_extract_entry, entries[index], cache): index for index in missing}
-            done = as_completed(futures)
-            for future in progress(done, "extracting figures", total=len(futures)) if show_progress else done:
-                found[futures[future]] = future.result()
+            done = ((futures[future], future.result()) for future in as_completed(futures))
+        if show_progress:
+            done = progress(done, "extracting figures", total=len(missing), name=lambda pair: entries[pair[0]].name)
+        found.update(done)
     return [found[index] for index in range(len(entries))]
 
 
