@@ -607,7 +607,7 @@ class RunResult:
         (folder / "report.html").write_text(render_report(self, folder), encoding="utf-8")
 
 
-def _printed_break_steps(entries: list, extractions: dict, time_unit: str) -> dict:
+def printed_break_steps(entries: list, extractions: dict, time_unit: str) -> dict:
     """Per outcome, the most common time between the columns of the studies' at-risk tables (in
     ``time_unit``; the shorter of equally common ones), for the pooled KM to print its table alike."""
     steps: dict = {}
@@ -693,7 +693,7 @@ def run(folder: str | Path, *, treatment: str | None = None, control: str | None
     with input_source(Path(folder) / MANIFEST):
         pooled = replace(analyse(ipd, treatment=treatment, control=control, tau=tau,
                                  milestones=milestones, time_unit=time_unit, model=model, ci_method=ci_method),
-                         reconstructed=True, break_steps=_printed_break_steps(entries, extractions, time_unit))
+                         reconstructed=True, break_steps=printed_break_steps(entries, extractions, time_unit))
     folder = Path(folder)
     named = [path for entry in entries for path in (entry.figure, entry.at_risk) if path is not None]
     named += [entry.folder / part.rpartition("=")[2].strip() for entry in entries if entry.curves

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from benchmarks.datasets import load
-from kmipd.pipeline import _printed_break_steps
+from kmipd.pipeline import printed_break_steps
 from meta import analyse
 from meta.curves_plot import MAX_BREAKS
 from meta.forest import HR_AXES
@@ -57,7 +57,7 @@ def test_the_pooled_km_table_follows_the_studies_printed_breaks():
     entries = [SimpleNamespace(name=f"s{i}", outcome="OS", time_unit=unit)
                for i, unit in enumerate(("months", "months", "weeks"))]
     extractions = {entry.name: SimpleNamespace(at_risk=table) for entry, table in zip(entries, tables)}
-    assert _printed_break_steps(entries, extractions, "months") == {"OS": 3.0}
+    assert printed_break_steps(entries, extractions, "months") == {"OS": 3.0}
     ipd = load("gbsg2").assign(study=lambda d: (d.index % 3).astype(str), time=lambda d: d["time"] / 30.4375)
     result = analyse(ipd, treatment="hormone", control="no hormone")
     for step in (6.0, 12.0):
