@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -50,6 +51,9 @@ GLYPH_SIZE_PT = 15.0
 GLYPH_CHARACTERS = "+|×x"
 #: A legend swatch is a horizontal stroke this long, in points.
 SWATCH_LENGTH_PT = (4.0, 60.0)
+#: Survival at the top of a KM plot's y axis, and at its bottom (as read; percent axes / 100).
+TOP_SURVIVAL = (0.5, 1.1)
+BOTTOM_SURVIVAL = (-0.1, 0.9)
 MINUS_SIGNS = str.maketrans({"\u2212": "-", "\u2013": "-"})
 
 
@@ -179,6 +183,20 @@ class VectorAxes:
         """Survival at the top and the bottom of the box (percent axes as read)."""
         left, top, right, bottom = self.box
         return float(self.y.value(top)), float(self.y.value(bottom))
+
+
+def names_format(path, suffix: str, signature) -> bool:
+    """Whether ``path`` names a file of one format: by its ``suffix`` (``".pdf"``), else by
+    ``signature(first_kilobyte)`` whatever its name."""
+    if not isinstance(path, (str, Path)):
+        return False
+    if Path(path).suffix.lower() == suffix:
+        return True
+    try:
+        with open(path, "rb") as file:
+            return bool(signature(file.read(1024)))
+    except OSError:
+        return False
 
 
 # --- axes from tick paths and tick text ---------------------------------------------------------
@@ -312,6 +330,26 @@ def _axis_line(segments: pd.DataFrame, axis: str, tick, at: np.ndarray) -> tuple
             ends = np.r_[through[along0].to_numpy(), through[along1].to_numpy(), at]
             return float(end), (float(ends.min()), float(ends.max()))
     return float(tick.near if axis == "x" else tick.far), (float(at.min()), float(at.max()))
+
+
+def km_axes(drawing: PageDrawing) -> list[VectorAxes]:
+    """The plots of a drawing (a PDF page, an SVG figure) that are KM plots: survival on the y axis, a step-down path inside."""
+    plots = []
+    for axes in find_axes(drawing):
+        top, bottom = axes.survival_range()
+        scale = 100.0 if axes.y.ticks["value"].abs().max() > 1.5 else 1.0
+        if TOP_SURVIVAL[0] <= top / scale <= TOP_SURVIVAL[1] and BOTTOM_SURVIVAL[0] <= bottom / scale \
+                <= BOTTOM_SURVIVAL[1] and curve_paths(drawing, axes):
+            plots.append(axes)
+    # Reading order: rows top to bottom (a plot starting below another's middle is a new row), left to right.
+    plots.sort(key=lambda axes: (axes.box[1], axes.box[0]))
+    rows: list[list[VectorAxes]] = []
+    for axes in plots:
+        if rows and axes.box[1] < (rows[-1][0].box[1] + rows[-1][0].box[3]) / 2:
+            rows[-1].append(axes)
+        else:
+            rows.append([axes])
+    return [axes for row in rows for axes in sorted(row, key=lambda a: a.box[0])]
 
 
 # --- curves, censor marks, at-risk table, legend -------------------------------------------------
@@ -489,10 +527,18 @@ def assign_marks(arms: list[VectorArm], glyphs: list) -> int:
 
 
 def read_legend(drawing: PageDrawing, arms: list[VectorArm]) -> dict[int, str]:
-    """Arm index -> legend name: the text right of a short horizontal stroke in the arm's style."""
+    """Arm index -> legend name: the text right of a short horizontal stroke in the arm's style.
+
+    A swatch is a whole path, every segment of it flat, spanning :data:`SWATCH_LENGTH_PT`
+    (matplotlib draws one as several collinear pieces): a flat step of a curve is no swatch.
+    """
     segments = straight_segments(drawing.paths)
-    flat = segments[((segments["y1"] - segments["y0"]).abs() <= AXIS_ALIGNED_PT)
-                    & (segments["x1"] - segments["x0"]).abs().between(*SWATCH_LENGTH_PT)]
+    segments = segments.assign(flat=(segments["y1"] - segments["y0"]).abs() <= AXIS_ALIGNED_PT,
+                               lo=segments[["x0", "x1"]].min(axis=1), hi=segments[["x0", "x1"]].max(axis=1))
+    by_path = segments.groupby("path")
+    extent = by_path["hi"].transform("max") - by_path["lo"].transform("min")
+    flat = segments[by_path["flat"].transform("all") & extent.between(*SWATCH_LENGTH_PT)
+                    & (segments["hi"] > segments["lo"])]
     names = {}
     for k, arm in enumerate(arms):
         for swatch in flat.itertuples():
@@ -725,6 +771,15 @@ def read_vector_plot(drawing: PageDrawing, axes: VectorAxes, render, *, arms=Non
         plot_area=PlotArea(int(round(float(frame.x_px(left)))), int(round(float(frame.y_px(top)))),
                            int(round(float(frame.x_px(right)))), int(round(float(frame.y_px(bottom)))), False),
     )
+
+
+def read_plot(drawing: PageDrawing, axes: VectorAxes, render, **options) -> VectorDigitizationResult:
+    """:func:`read_vector_plot` with the options of :func:`digitize.digitize`; those about reading
+    tick labels from pixels (``x_range``, ``x_ticks``, ...) are refused: the labels are text."""
+    unsupported = {k for k, v in options.items() if v is not None and k != "arms"}
+    if unsupported:
+        raise InputError(f"{', '.join(sorted(unsupported))} not needed for a vector plot: its tick labels are text")
+    return read_vector_plot(drawing, axes, render, arms=options.get("arms"))
 
 
 def _user_arms(found: list[VectorArm], arms) -> tuple[list[VectorArm], list[int]]:
