@@ -31,7 +31,7 @@ from digitize.line_type import separate_line_types
 from digitize.names import Reading, is_name, split_label
 from digitize.pdf import digitize_pdf, is_pdf
 from digitize.svg import digitize_svg, is_svg
-from digitize.result import DigitizationResult
+from digitize.result import DigitizationResult, window_exits
 from digitize.trace import INKED, ArmPath, final_drop, step_corners, trace_arms
 from kmipd.errors import InputError
 
@@ -193,6 +193,9 @@ def digitize(image_or_path, *, arms=None, x_range=None, y_range=None, x_ticks=No
         curve_tables = [curve for curve, _ in traced]
         warnings += _legend_entries_without_curve(work, legend[0], colours, widths, curve_tables, calibration)
     warnings += naming.warnings + ([naming.problem] if naming.problem else []) + _size_warnings(table, at_risk_table)
+    # The lowest survival the window shows (its bottom; its top for rising cumulative incidence).
+    floor = float(min(calibration.survival([plot_area.top, plot_area.bottom])))
+    warnings += window_exits(curves, floor, (max(widths) / work.scale + 2) * calibration.y.value_per_px(), "plot window")
     return DigitizationResult(
         curves=curves[["arm", "time", "survival"]],
         censor_marks=marks[["arm", "time"]],

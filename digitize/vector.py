@@ -29,7 +29,7 @@ import pandas as pd
 from digitize.axes import PlotArea
 from digitize.calibration import AxisCalibration, Calibration
 from digitize.colours import hex_colour, match_named_colours, parse_arm_colours
-from digitize.result import DigitizationResult
+from digitize.result import DigitizationResult, window_exits
 from kmipd.errors import InputError
 
 #: Resolution of the picture a vector plot is shown in (the overlay), in pixels per point (216 dpi).
@@ -39,6 +39,11 @@ PIXELS_PER_PT = 3.0
 COORDINATE_PRECISION_PT = 0.01
 #: A segment is straight along an axis when it strays less than this across it, in points.
 AXIS_ALIGNED_PT = 0.05
+#: matplotlib simplifies the paths it writes (``path.simplify_threshold``, 1/9 pt in vector output): a
+#: drop after a flat narrower than that becomes one slanted segment, off the axes by at most this (points).
+SIMPLIFIED_STEP_PT = 0.25
+#: Share of a step curve's segments that may be so simplified (a sloped line is none of them).
+SIMPLIFIED_SHARE = 0.1
 #: Tick marks are straight segments of this length, in points.
 TICK_LENGTH_PT = (0.5, 15.0)
 #: A tick label lies within this many font sizes of its tick.
@@ -154,7 +159,8 @@ class PageDrawing:
 
 @dataclass(frozen=True)
 class Axis:
-    """One calibrated axis: ``value = intercept + slope * position_pt`` (x or y in points)."""
+    """One calibrated axis: ``value = intercept + slope * position_pt`` (x or y in points), or on a
+    log axis (``scale="log"``) ``log10(value) = intercept + slope * position_pt``."""
 
     slope: float
     intercept: float
@@ -162,9 +168,11 @@ class Axis:
     extent_pt: tuple  # first and last position along the axis (ticks or axis line)
     ticks: pd.DataFrame  # position_pt, value, text
     label_words: list
+    scale: str = "linear"
 
     def value(self, position_pt):
-        return self.intercept + self.slope * np.asarray(position_pt, dtype=float)
+        linear = self.intercept + self.slope * np.asarray(position_pt, dtype=float)
+        return 10.0 ** linear if self.scale == "log" else linear
 
 
 @dataclass(frozen=True)
@@ -289,13 +297,28 @@ def _calibrated_axis(ticks: pd.DataFrame, segments: pd.DataFrame, numbers: list,
     value = np.array([row[1] for row in labelled])
     if len(np.unique(value)) < len(value):
         return None
-    slope, intercept = np.polyfit(at, value, 1)
-    if np.abs(intercept + slope * at - value).max() > TICK_FIT_SHARE * np.ptp(value):
+    scale = _tick_scale(at, value, axis)
+    if scale is None:
         return None
+    slope, intercept = np.polyfit(at, np.log10(value) if scale == "log" else value, 1)
     line, extent = _axis_line(segments, axis, ticks.iloc[0], at)
     return Axis(float(slope), float(intercept), line, extent,
                 pd.DataFrame({"position_pt": at, "value": value, "text": [row[2].text for row in labelled]}),
-                [row[2] for row in labelled])
+                [row[2] for row in labelled], scale)
+
+
+def _tick_scale(at: np.ndarray, value: np.ndarray, axis: str) -> str | None:
+    """``"linear"`` when the tick values lie on a straight line against their positions
+    (:data:`TICK_FIT_SHARE`), else on the time axis ``"log"`` when their logarithms do (1, 10, 100
+    evenly spaced), else None (not an axis)."""
+    for scale in ("linear", "log") if axis == "x" else ("linear",):
+        if scale == "log" and (value <= 0).any():
+            return None
+        fitted = np.log10(value) if scale == "log" else value
+        slope, intercept = np.polyfit(at, fitted, 1)
+        if np.abs(intercept + slope * at - fitted).max() <= TICK_FIT_SHARE * np.ptp(fitted):
+            return scale
+    return None
 
 
 def _tick_label(tick, numbers: list, axis: str):
@@ -362,18 +385,21 @@ def staircase(points: np.ndarray, box) -> bool:
 
     A curve may run on past the plotted window (an x axis cut short, a y axis
     starting above 0): the PDF keeps the whole path under the clip, and it is
-    read whole, the exact data beyond the window included.
+    read whole, the exact data beyond the window included. It may start left of
+    the window, level with it: time 0 on a log time axis, which no window shows.
     """
     if len(points) < 3:
         return False
     step = np.diff(points, axis=0)
-    aligned = (np.abs(step[:, 0]) <= AXIS_ALIGNED_PT) | (np.abs(step[:, 1]) <= AXIS_ALIGNED_PT)
+    across = np.minimum(np.abs(step[:, 0]), np.abs(step[:, 1]))
+    aligned = (across <= SIMPLIFIED_STEP_PT).all() and (across > AXIS_ALIGNED_PT).mean() <= SIMPLIFIED_SHARE
     forward = (step[:, 0] >= -AXIS_ALIGNED_PT) & (step[:, 1] >= -AXIS_ALIGNED_PT)
     left, top, right, bottom = box
     inside = ((points[:, 0] >= left - 1) & (points[:, 0] <= right + 1)
               & (points[:, 1] >= top - 1) & (points[:, 1] <= bottom + 1))
     drops = int((step[:, 1] > AXIS_ALIGNED_PT).sum())
-    return bool(aligned.all() and forward.all() and inside[0] and inside.mean() >= 0.5 and drops >= 1
+    starts_left = points[0, 0] < left and top - 1 <= points[0, 1] <= bottom + 1
+    return bool(aligned and forward.all() and (inside[0] or starts_left) and inside.mean() >= 0.5 and drops >= 1
                 and np.ptp(points[inside, 0]) >= 0.1 * (right - left))
 
 
@@ -660,19 +686,19 @@ class VectorDigitizationResult(DigitizationResult):
 
     @property
     def survival_noise(self) -> float:
-        return COORDINATE_PRECISION_PT * PIXELS_PER_PT * abs(self.calibration.y.slope)
+        return COORDINATE_PRECISION_PT * PIXELS_PER_PT * self.calibration.y.value_per_px()
 
     @property
     def time_error(self) -> float:
-        return COORDINATE_PRECISION_PT * PIXELS_PER_PT * abs(self.calibration.x.slope)
+        return COORDINATE_PRECISION_PT * PIXELS_PER_PT * self.calibration.x.value_per_px()
 
 
 def _axis_calibration(axis: Axis, to_px) -> AxisCalibration:
     px = to_px(axis.ticks["position_pt"].to_numpy())
-    slope, intercept = np.polyfit(px, axis.ticks["value"].to_numpy(float), 1)
-    ticks = pd.DataFrame({"px": px, "value": axis.ticks["value"].to_numpy(float),
-                          "text": axis.ticks["text"].to_numpy(), "confidence": 1.0})
-    return AxisCalibration(float(slope), float(intercept), ticks, "pdf text")
+    values = axis.ticks["value"].to_numpy(float)
+    slope, intercept = np.polyfit(px, np.log10(values) if axis.scale == "log" else values, 1)
+    ticks = pd.DataFrame({"px": px, "value": values, "text": axis.ticks["text"].to_numpy(), "confidence": 1.0})
+    return AxisCalibration(float(slope), float(intercept), ticks, "pdf text", axis.scale)
 
 
 def read_vector_plot(drawing: PageDrawing, axes: VectorAxes, render, *, arms=None) -> VectorDigitizationResult:
@@ -720,7 +746,7 @@ def read_vector_plot(drawing: PageDrawing, axes: VectorAxes, render, *, arms=Non
               or arm.corners[:, 1].max() > axes.box[3] + 1]
     if beyond:
         warnings.append(f"arm(s) {', '.join(beyond)} run on past the plotted window (clipped in the figure); "
-                        f"read whole from the PDF's paths")
+                        f"read whole from its vector paths")
     if off_curve:
         warnings.append(f"{off_curve} small glyph(s) in the plot lie on no curve; not taken as censor marks")
 
@@ -739,9 +765,11 @@ def read_vector_plot(drawing: PageDrawing, axes: VectorAxes, render, *, arms=Non
         survival = calibration.survival(frame.y_px(arm.corners[:, 1]))
         # A start a rounding of the PDF's coordinates before time 0, or a level that far past 0 or 1,
         # is at 0 or 1 (the values the program drew).
-        time_precision, survival_precision = (2 * COORDINATE_PRECISION_PT * PIXELS_PER_PT * abs(a.slope)
+        time_precision, survival_precision = (2 * COORDINATE_PRECISION_PT * PIXELS_PER_PT * a.value_per_px()
                                               for a in (calibration.x, calibration.y))
         time = np.where((time < 0) & (time >= -time_precision), 0.0, time)
+        if calibration.x.scale == "log":  # a log axis cannot show time 0: the curve is known from its left edge
+            time = np.maximum(time, calibration.time(frame.x_px(axes.box[0])))
         survival = np.where((survival > 1) & (survival <= 1 + survival_precision), 1.0, survival)
         survival = np.where((survival < 0) & (survival >= -survival_precision), 0.0, survival)
         curves.append(pd.DataFrame({"arm": arm.name, "time": time, "survival": survival}))
@@ -749,6 +777,12 @@ def read_vector_plot(drawing: PageDrawing, axes: VectorAxes, render, *, arms=Non
         mark_x = np.unique(np.round(np.asarray(arm.mark_x_pt, dtype=float) / COORDINATE_PRECISION_PT))
         marks.append(pd.DataFrame({"arm": arm.name, "time": calibration.time(frame.x_px(mark_x * COORDINATE_PRECISION_PT))}))
     left, top, right, bottom = axes.box
+    curves_frame = pd.concat(curves, ignore_index=True)[["arm", "time", "survival"]]
+    # A path the program cut at the edge of the page or figure (matplotlib clips what it writes to
+    # the figure) holds the curve only down to there.
+    edge_survival = float(calibration.survival(frame.y_px(drawing.height_pt)))
+    warnings += window_exits(curves_frame, edge_survival, float(calibration.survival(frame.y_px(top)))
+                             - float(calibration.survival(frame.y_px(top + 0.5))), "figure")
     marks_frame = pd.concat(marks, ignore_index=True)[["arm", "time"]]
     table = pd.DataFrame({
         "arm": [found[k].name for k in order],
@@ -764,7 +798,7 @@ def read_vector_plot(drawing: PageDrawing, axes: VectorAxes, render, *, arms=Non
                "calibration_source": {"x": "pdf text", "y": "pdf text"}, "min_tick_confidence": 1.0,
                "source": "pdf vector"}
     return VectorDigitizationResult(
-        curves=pd.concat(curves, ignore_index=True)[["arm", "time", "survival"]],
+        curves=curves_frame,
         censor_marks=marks_frame,
         at_risk=at_risk, calibration=calibration, arms=table, quality=quality, warnings=warnings,
         image=render(*region, PIXELS_PER_PT),
