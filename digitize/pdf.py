@@ -276,7 +276,7 @@ def find_km_plots(path, page: int | None = None) -> list[PdfPlot]:
             names = []
             if axes is not None:
                 arms = read_arms(drawing, axes)
-                legend = read_legend(drawing, arms)
+                legend = read_legend(drawing, axes, arms)
                 names = [legend.get(k, f"arm{k + 1}") for k in range(len(arms))]
             found.append(PdfPlot(number, panel, kind, box, _caption(drawing, box, names), names, drawing))
     return found

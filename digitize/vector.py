@@ -269,9 +269,7 @@ def _axes_of(segments: pd.DataFrame, numbers: list, axis: str) -> list[Axis]:
     found = []
     for _, row in ticks.groupby(["near_key", "far_key"]):
         for run in _runs(row.sort_values("at")):
-            calibrated = _calibrated_axis(run, segments, numbers, axis)
-            if calibrated is not None:
-                found.append(calibrated)
+            found += _calibrated_axes(run, segments, numbers, axis)
     return found
 
 
@@ -284,24 +282,31 @@ def _runs(ticks: pd.DataFrame) -> list[pd.DataFrame]:
     return [ticks.iloc[start:end] for start, end in zip(cuts[:-1], cuts[1:])]
 
 
-def _calibrated_axis(ticks: pd.DataFrame, segments: pd.DataFrame, numbers: list, axis: str) -> Axis | None:
-    """The axis of a run of ticks when three or more carry numbers on a straight line, else None."""
+def _calibrated_axes(ticks: pd.DataFrame, segments: pd.DataFrame, numbers: list, axis: str) -> list[Axis]:
+    """The axes of a run of ticks: its labelled ticks cut where the values turn back (the axes of
+    panels side by side, or stacked, continue one another's row of ticks and start again), each
+    piece of three or more numbers on a line (:func:`_tick_scale`) an axis."""
     labelled = []
     for tick in ticks.itertuples():
         word = _tick_label(tick, numbers, axis)
         if word is not None:
             labelled.append((tick.at, word.number, word))
-    if len(labelled) < 3:
-        return None
+    # Values grow along the x axis and up the y axis (positions grow downward).
+    turns = np.flatnonzero(np.diff([row[1] for row in labelled]) * (1 if axis == "x" else -1) <= 0) + 1
+    pieces = np.split(np.arange(len(labelled)), turns)
+    return [found for piece in pieces if len(piece) >= 3 and (found := _calibrated_axis(
+        [labelled[i] for i in piece], ticks.iloc[0], segments, axis)) is not None]
+
+
+def _calibrated_axis(labelled: list, tick, segments: pd.DataFrame, axis: str) -> Axis | None:
+    """The axis of ticks ``(position, value, word)`` rising along it, when their numbers lie on a line."""
     at = np.array([row[0] for row in labelled])
     value = np.array([row[1] for row in labelled])
-    if len(np.unique(value)) < len(value):
-        return None
     scale = _tick_scale(at, value, axis)
     if scale is None:
         return None
     slope, intercept = np.polyfit(at, np.log10(value) if scale == "log" else value, 1)
-    line, extent = _axis_line(segments, axis, ticks.iloc[0], at)
+    line, extent = _axis_line(segments, axis, tick, at)
     return Axis(float(slope), float(intercept), line, extent,
                 pd.DataFrame({"position_pt": at, "value": value, "text": [row[2].text for row in labelled]}),
                 [row[2] for row in labelled], scale)
@@ -552,11 +557,13 @@ def assign_marks(arms: list[VectorArm], glyphs: list) -> int:
     return off_curve
 
 
-def read_legend(drawing: PageDrawing, arms: list[VectorArm]) -> dict[int, str]:
+def read_legend(drawing: PageDrawing, axes: VectorAxes, arms: list[VectorArm]) -> dict[int, str]:
     """Arm index -> legend name: the text right of a short horizontal stroke in the arm's style.
 
     A swatch is a whole path, every segment of it flat, spanning :data:`SWATCH_LENGTH_PT`
     (matplotlib draws one as several collinear pieces): a flat step of a curve is no swatch.
+    Swatches are tried nearest the plot's box first (inside it, then the nearer outside): panels
+    side by side draw their arms alike, each with its own legend.
     """
     segments = straight_segments(drawing.paths)
     segments = segments.assign(flat=(segments["y1"] - segments["y0"]).abs() <= AXIS_ALIGNED_PT,
@@ -565,6 +572,10 @@ def read_legend(drawing: PageDrawing, arms: list[VectorArm]) -> dict[int, str]:
     extent = by_path["hi"].transform("max") - by_path["lo"].transform("min")
     flat = segments[by_path["flat"].transform("all") & extent.between(*SWATCH_LENGTH_PT)
                     & (segments["hi"] > segments["lo"])]
+    left, top, right, bottom = axes.box
+    off_box = np.hypot(np.maximum(np.maximum(left - flat["hi"], flat["lo"] - right), 0),
+                       np.maximum(np.maximum(top - flat["y0"], flat["y0"] - bottom), 0))
+    flat = flat.assign(off_box=off_box).sort_values("off_box", kind="mergesort")
     names = {}
     for k, arm in enumerate(arms):
         for swatch in flat.itertuples():
@@ -727,7 +738,7 @@ def read_vector_plot(drawing: PageDrawing, axes: VectorAxes, render, *, arms=Non
     widths = [arm.style[2] for arm in found]
     curves_end = max(float(arm.corners[:, 0].max()) for arm in found)
     off_curve = assign_marks(found, glyph_centres(drawing, axes, curve_indices, max(widths) / 2 + 0.1, curves_end))
-    legend = read_legend(drawing, found)
+    legend = read_legend(drawing, axes, found)
     order = sorted(range(len(found)), key=lambda k: (k not in legend, k))
     for position, k in enumerate(order, start=1):
         found[k].name = legend.get(k, f"arm{position}")

@@ -17,6 +17,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from benchmarks import datasets  # noqa: E402
@@ -210,3 +211,26 @@ def test_an_svg_whose_text_is_glyph_outlines_is_refused_with_what_to_give(tmp_pa
     with pytest.raises(InputError, match="glyph outlines.*PNG or PDF") as error:
         digitize(tmp_path / "outlines.svg")
     assert "\n" not in str(error.value) and "outlines.svg" in str(error.value)
+
+
+def test_cli_extract_reconstructs_the_exact_events_from_an_svg(tmp_path, folder):
+    path, _ = matplotlib_svg(*MATPLOTLIB_FIGURES[2], folder)
+    assert main(["extract", str(path), "--out", str(tmp_path / "out")]) == 0
+    ipd = pd.read_csv(tmp_path / "out" / "ipd.csv")
+    true = datasets.load("leukemia")
+    assert ipd.groupby("arm")["event"].sum().to_dict() == true.groupby("arm")["event"].sum().to_dict()
+    assert ipd.groupby("arm").size().to_dict() == true.groupby("arm").size().to_dict()
+
+
+def test_every_panel_of_a_multi_panel_svg_is_read_into_its_own_folder(tmp_path, capsys):
+    with plt.rc_context({"svg.fonttype": "none"}):
+        figure, axes = plt.subplots(1, 2, figsize=(10, 4.5))
+        for ax, name, break_by in zip(axes, ["leukemia", "larynx"], [5, 2]):
+            draw_km_axes(ax, datasets.load(name), marker="|", colours=["C0", "C3"], dashes=[False, False],
+                         break_by=break_by, xlab="Time", at_risk_row=False)
+        figure.savefig(tmp_path / "panels.svg")
+        plt.close(figure)
+    assert main(["digitize", str(tmp_path / "panels.svg"), "--out", str(tmp_path / "out")]) == 0
+    assert sorted(p.name for p in (tmp_path / "out").iterdir() if p.is_dir()) == ["panel_A", "panel_B"]
+    larynx = pd.read_csv(tmp_path / "out" / "panel_B" / "curves.csv")
+    assert sorted(larynx["arm"].unique()) == sorted(datasets.load("larynx")["arm"].unique())
