@@ -254,8 +254,10 @@ def _style(element, inherited: dict) -> dict:
 
 
 def _font_size(style: dict) -> float:
-    """Font size in user units (``10px``, ``10``, ``12pt``: CSS pixels are user units)."""
-    match = re.fullmatch(rf"\s*({_NUMBER})\s*(px|pt|)\s*", style.get("font-size", ""))
+    """Font size in user units (``10px``, ``10``, ``12pt``: CSS pixels are user units), from
+    ``font-size`` or the ``font`` shorthand (``font: 10px 'DejaVu Sans'``); 12 when neither says."""
+    match = re.fullmatch(rf"\s*({_NUMBER})\s*(px|pt|)\s*", style.get("font-size", "")) \
+        or re.search(rf"(?:^|\s)({_NUMBER})(px|pt)\b", style.get("font", ""))
     if not match:
         return 12.0
     return float(match.group(1)) * (4 / 3 if match.group(2) == "pt" else 1.0)
@@ -280,13 +282,16 @@ class _Walker:
             width_pt, height_pt = width_pt or 0.75 * view_box[2], height_pt or 0.75 * view_box[3]
             self.page[0, 0], self.page[1, 1] = width_pt / view_box[2], height_pt / view_box[3]
             self.page[:2, 2] = [-view_box[0] * self.page[0, 0], -view_box[1] * self.page[1, 1]]
-        self.width_pt, self.height_pt = width_pt or 0.75 * 800, height_pt or 0.75 * 600
+        self.width_pt, self.height_pt = width_pt, height_pt
         self.paths: list[VectorPath] = []
         self.words: list[Word] = []
 
     def drawing(self) -> PageDrawing:
+        """The drawing; an SVG that gives no size is as large as what it draws."""
         self._visit(self.root, self.page @ parse_transform(self.root.get("transform")), {}, depth=0)
-        return PageDrawing(self.paths, self.words, self.width_pt, self.height_pt)
+        right = max([float(p.points[:, 0].max()) for p in self.paths] + [w.x1 for w in self.words], default=0.0)
+        bottom = max([float(p.points[:, 1].max()) for p in self.paths] + [w.bottom for w in self.words], default=0.0)
+        return PageDrawing(self.paths, self.words, self.width_pt or right, self.height_pt or bottom)
 
     def _visit(self, element, matrix: np.ndarray, inherited: dict, depth: int) -> None:
         tag = _tag(element)
@@ -325,7 +330,9 @@ class _Walker:
     @staticmethod
     def _shape(element, tag: str) -> list[np.ndarray]:
         """The subpaths of a basic shape, in its user units."""
-        get = lambda name: float(_numbers(element.get(name))[0]) if _numbers(element.get(name)) else 0.0  # noqa: E731
+        def get(name: str) -> float:
+            return (_numbers(element.get(name)) or [0.0])[0]
+
         if tag == "path":
             return path_points(element.get("d"))
         if tag == "line":
@@ -374,22 +381,27 @@ class _Walker:
             if not text or not text.strip():
                 continue
             size = _font_size(run_style)
-            width = _advance_em(text) * size
+            # svglite (R) writes each run's width; otherwise it is estimated from the characters.
+            written = _numbers(element.get("textLength")) if len(runs) == 1 else []
+            width = written[0] if written else _advance_em(text) * size
             anchor = run_style.get("text-anchor", "start")
             start = x - {"middle": width / 2, "end": width}.get(anchor, 0.0)
-            self._add_words(text, start, y, size, matrix, _colour(run_style.get("fill", "black")))
+            self._add_words(text, start, y, size, matrix, _colour(run_style.get("fill", "black")), width)
             x = start + width
 
     def _add_words(self, text: str, start: float, baseline: float, size: float, matrix: np.ndarray,
-                   colour: tuple | None) -> None:
-        """Words of one run of text (split at spaces when it reads across the page, whole when turned)."""
+                   colour: tuple | None, width: float) -> None:
+        """Words of one run of text ``width`` wide (split at spaces when it reads across the page, whole
+        when turned), each word's share of the width by its estimated advance."""
         along = matrix[:2, :2] @ np.array([1.0, 0.0])
         scale = float(np.hypot(*along))
         upright = abs(along[1]) <= 0.01 * scale and along[0] > 0
-        pieces = [(m.group(), m.start()) for m in re.finditer(r"\S+", text)] if upright else [(text.strip(), 0)]
+        pieces = [(m.group(), m.start()) for m in re.finditer(r"\S+", text)] if upright else [(text, 0)]
+        per_em = width / max(_advance_em(text), 1e-9)
         for word, offset in pieces:
-            x0 = start + _advance_em(text[:offset]) * size if upright else start
-            x1 = x0 + _advance_em(word) * size
+            x0 = start + _advance_em(text[:offset]) * per_em
+            x1 = x0 + _advance_em(word) * per_em
+            word = word.strip()
             corners = np.array([[x0, baseline - ASCENT_EM * size, 1], [x1, baseline - ASCENT_EM * size, 1],
                                 [x0, baseline + DESCENT_EM * size, 1], [x1, baseline + DESCENT_EM * size, 1]])
             placed = corners @ matrix.T

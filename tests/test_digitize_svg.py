@@ -234,3 +234,14 @@ def test_every_panel_of_a_multi_panel_svg_is_read_into_its_own_folder(tmp_path, 
     assert sorted(p.name for p in (tmp_path / "out").iterdir() if p.is_dir()) == ["panel_A", "panel_B"]
     larynx = pd.read_csv(tmp_path / "out" / "panel_B" / "curves.csv")
     assert sorted(larynx["arm"].unique()) == sorted(datasets.load("larynx")["arm"].unique())
+
+
+def test_text_width_written_by_svglite_and_the_font_shorthand_are_read(tmp_path):
+    path = tmp_path / "text.svg"
+    path.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="100pt" height="50pt" viewBox="0 0 200 100">'
+                    '<text x="10" y="20" style="font: 10px sans-serif" textLength="30px">12 34</text></svg>')
+    words = svg_drawing(path).words
+    # The viewBox is drawn at half size: 10 units of font are 5 pt, the run 15 pt wide.
+    assert [w.text for w in words] == ["12", "34"]
+    assert words[0].x0 == pytest.approx(5.0) and words[1].x1 == pytest.approx(20.0)
+    assert words[0].size == pytest.approx(5.0)
