@@ -4,7 +4,8 @@ The tick labels next to each axis are found from the pixels (dark blobs in a
 strip beside the axis line, grouped into labels), read with OCR, tied to the
 tick mark under them, and fitted by a robust straight line, so a misread
 label ("42" read as "47") is outvoted by the others instead of bending the
-fit. User overrides (the values of the first and last labels, or all tick
+fit. A time axis whose labels grow tenfold at even steps (1, 10, 100) is a
+log axis: their logarithms, not their values, lie on the line. User overrides (the values of the first and last labels, or all tick
 values) replace the OCR values but keep the pixel positions.
 
 Pixel convention: ``x_px`` is the column, ``y_px`` the row, row 0 at the top.

@@ -1,6 +1,6 @@
-"""Reading a Kaplan-Meier plot from its vector drawing: paths and text as a PDF holds them.
+"""Reading a Kaplan-Meier plot from its vector drawing: paths and text as a PDF or an SVG holds them.
 
-A PDF page keeps a vector figure as the program drew it: each curve is a path
+A PDF page (and an SVG figure, parsed into the same primitives by :mod:`digitize.svg`) keeps a vector figure as the program drew it: each curve is a path
 of ``move``/``line`` segments in page coordinates with its stroke colour, width
 and dash pattern, each censor mark a small path (or a character), each tick
 label and at-risk count a run of characters with its position and size. So

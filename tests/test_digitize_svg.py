@@ -245,3 +245,16 @@ def test_text_width_written_by_svglite_and_the_font_shorthand_are_read(tmp_path)
     assert [w.text for w in words] == ["12", "34"]
     assert words[0].x0 == pytest.approx(5.0) and words[1].x1 == pytest.approx(20.0)
     assert words[0].size == pytest.approx(5.0)
+
+
+def test_kmipd_run_pools_studies_given_as_svg(tmp_path, folder):
+    job = tmp_path / "job"
+    job.mkdir()
+    path, _ = matplotlib_svg(*MATPLOTLIB_FIGURES[0], folder)
+    for name in ("a.svg", "b.svg"):
+        (job / name).write_bytes(path.read_bytes())
+    (job / "studies.csv").write_text("figure,study,outcome\na.svg,A,arrest\nb.svg,B,arrest\n")
+    (job / "analysis.json").write_text('{"treatment": "financial aid", "control": "no aid"}')
+    assert main(["run", str(job), "--out", str(tmp_path / "out"), "--no-cache"]) == 0
+    written = {p.name for p in (tmp_path / "out").rglob("*") if p.is_file()}
+    assert "ipd.csv" in written and any(name.endswith(".csv") and "pool" in name for name in written), written
