@@ -8,7 +8,8 @@ colour told apart by line type), :mod:`~digitize.censor` (censor marks),
 :mod:`~digitize.at_risk` (numbers-at-risk table), :mod:`~digitize.legend` (arm names), :mod:`~digitize.result` and
 :mod:`~digitize.overlay` (the result and its picture); :mod:`~digitize.figure`
 chains them into :func:`digitize`. A PDF goes its own way: :mod:`~digitize.pdf` finds the KM
-plots on its pages and :mod:`~digitize.vector` reads each from its paths and text.
+plots on its pages and :mod:`~digitize.vector` reads each from its paths and text; an SVG is
+parsed by :mod:`~digitize.svg` into the same paths and text.
 """
 
 from digitize.figure import digitize

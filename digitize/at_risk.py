@@ -207,7 +207,9 @@ def read_at_risk_rows(image: np.ndarray, plot_area: PlotArea, calibration: Calib
     :func:`digitize.axes.find_plot_areas`; found when not given), tell where the next plot
     below begins."""
     step = _table_step(image, plot_area, calibration)
-    if not np.isfinite(step):
+    # Columns a whole step apart are columns of a linear time axis: under a log axis no table is
+    # read (the reconstruction then asks for it, or for N).
+    if not np.isfinite(step) or calibration.x.scale == "log":
         return AtRiskRows([], image[:0, :0], [])
     step_px = abs(step / calibration.x.slope)
     right = min(image.shape[1], plot_area.right + int(step_px))

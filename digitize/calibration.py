@@ -4,7 +4,8 @@ The tick labels next to each axis are found from the pixels (dark blobs in a
 strip beside the axis line, grouped into labels), read with OCR, tied to the
 tick mark under them, and fitted by a robust straight line, so a misread
 label ("42" read as "47") is outvoted by the others instead of bending the
-fit. User overrides (the values of the first and last labels, or all tick
+fit. A time axis whose labels grow tenfold at even steps (1, 10, 100) is a
+log axis: their logarithms, not their values, lie on the line. User overrides (the values of the first and last labels, or all tick
 values) replace the OCR values but keep the pixel positions.
 
 Pixel convention: ``x_px`` is the column, ``y_px`` the row, row 0 at the top.
@@ -36,37 +37,61 @@ TICK_COLUMNS = ["px", "value", "text", "confidence"]
 MAX_GLYPH_HEIGHTS = 2.0
 
 
+#: How an axis maps positions to values: ``"linear"`` (value = a + b px) or ``"log"`` (log10 value = a + b px).
+SCALES = ("linear", "log")
+
+
 @dataclass(frozen=True)
 class AxisCalibration:
-    """A linear map between pixel position and data value on one axis.
+    """A linear or logarithmic map between pixel position and data value on one axis.
 
     Attributes
     ----------
     slope, intercept : float
-        ``value = intercept + slope * px``.
+        ``value = intercept + slope * px`` on a linear axis; ``log10(value) = intercept + slope * px``
+        on a log axis.
     ticks : pandas.DataFrame
         The ticks the map was fitted on: ``px, value, text, confidence``
         (values in data units: survival as a probability).
     source : str
         ``"ocr"``, ``"user range"`` or ``"user ticks"``.
+    scale : str
+        ``"linear"`` or ``"log"`` (see :data:`SCALES`).
     """
 
     slope: float
     intercept: float
     ticks: pd.DataFrame = field(repr=False, compare=False)
     source: str = "ocr"
+    scale: str = "linear"
+
+    def __post_init__(self):
+        if self.scale not in SCALES:
+            raise ValueError(f"scale must be one of {SCALES}, not {self.scale!r}")
 
     def to_value(self, px):
         """Data value at pixel position(s) ``px``."""
-        return self.intercept + self.slope * np.asarray(px, dtype=float)
+        linear = self.intercept + self.slope * np.asarray(px, dtype=float)
+        return 10.0 ** linear if self.scale == "log" else linear
 
     def to_px(self, value):
-        """Pixel position(s) of data value(s) ``value``."""
-        return (np.asarray(value, dtype=float) - self.intercept) / self.slope
+        """Pixel position(s) of data value(s) ``value`` (on a log axis, values <= 0 lie at -inf)."""
+        value = np.asarray(value, dtype=float)
+        if self.scale == "log":
+            with np.errstate(divide="ignore", invalid="ignore"):
+                value = np.where(value > 0, np.log10(np.where(value > 0, value, 1.0)), -np.inf)
+        return (value - self.intercept) / self.slope
+
+    def value_per_px(self) -> float:
+        """How much the value changes over one pixel: ``|slope|`` on a linear axis; on a log axis the
+        most it changes anywhere between the ticks (at the largest tick), a bound for errors."""
+        if self.scale == "log":
+            return float(np.log(10) * abs(self.slope) * self.ticks["value"].max())
+        return abs(self.slope)
 
     def to_dict(self) -> dict:
         """JSON-ready description."""
-        return {"slope": self.slope, "intercept": self.intercept, "source": self.source,
+        return {"slope": self.slope, "intercept": self.intercept, "scale": self.scale, "source": self.source,
                 "ticks": [{"px": round(float(row.px), 3), "value": float(row.value), "text": str(row.text),
                            "confidence": float(row.confidence)} for row in self.ticks.itertuples()]}
 
@@ -437,13 +462,13 @@ def _calibrate_axis(strips: Iterator[_LabelStrip], tick_px: np.ndarray, axis: st
         # OCR is the slow step: when four labels spread along the axis agree, the rest add
         # nothing the tick positions do not; any doubt and all are read.
         labels = _read_labels(strip, positions, order[:4])
-        inliers = _consensus(labels.dropna(subset=["value"]), axis)
+        inliers, scale = _best_consensus(labels.dropna(subset=["value"]), axis)
         if len(order) > 4 and (inliers is None or len(inliers) < 4):
             labels = pd.concat([labels, _read_labels(strip, positions, order[4:])])
-            inliers = _consensus(labels.dropna(subset=["value"]), axis)
+            inliers, scale = _best_consensus(labels.dropna(subset=["value"]), axis)
         if inliers is None:
             continue
-        calibration = _fit(inliers, "ocr", tick_px)
+        calibration = _fit(inliers, "ocr", tick_px, scale)
         if not plausible(calibration):
             continue
         rejected = labels.dropna(subset=["value"]).drop(index=inliers.index)
@@ -475,7 +500,19 @@ def _user_calibration(positions: np.ndarray, axis: str, value_range, values) -> 
                               "confidence": 1.0}), source)
 
 
-def _consensus(labels: pd.DataFrame, axis: str) -> pd.DataFrame | None:
+def _best_consensus(labels: pd.DataFrame, axis: str) -> tuple[pd.DataFrame | None, str]:
+    """The labels of the axis's calibration and its scale: on the time axis a log scale when the
+    labels' logarithms lie on a line through more of them than the values themselves do (1, 10,
+    100 evenly spaced: no straight line passes through three of them), else linear."""
+    linear = _consensus(labels, axis)
+    if axis == "x":
+        logarithmic = _consensus(labels, axis, scale="log")
+        if logarithmic is not None and len(logarithmic) >= 3 and (linear is None or len(logarithmic) > len(linear)):
+            return logarithmic, "log"
+    return linear, "linear"
+
+
+def _consensus(labels: pd.DataFrame, axis: str, scale: str = "linear") -> pd.DataFrame | None:
     """The largest set of labels lying on one straight line, and forming a progression.
 
     An exhaustive RANSAC: every pair of labels proposes a line; the line with
@@ -487,6 +524,10 @@ def _consensus(labels: pd.DataFrame, axis: str) -> pd.DataFrame | None:
     ----------
     Fischler, M. A. & Bolles, R. C. (1981). Random sample consensus. Comm. ACM 24(6), 381-395.
     """
+    if scale == "log":  # the line and the progression in log10 of the (positive) values
+        positive = labels[labels["value"] > 0]
+        inliers = _consensus(positive.assign(value=np.log10(positive["value"])), axis)
+        return None if inliers is None else labels.loc[inliers.index]
     if len(labels) < 2:
         return None
     px, value = labels["px"].to_numpy(), labels["value"].to_numpy()
@@ -546,8 +587,9 @@ def tick_step(values) -> float:
     return float(np.gcd.reduce(np.diff(scaled))) / 10**4
 
 
-def _fit(ticks: pd.DataFrame, source: str, tick_px=()) -> AxisCalibration:
-    """Least-squares line ``value = intercept + slope * px`` through the ticks.
+def _fit(ticks: pd.DataFrame, source: str, tick_px=(), scale: str = "linear") -> AxisCalibration:
+    """Least-squares line ``value = intercept + slope * px`` through the ticks (``log10(value)`` on a
+    log ``scale``).
 
     When two or more labels lie on a tick mark found (``tick_px``), the line
     goes through those alone: a tick mark is placed to a tenth of a pixel, a
@@ -557,5 +599,6 @@ def _fit(ticks: pd.DataFrame, source: str, tick_px=()) -> AxisCalibration:
     ticks = ticks.sort_values("px", kind="mergesort").reset_index(drop=True)[TICK_COLUMNS]
     on_tick = np.isin(ticks["px"].to_numpy(float), tick_px)
     fitted = ticks[on_tick] if on_tick.sum() >= 2 else ticks
-    slope, intercept = np.polyfit(fitted["px"].to_numpy(float), fitted["value"].to_numpy(float), 1)
-    return AxisCalibration(float(slope), float(intercept), ticks, source)
+    values = fitted["value"].to_numpy(float)
+    slope, intercept = np.polyfit(fitted["px"].to_numpy(float), np.log10(values) if scale == "log" else values, 1)
+    return AxisCalibration(float(slope), float(intercept), ticks, source, scale)

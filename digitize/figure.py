@@ -30,7 +30,8 @@ from digitize.legend import (LegendPixels, find_swatches, further_legend_entries
 from digitize.line_type import separate_line_types
 from digitize.names import Reading, is_name, split_label
 from digitize.pdf import digitize_pdf, is_pdf
-from digitize.result import DigitizationResult
+from digitize.svg import digitize_svg, is_svg
+from digitize.result import DigitizationResult, window_exits
 from digitize.trace import INKED, ArmPath, final_drop, step_corners, trace_arms
 from kmipd.errors import InputError
 
@@ -70,7 +71,8 @@ def digitize(image_or_path, *, arms=None, x_range=None, y_range=None, x_ticks=No
     ----------
     image_or_path : str, Path or ndarray
         A PNG, JPEG or TIFF file, or an image array (see :func:`digitize.image.load_image`), or a
-        PDF: its KM plot is read from its vector paths and text (:mod:`digitize.pdf`).
+        PDF or an SVG: its KM plot is read from its vector paths and text (:mod:`digitize.pdf`,
+        :mod:`digitize.svg`).
     arms : str or dict, optional
         Arm names and colours, ``"NAME=COLOUR,NAME=COLOUR"`` or ``{name: colour}``
         (colour names like ``red`` or hex codes). Only the named arms are
@@ -111,7 +113,10 @@ def digitize(image_or_path, *, arms=None, x_range=None, y_range=None, x_ticks=No
         return digitize_pdf(image_or_path, page=page, panel=panel, arms=arms, x_range=x_range, y_range=y_range,
                             x_ticks=x_ticks, y_ticks=y_ticks)
     if page is not None:
-        raise InputError("--page is for a PDF; this figure is an image")
+        raise InputError("--page is for a PDF; this figure is " + ("an SVG" if is_svg(image_or_path) else "an image"))
+    if is_svg(image_or_path):
+        return digitize_svg(image_or_path, panel=panel, arms=arms, x_range=x_range, y_range=y_range,
+                            x_ticks=x_ticks, y_ticks=y_ticks)
     panel = 0 if panel is None else panel
     # A figure scanned a little askew is set straight first: everything after reads, and the
     # overlay is drawn on, the straightened figure.
@@ -188,6 +193,9 @@ def digitize(image_or_path, *, arms=None, x_range=None, y_range=None, x_ticks=No
         curve_tables = [curve for curve, _ in traced]
         warnings += _legend_entries_without_curve(work, legend[0], colours, widths, curve_tables, calibration)
     warnings += naming.warnings + ([naming.problem] if naming.problem else []) + _size_warnings(table, at_risk_table)
+    # The lowest survival the window shows (its bottom; its top for rising cumulative incidence).
+    floor = float(min(calibration.survival([plot_area.top, plot_area.bottom])))
+    warnings += window_exits(curves, floor, (max(widths) / work.scale + 2) * calibration.y.value_per_px(), "plot window")
     return DigitizationResult(
         curves=curves[["arm", "time", "survival"]],
         censor_marks=marks[["arm", "time"]],

@@ -44,15 +44,12 @@ from pathlib import Path
 import numpy as np
 
 from digitize.result import DigitizationResult
-from digitize.vector import (GLYPH_CHARACTERS, MINUS_SIGNS, MarkCharacter, PageDrawing, VectorAxes, VectorPath, Word, curve_paths, find_axes,
-                             read_arms, read_legend, read_vector_plot)
+from digitize.vector import (GLYPH_CHARACTERS, MINUS_SIGNS, MarkCharacter, PageDrawing, VectorPath, Word, km_axes,
+                             names_format, read_arms, read_legend, read_plot)
 from kmipd.errors import InputError
 
 #: An embedded image smaller than this on the page (points, either side) is a logo, not a figure.
 MIN_IMAGE_PT = 100.0
-#: Survival at the top of a KM plot's y axis, and at its bottom (as read; percent axes / 100).
-TOP_SURVIVAL = (0.5, 1.1)
-BOTTOM_SURVIVAL = (-0.1, 0.9)
 
 
 @dataclass(frozen=True)
@@ -93,15 +90,7 @@ class PdfPlot:
 
 def is_pdf(path) -> bool:
     """Whether ``path`` names a PDF file: by its name, or by its first bytes whatever its name."""
-    if not isinstance(path, (str, Path)):
-        return False
-    if Path(path).suffix.lower() == ".pdf":
-        return True
-    try:
-        with open(path, "rb") as file:
-            return file.read(5) == b"%PDF-"
-    except OSError:
-        return False
+    return names_format(path, ".pdf", lambda head: head.startswith(b"%PDF-"))
 
 
 def _pdf_errors() -> tuple:
@@ -234,26 +223,6 @@ def _rotated_words(chars: list) -> list[Word]:
     return rotated
 
 
-def km_axes(drawing: PageDrawing) -> list[VectorAxes]:
-    """The plots of a page that are KM plots: survival on the y axis, a step-down path inside."""
-    plots = []
-    for axes in find_axes(drawing):
-        top, bottom = axes.survival_range()
-        scale = 100.0 if axes.y.ticks["value"].abs().max() > 1.5 else 1.0
-        if TOP_SURVIVAL[0] <= top / scale <= TOP_SURVIVAL[1] and BOTTOM_SURVIVAL[0] <= bottom / scale \
-                <= BOTTOM_SURVIVAL[1] and curve_paths(drawing, axes):
-            plots.append(axes)
-    # Reading order: rows top to bottom (a plot starting below another's middle is a new row), left to right.
-    plots.sort(key=lambda axes: (axes.box[1], axes.box[0]))
-    rows: list[list[VectorAxes]] = []
-    for axes in plots:
-        if rows and axes.box[1] < (rows[-1][0].box[1] + rows[-1][0].box[3]) / 2:
-            rows[-1].append(axes)
-        else:
-            rows.append([axes])
-    return [axes for row in rows for axes in sorted(row, key=lambda a: a.box[0])]
-
-
 def _caption(drawing: PageDrawing, box: tuple, legend: list) -> str:
     """The nearest line starting ``Fig`` under the plot (within a third of the page), else the title
     line just over it (not the legend, which some programs put there)."""
@@ -307,7 +276,7 @@ def find_km_plots(path, page: int | None = None) -> list[PdfPlot]:
             names = []
             if axes is not None:
                 arms = read_arms(drawing, axes)
-                legend = read_legend(drawing, arms)
+                legend = read_legend(drawing, axes, arms)
                 names = [legend.get(k, f"arm{k + 1}") for k in range(len(arms))]
             found.append(PdfPlot(number, panel, kind, box, _caption(drawing, box, names), names, drawing))
     return found
@@ -360,11 +329,7 @@ def digitize_pdf_plot(path, plot: PdfPlot, **options) -> DigitizationResult:
         scale = max(float(image["srcsize"][0]) / (right - left), 1.0)
         return digitize(render(left, top, right, bottom, scale), **{k: v for k, v in options.items() if v is not None})
     drawing = plot.drawing if plot.drawing is not None else _drawings(path, plot.page)[0][1]
-    axes = km_axes(drawing)[plot.panel]
-    unsupported = {k for k, v in options.items() if v is not None and k != "arms"}
-    if unsupported:
-        raise InputError(f"{', '.join(sorted(unsupported))} not needed for a vector PDF plot: its tick labels are text")
-    return read_vector_plot(drawing, axes, render, arms=options.get("arms"))
+    return read_plot(drawing, km_axes(drawing)[plot.panel], render, **options)
 
 
 def digitize_pdf(path, *, page: int | None = None, panel: int | None = None, **options) -> DigitizationResult:

@@ -22,6 +22,43 @@ TRACE_NOISE_PX = 0.25
 #: Farthest a traced drop may lie from the drawn one, in pixels: on the corpus, 9 drops in 10 are
 #: traced within 1.5 px (a line's width blurs where it falls).
 TRACE_TIME_ERROR_PX = 1.5
+#: A plot window whose bottom is under this survival shows the axis from 0 (a margin, or the plot
+#: area found a little above the axis): a curve reaching it has not left the window.
+TRUNCATED_AXIS_SURVIVAL = 0.05
+
+
+def window_exits(curves: pd.DataFrame, floor_survival: float, tolerance: float, edge: str) -> list[str]:
+    """A warning for each arm that reaches the lowest survival the figure can show and so leaves it.
+
+    A y axis cut short (0.4 to 1.0) or a figure cropped under its plot shows a curve only down to
+    its edge: what follows is not in the figure, and the curve read ends there.
+
+    Parameters
+    ----------
+    curves : pandas.DataFrame
+        ``arm, time, survival``.
+    floor_survival : float
+        Survival at the edge (the plot window's bottom, the figure's); an edge under
+        :data:`TRUNCATED_AXIS_SURVIVAL` is no exit (a curve falls to 0 inside it).
+    tolerance : float
+        How near the edge a curve's lowest level counts as reaching it, in survival (a line width).
+    edge : str
+        What the edge is, for the message ("plot window", "figure").
+
+    Returns
+    -------
+    list of str
+    """
+    if floor_survival <= max(tolerance, TRUNCATED_AXIS_SURVIVAL):
+        return []
+    warnings = []
+    for arm, curve in curves.groupby("arm", sort=False):
+        low = curve["survival"].to_numpy() <= floor_survival + tolerance
+        if low.any():
+            time = float(curve["time"].to_numpy()[np.argmax(low)])
+            warnings.append(f"arm {arm} leaves the {edge} at its bottom edge (survival {floor_survival:.3g}, "
+                            f"time {time:.4g}): the curve is known only down to there")
+    return warnings
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
@@ -120,7 +157,7 @@ class DigitizationResult:
         Give it to :func:`reconstruct.reconstruct` as ``time_error``: a drop
         traced just before an at-risk table time may then be read at it.
         """
-        return TRACE_TIME_ERROR_PX * abs(self.calibration.x.slope) / self.working_scale
+        return TRACE_TIME_ERROR_PX * self.calibration.x.value_per_px() / self.working_scale
 
     @property
     def reading_errors(self) -> dict:

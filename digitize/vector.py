@@ -1,6 +1,6 @@
-"""Reading a Kaplan-Meier plot from its vector drawing: paths and text as a PDF holds them.
+"""Reading a Kaplan-Meier plot from its vector drawing: paths and text as a PDF or an SVG holds them.
 
-A PDF page keeps a vector figure as the program drew it: each curve is a path
+A PDF page (and an SVG figure, parsed into the same primitives by :mod:`digitize.svg`) keeps a vector figure as the program drew it: each curve is a path
 of ``move``/``line`` segments in page coordinates with its stroke colour, width
 and dash pattern, each censor mark a small path (or a character), each tick
 label and at-risk count a run of characters with its position and size. So
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -28,7 +29,7 @@ import pandas as pd
 from digitize.axes import PlotArea
 from digitize.calibration import AxisCalibration, Calibration
 from digitize.colours import hex_colour, match_named_colours, parse_arm_colours
-from digitize.result import DigitizationResult
+from digitize.result import DigitizationResult, window_exits
 from kmipd.errors import InputError
 
 #: Resolution of the picture a vector plot is shown in (the overlay), in pixels per point (216 dpi).
@@ -38,6 +39,11 @@ PIXELS_PER_PT = 3.0
 COORDINATE_PRECISION_PT = 0.01
 #: A segment is straight along an axis when it strays less than this across it, in points.
 AXIS_ALIGNED_PT = 0.05
+#: matplotlib simplifies the paths it writes (``path.simplify_threshold``, 1/9 pt in vector output): a
+#: drop after a flat narrower than that becomes one slanted segment, off the axes by at most this (points).
+SIMPLIFIED_STEP_PT = 0.25
+#: Share of a step curve's segments that may be so simplified (a sloped line is none of them).
+SIMPLIFIED_SHARE = 0.1
 #: Tick marks are straight segments of this length, in points.
 TICK_LENGTH_PT = (0.5, 15.0)
 #: A tick label lies within this many font sizes of its tick.
@@ -50,6 +56,9 @@ GLYPH_SIZE_PT = 15.0
 GLYPH_CHARACTERS = "+|×x"
 #: A legend swatch is a horizontal stroke this long, in points.
 SWATCH_LENGTH_PT = (4.0, 60.0)
+#: Survival at the top of a KM plot's y axis, and at its bottom (as read; percent axes / 100).
+TOP_SURVIVAL = (0.5, 1.1)
+BOTTOM_SURVIVAL = (-0.1, 0.9)
 MINUS_SIGNS = str.maketrans({"\u2212": "-", "\u2013": "-"})
 
 
@@ -150,7 +159,8 @@ class PageDrawing:
 
 @dataclass(frozen=True)
 class Axis:
-    """One calibrated axis: ``value = intercept + slope * position_pt`` (x or y in points)."""
+    """One calibrated axis: ``value = intercept + slope * position_pt`` (x or y in points), or on a
+    log axis (``scale="log"``) ``log10(value) = intercept + slope * position_pt``."""
 
     slope: float
     intercept: float
@@ -158,9 +168,11 @@ class Axis:
     extent_pt: tuple  # first and last position along the axis (ticks or axis line)
     ticks: pd.DataFrame  # position_pt, value, text
     label_words: list
+    scale: str = "linear"
 
     def value(self, position_pt):
-        return self.intercept + self.slope * np.asarray(position_pt, dtype=float)
+        linear = self.intercept + self.slope * np.asarray(position_pt, dtype=float)
+        return 10.0 ** linear if self.scale == "log" else linear
 
 
 @dataclass(frozen=True)
@@ -179,6 +191,20 @@ class VectorAxes:
         """Survival at the top and the bottom of the box (percent axes as read)."""
         left, top, right, bottom = self.box
         return float(self.y.value(top)), float(self.y.value(bottom))
+
+
+def names_format(path, suffix: str, signature) -> bool:
+    """Whether ``path`` names a file of one format: by its ``suffix`` (``".pdf"``), else by
+    ``signature(first_kilobyte)`` whatever its name."""
+    if not isinstance(path, (str, Path)):
+        return False
+    if Path(path).suffix.lower() == suffix:
+        return True
+    try:
+        with open(path, "rb") as file:
+            return bool(signature(file.read(1024)))
+    except OSError:
+        return False
 
 
 # --- axes from tick paths and tick text ---------------------------------------------------------
@@ -243,9 +269,7 @@ def _axes_of(segments: pd.DataFrame, numbers: list, axis: str) -> list[Axis]:
     found = []
     for _, row in ticks.groupby(["near_key", "far_key"]):
         for run in _runs(row.sort_values("at")):
-            calibrated = _calibrated_axis(run, segments, numbers, axis)
-            if calibrated is not None:
-                found.append(calibrated)
+            found += _calibrated_axes(run, segments, numbers, axis)
     return found
 
 
@@ -258,26 +282,48 @@ def _runs(ticks: pd.DataFrame) -> list[pd.DataFrame]:
     return [ticks.iloc[start:end] for start, end in zip(cuts[:-1], cuts[1:])]
 
 
-def _calibrated_axis(ticks: pd.DataFrame, segments: pd.DataFrame, numbers: list, axis: str) -> Axis | None:
-    """The axis of a run of ticks when three or more carry numbers on a straight line, else None."""
+def _calibrated_axes(ticks: pd.DataFrame, segments: pd.DataFrame, numbers: list, axis: str) -> list[Axis]:
+    """The axes of a run of ticks: its labelled ticks cut where the values turn back (the axes of
+    panels side by side, or stacked, continue one another's row of ticks and start again), each
+    piece of three or more numbers on a line (:func:`_tick_scale`) an axis."""
     labelled = []
     for tick in ticks.itertuples():
         word = _tick_label(tick, numbers, axis)
         if word is not None:
             labelled.append((tick.at, word.number, word))
-    if len(labelled) < 3:
-        return None
+    # Values grow along the x axis and up the y axis (positions grow downward).
+    turns = np.flatnonzero(np.diff([row[1] for row in labelled]) * (1 if axis == "x" else -1) <= 0) + 1
+    pieces = np.split(np.arange(len(labelled)), turns)
+    return [found for piece in pieces if len(piece) >= 3 and (found := _calibrated_axis(
+        [labelled[i] for i in piece], ticks.iloc[0], segments, axis)) is not None]
+
+
+def _calibrated_axis(labelled: list, tick, segments: pd.DataFrame, axis: str) -> Axis | None:
+    """The axis of ticks ``(position, value, word)`` rising along it, when their numbers lie on a line."""
     at = np.array([row[0] for row in labelled])
     value = np.array([row[1] for row in labelled])
-    if len(np.unique(value)) < len(value):
+    scale = _tick_scale(at, value, axis)
+    if scale is None:
         return None
-    slope, intercept = np.polyfit(at, value, 1)
-    if np.abs(intercept + slope * at - value).max() > TICK_FIT_SHARE * np.ptp(value):
-        return None
-    line, extent = _axis_line(segments, axis, ticks.iloc[0], at)
+    slope, intercept = np.polyfit(at, np.log10(value) if scale == "log" else value, 1)
+    line, extent = _axis_line(segments, axis, tick, at)
     return Axis(float(slope), float(intercept), line, extent,
                 pd.DataFrame({"position_pt": at, "value": value, "text": [row[2].text for row in labelled]}),
-                [row[2] for row in labelled])
+                [row[2] for row in labelled], scale)
+
+
+def _tick_scale(at: np.ndarray, value: np.ndarray, axis: str) -> str | None:
+    """``"linear"`` when the tick values lie on a straight line against their positions
+    (:data:`TICK_FIT_SHARE`), else on the time axis ``"log"`` when their logarithms do (1, 10, 100
+    evenly spaced), else None (not an axis)."""
+    for scale in ("linear", "log") if axis == "x" else ("linear",):
+        if scale == "log" and (value <= 0).any():
+            return None
+        fitted = np.log10(value) if scale == "log" else value
+        slope, intercept = np.polyfit(at, fitted, 1)
+        if np.abs(intercept + slope * at - fitted).max() <= TICK_FIT_SHARE * np.ptp(fitted):
+            return scale
+    return None
 
 
 def _tick_label(tick, numbers: list, axis: str):
@@ -314,6 +360,26 @@ def _axis_line(segments: pd.DataFrame, axis: str, tick, at: np.ndarray) -> tuple
     return float(tick.near if axis == "x" else tick.far), (float(at.min()), float(at.max()))
 
 
+def km_axes(drawing: PageDrawing) -> list[VectorAxes]:
+    """The plots of a drawing (a PDF page, an SVG figure) that are KM plots: survival on the y axis, a step-down path inside."""
+    plots = []
+    for axes in find_axes(drawing):
+        top, bottom = axes.survival_range()
+        scale = 100.0 if axes.y.ticks["value"].abs().max() > 1.5 else 1.0
+        if TOP_SURVIVAL[0] <= top / scale <= TOP_SURVIVAL[1] and BOTTOM_SURVIVAL[0] <= bottom / scale \
+                <= BOTTOM_SURVIVAL[1] and curve_paths(drawing, axes):
+            plots.append(axes)
+    # Reading order: rows top to bottom (a plot starting below another's middle is a new row), left to right.
+    plots.sort(key=lambda axes: (axes.box[1], axes.box[0]))
+    rows: list[list[VectorAxes]] = []
+    for axes in plots:
+        if rows and axes.box[1] < (rows[-1][0].box[1] + rows[-1][0].box[3]) / 2:
+            rows[-1].append(axes)
+        else:
+            rows.append([axes])
+    return [axes for row in rows for axes in sorted(row, key=lambda a: a.box[0])]
+
+
 # --- curves, censor marks, at-risk table, legend -------------------------------------------------
 
 
@@ -324,18 +390,21 @@ def staircase(points: np.ndarray, box) -> bool:
 
     A curve may run on past the plotted window (an x axis cut short, a y axis
     starting above 0): the PDF keeps the whole path under the clip, and it is
-    read whole, the exact data beyond the window included.
+    read whole, the exact data beyond the window included. It may start left of
+    the window, level with it: time 0 on a log time axis, which no window shows.
     """
     if len(points) < 3:
         return False
     step = np.diff(points, axis=0)
-    aligned = (np.abs(step[:, 0]) <= AXIS_ALIGNED_PT) | (np.abs(step[:, 1]) <= AXIS_ALIGNED_PT)
+    across = np.minimum(np.abs(step[:, 0]), np.abs(step[:, 1]))
+    aligned = (across <= SIMPLIFIED_STEP_PT).all() and (across > AXIS_ALIGNED_PT).mean() <= SIMPLIFIED_SHARE
     forward = (step[:, 0] >= -AXIS_ALIGNED_PT) & (step[:, 1] >= -AXIS_ALIGNED_PT)
     left, top, right, bottom = box
     inside = ((points[:, 0] >= left - 1) & (points[:, 0] <= right + 1)
               & (points[:, 1] >= top - 1) & (points[:, 1] <= bottom + 1))
     drops = int((step[:, 1] > AXIS_ALIGNED_PT).sum())
-    return bool(aligned.all() and forward.all() and inside[0] and inside.mean() >= 0.5 and drops >= 1
+    starts_left = points[0, 0] < left and top - 1 <= points[0, 1] <= bottom + 1
+    return bool(aligned and forward.all() and (inside[0] or starts_left) and inside.mean() >= 0.5 and drops >= 1
                 and np.ptp(points[inside, 0]) >= 0.1 * (right - left))
 
 
@@ -488,11 +557,25 @@ def assign_marks(arms: list[VectorArm], glyphs: list) -> int:
     return off_curve
 
 
-def read_legend(drawing: PageDrawing, arms: list[VectorArm]) -> dict[int, str]:
-    """Arm index -> legend name: the text right of a short horizontal stroke in the arm's style."""
+def read_legend(drawing: PageDrawing, axes: VectorAxes, arms: list[VectorArm]) -> dict[int, str]:
+    """Arm index -> legend name: the text right of a short horizontal stroke in the arm's style.
+
+    A swatch is a whole path, every segment of it flat, spanning :data:`SWATCH_LENGTH_PT`
+    (matplotlib draws one as several collinear pieces): a flat step of a curve is no swatch.
+    Swatches are tried nearest the plot's box first (inside it, then the nearer outside): panels
+    side by side draw their arms alike, each with its own legend.
+    """
     segments = straight_segments(drawing.paths)
-    flat = segments[((segments["y1"] - segments["y0"]).abs() <= AXIS_ALIGNED_PT)
-                    & (segments["x1"] - segments["x0"]).abs().between(*SWATCH_LENGTH_PT)]
+    segments = segments.assign(flat=(segments["y1"] - segments["y0"]).abs() <= AXIS_ALIGNED_PT,
+                               lo=segments[["x0", "x1"]].min(axis=1), hi=segments[["x0", "x1"]].max(axis=1))
+    by_path = segments.groupby("path")
+    extent = by_path["hi"].transform("max") - by_path["lo"].transform("min")
+    flat = segments[by_path["flat"].transform("all") & extent.between(*SWATCH_LENGTH_PT)
+                    & (segments["hi"] > segments["lo"])]
+    left, top, right, bottom = axes.box
+    off_box = np.hypot(np.maximum(np.maximum(left - flat["hi"], flat["lo"] - right), 0),
+                       np.maximum(np.maximum(top - flat["y0"], flat["y0"] - bottom), 0))
+    flat = flat.assign(off_box=off_box).sort_values("off_box", kind="mergesort")
     names = {}
     for k, arm in enumerate(arms):
         for swatch in flat.itertuples():
@@ -614,19 +697,19 @@ class VectorDigitizationResult(DigitizationResult):
 
     @property
     def survival_noise(self) -> float:
-        return COORDINATE_PRECISION_PT * PIXELS_PER_PT * abs(self.calibration.y.slope)
+        return COORDINATE_PRECISION_PT * PIXELS_PER_PT * self.calibration.y.value_per_px()
 
     @property
     def time_error(self) -> float:
-        return COORDINATE_PRECISION_PT * PIXELS_PER_PT * abs(self.calibration.x.slope)
+        return COORDINATE_PRECISION_PT * PIXELS_PER_PT * self.calibration.x.value_per_px()
 
 
 def _axis_calibration(axis: Axis, to_px) -> AxisCalibration:
     px = to_px(axis.ticks["position_pt"].to_numpy())
-    slope, intercept = np.polyfit(px, axis.ticks["value"].to_numpy(float), 1)
-    ticks = pd.DataFrame({"px": px, "value": axis.ticks["value"].to_numpy(float),
-                          "text": axis.ticks["text"].to_numpy(), "confidence": 1.0})
-    return AxisCalibration(float(slope), float(intercept), ticks, "pdf text")
+    values = axis.ticks["value"].to_numpy(float)
+    slope, intercept = np.polyfit(px, np.log10(values) if axis.scale == "log" else values, 1)
+    ticks = pd.DataFrame({"px": px, "value": values, "text": axis.ticks["text"].to_numpy(), "confidence": 1.0})
+    return AxisCalibration(float(slope), float(intercept), ticks, "pdf text", axis.scale)
 
 
 def read_vector_plot(drawing: PageDrawing, axes: VectorAxes, render, *, arms=None) -> VectorDigitizationResult:
@@ -655,7 +738,7 @@ def read_vector_plot(drawing: PageDrawing, axes: VectorAxes, render, *, arms=Non
     widths = [arm.style[2] for arm in found]
     curves_end = max(float(arm.corners[:, 0].max()) for arm in found)
     off_curve = assign_marks(found, glyph_centres(drawing, axes, curve_indices, max(widths) / 2 + 0.1, curves_end))
-    legend = read_legend(drawing, found)
+    legend = read_legend(drawing, axes, found)
     order = sorted(range(len(found)), key=lambda k: (k not in legend, k))
     for position, k in enumerate(order, start=1):
         found[k].name = legend.get(k, f"arm{position}")
@@ -674,7 +757,7 @@ def read_vector_plot(drawing: PageDrawing, axes: VectorAxes, render, *, arms=Non
               or arm.corners[:, 1].max() > axes.box[3] + 1]
     if beyond:
         warnings.append(f"arm(s) {', '.join(beyond)} run on past the plotted window (clipped in the figure); "
-                        f"read whole from the PDF's paths")
+                        f"read whole from its vector paths")
     if off_curve:
         warnings.append(f"{off_curve} small glyph(s) in the plot lie on no curve; not taken as censor marks")
 
@@ -693,9 +776,11 @@ def read_vector_plot(drawing: PageDrawing, axes: VectorAxes, render, *, arms=Non
         survival = calibration.survival(frame.y_px(arm.corners[:, 1]))
         # A start a rounding of the PDF's coordinates before time 0, or a level that far past 0 or 1,
         # is at 0 or 1 (the values the program drew).
-        time_precision, survival_precision = (2 * COORDINATE_PRECISION_PT * PIXELS_PER_PT * abs(a.slope)
+        time_precision, survival_precision = (2 * COORDINATE_PRECISION_PT * PIXELS_PER_PT * a.value_per_px()
                                               for a in (calibration.x, calibration.y))
         time = np.where((time < 0) & (time >= -time_precision), 0.0, time)
+        if calibration.x.scale == "log":  # a log axis cannot show time 0: the curve is known from its left edge
+            time = np.maximum(time, calibration.time(frame.x_px(axes.box[0])))
         survival = np.where((survival > 1) & (survival <= 1 + survival_precision), 1.0, survival)
         survival = np.where((survival < 0) & (survival >= -survival_precision), 0.0, survival)
         curves.append(pd.DataFrame({"arm": arm.name, "time": time, "survival": survival}))
@@ -703,6 +788,12 @@ def read_vector_plot(drawing: PageDrawing, axes: VectorAxes, render, *, arms=Non
         mark_x = np.unique(np.round(np.asarray(arm.mark_x_pt, dtype=float) / COORDINATE_PRECISION_PT))
         marks.append(pd.DataFrame({"arm": arm.name, "time": calibration.time(frame.x_px(mark_x * COORDINATE_PRECISION_PT))}))
     left, top, right, bottom = axes.box
+    curves_frame = pd.concat(curves, ignore_index=True)[["arm", "time", "survival"]]
+    # A path the program cut at the edge of the page or figure (matplotlib clips what it writes to
+    # the figure) holds the curve only down to there.
+    edge_survival = float(calibration.survival(frame.y_px(drawing.height_pt)))
+    warnings += window_exits(curves_frame, edge_survival, float(calibration.survival(frame.y_px(top)))
+                             - float(calibration.survival(frame.y_px(top + 0.5))), "figure")
     marks_frame = pd.concat(marks, ignore_index=True)[["arm", "time"]]
     table = pd.DataFrame({
         "arm": [found[k].name for k in order],
@@ -718,13 +809,22 @@ def read_vector_plot(drawing: PageDrawing, axes: VectorAxes, render, *, arms=Non
                "calibration_source": {"x": "pdf text", "y": "pdf text"}, "min_tick_confidence": 1.0,
                "source": "pdf vector"}
     return VectorDigitizationResult(
-        curves=pd.concat(curves, ignore_index=True)[["arm", "time", "survival"]],
+        curves=curves_frame,
         censor_marks=marks_frame,
         at_risk=at_risk, calibration=calibration, arms=table, quality=quality, warnings=warnings,
         image=render(*region, PIXELS_PER_PT),
         plot_area=PlotArea(int(round(float(frame.x_px(left)))), int(round(float(frame.y_px(top)))),
                            int(round(float(frame.x_px(right)))), int(round(float(frame.y_px(bottom)))), False),
     )
+
+
+def read_plot(drawing: PageDrawing, axes: VectorAxes, render, **options) -> VectorDigitizationResult:
+    """:func:`read_vector_plot` with the options of :func:`digitize.digitize`; those about reading
+    tick labels from pixels (``x_range``, ``x_ticks``, ...) are refused: the labels are text."""
+    unsupported = {k for k, v in options.items() if v is not None and k != "arms"}
+    if unsupported:
+        raise InputError(f"{', '.join(sorted(unsupported))} not needed for a vector plot: its tick labels are text")
+    return read_vector_plot(drawing, axes, render, arms=options.get("arms"))
 
 
 def _user_arms(found: list[VectorArm], arms) -> tuple[list[VectorArm], list[int]]:

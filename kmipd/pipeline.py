@@ -87,7 +87,7 @@ ANALYSIS = "analysis.json"
 REQUIRED_COLUMNS = ("figure", "study", "outcome")
 OPTIONAL_COLUMNS = ("curves", "arms", "at_risk", "n", "events", "panel", "page", "x_range", "y_range", "time_unit",
                     "published_hr", "published_median")
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".pdf")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".pdf", ".svg")
 #: Warn when a reconstructed KM runs farther than this many line widths from its trace, on average.
 FIT_WARNING_LINE_WIDTHS = 2.0
 #: Longest output folder name made from a study label and outcome (characters).

@@ -1,4 +1,4 @@
-"""``kmipd digitize``: a KM figure (PNG, JPEG, TIFF, or a PDF) -> curves, censor marks, calibration, overlay."""
+"""``kmipd digitize``: a KM figure (PNG, JPEG, TIFF, or a PDF or SVG) -> curves, censor marks, calibration, overlay."""
 
 from __future__ import annotations
 
@@ -28,7 +28,8 @@ def add_parser(subparsers) -> None:
 
 def add_figure_arguments(parser: argparse.ArgumentParser) -> None:
     """The figure and the options that say how to read it (shared with ``kmipd extract``)."""
-    parser.add_argument("figure", help="the figure: PNG, JPEG or TIFF, or a PDF (its KM plots found on its pages)")
+    parser.add_argument("figure", help="the figure: PNG, JPEG or TIFF, or a PDF (its KM plots found on its pages) or "
+                                             "an SVG (both read from their vector paths and text)")
     parser.add_argument("--arms", metavar="NAME=COLOUR,...",
                         help="arm names and colours (names like red or hex codes like #1f77b4), or names and "
                              "the labels the figure prints (NAME=label:TEXT,...); default: found "
