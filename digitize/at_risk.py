@@ -419,6 +419,10 @@ def _split_label_from_count(image: np.ndarray, word: tuple, text: str, blobs: li
         # A mark read into the count with the label ('SOC-339', the tick read as '1 339') is left out alone.
         alone = read_boxes(image, [count_box])
         read = _count(alone["text"].iloc[0])
+        if read is not None and size == marks and read != count and str(count).endswith(str(read)):
+            # As many glyphs as the count's marks, its first cut to a sliver by the rule of
+            # survminer's table axis: read alone it loses that digit, which the whole word shows.
+            read = count
         if read is None or read not in (count, _count(tail.group("count").split(" ", 1)[-1])):
             continue
         height = count_box[3] - count_box[1]

@@ -305,7 +305,7 @@ def _stacked(words: list[Box]) -> bool:
     words = sorted(words, key=lambda w: w[1])
     gaps = np.array([b[1] - a[3] for a, b in zip(words, words[1:])])
     glyph = np.median([min(w[3] - w[1], w[2] - w[0]) for w in words])
-    return int(np.sum(gaps < 1.2 * glyph)) >= max(1, len(gaps) / 3)
+    return int(np.sum(gaps < 0.5 * glyph)) >= max(1, len(gaps) / 3)
 
 
 def _blobs(mask: np.ndarray, touching: str) -> list[Box]:

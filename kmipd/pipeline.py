@@ -79,7 +79,7 @@ from kmipd.time_units import conversion_factor, parse_time_unit  # noqa: E402
 from meta import analyse  # noqa: E402
 from meta.result import MetaResult  # noqa: E402
 from reconstruct import Reconstruction, reconstruct  # noqa: E402
-from reconstruct.at_risk import AtRiskTableError  # noqa: E402
+from reconstruct.at_risk import AtRiskTableError, CurveTableConflict, NoCountAtStart  # noqa: E402
 from reconstruct.plot import plot_reconstruction  # noqa: E402
 
 MANIFEST = "studies.csv"
@@ -258,12 +258,22 @@ def _reconstruct_digitized(digitization: DigitizationResult, at_risk: pd.DataFra
             raise
         n_total = {**legend_sizes, **(n_total or {})}
         if not n_total:
-            raise InputError(f"the numbers-at-risk table read from the figure cannot be right "
+            raise InputError(f"the numbers-at-risk table read from the figure {_table_doubt(error)} "
                              f"({error.message}); type it into an at-risk CSV, or give the arm sizes") from None
         digitization.warnings.append(f"numbers-at-risk table read from the figure set aside: {error.message}")
         at_risk = at_risk.iloc[0:0]
         reconstruction = rebuild(at_risk)
     return at_risk, reconstruction
+
+
+def _table_doubt(error: AtRiskTableError) -> str:
+    """Which reading an at-risk table's error puts in doubt: the curve as much as the table, the
+    table's first column (not printed, as SAS does, or not read), or the table."""
+    if isinstance(error, CurveTableConflict):
+        return "and the traced curve disagree"
+    if isinstance(error, NoCountAtStart):
+        return "has no count at time 0 (not printed, or not read)"
+    return "cannot be right"
 
 
 def fit_warnings(digitization: DigitizationResult, reconstruction: Reconstruction) -> list[str]:

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 
 from kmipd.errors import InputError
-from reconstruct.at_risk import AtRiskTableError, check_at_risk, snap_to_table
+from reconstruct.at_risk import (AtRiskTableError, CurveTableConflict, check_at_risk, snap_to_table,
+                                 table_shortfall)
 from reconstruct.censoring import CensoringModel
 from reconstruct.clean import clean_curve, merge_subevent_drops
 from reconstruct.counts import fit_counts
@@ -19,6 +20,9 @@ from reconstruct.result import (ArmReconstruction, Reconstruction, build_interva
 SPARE_DEATHS = 2
 #: Bisection steps of each search for a published total of events.
 MAX_SEARCH_STEPS = 40
+#: How far (in survival noises) a curve may fall below what its at-risk table allows and the table
+#: still be followed: a pixel, four times the quarter pixel a traced level is read to.
+READING_ERROR_NOISES = 4.0
 
 
 def reconstruct_arm(curve: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
@@ -66,7 +70,11 @@ def reconstruct_arm(curve: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
     ------
     InputError
         If the curve holds no drop, the table contradicts itself or the curve,
-        or neither a table nor ``n_total`` is given.
+        or neither a table nor ``n_total`` is given. A curve that falls below
+        what the table allows by no more than its reading error (a pixel,
+        :data:`READING_ERROR_NOISES` survival noises) is not refused: the
+        table is followed and a note says so; further below,
+        :class:`reconstruct.at_risk.CurveTableConflict` says where.
 
     References
     ----------
@@ -103,11 +111,32 @@ def reconstruct_arm(curve: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
         drops = merge_subevent_drops(drops, censoring.expected_at_risk(drops.time), table_time)
         censoring = CensoringModel(drops, table_time, table_n, censor_times)
 
+    spare_deaths = SPARE_DEATHS if drops.smoothed else 0
+
     def fit(times, model: CensoringModel, price: float = 0.0):
         return fit_counts(times, drops.before, drops.after, drops.drop_noise, model, price,
-                          spare_deaths=SPARE_DEATHS if drops.smoothed else 0)
+                          spare_deaths=spare_deaths)
 
-    drop_time, counts = _read_drop_times(fit, censoring, drops, table_time)
+    try:
+        drop_time, counts = _read_drop_times(fit, censoring, drops, table_time)
+    except AtRiskTableError:
+        # The curve and the table are two readings of one arm: within the curve's reading error the
+        # table is followed (fewer deaths than the drops' sizes say), beyond it the conflict is named.
+        shortfall = table_shortfall(snap_to_table(drops.time, table_time, drops.time_error), drops.after,
+                                    drops.before[0], table_time, table_n)
+        reading_error = READING_ERROR_NOISES * drops.noise
+        if shortfall.survival > reading_error:
+            raise CurveTableConflict(
+                f"the at-risk count {shortfall.n_risk} at time {shortfall.time:g} cannot be met: "
+                f"{shortfall.describe()}; the curve or the table is misread near time {shortfall.time:g}",
+                shortfall.time) from None
+        # A level misread by the reading error at survival S with n at risk is that error * n / S
+        # deaths, at most reading error * N (n <= N * S).
+        spare_deaths = max(spare_deaths, int(np.ceil(reading_error * table_n[0])))
+        drop_time, counts = _read_drop_times(fit, censoring, drops, table_time)
+        notes.append(f"the curve falls up to {max(shortfall.survival, 0.0):.3f} below what the at-risk "
+                     f"table allows (at time {shortfall.time:g}), within its reading error: the table "
+                     "was followed, with fewer deaths than the drops' sizes say")
     if total_events is not None:
         censoring, counts = _meet_total_events(partial(fit, drop_time), censoring, total_events,
                                                counts)

@@ -110,3 +110,15 @@ def test_a_figure_with_neither_falling_nor_rising_curves_is_refused():
     cv2.polylines(image, [np.column_stack([x, wave]).astype(np.int32)], False, (220, 30, 30), 2)
     with pytest.raises(InputError, match="nor one that only rises"):
         digitize(image)
+
+
+def test_upright_y_labels_set_closer_than_a_line_height_are_not_taken_for_turned_ones():
+    # r_survminer_dev_019 (world corpus, dev): labels 34 px high, 32 px apart, are no stacks of
+    # glyphs; read as turned, only their last digits were found ('5', '0').
+    from benchmarks.world_data import CORPUS
+
+    image = load_image(CORPUS / "dev" / "r_survminer_dev_019.png")
+    calibration = calibrate(image, find_plot_area(image))
+    assert calibration.y.source == "ocr" and not calibration.y_percent
+    values = set(calibration.y.ticks["value"])
+    assert len(values) >= 3 and values <= {0.0, 0.25, 0.5, 0.75, 1.0}

@@ -12,6 +12,7 @@ import pytest
 from benchmarks.make_real_trials import FOLDER, STUDIES, TREATMENT, true_ipd
 from benchmarks.pipeline import arm_errors, pooled_log_hr
 from benchmarks.reconstruct import log_hazard_ratio
+from benchmarks.world_data import CORPUS
 from kmipd.cli import main
 from kmipd.errors import InputError
 from kmipd.pipeline import read_manifest, run
@@ -347,3 +348,17 @@ def test_a_curve_neither_the_legend_nor_the_table_names_is_left_out_aloud(figure
     assert sorted(extraction.ipd["arm"].unique()) == sorted(extraction.at_risk["arm"].unique())
     assert len(extraction.digitization.arms) == len(truth["arms"]) == 2
     assert any("left out: neither the legend nor the numbers-at-risk table" in w for w in extraction.warnings)
+
+
+@pytest.mark.parametrize("figure, doubt", [
+    # Every count read right; the traced ECOG 1 curve (a band's edge in part) falls too low by 1.5-2 years.
+    ("r_survminer_dev_016.png", r"and the traced curve disagree \(arm ECOG 1: the at-risk count 7 at time 2 "
+                                r"cannot be met: .*misread near time 2\)"),
+    # SAS prints the table from the first tick after 0, and the figure gives no arm sizes.
+    ("sas_dev_000.png", r"has no count at time 0 \(not printed, or not read\)"),
+])
+def test_a_table_read_from_a_dev_figure_is_refused_naming_the_reading_in_doubt(figure, doubt):
+    from kmipd import pipeline
+
+    with pytest.raises(InputError, match=doubt):
+        pipeline.extract(CORPUS / "dev" / figure)

@@ -10,6 +10,7 @@ from benchmarks.km_points import (at_risk_table, censor_marks, jitter, km_step_c
 from benchmarks.reconstruct import compare_arm, log_hazard_ratio
 from kmipd.errors import InputError
 from reconstruct import reconstruct, reconstruct_arm
+from reconstruct.at_risk import CurveTableConflict
 
 
 def _inputs(name):
@@ -251,6 +252,34 @@ def test_table_that_the_curve_cannot_meet_is_refused():
     table = pd.DataFrame({"time": [0, 10], "n_risk": [21, 20]})  # 4 die before week 10
     with pytest.raises(InputError, match="cannot be met"):
         reconstruct_arm(km_step_corners(arm), table)
+
+
+def _curve_read_low(shift: float):
+    """A 300-patient arm with one death a month to month 60 and no censoring before month 100, its
+    curve read ``shift`` low from the first drop on, and its at-risk table (300, then 240 at month 100)."""
+    n = 300
+    ipd = pd.DataFrame({"arm": "A", "time": np.r_[np.arange(1.0, 61.0), np.full(n - 60, 150.0)],
+                        "event": np.r_[np.ones(60, dtype=int), np.zeros(n - 60, dtype=int)]})
+    curve = km_step_corners(ipd)
+    low = curve["survival"].where(curve.index < 2, curve["survival"] - shift)  # the first corners stay at 1
+    return curve.assign(survival=low), pd.DataFrame({"time": [0, 100], "n_risk": [n, 240]})
+
+
+def test_a_table_the_curve_misses_by_its_reading_error_is_followed_with_a_note():
+    # Read 0.01 low, the first drop says 4 deaths where 1 died: 63 deaths, 3 more than the table allows.
+    curve, table = _curve_read_low(0.01)
+    result = reconstruct_arm(curve, table, survival_noise=0.003)  # a pixel of 0.012
+    assert result.intervals["n_risk_reconstructed"].tolist() == [300, 240]
+    assert int(result.ipd["event"].sum()) == 60
+    assert any("within its reading error: the table was followed" in note for note in result.notes)
+
+
+def test_a_table_the_curve_misses_beyond_its_reading_error_is_refused_where_they_part():
+    curve, table = _curve_read_low(0.01)
+    with pytest.raises(CurveTableConflict, match=r"240 at time 100 cannot be met: the curve falls to 0\.790 "
+                                                 r"by then, 0\.010 below the 0\.800") as refused:
+        reconstruct_arm(curve, table, survival_noise=0.001)  # a pixel of 0.004
+    assert refused.value.time == 100
 
 
 def test_inputs_naming_unknown_arms_or_missing_n_are_refused():
