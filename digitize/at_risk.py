@@ -41,7 +41,7 @@ from scipy.spatial.distance import pdist
 from digitize.axes import PlotArea, find_plot_areas, find_ticks
 from digitize.calibration import Calibration, below_tick_labels, group_words, tick_step
 from digitize.colours import to_lab
-from digitize.names import Naming, Reading, reconcile
+from digitize.names import Naming, Reading, name_distance, reconcile
 from digitize.ocr import read_boxes
 
 COLUMNS = ["arm", "time", "n_risk"]
@@ -69,6 +69,8 @@ _LOOKALIKES = str.maketrans({"O": "0", "o": "0", "D": "0"})
 _OTHER_TABLE = re.compile(r"event|censor", re.IGNORECASE)
 #: A row label that names the row's kind, not its arm (lifelines: the arm is the line above).
 _AT_RISK_CAPTION = re.compile(r"^\W*(no\.?|number|n)?\s*at\s*risk\W*$", re.IGNORECASE)
+#: A label this near "At risk" (see :func:`digitize.names.name_distance`) says it with a glyph misread.
+AT_RISK_SLIP = 0.2
 
 
 @dataclass
@@ -83,7 +85,7 @@ class AtRiskRows:
     rows : list of dict
         Per printed row, top first: ``cells`` (time, count) pairs, ``label_words``
         (boxes of the label on its left, a label printed against the first count
-        split from it), ``caption`` (box of the line above
+        split from it), ``caption`` (boxes of the words of the line above
         the row's table, its title) and ``title`` (its text, None until read),
         ``colour`` (RGB of its digits, else of its label or colour bar), ``centre``
         and ``height`` (row and text height, px), ``confidence`` (OCR, per cell) and
@@ -297,7 +299,7 @@ def _read_region(image: np.ndarray, box: tuple[int, int, int, int], plot_area: P
         cells = [w for w in line if _on_tick(w, calibration, step) and w[0] >= first_column]
         if len(cells) < min_cells:
             if _is_text(line):
-                _new_table(tables, caption=_line_box(line))
+                _new_table(tables, caption=line)
             continue
         if _repeats(image, cells, axis_labels):
             _new_table(tables, caption=None)  # the table panel's own x axis, printed as the plot's
@@ -306,7 +308,7 @@ def _read_region(image: np.ndarray, box: tuple[int, int, int, int], plot_area: P
             continue
         row = _read_row(image, line, cells, calibration, step, first_time, min_cells, blobs)
         if row is None:
-            _new_table(tables, caption=_line_box(line))
+            _new_table(tables, caption=line)
         elif row == "axis":
             _new_table(tables, caption=None)  # the table panel's own x axis
         else:
@@ -466,7 +468,7 @@ def _repeats(image: np.ndarray, words: list, printed: list[tuple[tuple, np.ndarr
 
 
 def _new_table(tables: list[dict], caption) -> None:
-    """Start a new table after a line that is not a row (a title when ``caption`` is its box)."""
+    """Start a new table after a line that is not a row (a title when ``caption`` is its words' boxes)."""
     if tables[-1]["rows"]:
         tables.append({"caption": caption, "rows": []})
     elif caption is not None:
@@ -484,7 +486,7 @@ def _other_table(image: np.ndarray, tables: list[dict]) -> bool:
     if table["caption"] is None or not any(t["rows"] for t in tables[:-1]):
         return False
     if "title" not in table:
-        table["title"] = str(read_boxes(image, [table["caption"]])["text"].iloc[0])
+        table["title"] = str(read_boxes(image, [_line_box(table["caption"])])["text"].iloc[0])
     return bool(_OTHER_TABLE.search(table["title"]))
 
 
@@ -540,13 +542,37 @@ def _table_step(image: np.ndarray, plot_area: PlotArea, calibration: Calibration
     """
     step = tick_step(calibration.x.ticks["value"])
     ticks_px = find_ticks(image, plot_area)[0]
-    if not np.isfinite(step) or len(ticks_px) < 2:
+    if not np.isfinite(step):
         return step
+    if len(ticks_px) < 2:  # no tick marks found (a blurred JPEG): the words under the plot are the evidence
+        return step / 2 if _between_ticks(image, plot_area, calibration, step) else step
     spacing = float(np.median(np.diff(calibration.time(ticks_px))))
     divisions = round(step / spacing) if spacing > 0 else 0
     if divisions >= 1 and abs(step / divisions - spacing) < 0.1 * spacing:
         return step / divisions
     return step
+
+
+def _between_ticks(image: np.ndarray, plot_area: PlotArea, calibration: Calibration, step: float) -> bool:
+    """Whether the words printed under the plot's tick labels sit in columns half-way between the
+    labelled ticks at least half as often as under them (a coarse step puts every other column
+    half-way): a table with a count under every tick, only every
+    other tick labelled (or read).
+
+    A word is in a column when its centre is within a quarter of a half step of it; words left
+    of the plot (row labels) do not count, nor does a region with fewer than four words in columns.
+    """
+    top = below_tick_labels(image, plot_area) + 1
+    half_px = abs(step / 2 / calibration.x.slope)
+    words = [box for box, _ in _glyphs(image, (plot_area.left - int(half_px / 2), top,
+                                               plot_area.right + int(half_px), image.shape[0]))]
+    if not words:
+        return False
+    halves = calibration.time((np.array([w[0] for w in words]) + np.array([w[2] for w in words]) - 1) / 2) / (step / 2)
+    in_column = np.abs(halves - np.round(halves)) <= 0.25
+    between = in_column & (np.round(halves) % 2 == 1)
+    under = in_column & (np.round(halves) % 2 == 0)
+    return bool(in_column.sum() >= 4 and between.sum() >= 0.5 * under.sum() and between.sum() >= 2)
 
 
 def _ink(region: np.ndarray, paper=None) -> np.ndarray:
@@ -699,15 +725,41 @@ def _read_labels(image: np.ndarray, rows: list[dict]) -> list[Reading]:
     for words in printed:
         text, confidence = next(read) if words else ("", 1.0)
         labels.append(Reading(str(text).strip(), float(confidence)))
-    captioned = [row for row, label in zip(rows, labels) if _AT_RISK_CAPTION.match(label.text)]
+    captioned = [row for row, label in zip(rows, labels) if _says_at_risk(label.text)]
     if captioned and all(row["caption"] is not None for row in captioned):
-        unread = [row for row in captioned if row["title"] is None]
-        for row, title in zip(unread, read_boxes(image, [row["caption"] for row in unread])["text"]):
-            row["title"] = str(title).strip()
-        labels = [Reading(row["title"], label.confidence) if _AT_RISK_CAPTION.match(label.text) else label
-                  for row, label in zip(rows, labels)]
+        # The arm's name is the caption's phrase over the label, not the rest of its line (lifelines
+        # prints the first arm's name on the line of the plot's x-axis title).
+        phrases = [_line_box(_phrase_over(row["caption"], row["label_words"])) for row in captioned]
+        titles = iter(str(title).strip() for title in read_boxes(image, phrases)["text"])
+        labels = [Reading(next(titles), label.confidence) if _says_at_risk(label.text) else label
+                  for label in labels]
     # Marks that are no letters (survminer's colour bars read as dashes) are no label.
     return [label if re.search(r"\w", label.text) else Reading("", 0.0) for label in labels]
+
+
+def _says_at_risk(text: str) -> bool:
+    """Whether a row label only says "At risk" (the row's kind, not its arm), as printed or with a
+    glyph misread (``Alt risk`` from a blurred JPEG; see :func:`digitize.names.name_distance`)."""
+    return bool(_AT_RISK_CAPTION.match(text)) or name_distance(text, "At risk") <= AT_RISK_SLIP
+
+
+def _phrase_over(words: list, label_words: list) -> list:
+    """Of a line's words, the phrase (words apart by no more than 1.5 text heights) nearest in
+    columns to a row's label: the arm's name printed over its rows, not the axis title beside it."""
+    height = float(np.median([w[3] - w[1] for w in words]))
+    phrases = [[words[0]]]
+    for word in words[1:]:
+        if word[0] - phrases[-1][-1][2] > 1.5 * height:
+            phrases.append([])
+        phrases[-1].append(word)
+    if not label_words:
+        return phrases[0]
+    label = _line_box(label_words)
+
+    def gap(phrase):  # columns between the phrase and the label, 0 when they overlap
+        box = _line_box(phrase)
+        return max(box[0] - label[2], label[0] - box[2], 0)
+    return min(phrases, key=gap)
 
 
 def _is_bar(image: np.ndarray, word: tuple) -> bool:
