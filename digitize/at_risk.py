@@ -222,9 +222,34 @@ def read_at_risk_rows(image: np.ndarray, plot_area: PlotArea, calibration: Calib
     if under.rows:
         return under
     # SAS prints the table inside the frame, above the x axis: searched only when nothing is under it.
-    foot = (plot_area.left + 2, plot_area.top + plot_area.height // 2, plot_area.right - 1, plot_area.bottom - 1)
-    inside = _read_region(image, foot, plot_area, calibration, step, [], min_cells=3)
+    # Its last column is centred on the frame's right side: the side is taken out under the count.
+    foot = (plot_area.left + 2, plot_area.top + plot_area.height // 2, right, plot_area.bottom - 1)
+    inside = _read_region(_without_right_side(image, plot_area, foot[1], foot[3]), foot, plot_area, calibration,
+                          step, [], min_cells=3)
     return inside if inside.rows else under
+
+
+def _without_right_side(image: np.ndarray, plot_area: PlotArea, top: int, bottom: int) -> np.ndarray:
+    """A copy of the figure with the frame's right side, between rows ``top`` and ``bottom``,
+    painted over from its neighbours (OpenCV's Telea inpainting): a count printed across the
+    line keeps its strokes and loses the line (read with it, a ``0`` is a ``4``).
+
+    The side is the columns near ``plot_area.right`` inked over nine tenths of those rows.
+    """
+    left, right = max(plot_area.right - 2, 0), min(plot_area.right + 3, image.shape[1])
+    strip = image[top:bottom, left:right]
+    if strip.size == 0:
+        return image
+    paper = np.median(image[top:bottom:4, plot_area.left:plot_area.right:4].reshape(-1, 3), axis=0)
+    side = _ink(strip, paper).mean(axis=0) >= 0.9
+    if not side.any():
+        return image
+    mask = np.zeros(image.shape[:2], np.uint8)
+    mask[top:bottom, left:right][:, side] = 255
+    box = (slice(max(top - 3, 0), bottom + 3), slice(max(left - 3, 0), right + 3))
+    mended = image.copy()
+    mended[box] = cv2.inpaint(np.ascontiguousarray(image[box]), np.ascontiguousarray(mask[box]), 2, cv2.INPAINT_TELEA)
+    return mended
 
 
 def _split_at_columns(words: list, blobs: list, calibration: Calibration, step: float, first_time: float) -> list:
@@ -780,11 +805,13 @@ def _row_colour(image: np.ndarray, cells: list, label_words: list) -> np.ndarray
 
 def _ink_colour(image: np.ndarray, boxes) -> np.ndarray:
     """Colour of the strongest half of the ink in the boxes (the printed glyphs, not their
-    anti-aliased edges or the paper)."""
+    anti-aliased edges or the paper). The paper is that of the boxes' rows across the figure:
+    in a box drawn tight around a glyph ('0', '1') the ink may be most of the pixels."""
     pixels = np.concatenate([image[t:b, l:r].reshape(-1, 3) for l, t, r, b in boxes])
     if not len(pixels):
         return np.zeros(3)
-    paper = np.median(pixels, axis=0)
+    top, bottom = min(box[1] for box in boxes), max(box[3] for box in boxes)
+    paper = np.median(image[top:bottom, ::4].reshape(-1, 3), axis=0)
     distance = np.abs(pixels.astype(np.int16) - paper.astype(np.int16)).max(axis=1)
     ink = pixels[distance > INK_FROM_PAPER]
     if not len(ink):
