@@ -368,10 +368,21 @@ def _read_row(image: np.ndarray, line: list, cells: list, calibration: Calibrati
     """
     label_words = [w for w in line if w[2] <= cells[0][0] and w not in cells]
     glued = _glued_word(label_words, cells[0], calibration, step, first_time)
+    # A label in the arm's colour against a black count is cut from it at the change of ink.
+    word = glued if glued is not None else cells[0]
+    inked_apart = _label_ink_in(image, word, cells[1:] if glued is None else cells, blobs)
+    inked_apart = inked_apart if inked_apart is not None and _on_tick(inked_apart[1], calibration, step) else None
+    if inked_apart is not None:
+        label_words = [w for w in label_words if w != word] + [inked_apart[0]]
+        cells = [inked_apart[1]] + (cells[1:] if glued is None else cells)
+        glued = None
     read = read_boxes(image, cells + ([glued] if glued is not None else []))
     texts, confidences = list(read["text"]), list(read["confidence"])[:len(cells)]
     times = [_tick_time(w, calibration, step) for w in cells]
     counts = list(map(_count, texts[:len(cells)]))
+    if inked_apart is not None and len(re.sub(r"\s", "", texts[0])) < inked_apart[2]:
+        counts[0] = None  # fewer marks read than glyphs printed (one clipped, faint): the count is unsure
+    worded = bool(re.search(r"[^\W\d_]{2}", texts[0]))  # the first cell reads as a word
     # The word holding a label and a count: the glued word left of the cells, or the first cell
     # when it does not read as a count alone; the count's column must come before the next count's.
     word, text, next_time = ((glued, texts[-1], times[0]) if glued is not None else
@@ -385,11 +396,13 @@ def _read_row(image: np.ndarray, line: list, cells: list, calibration: Calibrati
             cells, times, counts, confidences = cells[1:], times[1:], counts[1:], confidences[1:]
         cells, times, counts, confidences = ([count_box] + cells, [time] + times, [count] + counts,
                                              [confidence] + confidences)
-    # A short label ('F') left of the plot's left edge may be centred near the column before the
-    # first: reading as no count, it is the label.
-    while len(cells) > 1 and counts[0] is None and cells[0][2] <= calibration.x_px(first_time):
+    # A first cell reading as no count is the label: a short one ('F') left of the plot's left edge,
+    # centred near the column before the first, or a word over the first column (SAS prints 'Arm A'
+    # inside the frame).
+    while len(cells) > 1 and counts[0] is None and (cells[0][2] <= calibration.x_px(first_time) or worded):
         label_words.append(cells[0])
         cells, times, counts, confidences = cells[1:], times[1:], counts[1:], confidences[1:]
+        worded = False
     kept = [(time, count, confidence) for time, count, confidence in zip(times, counts, confidences)
             if count is not None]
     if len(kept) < min_cells:
@@ -406,6 +419,50 @@ def _read_row(image: np.ndarray, line: list, cells: list, calibration: Calibrati
             "colour": _row_colour(image, cells, label_words),
             "centre": float(np.mean([(w[1] + w[3]) / 2 for w in cells])),
             "height": height}
+
+
+def _label_ink_in(image: np.ndarray, word: tuple, counts: list, blobs: list):
+    """A row label in another ink than the counts, grouped into one word with the first count
+    (survminer prints ``Stage 3`` in the arm's colour so close to a black ``120`` that the
+    two are one word, read ``Stage 3120``): the glyphs at the word's left of a colour (CIELAB
+    chroma :data:`COLOURED_CHROMA` or more) further than :data:`COLOUR_MATCH_DELTA_E` from
+    the ink of the row's other ``counts`` (boxes), while the rest are of that ink.
+
+    Returns
+    -------
+    tuple or None
+        ``(label_box, count_box, glyphs)`` (``glyphs`` the count's), or None when the word is in
+        one ink with the counts.
+    """
+    if not counts:
+        return None
+    glyphs = _glyph_columns([b for b in blobs if b[0] >= word[0] and b[2] <= word[2] and b[1] >= word[1]
+                             and b[3] <= word[3]])
+    if len(glyphs) < 2:
+        return None
+    counts_ink = _lab(_ink_colour(image, counts))
+    shares = [_label_ink_share(image, glyph, counts_ink) for glyph in glyphs]
+    # A glyph of both inks (a letter touching a digit, one column) leaves no place to cut.
+    if any(0.25 < share < 0.75 for share in shares):
+        return None
+    apart = [share >= 0.75 for share in shares]
+    leading = next((i for i, other in enumerate(apart) if not other), len(apart))
+    if leading == 0 or leading == len(glyphs) or any(apart[leading:]):
+        return None
+    return _line_box(glyphs[:leading]), _line_box(glyphs[leading:]), len(glyphs) - leading
+
+
+def _label_ink_share(image: np.ndarray, glyph: tuple, counts_ink: np.ndarray) -> float:
+    """Share of a glyph's strong ink (see :func:`_strong_ink`) in a colour (CIELAB chroma
+    :data:`COLOURED_CHROMA` or more) further than :data:`COLOUR_MATCH_DELTA_E` from the counts'
+    ink ``counts_ink`` (CIELAB)."""
+    strong = _strong_ink(image, [glyph])
+    if not len(strong):
+        return 0.0
+    lab = to_lab(strong.astype(np.uint8))
+    apart = (np.hypot(lab[:, 1], lab[:, 2]) >= COLOURED_CHROMA) & (np.linalg.norm(lab - counts_ink, axis=1)
+                                                                    > COLOUR_MATCH_DELTA_E)
+    return float(apart.mean())
 
 
 def _split_label_from_count(image: np.ndarray, word: tuple, text: str, blobs: list, calibration: Calibration,
@@ -804,20 +861,25 @@ def _row_colour(image: np.ndarray, cells: list, label_words: list) -> np.ndarray
 
 
 def _ink_colour(image: np.ndarray, boxes) -> np.ndarray:
-    """Colour of the strongest half of the ink in the boxes (the printed glyphs, not their
-    anti-aliased edges or the paper). The paper is that of the boxes' rows across the figure:
-    in a box drawn tight around a glyph ('0', '1') the ink may be most of the pixels."""
+    """Colour of the strongest half of the ink in the boxes (see :func:`_strong_ink`), black when none."""
+    strong = _strong_ink(image, boxes)
+    return np.median(strong, axis=0) if len(strong) else np.zeros(3)
+
+
+def _strong_ink(image: np.ndarray, boxes) -> np.ndarray:
+    """The strongest half of the ink pixels in the boxes (the printed glyphs, not their anti-aliased
+    edges or the paper), RGB, shape ``(n, 3)``. The paper is that of the boxes' rows across the
+    figure: in a box drawn tight around a glyph ('0', '1') the ink may be most of the pixels."""
     pixels = np.concatenate([image[t:b, l:r].reshape(-1, 3) for l, t, r, b in boxes])
     if not len(pixels):
-        return np.zeros(3)
+        return pixels
     top, bottom = min(box[1] for box in boxes), max(box[3] for box in boxes)
     paper = np.median(image[top:bottom, ::4].reshape(-1, 3), axis=0)
     distance = np.abs(pixels.astype(np.int16) - paper.astype(np.int16)).max(axis=1)
-    ink = pixels[distance > INK_FROM_PAPER]
-    if not len(ink):
-        return np.zeros(3)
-    strong = ink[distance[distance > INK_FROM_PAPER] >= np.median(distance[distance > INK_FROM_PAPER])]
-    return np.median(strong, axis=0)
+    inked = distance > INK_FROM_PAPER
+    if not inked.any():
+        return pixels[:0]
+    return pixels[inked][distance[inked] >= np.median(distance[inked])]
 
 
 def _lab(rgb) -> np.ndarray:
