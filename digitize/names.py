@@ -253,7 +253,7 @@ def reconcile(arms: list[Reading], rows: list[Reading] | None, rows_by_colour: l
             names[k] = better_spelling(Reading(names[k], arms[k].confidence), Reading(labels[r], rows[r].confidence))
         else:
             warnings.append(f"the legend names an arm '{names[k]}' and its at-risk row '{labels[r]}' "
-                            f"(paired by {_pairing_evidence(labels[r], names[k], rows_by_colour)}); "
+                            f"(paired by {_pairing_evidence(labels[r], names[k], rows_by_colour, readable[r])}); "
                             f"kept '{names[k]}'")
     row_names = [names[k] if k is not None else (labels[r] or f"row {r + 1}") for r, k in enumerate(pairing)]
     unpaired = [row_names[r] for r, k in enumerate(pairing) if k is None]
@@ -270,11 +270,14 @@ def unmatched_rows(rows: list[str], arms: list[str], arms_given: bool = False, c
             f"give --arms NAME=COLOUR,... with the table's names, or --at-risk")
 
 
-def _pairing_evidence(label: str, name: str, rows_by_colour) -> str:
-    """What paired a row with an arm whose names differ, for the warning."""
+def _pairing_evidence(label: str, name: str, rows_by_colour, readable: bool) -> str:
+    """What paired a row with an arm whose names differ, for the warning (``readable``: the label
+    is a name read with confidence)."""
     if rows_by_colour:
         return "colour"
-    return "the legend's name at one end of the row label" if held_at_an_end(label, name) else "being the only ones"
+    if held_at_an_end(label, name):
+        return "the legend's name at one end of the row label"
+    return "being the only ones" if readable else "the legend's order, the label read unsure"
 
 
 def _other_suffix(first: str, second: str) -> bool:

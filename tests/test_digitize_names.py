@@ -288,6 +288,7 @@ def test_labels_read_unsure_name_no_arm_against_the_legends_order():
     naming = reconcile(arms, [Reading("Low dose", 0.84), Reading("", 0.0), Reading("EDO", 0.26)])
     assert naming.row_arms == [0, 1, 2] and naming.problem is None
     assert any("legend order" in warning for warning in naming.warnings)
+    assert any("'EDO' (paired by the legend's order" in warning for warning in naming.warnings)
     # read sure, a label naming no arm is no unlabelled row
     assert reconcile(arms, [Reading("Low dose", 0.84), Reading("", 0.0), Reading("EDO", 0.9)]).problem
 
