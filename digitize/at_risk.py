@@ -58,7 +58,7 @@ COLOUR_MATCH_DELTA_E = 25.0
 #: A word or glyph this many times taller than a row's counts is no part of its label (the letters of a
 #: y-axis title printed upward beside the table).
 TALLER_THAN_TEXT = 1.5
-#: Under the plot, runs of ink this many text heights long are rules (a table panel's axes), not glyphs.
+#: Under the plot, runs of ink down this many text heights long are rules (a table panel's y axis), not glyphs.
 RULE_TEXT_HEIGHTS = 3.0
 #: Words in brackets after a count (censored, events, percent) and thousands groups.
 _COUNT = r"\d{1,3}(?:[,. ]\d{3})+(?!\d)|\d+"
@@ -218,7 +218,8 @@ def read_at_risk_rows(image: np.ndarray, plot_area: PlotArea, calibration: Calib
     under = AtRiskRows([], image[:0, :0], [])
     bottom = _next_plot_below(image, plot_area, find_plot_areas(image) if plot_areas is None else plot_areas)
     if bottom - top >= 5:
-        under = _read_region(image, (0, top, right, bottom), plot_area, calibration, step, axis, rules_removed=True)
+        under = _read_region(image, (0, top, right, bottom), plot_area, calibration, step, axis,
+                             rules_across_px=plot_area.width // 2)
     if under.rows:
         return under
     # SAS prints the table inside the frame, above the x axis: searched only when nothing is under it.
@@ -298,7 +299,7 @@ def _holds_curve(image: np.ndarray, area: PlotArea) -> bool:
 
 def _read_region(image: np.ndarray, box: tuple[int, int, int, int], plot_area: PlotArea,
                  calibration: Calibration, step: float, axis_labels: list, min_cells: int = 2,
-                 rules_removed: bool = False) -> AtRiskRows:
+                 rules_across_px: int | None = None) -> AtRiskRows:
     """The at-risk rows of the tables printed in ``box`` (left, top, right, bottom) of the image.
 
     A line is a row when at least ``min_cells`` of its words centred under
@@ -306,11 +307,11 @@ def _read_region(image: np.ndarray, box: tuple[int, int, int, int], plot_area: P
     an x axis (the table panel's own), other lines of text are titles; both
     separate one table from the next. A line whose words are printed as the
     plot's own x tick labels (``axis_labels``, see :func:`_glyphs`) is such an
-    axis without reading it. ``rules_removed``: see :func:`_ink_blobs`.
+    axis without reading it. ``rules_across_px``: see :func:`_ink_blobs`.
     """
     left, top, right, bottom = box
     region = image[top:bottom, left:right]
-    blobs = _ink_blobs(region, rules_removed)
+    blobs = _ink_blobs(region, rules_across_px)
     if not blobs:
         return AtRiskRows([], image[:0, :0], [])
     origin = np.array([left, top, left, top])
@@ -666,14 +667,15 @@ def _ink(region: np.ndarray, paper=None) -> np.ndarray:
     return np.maximum(np.maximum(difference[..., 0], difference[..., 1]), difference[..., 2]) > INK_FROM_PAPER
 
 
-def _ink_blobs(region: np.ndarray, rules_removed: bool = False) -> list[tuple[int, int, int, int]]:
+def _ink_blobs(region: np.ndarray, rules_across_px: int | None = None) -> list[tuple[int, int, int, int]]:
     """Boxes of printed marks of any colour (coloured and tinted rows count), lines and frames left out.
 
-    With ``rules_removed``, the rules (runs of ink across or down longer than
-    :data:`RULE_TEXT_HEIGHTS` text heights) are taken out of the ink first: a
-    count printed on a rule (survminer draws its table panel's axes against
-    the last row and the first column) is a mark of its own, not part of the
-    rule's. Not for ink holding curves, whose steps are such runs.
+    With ``rules_across_px``, the rules (runs of ink across over :data:`RULE_TEXT_HEIGHTS` text
+    heights that span that long or longer end to end, a table panel's x axis drawn as wide as the
+    plot; runs down longer than :data:`RULE_TEXT_HEIGHTS` text heights) are taken out of the ink first: a count printed on a rule (survminer draws its
+    table panel's axes against the last row and the first column) is a mark of its own, not
+    part of the rule's. A blurred word's letters run into one another over a few text heights:
+    no rule. Not for ink holding curves, whose steps are such runs.
     """
     ink = _ink(region).astype(np.uint8)
     count, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
@@ -683,9 +685,12 @@ def _ink_blobs(region: np.ndarray, rules_removed: bool = False) -> list[tuple[in
     # Glyphs are about a text height high; curves, axis lines and frames are much longer one way, and
     # the letters of a y-axis title printed upward run into blobs twice as high or more.
     text_height = float(np.median(heights[heights >= 3])) if (heights >= 3).any() else 3.0
-    if rules_removed:
+    if rules_across_px is not None:
         length = int(RULE_TEXT_HEIGHTS * text_height) + 1
         across = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, length), np.uint8))
+        # A rule across, slanted in a scan, is runs that touch end to end: their span is its length.
+        _, labels, spans, _ = cv2.connectedComponentsWithStats(across, connectivity=8)
+        across = np.isin(labels, np.flatnonzero(spans[1:, 2] >= rules_across_px) + 1).astype(np.uint8)
         down = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((length, 1), np.uint8))
         # with their anti-aliased rims
         rules = cv2.dilate(across, np.ones((3, 1), np.uint8)) | cv2.dilate(down, np.ones((1, 3), np.uint8))

@@ -249,6 +249,7 @@ def test_a_grey_arm_takes_the_row_in_its_own_grey_not_a_lighter_one():
     "lifelines_dev_003",  # 'Stage 1' over the first rows, on the line of the x-axis title 'Time (days)'
     "r_survminer_dev_018",  # 'Stage 3' in the arm's colour so close to a black '120' that both are one word
     "sas_dev_007",        # SAS's table in the frame: 'Arm A' over the first column, the last count on the frame
+    "lifelines_dev_000",  # small and blurred: the letters of 'patients' run into one band, no rule
 ])
 def test_each_row_takes_its_own_label_and_every_count(figure):
     rows, truth = read_dev_rows(figure)
