@@ -41,7 +41,7 @@ from scipy.spatial.distance import pdist
 from digitize.axes import PlotArea, find_plot_areas, find_ticks
 from digitize.calibration import Calibration, below_tick_labels, group_words, tick_step
 from digitize.colours import to_lab
-from digitize.names import Naming, Reading, reconcile
+from digitize.names import Naming, Reading, name_distance, reconcile
 from digitize.ocr import read_boxes
 
 COLUMNS = ["arm", "time", "n_risk"]
@@ -58,7 +58,7 @@ COLOUR_MATCH_DELTA_E = 25.0
 #: A word or glyph this many times taller than a row's counts is no part of its label (the letters of a
 #: y-axis title printed upward beside the table).
 TALLER_THAN_TEXT = 1.5
-#: Under the plot, runs of ink this many text heights long are rules (a table panel's axes), not glyphs.
+#: Under the plot, runs of ink down this many text heights long are rules (a table panel's y axis), not glyphs.
 RULE_TEXT_HEIGHTS = 3.0
 #: Words in brackets after a count (censored, events, percent) and thousands groups.
 _COUNT = r"\d{1,3}(?:[,. ]\d{3})+(?!\d)|\d+"
@@ -69,6 +69,8 @@ _LOOKALIKES = str.maketrans({"O": "0", "o": "0", "D": "0"})
 _OTHER_TABLE = re.compile(r"event|censor", re.IGNORECASE)
 #: A row label that names the row's kind, not its arm (lifelines: the arm is the line above).
 _AT_RISK_CAPTION = re.compile(r"^\W*(no\.?|number|n)?\s*at\s*risk\W*$", re.IGNORECASE)
+#: A label this near "At risk" (see :func:`digitize.names.name_distance`) says it with a glyph misread.
+AT_RISK_SLIP = 0.2
 
 
 @dataclass
@@ -83,7 +85,7 @@ class AtRiskRows:
     rows : list of dict
         Per printed row, top first: ``cells`` (time, count) pairs, ``label_words``
         (boxes of the label on its left, a label printed against the first count
-        split from it), ``caption`` (box of the line above
+        split from it), ``caption`` (boxes of the words of the line above
         the row's table, its title) and ``title`` (its text, None until read),
         ``colour`` (RGB of its digits, else of its label or colour bar), ``centre``
         and ``height`` (row and text height, px), ``confidence`` (OCR, per cell) and
@@ -218,13 +220,39 @@ def read_at_risk_rows(image: np.ndarray, plot_area: PlotArea, calibration: Calib
     under = AtRiskRows([], image[:0, :0], [])
     bottom = _next_plot_below(image, plot_area, find_plot_areas(image) if plot_areas is None else plot_areas)
     if bottom - top >= 5:
-        under = _read_region(image, (0, top, right, bottom), plot_area, calibration, step, axis, rules_removed=True)
+        under = _read_region(image, (0, top, right, bottom), plot_area, calibration, step, axis,
+                             rules_across_px=plot_area.width // 2)
     if under.rows:
         return under
     # SAS prints the table inside the frame, above the x axis: searched only when nothing is under it.
-    foot = (plot_area.left + 2, plot_area.top + plot_area.height // 2, plot_area.right - 1, plot_area.bottom - 1)
-    inside = _read_region(image, foot, plot_area, calibration, step, [], min_cells=3)
+    # Its last column is centred on the frame's right side: the side is taken out under the count.
+    foot = (plot_area.left + 2, plot_area.top + plot_area.height // 2, right, plot_area.bottom - 1)
+    inside = _read_region(_without_right_side(image, plot_area, foot[1], foot[3]), foot, plot_area, calibration,
+                          step, [], min_cells=3)
     return inside if inside.rows else under
+
+
+def _without_right_side(image: np.ndarray, plot_area: PlotArea, top: int, bottom: int) -> np.ndarray:
+    """A copy of the figure with the frame's right side, between rows ``top`` and ``bottom``,
+    painted over from its neighbours (OpenCV's Telea inpainting): a count printed across the
+    line keeps its strokes and loses the line (read with it, a ``0`` is a ``4``).
+
+    The side is the columns near ``plot_area.right`` inked over nine tenths of those rows.
+    """
+    left, right = max(plot_area.right - 2, 0), min(plot_area.right + 3, image.shape[1])
+    strip = image[top:bottom, left:right]
+    if strip.size == 0:
+        return image
+    paper = np.median(image[top:bottom:4, plot_area.left:plot_area.right:4].reshape(-1, 3), axis=0)
+    side = _ink(strip, paper).mean(axis=0) >= 0.9
+    if not side.any():
+        return image
+    mask = np.zeros(image.shape[:2], np.uint8)
+    mask[top:bottom, left:right][:, side] = 255
+    box = (slice(max(top - 3, 0), bottom + 3), slice(max(left - 3, 0), right + 3))
+    mended = image.copy()
+    mended[box] = cv2.inpaint(np.ascontiguousarray(image[box]), np.ascontiguousarray(mask[box]), 2, cv2.INPAINT_TELEA)
+    return mended
 
 
 def _split_at_columns(words: list, blobs: list, calibration: Calibration, step: float, first_time: float) -> list:
@@ -273,7 +301,7 @@ def _holds_curve(image: np.ndarray, area: PlotArea) -> bool:
 
 def _read_region(image: np.ndarray, box: tuple[int, int, int, int], plot_area: PlotArea,
                  calibration: Calibration, step: float, axis_labels: list, min_cells: int = 2,
-                 rules_removed: bool = False) -> AtRiskRows:
+                 rules_across_px: int | None = None) -> AtRiskRows:
     """The at-risk rows of the tables printed in ``box`` (left, top, right, bottom) of the image.
 
     A line is a row when at least ``min_cells`` of its words centred under
@@ -281,11 +309,11 @@ def _read_region(image: np.ndarray, box: tuple[int, int, int, int], plot_area: P
     an x axis (the table panel's own), other lines of text are titles; both
     separate one table from the next. A line whose words are printed as the
     plot's own x tick labels (``axis_labels``, see :func:`_glyphs`) is such an
-    axis without reading it. ``rules_removed``: see :func:`_ink_blobs`.
+    axis without reading it. ``rules_across_px``: see :func:`_ink_blobs`.
     """
     left, top, right, bottom = box
     region = image[top:bottom, left:right]
-    blobs = _ink_blobs(region, rules_removed)
+    blobs = _ink_blobs(region, rules_across_px)
     if not blobs:
         return AtRiskRows([], image[:0, :0], [])
     origin = np.array([left, top, left, top])
@@ -299,7 +327,7 @@ def _read_region(image: np.ndarray, box: tuple[int, int, int, int], plot_area: P
         cells = [w for w in line if _on_tick(w, calibration, step) and w[0] >= first_column]
         if len(cells) < min_cells:
             if _is_text(line):
-                _new_table(tables, caption=_line_box(line))
+                _new_table(tables, caption=line)
             continue
         if _repeats(image, cells, axis_labels):
             _new_table(tables, caption=None)  # the table panel's own x axis, printed as the plot's
@@ -308,7 +336,7 @@ def _read_region(image: np.ndarray, box: tuple[int, int, int, int], plot_area: P
             continue
         row = _read_row(image, line, cells, calibration, step, first_time, min_cells, blobs)
         if row is None:
-            _new_table(tables, caption=_line_box(line))
+            _new_table(tables, caption=line)
         elif row == "axis":
             _new_table(tables, caption=None)  # the table panel's own x axis
         else:
@@ -343,10 +371,21 @@ def _read_row(image: np.ndarray, line: list, cells: list, calibration: Calibrati
     """
     label_words = [w for w in line if w[2] <= cells[0][0] and w not in cells]
     glued = _glued_word(label_words, cells[0], calibration, step, first_time)
+    # A label in the arm's colour against a black count is cut from it at the change of ink.
+    word = glued if glued is not None else cells[0]
+    inked_apart = _label_ink_in(image, word, cells[1:] if glued is None else cells, blobs)
+    inked_apart = inked_apart if inked_apart is not None and _on_tick(inked_apart[1], calibration, step) else None
+    if inked_apart is not None:
+        label_words = [w for w in label_words if w != word] + [inked_apart[0]]
+        cells = [inked_apart[1]] + (cells[1:] if glued is None else cells)
+        glued = None
     read = read_boxes(image, cells + ([glued] if glued is not None else []))
     texts, confidences = list(read["text"]), list(read["confidence"])[:len(cells)]
     times = [_tick_time(w, calibration, step) for w in cells]
     counts = list(map(_count, texts[:len(cells)]))
+    if inked_apart is not None and len(re.sub(r"\s", "", texts[0])) < inked_apart[2]:
+        counts[0] = None  # fewer marks read than glyphs printed (one clipped, faint): the count is unsure
+    worded = bool(re.search(r"[^\W\d_]{2}", texts[0]))  # the first cell reads as a word
     # The word holding a label and a count: the glued word left of the cells, or the first cell
     # when it does not read as a count alone; the count's column must come before the next count's.
     word, text, next_time = ((glued, texts[-1], times[0]) if glued is not None else
@@ -360,11 +399,13 @@ def _read_row(image: np.ndarray, line: list, cells: list, calibration: Calibrati
             cells, times, counts, confidences = cells[1:], times[1:], counts[1:], confidences[1:]
         cells, times, counts, confidences = ([count_box] + cells, [time] + times, [count] + counts,
                                              [confidence] + confidences)
-    # A short label ('F') left of the plot's left edge may be centred near the column before the
-    # first: reading as no count, it is the label.
-    while len(cells) > 1 and counts[0] is None and cells[0][2] <= calibration.x_px(first_time):
+    # A first cell reading as no count is the label: a short one ('F') left of the plot's left edge,
+    # centred near the column before the first, or a word over the first column (SAS prints 'Arm A'
+    # inside the frame).
+    while len(cells) > 1 and counts[0] is None and (cells[0][2] <= calibration.x_px(first_time) or worded):
         label_words.append(cells[0])
         cells, times, counts, confidences = cells[1:], times[1:], counts[1:], confidences[1:]
+        worded = False
     kept = [(time, count, confidence) for time, count, confidence in zip(times, counts, confidences)
             if count is not None]
     if len(kept) < min_cells:
@@ -381,6 +422,50 @@ def _read_row(image: np.ndarray, line: list, cells: list, calibration: Calibrati
             "colour": _row_colour(image, cells, label_words),
             "centre": float(np.mean([(w[1] + w[3]) / 2 for w in cells])),
             "height": height}
+
+
+def _label_ink_in(image: np.ndarray, word: tuple, counts: list, blobs: list):
+    """A row label in another ink than the counts, grouped into one word with the first count
+    (survminer prints ``Stage 3`` in the arm's colour so close to a black ``120`` that the
+    two are one word, read ``Stage 3120``): the glyphs at the word's left of a colour (CIELAB
+    chroma :data:`COLOURED_CHROMA` or more) further than :data:`COLOUR_MATCH_DELTA_E` from
+    the ink of the row's other ``counts`` (boxes), while the rest are of that ink.
+
+    Returns
+    -------
+    tuple or None
+        ``(label_box, count_box, glyphs)`` (``glyphs`` the count's), or None when the word is in
+        one ink with the counts.
+    """
+    if not counts:
+        return None
+    glyphs = _glyph_columns([b for b in blobs if b[0] >= word[0] and b[2] <= word[2] and b[1] >= word[1]
+                             and b[3] <= word[3]])
+    if len(glyphs) < 2:
+        return None
+    counts_ink = _lab(_ink_colour(image, counts))
+    shares = [_label_ink_share(image, glyph, counts_ink) for glyph in glyphs]
+    # A glyph of both inks (a letter touching a digit, one column) leaves no place to cut.
+    if any(0.25 < share < 0.75 for share in shares):
+        return None
+    apart = [share >= 0.75 for share in shares]
+    leading = next((i for i, other in enumerate(apart) if not other), len(apart))
+    if leading == 0 or leading == len(glyphs) or any(apart[leading:]):
+        return None
+    return _line_box(glyphs[:leading]), _line_box(glyphs[leading:]), len(glyphs) - leading
+
+
+def _label_ink_share(image: np.ndarray, glyph: tuple, counts_ink: np.ndarray) -> float:
+    """Share of a glyph's strong ink (see :func:`_strong_ink`) in a colour (CIELAB chroma
+    :data:`COLOURED_CHROMA` or more) further than :data:`COLOUR_MATCH_DELTA_E` from the counts'
+    ink ``counts_ink`` (CIELAB)."""
+    strong = _strong_ink(image, [glyph])
+    if not len(strong):
+        return 0.0
+    lab = to_lab(strong.astype(np.uint8))
+    apart = (np.hypot(lab[:, 1], lab[:, 2]) >= COLOURED_CHROMA) & (np.linalg.norm(lab - counts_ink, axis=1)
+                                                                    > COLOUR_MATCH_DELTA_E)
+    return float(apart.mean())
 
 
 def _split_label_from_count(image: np.ndarray, word: tuple, text: str, blobs: list, calibration: Calibration,
@@ -472,7 +557,7 @@ def _repeats(image: np.ndarray, words: list, printed: list[tuple[tuple, np.ndarr
 
 
 def _new_table(tables: list[dict], caption) -> None:
-    """Start a new table after a line that is not a row (a title when ``caption`` is its box)."""
+    """Start a new table after a line that is not a row (a title when ``caption`` is its words' boxes)."""
     if tables[-1]["rows"]:
         tables.append({"caption": caption, "rows": []})
     elif caption is not None:
@@ -490,7 +575,7 @@ def _other_table(image: np.ndarray, tables: list[dict]) -> bool:
     if table["caption"] is None or not any(t["rows"] for t in tables[:-1]):
         return False
     if "title" not in table:
-        table["title"] = str(read_boxes(image, [table["caption"]])["text"].iloc[0])
+        table["title"] = str(read_boxes(image, [_line_box(table["caption"])])["text"].iloc[0])
     return bool(_OTHER_TABLE.search(table["title"]))
 
 
@@ -546,13 +631,37 @@ def _table_step(image: np.ndarray, plot_area: PlotArea, calibration: Calibration
     """
     step = tick_step(calibration.x.ticks["value"])
     ticks_px = find_ticks(image, plot_area)[0]
-    if not np.isfinite(step) or len(ticks_px) < 2:
+    if not np.isfinite(step):
         return step
+    if len(ticks_px) < 2:  # no tick marks found (a blurred JPEG): the words under the plot are the evidence
+        return step / 2 if _between_ticks(image, plot_area, calibration, step) else step
     spacing = float(np.median(np.diff(calibration.time(ticks_px))))
     divisions = round(step / spacing) if spacing > 0 else 0
     if divisions >= 1 and abs(step / divisions - spacing) < 0.1 * spacing:
         return step / divisions
     return step
+
+
+def _between_ticks(image: np.ndarray, plot_area: PlotArea, calibration: Calibration, step: float) -> bool:
+    """Whether the words printed under the plot's tick labels sit in columns half-way between the
+    labelled ticks at least half as often as under them (a coarse step puts every other column
+    half-way): a table with a count under every tick, only every
+    other tick labelled (or read).
+
+    A word is in a column when its centre is within a quarter of a half step of it; words left
+    of the plot (row labels) do not count, nor does a region with fewer than four words in columns.
+    """
+    top = below_tick_labels(image, plot_area) + 1
+    half_px = abs(step / 2 / calibration.x.slope)
+    words = [box for box, _ in _glyphs(image, (plot_area.left - int(half_px / 2), top,
+                                               plot_area.right + int(half_px), image.shape[0]))]
+    if not words:
+        return False
+    halves = calibration.time((np.array([w[0] for w in words]) + np.array([w[2] for w in words]) - 1) / 2) / (step / 2)
+    in_column = np.abs(halves - np.round(halves)) <= 0.25
+    between = in_column & (np.round(halves) % 2 == 1)
+    under = in_column & (np.round(halves) % 2 == 0)
+    return bool(in_column.sum() >= 4 and between.sum() >= 0.5 * under.sum() and between.sum() >= 2)
 
 
 def _ink(region: np.ndarray, paper=None) -> np.ndarray:
@@ -564,14 +673,15 @@ def _ink(region: np.ndarray, paper=None) -> np.ndarray:
     return np.maximum(np.maximum(difference[..., 0], difference[..., 1]), difference[..., 2]) > INK_FROM_PAPER
 
 
-def _ink_blobs(region: np.ndarray, rules_removed: bool = False) -> list[tuple[int, int, int, int]]:
+def _ink_blobs(region: np.ndarray, rules_across_px: int | None = None) -> list[tuple[int, int, int, int]]:
     """Boxes of printed marks of any colour (coloured and tinted rows count), lines and frames left out.
 
-    With ``rules_removed``, the rules (runs of ink across or down longer than
-    :data:`RULE_TEXT_HEIGHTS` text heights) are taken out of the ink first: a
-    count printed on a rule (survminer draws its table panel's axes against
-    the last row and the first column) is a mark of its own, not part of the
-    rule's. Not for ink holding curves, whose steps are such runs.
+    With ``rules_across_px``, the rules (runs of ink across over :data:`RULE_TEXT_HEIGHTS` text
+    heights that span that long or longer end to end, a table panel's x axis drawn as wide as the
+    plot; runs down longer than :data:`RULE_TEXT_HEIGHTS` text heights) are taken out of the ink first: a count printed on a rule (survminer draws its
+    table panel's axes against the last row and the first column) is a mark of its own, not
+    part of the rule's. A blurred word's letters run into one another over a few text heights:
+    no rule. Not for ink holding curves, whose steps are such runs.
     """
     ink = _ink(region).astype(np.uint8)
     count, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
@@ -581,9 +691,12 @@ def _ink_blobs(region: np.ndarray, rules_removed: bool = False) -> list[tuple[in
     # Glyphs are about a text height high; curves, axis lines and frames are much longer one way, and
     # the letters of a y-axis title printed upward run into blobs twice as high or more.
     text_height = float(np.median(heights[heights >= 3])) if (heights >= 3).any() else 3.0
-    if rules_removed:
+    if rules_across_px is not None:
         length = int(RULE_TEXT_HEIGHTS * text_height) + 1
         across = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, length), np.uint8))
+        # A rule across, slanted in a scan, is runs that touch end to end: their span is its length.
+        _, labels, spans, _ = cv2.connectedComponentsWithStats(across, connectivity=8)
+        across = np.isin(labels, np.flatnonzero(spans[1:, 2] >= rules_across_px) + 1).astype(np.uint8)
         down = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((length, 1), np.uint8))
         # with their anti-aliased rims
         rules = cv2.dilate(across, np.ones((3, 1), np.uint8)) | cv2.dilate(down, np.ones((1, 3), np.uint8))
@@ -705,15 +818,41 @@ def _read_labels(image: np.ndarray, rows: list[dict]) -> list[Reading]:
     for words in printed:
         text, confidence = next(read) if words else ("", 1.0)
         labels.append(Reading(str(text).strip(), float(confidence)))
-    captioned = [row for row, label in zip(rows, labels) if _AT_RISK_CAPTION.match(label.text)]
+    captioned = [row for row, label in zip(rows, labels) if _says_at_risk(label.text)]
     if captioned and all(row["caption"] is not None for row in captioned):
-        unread = [row for row in captioned if row["title"] is None]
-        for row, title in zip(unread, read_boxes(image, [row["caption"] for row in unread])["text"]):
-            row["title"] = str(title).strip()
-        labels = [Reading(row["title"], label.confidence) if _AT_RISK_CAPTION.match(label.text) else label
-                  for row, label in zip(rows, labels)]
+        # The arm's name is the caption's phrase over the label, not the rest of its line (lifelines
+        # prints the first arm's name on the line of the plot's x-axis title).
+        phrases = [_line_box(_phrase_over(row["caption"], row["label_words"])) for row in captioned]
+        titles = iter(str(title).strip() for title in read_boxes(image, phrases)["text"])
+        labels = [Reading(next(titles), label.confidence) if _says_at_risk(label.text) else label
+                  for label in labels]
     # Marks that are no letters (survminer's colour bars read as dashes) are no label.
     return [label if re.search(r"\w", label.text) else Reading("", 0.0) for label in labels]
+
+
+def _says_at_risk(text: str) -> bool:
+    """Whether a row label only says "At risk" (the row's kind, not its arm), as printed or with a
+    glyph misread (``Alt risk`` from a blurred JPEG; see :func:`digitize.names.name_distance`)."""
+    return bool(_AT_RISK_CAPTION.match(text)) or name_distance(text, "At risk") <= AT_RISK_SLIP
+
+
+def _phrase_over(words: list, label_words: list) -> list:
+    """Of a line's words, the phrase (words apart by no more than 1.5 text heights) nearest in
+    columns to a row's label: the arm's name printed over its rows, not the axis title beside it."""
+    height = float(np.median([w[3] - w[1] for w in words]))
+    phrases = [[words[0]]]
+    for word in words[1:]:
+        if word[0] - phrases[-1][-1][2] > 1.5 * height:
+            phrases.append([])
+        phrases[-1].append(word)
+    if not label_words:
+        return phrases[0]
+    label = _line_box(label_words)
+
+    def gap(phrase):  # columns between the phrase and the label, 0 when they overlap
+        box = _line_box(phrase)
+        return max(box[0] - label[2], label[0] - box[2], 0)
+    return min(phrases, key=gap)
 
 
 def _is_bar(image: np.ndarray, word: tuple) -> bool:
@@ -733,18 +872,25 @@ def _row_colour(image: np.ndarray, cells: list, label_words: list) -> np.ndarray
 
 
 def _ink_colour(image: np.ndarray, boxes) -> np.ndarray:
-    """Colour of the strongest half of the ink in the boxes (the printed glyphs, not their
-    anti-aliased edges or the paper)."""
+    """Colour of the strongest half of the ink in the boxes (see :func:`_strong_ink`), black when none."""
+    strong = _strong_ink(image, boxes)
+    return np.median(strong, axis=0) if len(strong) else np.zeros(3)
+
+
+def _strong_ink(image: np.ndarray, boxes) -> np.ndarray:
+    """The strongest half of the ink pixels in the boxes (the printed glyphs, not their anti-aliased
+    edges or the paper), RGB, shape ``(n, 3)``. The paper is that of the boxes' rows across the
+    figure: in a box drawn tight around a glyph ('0', '1') the ink may be most of the pixels."""
     pixels = np.concatenate([image[t:b, l:r].reshape(-1, 3) for l, t, r, b in boxes])
     if not len(pixels):
-        return np.zeros(3)
-    paper = np.median(pixels, axis=0)
+        return pixels
+    top, bottom = min(box[1] for box in boxes), max(box[3] for box in boxes)
+    paper = np.median(image[top:bottom, ::4].reshape(-1, 3), axis=0)
     distance = np.abs(pixels.astype(np.int16) - paper.astype(np.int16)).max(axis=1)
-    ink = pixels[distance > INK_FROM_PAPER]
-    if not len(ink):
-        return np.zeros(3)
-    strong = ink[distance[distance > INK_FROM_PAPER] >= np.median(distance[distance > INK_FROM_PAPER])]
-    return np.median(strong, axis=0)
+    inked = distance > INK_FROM_PAPER
+    if not inked.any():
+        return pixels[:0]
+    return pixels[inked][distance[inked] >= np.median(distance[inked])]
 
 
 def _lab(rgb) -> np.ndarray:

@@ -30,6 +30,10 @@ from scipy.optimize import linear_sum_assignment
 #: about one character in three misread.
 NAME_TOLERANCE = 0.34
 
+#: A row label read below this OCR confidence names no arm of its own (as legend labels, see
+#: :data:`digitize.legend.MIN_NAME_CONFIDENCE`).
+MIN_LABEL_CONFIDENCE = 0.6
+
 #: survminer's strata prefix, ``arm=`` in ``arm=Placebo`` (a variable name: no spaces).
 _STRATA_PREFIX = re.compile(r"^[A-Za-z._][\w.]*\s*=\s*(?=\S)")
 #: A legend title printed in front of the entries (survminer's default "Strata").
@@ -234,7 +238,10 @@ def reconcile(arms: list[Reading], rows: list[Reading] | None, rows_by_colour: l
     if not arms:  # rows read alone: named by their own labels when each has one, else from the top
         own = all(is_name(label) for label in labels) and len(set(labels)) == len(labels)
         return Naming([], labels if own else [f"arm{r + 1}" for r in range(len(labels))], [None] * len(labels))
-    pairing, warnings = _pairing(names, labels, rows_by_colour)
+    # A label OCR is unsure of pairs by its likeness to a name, but is no name of its own against the
+    # legend's order (a legend drawn over the labels reads as specks: 'EDO').
+    readable = [is_name(label) and reading.confidence >= MIN_LABEL_CONFIDENCE for label, reading in zip(labels, rows)]
+    pairing, warnings = _pairing(names, labels, rows_by_colour, readable)
     if len(rows) < len(arms) and not arms_given:
         warnings.append(f"the at-risk table read has {len(rows)} row(s) for {len(arms)} arms")
     for r, k in enumerate(pairing):
@@ -246,7 +253,7 @@ def reconcile(arms: list[Reading], rows: list[Reading] | None, rows_by_colour: l
             names[k] = better_spelling(Reading(names[k], arms[k].confidence), Reading(labels[r], rows[r].confidence))
         else:
             warnings.append(f"the legend names an arm '{names[k]}' and its at-risk row '{labels[r]}' "
-                            f"(paired by {_pairing_evidence(labels[r], names[k], rows_by_colour)}); "
+                            f"(paired by {_pairing_evidence(labels[r], names[k], rows_by_colour, readable[r])}); "
                             f"kept '{names[k]}'")
     row_names = [names[k] if k is not None else (labels[r] or f"row {r + 1}") for r, k in enumerate(pairing)]
     unpaired = [row_names[r] for r, k in enumerate(pairing) if k is None]
@@ -263,11 +270,14 @@ def unmatched_rows(rows: list[str], arms: list[str], arms_given: bool = False, c
             f"give --arms NAME=COLOUR,... with the table's names, or --at-risk")
 
 
-def _pairing_evidence(label: str, name: str, rows_by_colour) -> str:
-    """What paired a row with an arm whose names differ, for the warning."""
+def _pairing_evidence(label: str, name: str, rows_by_colour, readable: bool) -> str:
+    """What paired a row with an arm whose names differ, for the warning (``readable``: the label
+    is a name read with confidence)."""
     if rows_by_colour:
         return "colour"
-    return "the legend's name at one end of the row label" if held_at_an_end(label, name) else "being the only ones"
+    if held_at_an_end(label, name):
+        return "the legend's name at one end of the row label"
+    return "being the only ones" if readable else "the legend's order, the label read unsure"
 
 
 def _other_suffix(first: str, second: str) -> bool:
@@ -284,8 +294,9 @@ def _normal(text: str) -> str:
     return re.sub(r"[\s|]", "", text).casefold()
 
 
-def _pairing(names: list[str], labels: list[str], rows_by_colour) -> tuple[list, list[str]]:
-    """Per row, its arm (see :func:`reconcile`), and a warning where the pairing is weak."""
+def _pairing(names: list[str], labels: list[str], rows_by_colour, readable: list[bool]) -> tuple[list, list[str]]:
+    """Per row, its arm (see :func:`reconcile`), and a warning where the pairing is weak; ``readable``,
+    per row, whether its label is a name read with confidence."""
     by_name = pair_by_name(names, labels)
     # The one arm left (of one, or named by no reading) and the one row left are each other's.
     free_arms = [k for k in range(len(names)) if k not in by_name]
@@ -308,7 +319,7 @@ def _pairing(names: list[str], labels: list[str], rows_by_colour) -> tuple[list,
         return list(rows_by_colour), []
     # Rows printed without a readable label take the arms the legend named and no row took, in the
     # order both are printed in: nothing else claims them, and a legend read whole gives its order.
-    if (free_rows and len(free_arms) == len(free_rows) and not any(is_name(labels[r]) for r in free_rows)
+    if (free_rows and len(free_arms) == len(free_rows) and not any(readable[r] for r in free_rows)
             and all(is_name(names[k]) for k in free_arms)):
         for r, k in zip(free_rows, free_arms):
             by_name[r] = k

@@ -16,7 +16,7 @@ from digitize.axes import find_plot_area, find_plot_areas
 from digitize.calibration import calibrate
 from digitize.deskew import deskewed
 from digitize.image import load_image
-from digitize.names import Reading
+from digitize.names import NAME_TOLERANCE, Reading, name_distance
 from test_digitize_axes import km_figure
 
 
@@ -244,3 +244,36 @@ def test_a_grey_arm_takes_the_row_in_its_own_grey_not_a_lighter_one():
     naming = rows.name_rows([Reading("SOC alone")], [arm["colour"]])
     assert naming.row_arms == [None, 0]
     assert dict(rows.rows[1]["cells"]) == truth["SOC alone"]
+
+
+@pytest.mark.parametrize("figure", [
+    "lifelines_dev_003",  # 'Stage 1' over the first rows, on the line of the x-axis title 'Time (days)'
+    "r_survminer_dev_018",  # 'Stage 3' in the arm's colour so close to a black '120' that both are one word
+    "sas_dev_007",        # SAS's table in the frame: 'Arm A' over the first column, the last count on the frame
+    "lifelines_dev_000",  # small and blurred: the letters of 'patients' run into one band, no rule
+])
+def test_each_row_takes_its_own_label_and_every_count(figure):
+    rows, truth = read_dev_rows(figure)
+    assert rows.row_labels() == list(truth)
+    assert [dict(row["cells"]) for row in rows.rows] == list(truth.values())
+
+
+def test_a_count_centred_on_the_frames_side_is_read():
+    # sas_dev_001: the last column (5000 days, all 0) is printed across the frame's right side; the
+    # first (1000 days) is hidden under the legend, drawn over the table.
+    rows, truth = read_dev_rows("sas_dev_001")
+    assert [dict(row["cells"]) for row in rows.rows] == [{t: n for t, n in counts.items() if t > 1000}
+                                                        for counts in truth.values()]
+
+
+def test_a_blurred_table_without_tick_marks_has_a_count_under_every_tick():
+    # lifelines_dev_013, a blurred JPEG: no tick mark is found and only every other tick label read
+    # (0, 20, 40, 60); the counts sit under 10, 30 and 50 too. 'At risk' read as 'Alt risk' still
+    # says the row's kind: the arm is named over it. A count read wrong is flagged.
+    rows, truth = read_dev_rows("lifelines_dev_013")
+    assert len(rows.rows) == len(truth)
+    assert all(name_distance(label, arm) <= NAME_TOLERANCE for label, arm in zip(rows.row_labels(), truth))
+    for row, counts in zip(rows.rows, truth.values()):
+        assert [time for time, _ in row["cells"]] == list(counts)
+        doubted = {time for time, _ in row["doubts"]}
+        assert all(count == counts[time] or time in doubted for time, count in row["cells"])
