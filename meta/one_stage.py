@@ -41,7 +41,7 @@ def _summary(model: str, log_hr: float, se: float, ipd: pd.DataFrame, **extra) -
 
 def stratified_cox(ipd: pd.DataFrame, treated: np.ndarray) -> dict:
     """Cox model of ``treated``, stratified by study, Efron ties; one summary row."""
-    study_index = np.unique(ipd["study"].to_numpy(), return_inverse=True)[1]
+    study_index = pd.factorize(ipd["study"].to_numpy(), sort=True)[0]  # np.unique's, hashed: quicker on text
     (time, event, x, stratum), counts, _ = tally(ipd["time"], ipd["event"], treated, study_index)
     risk_sets = RiskSets(time, event, x, strata=stratum, weights=counts)
     log_hr = risk_sets.fit()
@@ -108,7 +108,7 @@ class GammaFrailtyCox:
 
     def fit(self, time, event, treated, study) -> "GammaFrailtyCox":
         """Fit to the pooled IPD; returns self."""
-        self._studies, study_index = np.unique(np.asarray(study), return_inverse=True)
+        study_index, self._studies = pd.factorize(np.asarray(study), sort=True)  # as np.unique, quicker on text
         # identical subjects are one weighted row: the EM runs on the distinct rows only
         (time, event, treated, cluster), counts, _ = tally(time, event, treated, study_index)
         self._risk_sets = RiskSets(time, event, treated, weights=counts)
