@@ -9,6 +9,7 @@ counts that do not rise) belong to the stage that uses the table.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -68,19 +69,24 @@ def read_table(
         raise InputError("no such file", source=path)
     if path.stat().st_size > MAX_CSV_BYTES:
         raise InputError(f"file is larger than {MAX_CSV_BYTES // 2**20} MiB", source=path)
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else "unreadable"
-        raise InputError(f"not a readable CSV file ({reason})", source=path) from None
-    raw.columns = [str(name).strip() for name in raw.columns]
+    known = {**columns, **(optional or {})}
+    numeric = [name for name, kind in known.items() if kind in ("number", "integer")]
+    for parsed in (numeric, []):
+        try:
+            raw = _read_csv(path, parsed)
+            break
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+            reason = str(error).strip().splitlines()[0] if str(error).strip() else "unreadable"
+            raise InputError(f"not a readable CSV file ({reason})", source=path) from None
+        except ValueError:  # a number column holds something else: read it as text, so the check names it
+            if not parsed:
+                raise
     missing = [name for name in columns if name not in raw.columns]
     if missing:
         expected = ",".join(columns)
         raise InputError(
             f"missing column(s) {', '.join(missing)}; expected header {expected}", source=path
         )
-    known = {**columns, **(optional or {})}
     unknown = [name for name in raw.columns if name not in known]
     if strict and unknown:
         raise InputError(f"unknown column(s) {', '.join(unknown)}; columns are {','.join(known)}", source=path)
@@ -88,10 +94,44 @@ def read_table(
         raise InputError("has a header but no rows", source=path)
     wanted = dict(columns)
     wanted.update({name: kind for name, kind in (optional or {}).items() if name in raw.columns})
-    table = pd.DataFrame(index=raw.index)
-    for name, kind in wanted.items():
-        table[name] = _convert(raw[name].str.strip(), name, kind, path)
-    return table.reset_index(drop=True)
+    try:
+        return _converted(raw, wanted, path)
+    except InputError:
+        if not parsed:
+            raise
+        # the reader's number for a bad value (inf for 1e999) is not what the file says: name it as text
+        return _converted(_read_csv(path, []), wanted, path)
+
+
+def _converted(raw: pd.DataFrame, wanted: dict[str, str], path: Path) -> pd.DataFrame:
+    """The ``wanted`` columns of ``raw``, stripped and converted to their kinds (see :func:`_convert`)."""
+    return pd.DataFrame({name: _convert(_stripped(raw[name]), name, kind, path) for name, kind in wanted.items()})
+
+
+def _read_csv(path: Path, numeric: list[str]) -> pd.DataFrame:
+    """Every column as text, except those named in ``numeric``: float64; header names stripped.
+
+    Parsing numbers in the reader is what makes a 10^6-row file quick to read. A
+    column that does not parse raises ``ValueError`` (the caller then reads it as
+    text); so does one whose first value is not a number, as the reader would take a
+    column of only True/False for 0/1.
+    """
+    first = pd.read_csv(path, nrows=1, dtype=str, keep_default_na=False, skipinitialspace=True)
+    parsed = [name for name in first.columns if str(name).strip() in numeric]
+    if pd.to_numeric(first[parsed].stack().astype(str).str.strip(), errors="coerce").isna().any():
+        raise ValueError("a number column starts with text")
+    dtype = defaultdict(lambda: str, dict.fromkeys(parsed, "float64"))
+    raw = pd.read_csv(path, dtype=dtype, keep_default_na=False, skipinitialspace=True)
+    raw.columns = [str(name).strip() for name in raw.columns]
+    return raw
+
+
+def _stripped(values: pd.Series) -> pd.Series:
+    """Text without surrounding blanks (stripped once per distinct value); numbers unchanged."""
+    if values.dtype != object:
+        return values
+    codes, distinct = pd.factorize(values)
+    return pd.Series(np.asarray([text.strip() for text in distinct], dtype=object)[codes], index=values.index)
 
 
 def _convert(values: pd.Series, name: str, kind: str, path: Path) -> pd.Series:

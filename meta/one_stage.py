@@ -23,6 +23,12 @@ from meta.risk_sets import RiskSets, tally
 
 #: Range searched for the frailty variance theta.
 THETA_RANGE = (1e-6, 10.0)
+#: How closely the profile's maximiser is found, in log theta.
+THETA_XATOL = 1e-4
+#: Half-width, in log theta, of the bracket searched first (around the secant search's theta).
+THETA_BRACKET = 0.005
+#: Where the secant search for the search's start begins, and its most steps.
+THETA_START, MAX_SECANT_STEPS = 0.1, 20
 #: Columns of the one-stage table, whatever was fitted.
 COLUMNS = ["model", "log_hr", "se_log_hr", "hr", "hr_ci_low", "hr_ci_high", "hr_p", "k", "n", "events",
            "frailty_variance", "note"]
@@ -35,7 +41,7 @@ def _summary(model: str, log_hr: float, se: float, ipd: pd.DataFrame, **extra) -
 
 def stratified_cox(ipd: pd.DataFrame, treated: np.ndarray) -> dict:
     """Cox model of ``treated``, stratified by study, Efron ties; one summary row."""
-    study_index = np.unique(ipd["study"].to_numpy(), return_inverse=True)[1]
+    study_index = pd.factorize(ipd["study"].to_numpy(), sort=True)[0]  # np.unique's, hashed: quicker on text
     (time, event, x, stratum), counts, _ = tally(ipd["time"], ipd["event"], treated, study_index)
     risk_sets = RiskSets(time, event, x, strata=stratum, weights=counts)
     log_hr = risk_sets.fit()
@@ -47,12 +53,24 @@ def stratified_cox(ipd: pd.DataFrame, treated: np.ndarray) -> dict:
 class GammaFrailtyCox:
     """Shared gamma-frailty Cox model for one covariate, fitted by EM with a profiled theta.
 
-    For a fixed frailty variance theta, the EM algorithm of Klein (1992)
-    alternates the expected frailty of each study, ``(1/theta + D) / (1/theta
-    + H)`` (D its events, H its cumulative hazard), with a Cox fit (Efron ties)
-    that takes the log frailties as an offset and a Breslow baseline hazard.
-    theta is chosen by maximising the marginal log-likelihood (frailties
-    integrated out, Klein 1992) over ``THETA_RANGE`` on the log scale.
+    Written here because lifelines has no frailty models. For a fixed frailty
+    variance theta, the EM algorithm of Klein (1992) alternates the expected
+    frailty of each study, ``(1/theta + D) / (1/theta + H)`` (D its events, H
+    its cumulative hazard), with a Cox fit (Efron ties) that takes the log
+    frailties as an offset and a Breslow baseline hazard. theta is chosen by
+    maximising the marginal log-likelihood (frailties integrated out, Klein
+    1992) over ``THETA_RANGE`` on the log scale: the profile of the EM
+    estimates, maximised by Brent's method to ``THETA_XATOL``.
+
+    Each profile evaluation is a whole EM, so the search starts near the
+    answer: an EM that also updates theta at every step (to the maximiser of
+    the studies' marginal likelihood given their H; its fixed point is where
+    the marginal likelihood is stationary in every parameter, which is the
+    profile's maximum up to the small difference between Efron's and
+    Breslow's ties) gives a starting theta, and the profile is maximised
+    within ``THETA_BRACKET`` of it, warm-starting each EM from the previous
+    solution. A maximum found at the bracket's edge means the bracket missed
+    it: the whole range is then searched.
 
     The standard error of the log HR is the ``beta`` element of the inverse
     information of the penalised partial likelihood in ``(beta, log
@@ -80,6 +98,8 @@ class GammaFrailtyCox:
     19:25-43.
     Therneau TM, Grambsch PM, Pankratz VS (2003). Penalized survival models
     and frailty. J Comput Graph Stat 12:156-175.
+    Varadhan R, Roland C (2008). Simple and globally convergent methods for
+    accelerating the convergence of any EM algorithm. Scand J Stat 35:335-353.
     """
 
     def __init__(self, tol: float = 1e-8, max_iter: int = 500):
@@ -88,7 +108,7 @@ class GammaFrailtyCox:
 
     def fit(self, time, event, treated, study) -> "GammaFrailtyCox":
         """Fit to the pooled IPD; returns self."""
-        self._studies, study_index = np.unique(np.asarray(study), return_inverse=True)
+        study_index, self._studies = pd.factorize(np.asarray(study), sort=True)  # as np.unique, quicker on text
         # identical subjects are one weighted row: the EM runs on the distinct rows only
         (time, event, treated, cluster), counts, _ = tally(time, event, treated, study_index)
         self._risk_sets = RiskSets(time, event, treated, weights=counts)
@@ -101,14 +121,50 @@ class GammaFrailtyCox:
         self._beta = 0.0
         self._log_frailty = np.zeros(len(self._studies))
         log_low, log_high = np.log(THETA_RANGE)
-        best = optimize.minimize_scalar(lambda s: -self._profile(np.exp(s)), bounds=(log_low, log_high),
-                                        method="bounded", options={"xatol": 1e-4})
-        self.theta_ = float(np.exp(best.x))
+        start = self._score_root()
+        low, high = max(log_low, start - THETA_BRACKET), min(log_high, start + THETA_BRACKET)
+        log_theta = self._maximise_profile(low, high)
+        missed = (low > log_low and log_theta < low + 2 * THETA_XATOL) or (
+            high < log_high and log_theta > high - 2 * THETA_XATOL)
+        if missed:
+            log_theta = self._maximise_profile(log_low, log_high)
+        self.theta_ = float(np.exp(log_theta))
         self.log_likelihood_ = self._profile(self.theta_)
         self.log_hr_ = float(self._beta)
         self.se_log_hr_ = self._penalised_se(self.theta_)
         self.frailty_ = pd.Series(np.exp(self._log_frailty), index=self._studies, name="frailty")
         return self
+
+    def _maximise_profile(self, log_low: float, log_high: float) -> float:
+        """log theta maximising :meth:`_profile` within the bounds (Brent's method)."""
+        best = optimize.minimize_scalar(lambda s: -self._profile(np.exp(s)), bounds=(log_low, log_high),
+                                        method="bounded", options={"xatol": THETA_XATOL})
+        return float(best.x)
+
+    def _score_root(self) -> float:
+        """log theta where the studies' marginal score vanishes, by the secant method (the search's start).
+
+        The score is :func:`_studies_score` at each theta's converged EM (clipped to ``THETA_RANGE``;
+        at a bound where the score points outwards the iterates stay on the bound).
+        """
+        log_low, log_high = np.log(THETA_RANGE)
+        previous = np.log(THETA_START)
+        current = previous + THETA_BRACKET
+        previous_score = self._theta_score(previous)
+        for _ in range(MAX_SECANT_STEPS):
+            score = self._theta_score(current)
+            if score == previous_score:
+                break
+            following = np.clip(current - score * (current - previous) / (score - previous_score), log_low, log_high)
+            previous, previous_score, current = current, score, float(following)
+            if abs(current - previous) < THETA_XATOL / 10:
+                break
+        return current
+
+    def _theta_score(self, log_theta: float) -> float:
+        """Derivative in log theta of the marginal log-likelihood at theta's EM estimate (H held)."""
+        self._profile(np.exp(log_theta))
+        return _studies_score(np.exp(log_theta), self._events_per_study, self._hazard_per_study)
 
     def _penalised_se(self, theta: float) -> float:
         """SE of beta from the penalised partial likelihood's information in (beta, log frailties).
@@ -127,58 +183,84 @@ class GammaFrailtyCox:
         cumulative = np.concatenate(([0.0], np.cumsum(terms.n_deaths / terms.risk_total)))
         return cumulative[self._death_index]
 
-    def _em_step(self, log_frailty: np.ndarray, nu: float) -> np.ndarray:
+    def _em_step(self, log_frailty: np.ndarray, nu: float) -> tuple[np.ndarray, np.ndarray]:
         """One ECM iteration: a Newton step for beta with the frailties as offset,
         the Breslow baseline hazard, then the expected frailties.
 
         A single Newton step (not a full refit) has the same fixed point and
-        needs one pass over the data.
+        needs one pass over the data. Returns the new log frailties and each
+        study's cumulative hazard ``H``.
         """
         offset = log_frailty[self._cluster]
         terms = self._risk_sets.terms(self._beta, offset)
         self._beta += terms.score.sum() / terms.information.sum()
-        cumulative = self._cumulative_hazard(terms)
-        return np.log((nu + self._events_per_study) / (nu + self._study_hazard(cumulative)))
+        h = self._study_hazard(self._cumulative_hazard(terms))
+        log_frailty = np.log((nu + self._events_per_study) / (nu + h))
+        # frailties x c with the baseline hazard / c fit the data equally well; only their prior (mean 1)
+        # fixes c, and with many events per study EM drifts along c very slowly. At the fixed point the
+        # mean frailty is exactly 1 (Breslow's hazard makes the expected events add up to the events),
+        # so rescaling to mean 1 at every step keeps the fixed point and removes the slow direction.
+        return log_frailty - np.log(np.mean(np.exp(log_frailty))), h
 
     def _study_hazard(self, cumulative: np.ndarray) -> np.ndarray:
         """Each study's summed cumulative hazard (``H`` of the EM step), frailties left out."""
         return np.bincount(self._cluster, weights=self._counts * cumulative * np.exp(self._beta * self._x),
                            minlength=len(self._studies))
 
-    def _profile(self, theta: float) -> float:
-        """EM at fixed theta (warm-started, SQUAREM-accelerated); the marginal log-likelihood.
+    def _squarem(self, step, start: np.ndarray, tol: float) -> np.ndarray:
+        """The fixed point of the EM map ``step`` from ``start``, SQUAREM-accelerated.
 
-        SQUAREM (Varadhan & Roland 2008, Scand J Stat 35:335-353) extrapolates
-        two EM steps; EM alone converges slowly when theta is large.
+        SQUAREM (Varadhan & Roland 2008) extrapolates two EM steps and
+        stabilises with a third; EM alone converges slowly when theta is
+        large. Stops when a cycle moves no parameter by more than ``tol``.
         """
-        nu = 1.0 / theta
-        d = self._events_per_study
-        u = self._log_frailty
+        current = start
         for _ in range(self.max_iter):
-            u1 = self._em_step(u, nu)
-            u2 = self._em_step(u1, nu)
-            r, v = u1 - u, u2 - 2 * u1 + u
+            first = step(current)
+            second = step(first)
+            r, v = first - current, second - 2 * first + current
             if np.linalg.norm(v) > 0:
                 alpha = min(-1.0, -np.linalg.norm(r) / np.linalg.norm(v))
-                u_next = self._em_step(u - 2 * alpha * r + alpha**2 * v, nu)
+                following = step(current - 2 * alpha * r + alpha**2 * v)
             else:
-                u_next = u2
-            change = np.max(np.abs(u_next - u))
-            u = u_next
-            if change < self.tol:
+                following = second
+            change = np.max(np.abs(following - current))
+            current = following
+            if change < tol:
                 break
+        return current
+
+    def _profile(self, theta: float) -> float:
+        """EM at fixed theta (warm-started, SQUAREM-accelerated); the marginal log-likelihood."""
+        nu = 1.0 / theta
+        u = self._squarem(lambda log_frailty: self._em_step(log_frailty, nu)[0], self._log_frailty, self.tol)
         self._log_frailty = u
         offset = u[self._cluster]
         self._beta = self._risk_sets.fit(offset, beta=self._beta)
         terms = self._risk_sets.terms(self._beta, offset)
         hazard = terms.n_deaths / terms.risk_total
-        h = self._study_hazard(self._cumulative_hazard(terms))
+        h = self._hazard_per_study = self._study_hazard(self._cumulative_hazard(terms))
         # marginal likelihood (frailties integrated out) at the EM estimate of beta and h0
         linear = (self._beta * np.dot(self._risk_sets.deaths, self._risk_sets.x)
                   + np.sum(terms.n_deaths * np.log(hazard)))
-        clusters = np.sum(d * np.log(theta) + special.gammaln(nu + d) - special.gammaln(nu)
-                          - (nu + d) * np.log1p(theta * h))
-        return float(linear + clusters)
+        return float(linear + _studies_log_likelihood(theta, self._events_per_study, h))
+
+
+def _studies_log_likelihood(theta: float, d: np.ndarray, h: np.ndarray) -> float:
+    """The studies' part of the marginal log-likelihood: gamma frailties integrated out (Klein 1992).
+
+    ``d`` each study's events, ``h`` its cumulative hazard (frailty left out).
+    """
+    nu = 1.0 / theta
+    return float(np.sum(d * np.log(theta) + special.gammaln(nu + d) - special.gammaln(nu)
+                        - (nu + d) * np.log1p(theta * h)))
+
+
+def _studies_score(theta: float, d: np.ndarray, h: np.ndarray) -> float:
+    """Derivative of :func:`_studies_log_likelihood` in log theta, closed form (digamma)."""
+    nu = 1.0 / theta
+    return float(np.sum(d - nu * (special.digamma(nu + d) - special.digamma(nu)) + nu * np.log1p(theta * h)
+                        - (nu + d) * theta * h / (1 + theta * h)))
 
 
 def gamma_frailty_cox(ipd: pd.DataFrame, treated: np.ndarray) -> dict:

@@ -147,5 +147,6 @@ def per_study(ipd: pd.DataFrame, treatment: str, control: str, tau: float, miles
 def comparative_pairs(ipd: pd.DataFrame, treatment: str, control: str) -> pd.DataFrame:
     """The treatment and control rows of the studies that have both arms (input order kept)."""
     pair = ipd[ipd["arm"].isin([treatment, control])]
-    arms_per_study = pair.groupby("study")["arm"].transform("nunique")
-    return pair[arms_per_study == 2]
+    treated = pair["arm"] == treatment
+    both = np.intersect1d(pair.loc[treated, "study"].unique(), pair.loc[~treated, "study"].unique())
+    return pair[pair["study"].isin(both)]

@@ -120,6 +120,8 @@ class RiskSets:
         self._x_dead_sum = np.bincount(self._group, weights=self.deaths * self.x,
                                        minlength=n_keys)[self._has_death]
         self._death_of_row, self._fraction = self._efron_rows()
+        #: Where each death time's run starts in ``_death_of_row`` (every death time has a death).
+        self._death_starts = np.cumsum(self.n_deaths) - self.n_deaths
 
     def _at_each_time(self, values: np.ndarray, dead_only: bool = False) -> np.ndarray:
         """Sum of ``values`` over the subjects (or only the dead) of each key, counting frequencies."""
@@ -131,6 +133,14 @@ class RiskSets:
         tail = np.cumsum(at_key[::-1], axis=0)[::-1]
         tail = np.concatenate([tail, np.zeros((1,) + at_key.shape[1:])])
         return tail[:-1] - tail[self._next_stratum]
+
+    def _per_death_time(self, values: np.ndarray) -> np.ndarray:
+        """Sum of per-death ``values`` (one per tied death, as ``_efron_rows``) at each death time.
+
+        The deaths of a time are contiguous, so this is a segmented sum (several times
+        quicker than ``np.bincount`` on the 10^5-10^6 deaths of a large pooled analysis).
+        """
+        return np.add.reduceat(values, self._death_starts) if values.size else np.zeros(0)
 
     def _efron_rows(self) -> tuple[np.ndarray, np.ndarray]:
         """Each death's death-time index and its Efron fraction l/d (0 for Breslow)."""
@@ -174,8 +184,9 @@ class RiskSets:
         # a2), the sums over l need only those of log a0, 1/a0 and 1/a0^2: one array over the deaths.
         rows, fraction = self._death_of_row, self._fraction
         a0 = s0[rows] - fraction * d0[rows]
-        inverse, inverse_squared, log_a0 = (np.bincount(rows, weights=values, minlength=len(d))
-                                            for values in (1 / a0, a0**-2.0, np.log(a0)))
+        inverse_a0 = 1 / a0
+        inverse, inverse_squared, log_a0 = (self._per_death_time(values)
+                                            for values in (inverse_a0, inverse_a0**2, np.log(a0)))
         k1, k2 = d1 / d0, d2 / d0
         m1, m2 = s1 - k1 * s0, s2 - k2 * s0
         score = self._x_dead_sum - (d * k1 + m1 * inverse)
@@ -253,10 +264,8 @@ class RiskSets:
         a1 = total[2][rows] - fraction * total[3][rows]
         a2 = s2[rows] - fraction * d2[rows]
 
-        def per_time(weight):
-            return np.bincount(rows, weights=weight, minlength=len(self.n_deaths))
-
         mean_x = a1 / a0
+        per_time = self._per_death_time
         inverse = [per_time(fraction**k / a0) for k in range(2)]  # sum of f^k / a0
         inverse_squared = [per_time(fraction**k / a0**2) for k in range(3)]  # sum of f^k / a0^2
         mean_over_a0 = [per_time(fraction**k * mean_x / a0) for k in range(2)]  # sum of f^k a1 / a0^2
