@@ -48,6 +48,9 @@ THINNER_UPRIGHT = 0.5
 #: (alone in its column, less than :data:`THINNER_UPRIGHT` as heavy as the band's columns): see
 #: :func:`bare_stroke_width`.
 MIN_BARE_COLUMNS = 3
+#: A bare line's run down a column is at least this many pixels tall (its core and both edges);
+#: shorter runs are where an ordinary line crosses the rows of the pixel grid, or is half hidden.
+MIN_BARE_ROWS = 3
 #: Alpha at which a pixel counts as inked.
 INKED = 0.5
 #: Two arms traced together (:func:`trace_pair`) are placed in bands of rows a line width and a
@@ -432,7 +435,7 @@ def bare_stroke_width(own: np.ndarray, path: ArmPath) -> float | None:
     rows) show the line; only the gaps between marks do. A column of the path
     is bare where the run of the arm's ink through the path's row in it is less
     than :data:`THINNER_UPRIGHT` as tall as the median column's run (the
-    band's): the line alone, centred in the band as the path is. A line's ends
+    band's), and at least :data:`MIN_BARE_ROWS` tall: the line alone, centred in the band as the path is. A line's ends
     and anti-aliased edges fade, they do not thin: a pixel is the line's ink or
     not (:data:`INKED`), so a column of a uniform line is a full run or none.
     The width is the median ink of the bare columns.
@@ -456,7 +459,7 @@ def bare_stroke_width(own: np.ndarray, path: ArmPath) -> float | None:
         return None
     cols, tops, bottoms = np.array(runs).T
     heights = bottoms - tops + 1
-    bare = np.flatnonzero(heights < THINNER_UPRIGHT * np.median(heights))
+    bare = np.flatnonzero((heights < THINNER_UPRIGHT * np.median(heights)) & (heights >= MIN_BARE_ROWS))
     if len(bare) < MIN_BARE_COLUMNS:
         return None
     return float(np.median([own[tops[i] : bottoms[i] + 1, cols[i]].sum() for i in bare]))
