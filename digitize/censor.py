@@ -120,8 +120,8 @@ def find_censor_marks(own: np.ndarray, path: ArmPath, other: np.ndarray | None =
     not run on from, both ways, stands apart from it (``loose``: a piece of a
     dashed line on a staircase, a blot), see :func:`_line_both_sides`. Marks drawn closer than
     their own width merge into a bar of ink rising above and hanging below
-    the line; it is read as one mark every three line widths (or mark
-    heights, if more), the best that can be told of them. Where dense marks
+    the line; every column of it lies within half a glyph's width of a mark, so it is read as
+    one mark every glyph width (the median width of the arm's lone marks, at least the line's). Where dense marks
     thicken the traced line width, the line is measured where it shows bare
     (see :func:`_bare_line_width`).
     """
@@ -176,19 +176,21 @@ def find_censor_marks(own: np.ndarray, path: ArmPath, other: np.ndarray | None =
     final = final_drop(own_and_borrowed, path)
     if final is not None:
         candidates = candidates[cols[candidates] < final.x_px - width - 2]
-    for run in np.split(candidates, np.flatnonzero(np.diff(candidates) > 1) + 1):
-        if len(run) == 0:
-            continue
-        widest = max(3 * width, float(rise[run].max()))
-        if len(run) > widest and np.median(hang[run]) < MERGED_HANG * np.median(rise[run]):
+    runs = [run for run in np.split(candidates, np.flatnonzero(np.diff(candidates) > 1) + 1) if len(run)]
+    merged_runs = [len(run) > max(3 * width, float(rise[run].max())) for run in runs]
+    # Marks closer than their own width merge into one bar, every column of it within half a
+    # glyph's width of a mark's centre: read it as marks a glyph's width apart, the arm's lone
+    # marks' (a '|' or '+' mark's upright stroke, as wide as the line; an 'o' or 'x' as wide as tall).
+    lone = [len(run) for run, merged in zip(runs, merged_runs) if not merged]
+    glyph_cols = max(thickness, float(np.median(lone))) if lone else float(thickness)
+    for run, merged in zip(runs, merged_runs):
+        if merged and np.median(hang[run]) < MERGED_HANG * np.median(rise[run]):
             continue  # wider than tall and only above the line: another shape, not marks
-        # Marks closer than their own width merge into one bar: read it as marks that far apart.
         # A mark covers the columns where it sticks out (a '+' mark's bar lies along the line); a
         # bar covers none: centred on the line, with no bare line between its marks, it is the
         # best guide to the level. Nor does a mark merged with a step: its columns hold the
         # drop's stroke, which places the drop.
-        merged = len(run) > widest
-        for piece in np.array_split(run, int(np.ceil(len(run) / widest))):
+        for piece in np.array_split(run, int(np.ceil(len(run) / glyph_cols)) if merged else 1):
             above, below = float(rise[piece].max()) + width / 2, float(hang[piece].max()) + width / 2
             kind = ("bar" if merged else "stair" if stair[piece].any()
                     else "crossing" if by_step[piece].any()
@@ -482,7 +484,9 @@ def marks_of_one_form(candidates: list[pd.DataFrame]) -> list[pd.DataFrame]:
     rising only above the line beside a drop (``head``), a mark on the level
     the drop falls from or the fringe of the drop's stroke; and a glyph the
     line does not run on from (``loose``), a mark on a dashed line or a
-    piece of the dashes. The form is the
+    piece of the dashes; and a piece of a bar (``bar``), marks merged along
+    the line or a stretch of line thicker than it was measured (the edge of
+    a band, a blur). The form is the
     median reach of the other candidates, pooled over the arms: above the
     line's centre, of those standing free of the steps (``free``); below it,
     of those whose lower half stands free (``free``, ``crossing``, ``foot``).
@@ -530,7 +534,7 @@ def marks_of_one_form(candidates: list[pd.DataFrame]) -> list[pd.DataFrame]:
     above = np.where(free, above_px, np.nan)
     below = np.where(free | np.isin(kind, ["crossing", "foot"]), below_px, np.nan)
     alike = np.ones(len(kind), dtype=bool)
-    for i in np.flatnonzero(np.isin(kind, ["stair", "foot", "head", "loose"])):
+    for i in np.flatnonzero(np.isin(kind, ["stair", "foot", "head", "loose", "bar"])):
         others = np.arange(len(kind)) != i
         below_alike = kind[i] != "head" and _reaches_alike(below_px[i], below[others])
         above_alike = kind[i] != "foot" and _reaches_alike(above_px[i], above[others])

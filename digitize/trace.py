@@ -44,6 +44,13 @@ UNREAD_COST = 0.7
 #: A line less than half as thick across its upright strokes as down its columns is drawn under a band
 #: of censor marks (see :func:`upright_stroke_width`), and traced again at its own width.
 THINNER_UPRIGHT = 0.5
+#: ... as is a line showing, in at least this many columns, bare between marks merged into a band
+#: (alone in its column, less than :data:`THINNER_UPRIGHT` as heavy as the band's columns): see
+#: :func:`bare_stroke_width`.
+MIN_BARE_COLUMNS = 3
+#: A bare line's run down a column is at least this many pixels tall (its core and both edges);
+#: shorter runs are where an ordinary line crosses the rows of the pixel grid, or is half hidden.
+MIN_BARE_ROWS = 3
 #: Alpha at which a pixel counts as inked.
 INKED = 0.5
 #: Two arms traced together (:func:`trace_pair`) are placed in bands of rows a line width and a
@@ -126,9 +133,13 @@ def trace_path(own: np.ndarray, other: np.ndarray, line_width_px: float | None =
         return _traced(own[:, : last + 1], other[:, : last + 1], line_width_px, keep_on, len(inked_cols))
     width = stroke_width(own[:, : last + 1])
     path = _traced(own[:, : last + 1], other[:, : last + 1], width, keep_on, len(inked_cols))
-    upright = None if path is None else upright_stroke_width(own, path)
-    if upright is not None and upright < THINNER_UPRIGHT * width:
-        path = _traced(own[:, : last + 1], other[:, : last + 1], upright, keep_on, len(inked_cols))
+    if path is None:
+        return None
+    # A band of censor marks along the line shows the line's own width across its upright
+    # strokes where the marks stand apart, and down its columns where they merge but leave gaps.
+    own_widths = [w for w in (upright_stroke_width(own, path), bare_stroke_width(own, path)) if w is not None]
+    if own_widths and min(own_widths) < THINNER_UPRIGHT * width:
+        path = _traced(own[:, : last + 1], other[:, : last + 1], min(own_widths), keep_on, len(inked_cols))
     return path
 
 
@@ -413,6 +424,45 @@ def upright_stroke_width(own: np.ndarray, path: ArmPath) -> float | None:
     near = np.zeros(own.shape, dtype=bool)
     near[:, cols] = (grid >= top) & (grid < bottom)
     return _short_run_width(np.where(near, own, 0.0)[:, cols[0] : cols[-1] + 1].T)
+
+
+def bare_stroke_width(own: np.ndarray, path: ArmPath) -> float | None:
+    """Line width (px) in the columns along a traced path where the line shows bare between censor
+    marks merged into a band (thousands of marks on a large data set, closer than their strokes' width).
+
+    Every column through such a band holds a mark's height of ink, so neither
+    the ink down the columns nor the strokes across it (one solid run along the
+    rows) show the line; only the gaps between marks do. A column of the path
+    is bare where the run of the arm's ink through the path's row in it is less
+    than :data:`THINNER_UPRIGHT` as tall as the median column's run (the
+    band's), and at least :data:`MIN_BARE_ROWS` tall: the line alone, centred in the band as the path is. A line's ends
+    and anti-aliased edges fade, they do not thin: a pixel is the line's ink or
+    not (:data:`INKED`), so a column of a uniform line is a full run or none.
+    The width is the median ink of the bare columns.
+
+    Parameters
+    ----------
+    own : ndarray, shape (h, w), float
+        Alpha of the arm's ink.
+    path : ArmPath
+        The path traced at the width down the columns.
+
+    Returns
+    -------
+    float or None
+        None with fewer than :data:`MIN_BARE_COLUMNS` bare columns: no band, or a band without gaps.
+    """
+    inked = own >= INKED
+    runs = [(col, ink_run(inked[:, col], row)) for col, row in zip(path.cols, path.rows)]
+    runs = [(col, top, bottom) for col, run in runs if run is not None for top, bottom in [run]]
+    if not runs:
+        return None
+    cols, tops, bottoms = np.array(runs).T
+    heights = bottoms - tops + 1
+    bare = np.flatnonzero((heights < THINNER_UPRIGHT * np.median(heights)) & (heights >= MIN_BARE_ROWS))
+    if len(bare) < MIN_BARE_COLUMNS:
+        return None
+    return float(np.median([own[tops[i] : bottoms[i] + 1, cols[i]].sum() for i in bare]))
 
 
 def ink_run(column: np.ndarray, row: int) -> tuple[int, int] | None:
