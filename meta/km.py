@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
-Z_95 = stats.norm.ppf(0.975)
+from meta.distributions import chi2_sf, normal_quantile
+
+Z_95 = normal_quantile(0.975)
 
 
 @dataclass(frozen=True)
@@ -194,4 +195,4 @@ def logrank(time, event, group) -> LogRank:
     if total_variance <= 0:
         return LogRank(np.nan, np.nan, float(observed), float(expected.sum()))
     chisq = (observed - expected.sum()) ** 2 / total_variance
-    return LogRank(float(chisq), float(stats.chi2.sf(chisq, 1)), float(observed), float(expected.sum()))
+    return LogRank(float(chisq), float(chi2_sf(chisq, 1)), float(observed), float(expected.sum()))

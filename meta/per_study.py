@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from kmipd.progress import progress
+from meta.distributions import normal_sf
 from meta.km import Z_95, kaplan_meier, logrank, median_with_ci
 from meta.risk_sets import RiskSets, tally
 from meta.rmst import RMST, rmst, rmst_difference
@@ -49,7 +49,7 @@ def hazard_ratio_summary(log_hr: float, se: float) -> dict:
     """log HR, its SE, the HR with its 95% Wald CI, and the Wald p-value."""
     return {"log_hr": log_hr, "se_log_hr": se, "hr": np.exp(log_hr),
             "hr_ci_low": np.exp(log_hr - Z_95 * se), "hr_ci_high": np.exp(log_hr + Z_95 * se),
-            "hr_p": 2 * stats.norm.sf(abs(log_hr) / se)}
+            "hr_p": 2 * normal_sf(abs(log_hr) / se)}
 
 
 def study_row(study: pd.DataFrame, treatment: str, control: str, tau: float,

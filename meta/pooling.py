@@ -35,9 +35,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import optimize
 
 from kmipd.errors import InputError
+from meta.distributions import chi2_quantile, chi2_sf, normal_quantile, normal_sf, t_quantile, t_sf
 
 #: tau^2 estimators; "common" is the common-effect (fixed-effect) model.
 MODELS = ("common", "DL", "REML", "PM")
@@ -184,7 +185,7 @@ def tau2_q_profile_ci(y, v, level: float = _LEVEL) -> tuple[float, float]:
     k = len(y)
     alpha = 1 - level
     scale = np.var(y) + np.mean(v)
-    upper_quantile, lower_quantile = stats.chi2.ppf([1 - alpha / 2, alpha / 2], k - 1)
+    upper_quantile, lower_quantile = chi2_quantile([1 - alpha / 2, alpha / 2], k - 1)
     low = _root_on_positive_axis(lambda t: generalised_q(y, v, t) - upper_quantile, scale)
     high = _root_on_positive_axis(lambda t: generalised_q(y, v, t) - lower_quantile, scale)
     return low, high
@@ -251,16 +252,16 @@ def pool(estimates, standard_errors, model: str = DEFAULT_MODEL, ci_method: str 
     if ci_method in ("hksj", "hksj_adhoc"):
         scaling = float(np.sum(w * (y - mu) ** 2) / (k - 1))  # HKSJ's factor on Wald's variance
         se = float(np.sqrt(max(scaling, 1.0) if ci_method == "hksj_adhoc" else scaling) * wald_se)
-        critical = stats.t.ppf(1 - (1 - _LEVEL) / 2, k - 1)
-        p_value = 2 * stats.t.sf(abs(mu) / se, k - 1) if se > 0 else np.nan
+        critical = t_quantile(1 - (1 - _LEVEL) / 2, k - 1)
+        p_value = 2 * t_sf(abs(mu) / se, k - 1) if se > 0 else np.nan
         if scaling < 1:
             note = (f"HKSJ scaling factor {scaling:.2g} < 1: corrected to 1 (ad hoc), the CI as wide as Wald's at "
                     "least" if ci_method == "hksj_adhoc" else
                     f"HKSJ scaling factor {scaling:.2g} < 1: this CI is narrower than Wald's; see hksj_adhoc")
     else:
         se = wald_se
-        critical = stats.norm.ppf(1 - (1 - _LEVEL) / 2)
-        p_value = 2 * stats.norm.sf(abs(mu) / se)
+        critical = normal_quantile(1 - (1 - _LEVEL) / 2)
+        p_value = 2 * normal_sf(abs(mu) / se)
     if model == "common":
         pi = (np.nan, np.nan)
         note = "no prediction interval for the common-effect model"
@@ -269,7 +270,7 @@ def pool(estimates, standard_errors, model: str = DEFAULT_MODEL, ci_method: str 
         note = "; ".join(filter(None, [note, "two studies: tau^2 is barely estimable and no prediction "
                                              "interval (needs 3); read the CI with care"]))
     else:
-        half = stats.t.ppf(1 - (1 - _LEVEL) / 2, k - 2) * np.sqrt(tau2 + se**2)
+        half = t_quantile(1 - (1 - _LEVEL) / 2, k - 2) * np.sqrt(tau2 + se**2)
         pi = (mu - half, mu + half)
     if ci_method != "wald" and se == 0:
         note = "; ".join(filter(None, [note, "HKSJ standard error is 0 (all studies agree exactly)"]))
@@ -278,7 +279,7 @@ def pool(estimates, standard_errors, model: str = DEFAULT_MODEL, ci_method: str 
         ci_low=float(mu - critical * se), ci_high=float(mu + critical * se), p_value=float(p_value),
         pi_low=float(pi[0]), pi_high=float(pi[1]), tau2=float(tau2),
         tau2_ci_low=float(tau2_ci[0]), tau2_ci_high=float(tau2_ci[1]), i2=float(i2), h2=float(h2),
-        q=q, q_df=q_df, q_p=float(stats.chi2.sf(q, q_df)), note=note,
+        q=q, q_df=q_df, q_p=float(chi2_sf(q, q_df)), note=note,
     )
 
 

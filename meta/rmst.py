@@ -21,8 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
+from meta.distributions import normal_quantile, normal_sf
 from meta.km import KaplanMeier
 
 
@@ -79,6 +79,6 @@ def rmst_difference(first: RMST, second: RMST) -> RMSTDifference:
     """``first - second`` with the independent-arms SE and a normal test (survRM2's ``rmst2``)."""
     estimate = first.estimate - second.estimate
     se = float(np.hypot(first.se, second.se))
-    z = stats.norm.ppf(0.975)
-    p_value = float(2 * stats.norm.sf(abs(estimate) / se)) if se > 0 else np.nan
+    z = normal_quantile(0.975)
+    p_value = float(2 * normal_sf(abs(estimate) / se)) if se > 0 else np.nan
     return RMSTDifference(estimate, se, estimate - z * se, estimate + z * se, p_value)

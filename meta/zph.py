@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+import pandas as pd
 
+from meta.distributions import chi2_sf
 from meta.km import kaplan_meier
 from meta.risk_sets import RiskSets
 
@@ -42,7 +43,7 @@ def time_transform(time, event, transform: str = "km") -> np.ndarray:
     if transform == "log":
         return np.log(time)
     if transform == "rank":
-        return stats.rankdata(time)
+        return pd.Series(time).rank(method="average").to_numpy()
     if transform != "km":
         raise ValueError(f"transform must be one of {TRANSFORMS}, got {transform!r}")
     km = kaplan_meier(time, event)
@@ -88,4 +89,4 @@ def ph_test(time, event, x, beta: float, ties: str = "efron", transform: str = "
     i12 = np.sum(g * terms.information)
     i22 = np.sum(g**2 * terms.information)
     chisq = u_time**2 / (i22 - i12**2 / i11)
-    return PHTest(float(chisq), float(stats.chi2.sf(chisq, 1)), transform)
+    return PHTest(float(chisq), float(chi2_sf(chisq, 1)), transform)
