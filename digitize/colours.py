@@ -65,10 +65,6 @@ UNDER_BAND_SIDES = 0.5
 UNDER_BAND_LINE_MISSING = 0.2
 #: Two translucent bands over one another weigh at most this much together.
 BAND_OVERLAP_TOTAL = 0.7
-#: Two colours whose offsets from the background are at most this many degrees apart (RGB) lie on
-#: one line through it, as all greys do: a third colour on that line is a mix of them, with any
-#: weights, and so no evidence of a band (it is a grey arm of its own).
-SAME_LINE_DEGREES = 5.0
 #: Coloured inks (chroma above SAME_HUE_MIN_CHROMA) this close in hue angle are one arm.
 SAME_HUE_DEGREES = 8.0
 SAME_HUE_MIN_CHROMA = 15.0
@@ -166,10 +162,6 @@ def plot_ink(image: np.ndarray, plot_area) -> PlotInk:
     background = np.median(crop.reshape(-1, 3), axis=0).astype(np.float32)
     strength = _distance_from(crop, background)
     rules = rule_line_mask(strength >= INK_DELTA_E)
-    # A blurred or JPEG-smeared rule line has fainter rows and columns of ink beside it, as long
-    # as it is: they are the rule's too (else a pale grey arm, of their shade, is traced along them).
-    beside = cv2.dilate(rules.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
-    rules |= beside & rule_line_mask(strength >= STROKE_INK_DELTA_E)
     return PlotInk(crop, (plot_area.left + 1, plot_area.top), background, strength, rules)
 
 
@@ -439,18 +431,6 @@ def _is_mix(colour: np.ndarray, candidates: np.ndarray, background: np.ndarray) 
     return False
 
 
-def _on_one_line(pair: np.ndarray, background: np.ndarray) -> bool:
-    """Whether two RGB colours lie on one line through the background (within
-    :data:`SAME_LINE_DEGREES`): two greys, or two tints of one colour. Their mixes with the
-    background are then every colour of that line, and a fit of weights tells nothing."""
-    offsets = np.asarray(pair, np.float32) - background
-    lengths = np.linalg.norm(offsets, axis=1)
-    if lengths.min() < 1.0:
-        return True
-    cosine = float(offsets[0] @ offsets[1]) / float(lengths[0] * lengths[1])
-    return cosine >= np.cos(np.radians(SAME_LINE_DEGREES))
-
-
 def _mix_weights(colour: np.ndarray, pair: np.ndarray, background: np.ndarray) -> tuple[np.ndarray, float]:
     """Least-squares weights ``w`` of ``colour - bg = w[0] (pair[0] - bg) + w[1] (pair[1] - bg)``
     (RGB) and the RGB distance left."""
@@ -496,8 +476,6 @@ def merge_lines_under_bands(plot: PlotInk, colours: np.ndarray, alphas: np.ndarr
     owner = np.full(len(colours), -1)  # the arm whose line an ink is; -2 for an overlap of bands
     for k in range(len(colours)):
         for line, band in permutations([j for j in range(len(colours)) if j != k], 2):
-            if _on_one_line(full[[line, band]], background):
-                continue
             weights, residual = _mix_weights(full[k], full[[line, band]], background)
             if residual >= TINT_RESIDUAL or weights.min() < MIX_MIN_WEIGHT:
                 continue

@@ -321,7 +321,10 @@ def _as_many_as_the_table(arms: list[_ArmPixels], work: WorkingImage, table_rows
     than the table has rows."""
     if len(arms) >= table_rows:
         return arms
-    again = _called_back(_read_curves(work, arms_wanted=table_rows), table_rows)
+    try:
+        again = _called_back(_read_curves(work, arms_wanted=table_rows), table_rows)
+    except InputError:  # the second reading found no curve: the first stands
+        return arms
     return again if len(arms) < len(again) <= table_rows else arms
 
 
