@@ -184,6 +184,10 @@ def digitize(image_or_path, *, arms=None, x_range=None, y_range=None, x_ticks=No
     warnings += [f"arm {names[k]} is paler and thinner than the others, as the edge of a band fill is, "
                  f"but was taken as an arm: the numbers-at-risk table has {table_rows} rows; check overlay.png"
                  for k in called_back]
+    told = [names[k] for k in order if found[k].on_table_word]
+    if told:
+        warnings.append(f"arm(s) {', '.join(told)} share their ink with another arm and run close to it; they were "
+                        f"told apart only because the numbers-at-risk table has {table_rows} rows: check overlay.png")
     if table_rows > len(colours):
         warnings.append(f"the numbers-at-risk table has {table_rows} rows but {len(colours)} curve(s) were "
                         f"traced: a curve may be missing, or arms drawn alike (in one ink and line type) lie "
@@ -227,6 +231,9 @@ class _ArmPixels:
     pale_thin : bool
         Paler and thinner than the other arms, as the edge of a band fill is (see
         :func:`_without_fill_edges`): an arm only when the numbers-at-risk table calls it back.
+    on_table_word : bool
+        Told from another arm of its ink only because the numbers-at-risk table has a row more
+        (see :func:`digitize.line_type.separate_line_types`).
     """
 
     colour: np.ndarray
@@ -234,13 +241,16 @@ class _ArmPixels:
     corners: pd.DataFrame
     mark_x_px: np.ndarray
     pale_thin: bool = False
+    on_table_word: bool = False
 
 
-def _read_curves(work: WorkingImage, inks: Future | None = None) -> list[_ArmPixels]:
+def _read_curves(work: WorkingImage, inks: Future | None = None, arms_wanted: int = 0) -> list[_ArmPixels]:
     """Find the arms in the plot area of the working image and read each from its pixels alone.
 
     Needs no calibration, so it runs beside the OCR of the tick labels (see :func:`digitize`).
     The arm colours found (before tracing tells which are curves) are set on ``inks``.
+    ``arms_wanted`` (the numbers-at-risk table's rows, when known) lets two arms of one ink that
+    run close be told apart (see :func:`digitize.line_type.separate_line_types`).
     """
     plot = plot_ink(work.image, work.plot_area)
     colours, fills = find_inks(plot)
@@ -251,7 +261,8 @@ def _read_curves(work: WorkingImage, inks: Future | None = None) -> list[_ArmPix
     # Rule lines are not curves: an arm may pass under them, but not be followed along them.
     ink = np.where(plot.rules, 0.0, plot.any_ink)
     # Two arms of one colour (solid and dashed) become two arms, each with its own ink.
-    alphas, paths, colour_of_arm = separate_line_types(alphas, trace_arms(alphas, ink), ink)
+    alphas, paths, colour_of_arm, on_table_word = separate_line_types(alphas, trace_arms(alphas, ink), ink,
+                                                                      arms_wanted)
     colours = colours[colour_of_arm]
     keep = [k for k, path in enumerate(paths) if _is_curve(path, plot, alphas[k])]
     coloured = np.hypot(*to_lab(colours.astype(np.float32))[:, 1:].T) > SAME_HUE_MIN_CHROMA
@@ -266,7 +277,8 @@ def _read_curves(work: WorkingImage, inks: Future | None = None) -> list[_ArmPix
     others = [np.where(alphas[k] >= INKED, 0.0, plot.any_ink) for k in keep + thin_pale]
     candidates = [find_censor_marks(alphas[k], paths[k], other, plot) for k, other in zip(keep + thin_pale, others)]
     marks = marks_of_one_form(candidates[: len(keep)]) + marks_of_one_form(candidates)[len(keep):]
-    return [replace(_read_arm(plot, alphas[k], paths[k], colours[k], other, arm_marks), pale_thin=k in thin_pale)
+    return [replace(_read_arm(plot, alphas[k], paths[k], colours[k], other, arm_marks), pale_thin=k in thin_pale,
+                    on_table_word=bool(on_table_word[k]))
             for k, other, arm_marks in zip(keep + thin_pale, others, marks)]
 
 
@@ -289,7 +301,7 @@ def _falling_or_rising(work: WorkingImage, reading: Future, calibration: Calibra
     ``table_rows`` call for are kept (:func:`_called_back`).
     """
     try:
-        falling, refusal = _called_back(reading.result(), table_rows), None
+        falling, refusal = _as_many_as_the_table(_called_back(reading.result(), table_rows), work, table_rows), None
     except InputError as error:
         falling, refusal = None, error
     if falling is not None and not np.all(_first_survival(falling, work, calibration) < 0.5):
@@ -297,7 +309,8 @@ def _falling_or_rising(work: WorkingImage, reading: Future, calibration: Calibra
     incidence = calibration.with_measure("cumulative_incidence")
     mirrored = _mirrored(work)
     try:
-        rising = [_unmirrored(arm, mirrored) for arm in _called_back(_read_curves(mirrored), table_rows)]
+        rising = _as_many_as_the_table(_called_back(_read_curves(mirrored), table_rows), mirrored, table_rows)
+        rising = [_unmirrored(arm, mirrored) for arm in rising]
     except InputError:
         rising = None
     if (rising is not None and np.all(_first_survival(rising, work, incidence) >= 0.5)
@@ -307,6 +320,20 @@ def _falling_or_rising(work: WorkingImage, reading: Future, calibration: Calibra
         return falling, calibration
     raise InputError(str(refusal).replace("(no line that only falls)",
                                           "(no line that only falls, nor one that only rises from 0)"))
+
+
+def _as_many_as_the_table(arms: list[_ArmPixels], work: WorkingImage, table_rows: int) -> list[_ArmPixels]:
+    """The arms read from ``work``, read again with the numbers-at-risk table's ``table_rows`` as
+    the arms wanted when fewer were found (two arms of one ink may run close,
+    :func:`_read_curves`); the second reading is taken when it finds more arms, but not more
+    than the table has rows."""
+    if len(arms) >= table_rows:
+        return arms
+    try:
+        again = _called_back(_read_curves(work, arms_wanted=table_rows), table_rows)
+    except InputError:  # the second reading found no curve: the first stands
+        return arms
+    return again if len(arms) < len(again) <= table_rows else arms
 
 
 def _called_back(arms: list[_ArmPixels], table_rows: int) -> list[_ArmPixels]:

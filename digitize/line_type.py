@@ -48,10 +48,17 @@ PAIR_GAP_SHARE = 0.05
 DASHED_REACH = 2.0
 #: How far from its line an arm's censor marks reach, as a multiple of the line width (plus 3 px).
 MARK_REACH_WIDTHS = 4.0
+#: Two arms of one ink that run close (within their censor marks' reach) are told apart only when
+#: the numbers-at-risk table has a row for each: then, traced together, their lines must lie more
+#: than TOLD_APART_WIDTHS line widths apart in at least TOLD_APART_SHARE of their shared columns,
+#: each showing its own ink along at least TOLD_APART_SEEN of its length.
+TOLD_APART_WIDTHS = 2.0
+TOLD_APART_SHARE = 0.2
+TOLD_APART_SEEN = 0.8
 
 
-def separate_line_types(alphas: np.ndarray, paths: list[ArmPath | None],
-                        any_ink: np.ndarray) -> tuple[np.ndarray, list[ArmPath | None], np.ndarray]:
+def separate_line_types(alphas: np.ndarray, paths: list[ArmPath | None], any_ink: np.ndarray,
+                        arms_wanted: int = 0) -> tuple[np.ndarray, list[ArmPath | None], np.ndarray, np.ndarray]:
     """Split the ink of a colour that draws two arms (solid and dashed, or both solid).
 
     Black-and-white journals print two arms in one ink, one solid and one
@@ -67,7 +74,11 @@ def separate_line_types(alphas: np.ndarray, paths: list[ArmPath | None],
     (not the edge of a band fill, :data:`SECOND_ARM_THIN`), and not be
     matched by as much ink on the other side of the first arm (the two lines
     of a confidence band drawn in the arm's colour bracket it,
-    :data:`BAND_SHARE`). Both arms are then traced together
+    :data:`BAND_SHARE`). Two arms of one ink that run close, within their
+    censor marks' reach, show no such line apart: they are looked for only
+    when ``arms_wanted`` (the rows of the numbers-at-risk table) is more than
+    the arms found, in the colours found one arm each, the most inked first
+    (:func:`_told_apart`). Both arms are then traced together
     (:func:`digitize.trace.trace_pair`; traced one at a time, the first
     would keep to the upper line where the two cross), each pixel of the
     colour goes to the arm whose line is nearer (to both where they run
@@ -81,6 +92,9 @@ def separate_line_types(alphas: np.ndarray, paths: list[ArmPath | None],
         Each colour's traced path (see :func:`trace_arms`).
     any_ink : ndarray, shape (h, w)
         How much each pixel is inked at all, 0-1.
+    arms_wanted : int
+        How many arms the figure has by other evidence (the numbers-at-risk
+        table's rows); 0 when unknown.
 
     Returns
     -------
@@ -91,6 +105,8 @@ def separate_line_types(alphas: np.ndarray, paths: list[ArmPath | None],
         (see :func:`line_types`).
     colour_index : ndarray of int
         The colour (row of the input ``alphas``) of each arm.
+    on_table_word : ndarray of bool
+        Whether each arm was told from another of its ink only because ``arms_wanted`` asked for it.
     """
     distances = [None if path is None else _path_distance(path.cols, path.rows, path.line_width_px, any_ink.shape)
                  for path in paths]
@@ -104,20 +120,32 @@ def separate_line_types(alphas: np.ndarray, paths: list[ArmPath | None],
     # own stroke width, measured on its dashes' anti-aliased ends, may read thinner.
     widths = [path.line_width_px for path in paths if path is not None]
     figure_width = float(np.median(widths)) if widths else 1.0
-    arm_alphas, arm_paths, colour_index = [], [], []
+    splits = [None if path is None else _split_second_arm(own, path, distance, stroked, any_ink)
+              for own, path, distance in zip(alphas, paths, distances)]
+    on_table_word = [False] * len(paths)
+    missing = arms_wanted - sum(path is not None for path in paths) - sum(split is not None for split in splits)
+    for k in sorted(range(len(paths)), key=lambda k: -float(alphas[k].sum())):
+        if missing <= 0:
+            break
+        if paths[k] is not None and splits[k] is None:
+            splits[k] = _told_apart(alphas[k], paths[k], any_ink)
+            on_table_word[k] = splits[k] is not None
+            missing -= int(on_table_word[k])
+    arm_alphas, arm_paths, colour_index, told = [], [], [], []
     for k, (own, path) in enumerate(zip(alphas, paths)):
-        split = None if path is None else _split_second_arm(own, path, distances[k], stroked, any_ink)
-        if split is not None:
-            arms, kinds = split
+        if splits[k] is not None:
+            arms, kinds = splits[k]
         else:
             arms, kinds = _one_arm(own, path, any_ink, figure_width)
+        told += [on_table_word[k]] * len(arms)
         for (drawn, arm_path), kind in zip(arms, kinds):
             # A dashed arm is read on its bridged ink downstream too (its drops and marks between dashes).
             arm_alphas.append(_bridge_dashes(drawn, arm_path.line_width_px) if kind == "dashed" else drawn)
             arm_paths.append(arm_path if arm_path is None else replace(arm_path, line_type=kind))
             colour_index.append(k)
     shape = (len(arm_alphas),) + alphas.shape[1:]
-    return np.array(arm_alphas, dtype=np.float32).reshape(shape), arm_paths, np.array(colour_index, dtype=int)
+    return (np.array(arm_alphas, dtype=np.float32).reshape(shape), arm_paths, np.array(colour_index, dtype=int),
+            np.array(told, dtype=bool))
 
 
 def _one_arm(own: np.ndarray, path: ArmPath | None, any_ink: np.ndarray,
@@ -181,6 +209,34 @@ def _split_second_arm(own: np.ndarray, path: ArmPath, distance: np.ndarray, stro
     across = inked[:, cols] & (np.abs(offset) > reach) & (np.sign(offset) == -np.sign(rows - first_rows[cols]))
     if across.any(axis=0).mean() >= BAND_SHARE:
         return None
+    return _traced_pair(own, width, reach, any_ink)
+
+
+def _told_apart(own: np.ndarray, path: ArmPath,
+                any_ink: np.ndarray) -> tuple[list[tuple[np.ndarray, ArmPath]], list[str]] | None:
+    """Two arms' (alpha as drawn, path) and line types when the ink ``own`` of the arm ``path``,
+    traced as two lines together (:func:`_traced_pair`), gives two lines apart
+    (:data:`TOLD_APART_WIDTHS`, :data:`TOLD_APART_SHARE`), each seen along its length
+    (:data:`TOLD_APART_SEEN`); else None. Asked only on the numbers-at-risk table's word
+    (see :func:`separate_line_types`): one arm's line and its censor marks' tips can trace as two."""
+    width = path.line_width_px
+    pair = _traced_pair(own, width, MARK_REACH_WIDTHS * width + 3, any_ink)
+    if pair is None:
+        return None
+    (_, first), (_, second) = pair[0]
+    lo, hi = max(first.first_col, second.first_col), min(first.cols[-1], second.cols[-1])
+    if hi <= lo or min(first.seen, second.seen) < TOLD_APART_SEEN:
+        return None
+    gap = np.abs(first.rows[lo - first.first_col : hi - first.first_col + 1]
+                 - second.rows[lo - second.first_col : hi - second.first_col + 1])
+    return pair if float(np.mean(gap > TOLD_APART_WIDTHS * width)) >= TOLD_APART_SHARE else None
+
+
+def _traced_pair(own: np.ndarray, width: float, reach: float,
+                 any_ink: np.ndarray) -> tuple[list[tuple[np.ndarray, ArmPath]], list[str]] | None:
+    """The two arms drawn in the ink ``own`` (lines ``width`` px wide, marks reaching ``reach`` px),
+    traced together: each arm's (alpha as drawn, path), and their line types; None if either
+    finds no line."""
     # Traced one after the other, the first arm keeps to the upper line where the two cross and
     # the second is left the rest: trace both together, as lines drawn alike (dashes bridged along
     # the levels) that keep their order. If the arms then read as a solid and a dashed line, trace

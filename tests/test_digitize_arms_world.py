@@ -59,3 +59,26 @@ def test_a_pale_thin_arm_taken_on_the_tables_word_is_warned_of():
     alone = digitize(CORPUS / "dev" / truth["file"], read_at_risk=False)
     assert len(alone.arms) == 1, alone.arms
 
+
+
+def _dev_truth(figure_id: str) -> dict:
+    return next(record for record in read_truth("dev") if record["id"] == figure_id)
+
+
+def _dev_truth(figure_id: str) -> dict:
+    return next(record for record in read_truth("dev") if record["id"] == figure_id)
+
+
+@pytest.mark.parametrize("figure", ["r_survminer_dev_050", "matplotlib_dev_002"])
+def test_two_arms_of_one_black_ink_running_close_are_told_apart_on_the_tables_word(figure):
+    # Two black arms (solid and dashed, or both solid) within their censor marks' reach of each
+    # other: the numbers-at-risk table's rows ask for them, and the reading says it took its word.
+    truth = _dev_truth(figure)
+    result = digitize(CORPUS / "dev" / truth["file"])
+    score = score_curves(result.curves, truth["arms"])
+    assert score["n_found_arms"] == truth["n_arms"], result.arms
+    assert max(arm["iae"] for arm in score["arms"]) <= 0.015, score["arms"]
+    assert any("told apart only because" in warning for warning in result.warnings), result.warnings
+    # Without the table's word, they stay one arm.
+    alone = digitize(CORPUS / "dev" / truth["file"], read_at_risk=False)
+    assert len(alone.arms) == truth["n_arms"] - 1, alone.arms
