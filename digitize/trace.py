@@ -571,7 +571,7 @@ def step_corners(own: np.ndarray, path: ArmPath, skip_cols=(), mark_x_px=(), oth
     skipped[skip_cols[(skip_cols >= 0) & (skip_cols < len(skipped))]] = True
     own = np.where(skipped, 0.0, own)
     width = path.line_width_px
-    levels = _staircase_levels(own, path, _levels(own, path, other), skipped)
+    levels = _staircase_levels(own, path, _levels(own, path, other))
     end = path.cols[-1] + 0.5 - width / 2
     mark_x_px = np.asarray(mark_x_px, float)
     end_mark = _end_mark(skipped, mark_x_px, path, width)
@@ -665,8 +665,8 @@ def _edge_rows(own: np.ndarray, path: ArmPath) -> tuple[np.ndarray, np.ndarray]:
     return shifted(top, half) + half, shifted(bottom, -half) - half
 
 
-def _staircase_levels(own: np.ndarray, path: ArmPath, levels: list[tuple[int, int, float]],
-                      skipped: np.ndarray) -> list[tuple[int, int, float]]:
+def _staircase_levels(own: np.ndarray, path: ArmPath,
+                      levels: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
     """``levels`` with the steps of a dense staircase put back inside each drop between two of them.
 
     Under a pen wider than a staircase's steps the traced path takes several steps for one
@@ -674,14 +674,9 @@ def _staircase_levels(own: np.ndarray, path: ArmPath, levels: list[tuple[int, in
     edges still show them (see :func:`_edge_rows`): columns where both edge readings agree
     (within :data:`EDGE_AGREEMENT_PX`) on a row clear of both levels (by :data:`STAIR_MARGIN_PX`)
     form the intermediate levels, one per run of columns at one row (within half a pixel).
-    Edges are not read within a pen and a pixel of a censor mark (``skipped`` columns): its
-    arms stick out of the line there.
     """
     from_top, from_bottom = _edge_rows(own, path)
-    reach = 2 * int(np.ceil(path.line_width_px)) + 3
-    near_mark = maximum_filter1d(skipped.astype(np.uint8), size=reach)[path.cols] > 0
-    agreed = (np.abs(from_top - from_bottom) <= EDGE_AGREEMENT_PX) & ~near_mark
-    rows = np.where(agreed, (from_top + from_bottom) / 2, np.nan)
+    rows = np.where(np.abs(from_top - from_bottom) <= EDGE_AGREEMENT_PX, (from_top + from_bottom) / 2, np.nan)
     refined = [levels[0]] if levels else []
     for (first, _, upper), (start, last, lower) in zip(levels[:-1], levels[1:]):
         k = np.arange(first, last + 1) - path.first_col
