@@ -46,10 +46,6 @@ UNREAD_COST = 0.7
 THINNER_UPRIGHT = 0.5
 #: Alpha at which a pixel counts as inked.
 INKED = 0.5
-#: The two edge readings of a stroke's row (see :func:`_edge_rows`) agree within this many pixels where
-#: a step of a staircase shows, and the step lies this far clear of the levels around it.
-EDGE_AGREEMENT_PX = 1.0
-STAIR_MARGIN_PX = 1.0
 #: Two arms traced together (:func:`trace_pair`) are placed in bands of rows a line width and a
 #: pixel high, at most this many across the plot.
 JOINT_BANDS = 200
@@ -571,7 +567,7 @@ def step_corners(own: np.ndarray, path: ArmPath, skip_cols=(), mark_x_px=(), oth
     skipped[skip_cols[(skip_cols >= 0) & (skip_cols < len(skipped))]] = True
     own = np.where(skipped, 0.0, own)
     width = path.line_width_px
-    levels = _staircase_levels(own, path, _levels(own, path, other))
+    levels = _levels(own, path, other)
     end = path.cols[-1] + 0.5 - width / 2
     mark_x_px = np.asarray(mark_x_px, float)
     end_mark = _end_mark(skipped, mark_x_px, path, width)
@@ -624,84 +620,6 @@ def _levels(own: np.ndarray, path: ArmPath, other=None) -> list[tuple[int, int, 
         levels.append((first, last, centre))
     centres = np.maximum.accumulate([level[2] for level in levels])
     return [(first, last, float(c)) for (first, last, _), c in zip(levels, centres)]
-
-
-def _edge_rows(own: np.ndarray, path: ArmPath) -> tuple[np.ndarray, np.ndarray]:
-    """The curve's row in each column of the path, read from the top and from the bottom edge of its stroke.
-
-    A falling step curve drawn with a pen ``w`` wide inks, in column ``x``, the rows from
-    ``row(x - w/2) - w/2`` (the top edge, set by the curve half a pen to the left) to
-    ``row(x + w/2) + w/2`` (the bottom edge, half a pen to the right). So the curve's row at
-    ``x`` is the top edge half a pen to the right plus half a pen, and again the bottom edge
-    half a pen to the left minus half a pen: two readings that resolve steps narrower than the
-    pen, where the stroke of a dense staircase is one slanted band. Edges are to sub-pixel
-    (the antialiased pixel beyond the run adds its share); NaN where the column holds none of
-    the arm's own ink at the path.
-
-    Returns
-    -------
-    from_top, from_bottom : ndarray of float
-        Per column of ``path.cols``.
-    """
-    inked = own >= INKED
-    height = own.shape[0]
-    top = np.full(len(path.rows), np.nan)
-    bottom = np.full(len(path.rows), np.nan)
-    for k, (col, row) in enumerate(zip(path.cols, path.rows)):
-        run = ink_run(inked[:, col], int(row))
-        if run is None:
-            continue
-        first, last = run
-        top[k] = first - 0.5 - (own[first - 1, col] if first > 0 else 0.0)
-        bottom[k] = last + 0.5 + (own[last + 1, col] if last < height - 1 else 0.0)
-    half = path.line_width_px / 2
-    index = np.arange(len(path.rows))
-
-    def shifted(edge: np.ndarray, by: float) -> np.ndarray:
-        source = np.round(index + by).astype(int)
-        inside = (source >= 0) & (source < len(edge))
-        return np.where(inside, edge[np.clip(source, 0, len(edge) - 1)], np.nan)
-
-    return shifted(top, half) + half, shifted(bottom, -half) - half
-
-
-def _staircase_levels(own: np.ndarray, path: ArmPath,
-                      levels: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
-    """``levels`` with the steps of a dense staircase put back inside each drop between two of them.
-
-    Under a pen wider than a staircase's steps the traced path takes several steps for one
-    drop (its column-by-column ink has no row free of the neighbouring steps). The stroke's
-    edges still show them (see :func:`_edge_rows`): columns where both edge readings agree
-    (within :data:`EDGE_AGREEMENT_PX`) on a row clear of both levels (by :data:`STAIR_MARGIN_PX`)
-    form the intermediate levels, one per run of columns at one row (within half a pixel).
-    """
-    from_top, from_bottom = _edge_rows(own, path)
-    rows = np.where(np.abs(from_top - from_bottom) <= EDGE_AGREEMENT_PX, (from_top + from_bottom) / 2, np.nan)
-    refined = [levels[0]] if levels else []
-    for (first, _, upper), (start, last, lower) in zip(levels[:-1], levels[1:]):
-        k = np.arange(first, last + 1) - path.first_col
-        low, high = upper + STAIR_MARGIN_PX, lower - STAIR_MARGIN_PX
-        between = np.flatnonzero((rows[k] > low) & (rows[k] < high))
-        steps = []
-        for piece in np.split(between, np.flatnonzero(np.diff(between) > 1) + 1) if len(between) else []:
-            for run in _runs_at_one_row(rows[k][piece]):
-                cols = first + piece[run]
-                steps.append((int(cols[0]), int(cols[-1]), float(np.mean(rows[k][piece[run]]))))
-        centres = np.maximum.accumulate([step[2] for step in steps]) if steps else []
-        refined += [(a, b, float(c)) for (a, b, _), c in zip(steps, centres)]
-        # The lower level starts after the last step found inside the drop.
-        refined.append((max(start, refined[-1][1] + 1) if steps else start, last, lower))
-    return refined
-
-
-def _runs_at_one_row(rows: np.ndarray) -> list[np.ndarray]:
-    """Split consecutive column rows into runs whose rows lie within half a pixel of the run's first."""
-    runs, begin = [], 0
-    for i in range(1, len(rows) + 1):
-        if i == len(rows) or abs(rows[i] - rows[begin]) >= 0.5:
-            runs.append(np.arange(begin, i))
-            begin = i
-    return runs
 
 
 def _centre(own: np.ndarray, first: int, last: int, row: int, width: float, other=None) -> float:

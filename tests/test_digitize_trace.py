@@ -199,36 +199,3 @@ def test_digitizing_is_deterministic(tmp_path):
     pd.testing.assert_frame_equal(first.curves, second.curves)
     pd.testing.assert_frame_equal(first.censor_marks, second.censor_marks)
     assert first.to_dict() == second.to_dict()
-
-
-def _step_rows(corners, columns):
-    """Row of a step curve given by its corners (x, y) at each of ``columns``."""
-    x, y = np.asarray(corners, float).T
-    return y[np.clip(np.searchsorted(x, columns, side="right") - 1, 0, len(y) - 1)]
-
-
-@pytest.mark.parametrize("width", [3.0, 4.0])
-def test_a_staircase_denser_than_its_pen_keeps_its_steps(width):
-    # Steps 1.5-2.5 px wide and 3-4 px tall under a pen 3-4 px wide: the stroke is one slanted band,
-    # whose top and bottom edges still show each step (digitize.trace._edge_rows).
-    step_x = 60 + np.cumsum(np.tile([1.5, 2.5, 2.0], 12))
-    step_y = 30 + np.cumsum(np.tile([3.5, 4.0, 3.0], 12))
-    truth = [[10, 30.0]] + [p for x, top, bottom in zip(step_x, np.r_[30, step_y[:-1]], step_y)
-                            for p in ([x, top], [x, bottom])] + [[280, step_y[-1]]]
-    own = _alpha(_stroke_image(truth, width), (200, 30, 30))
-    (path,) = trace_arms(own[None], own)
-    corners = step_corners(own, path)
-    columns = np.arange(20.0, 270.0, 0.25)
-    error_px = np.abs(_step_rows(corners[["x_px", "y_px"]].to_numpy(), columns) - _step_rows(truth, columns))
-    # Mean row error over the curve below half a pixel; the traced path alone merges the steps
-    # into a few tall drops, several pixels off along the staircase.
-    assert error_px.mean() <= 0.5, error_px.mean()
-    assert (np.diff(corners["y_px"].to_numpy()) > 1).sum() >= 0.8 * len(step_y)
-
-
-@pytest.mark.parametrize("family,max_iae", [("base_r", 0.0030), ("survminer", 0.0049)])
-def test_thick_lines_over_a_dense_curve_keep_their_steps(tmp_path, family, max_iae):
-    # gbsg2 (686 patients): drops a pixel or two apart, under a pen 3 px wide. Read from the
-    # traced path alone, its staircases merge into tall drops (IAE 0.0032 and 0.0053 here).
-    path, truth = _draw(tmp_path, "gbsg2", "months", family, width_px=700, height_px=500, line_width_px=3.0)
-    _check(digitize(path), truth, max_iae)
