@@ -375,6 +375,9 @@ def _read_row(image: np.ndarray, line: list, cells: list, calibration: Calibrati
     word = glued if glued is not None else cells[0]
     inked_apart = _label_ink_in(image, word, cells[1:] if glued is None else cells, blobs)
     inked_apart = inked_apart if inked_apart is not None and _on_tick(inked_apart[1], calibration, step) else None
+    if inked_apart is not None and len(re.sub(r"\s", "", read_boxes(image, [inked_apart[1]])["text"].iloc[0])) \
+            < inked_apart[2]:
+        inked_apart = None  # fewer marks read than glyphs printed (one clipped, faint): the word is read whole
     if inked_apart is not None:
         label_words = [w for w in label_words if w != word] + [inked_apart[0]]
         cells = [inked_apart[1]] + (cells[1:] if glued is None else cells)
@@ -383,8 +386,6 @@ def _read_row(image: np.ndarray, line: list, cells: list, calibration: Calibrati
     texts, confidences = list(read["text"]), list(read["confidence"])[:len(cells)]
     times = [_tick_time(w, calibration, step) for w in cells]
     counts = list(map(_count, texts[:len(cells)]))
-    if inked_apart is not None and len(re.sub(r"\s", "", texts[0])) < inked_apart[2]:
-        counts[0] = None  # fewer marks read than glyphs printed (one clipped, faint): the count is unsure
     worded = bool(re.search(r"[^\W\d_]{2}", texts[0]))  # the first cell reads as a word
     # The word holding a label and a count: the glued word left of the cells, or the first cell
     # when it does not read as a count alone; the count's column must come before the next count's.
