@@ -30,8 +30,8 @@ from digitize.legend import (LegendPixels, find_swatches, further_legend_entries
 from digitize.line_type import separate_line_types
 from digitize.names import Reading, is_name, split_label
 from digitize.pdf import digitize_pdf, is_pdf
-from digitize.svg import digitize_svg, is_svg
 from digitize.result import DigitizationResult, window_exits
+from digitize.svg import digitize_svg, is_svg
 from digitize.trace import INKED, ArmPath, final_drop, step_corners, trace_arms
 from kmipd.errors import InputError
 

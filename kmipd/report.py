@@ -87,10 +87,11 @@ def _published(run) -> str:
     if not len(run.published):
         return ("<p>No published values given: add <code>published_hr</code>, <code>published_median</code>, "
                 "<code>events</code> or <code>n</code> to studies.csv to check the reconstruction against the paper.</p>")
+    # Counts (N, events) as whole numbers, the rest (HR, medians) to three decimals.
+    digits = run.published["quantity"].isin(["N", "events"]).map({True: 0, False: 3})
     shown = run.published.assign(
-        published=run.published["published"].map(lambda v: not_reached(v, 3)),
-        reconstructed=run.published["reconstructed"].map(lambda v: not_reached(v, 3)),
-        difference=run.published["difference"].map(lambda v: not_reached(v, 3)),
+        **{column: [not_reached(value, places) for value, places in zip(run.published[column], digits)]
+           for column in ("published", "reconstructed", "difference")},
         agrees=run.published["agrees"].map({True: "yes", False: "NO"}))
     return ("<p>Differences are reconstructed minus published (for the hazard ratio, of log HR).</p>"
             + _table(shown.rename(columns={"agrees": "agrees?"})))

@@ -286,7 +286,10 @@ def test_published_values_are_checked_and_a_wrong_one_is_said_aloud(result, tmp_
     assert table.loc[("Freireich 1963", "N", "treatment"), "agrees"]  # the n column is a published value too
     assert any("Schumacher 1994 EFS: reconstructed hazard ratio" in w and "prints 1.45" in w for w in checked.warnings)
     checked.to_folder(tmp_path / "out")
-    assert "Reconstructed vs published" in (tmp_path / "out" / "report.html").read_text()
+    report = (tmp_path / "out" / "report.html").read_text()
+    assert "Reconstructed vs published" in report
+    n = int(table.loc[("Freireich 1963", "N", "treatment"), "published"])
+    assert f"<td>N</td><td>treatment</td><td>{n}</td><td>{n}</td><td>0</td>" in report  # counts as counts
     assert len(pd.read_csv(tmp_path / "out" / "published_check.csv")) == len(checked.published)
 
 
