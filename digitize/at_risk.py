@@ -358,7 +358,7 @@ def _read_region(image: np.ndarray, box: tuple[int, int, int, int], plot_area: P
 
 
 def _read_row(image: np.ndarray, line: list, cells: list, calibration: Calibration, step: float,
-              first_time: float, min_cells: int, blobs: list):
+              first_time: float, min_cells: int, blobs: list, cut_at_ink: bool = True):
     """One line of words, ``cells`` those centred under tick columns, read as a row of counts.
 
     Returns the row (see :class:`AtRiskRows`; plus ``confidence`` per cell and
@@ -367,17 +367,16 @@ def _read_row(image: np.ndarray, line: list, cells: list, calibration: Calibrati
     the first count, as a word of its own that reaches into the count's column
     (see :func:`_glued_word`) or as the first cell itself (``F 631``), is read
     with it and split from it at the count's glyphs (``blobs``, see
-    :func:`_split_label_from_count`).
+    :func:`_split_label_from_count`); a label in another ink than its count is first cut from it
+    at the change of ink (``cut_at_ink``).
     """
+    row_cells = cells
     label_words = [w for w in line if w[2] <= cells[0][0] and w not in cells]
     glued = _glued_word(label_words, cells[0], calibration, step, first_time)
     # A label in the arm's colour against a black count is cut from it at the change of ink.
     word = glued if glued is not None else cells[0]
-    inked_apart = _label_ink_in(image, word, cells[1:] if glued is None else cells, blobs)
+    inked_apart = _label_ink_in(image, word, cells[1:] if glued is None else cells, blobs) if cut_at_ink else None
     inked_apart = inked_apart if inked_apart is not None and _on_tick(inked_apart[1], calibration, step) else None
-    if inked_apart is not None and len(re.sub(r"\s", "", read_boxes(image, [inked_apart[1]])["text"].iloc[0])) \
-            < inked_apart[2]:
-        inked_apart = None  # fewer marks read than glyphs printed (one clipped, faint): the word is read whole
     if inked_apart is not None:
         label_words = [w for w in label_words if w != word] + [inked_apart[0]]
         cells = [inked_apart[1]] + (cells[1:] if glued is None else cells)
@@ -386,6 +385,9 @@ def _read_row(image: np.ndarray, line: list, cells: list, calibration: Calibrati
     texts, confidences = list(read["text"]), list(read["confidence"])[:len(cells)]
     times = [_tick_time(w, calibration, step) for w in cells]
     counts = list(map(_count, texts[:len(cells)]))
+    if inked_apart is not None and len(re.sub(r"\s", "", texts[0])) < inked_apart[2]:
+        # Fewer marks read than glyphs printed (one clipped, faint): the word is read whole instead.
+        return _read_row(image, line, row_cells, calibration, step, first_time, min_cells, blobs, cut_at_ink=False)
     worded = bool(re.search(r"[^\W\d_]{2}", texts[0]))  # the first cell reads as a word
     # The word holding a label and a count: the glued word left of the cells, or the first cell
     # when it does not read as a count alone; the count's column must come before the next count's.

@@ -69,14 +69,19 @@ def load_image(image_or_path) -> np.ndarray:
     return image
 
 
-def _read_file(path: Path) -> np.ndarray:
+def check_file(path: Path, kind: str, max_bytes: int) -> None:
+    """Refuse a ``kind`` file (``"image"``, ``"SVG"``) that is missing, no regular file, or larger
+    than ``max_bytes``, with an :class:`InputError` naming ``path``."""
     if not path.is_file():
-        what = ("does not exist" if not path.exists() else "is a folder, not an image" if path.is_dir()
-                else "is not a regular file (a device or a pipe), not an image")
-        raise InputError(f"image file {path} {what}", source=path)
-    if path.stat().st_size > MAX_FILE_BYTES:
-        raise InputError(f"image file is larger than {MAX_FILE_BYTES // 2**20} MB; "
-                         "this is not a figure", source=path)
+        what = ("does not exist" if not path.exists() else f"is a folder, not an {kind}" if path.is_dir()
+                else f"is not a regular file (a device or a pipe), not an {kind}")
+        raise InputError(f"{kind} file {path} {what}", source=path)
+    if path.stat().st_size > max_bytes:
+        raise InputError(f"{kind} file is larger than {max_bytes // 2**20} MB; this is not a figure", source=path)
+
+
+def _read_file(path: Path) -> np.ndarray:
+    check_file(path, "image", MAX_FILE_BYTES)
     try:
         with Image.open(path) as header:  # reads the header only
             width, height = header.size

@@ -40,6 +40,7 @@ import cv2
 import numpy as np
 from matplotlib.colors import to_rgb
 
+from digitize.image import check_file
 from digitize.result import DigitizationResult
 from digitize.vector import MINUS_SIGNS, PageDrawing, VectorPath, Word, km_axes, names_format, read_plot
 from kmipd.errors import InputError
@@ -107,10 +108,7 @@ def svg_drawing(path) -> PageDrawing:
         For a missing or oversized file, malformed XML, or a root element that is not ``<svg>``.
     """
     path = Path(path)
-    if not path.is_file():
-        raise InputError("SVG file does not exist or is not a regular file", source=path)
-    if path.stat().st_size > MAX_FILE_BYTES:
-        raise InputError(f"SVG file is larger than {MAX_FILE_BYTES // 2**20} MB; this is not a figure", source=path)
+    check_file(path, "SVG", MAX_FILE_BYTES)
     status = path.stat()
     return _cached_drawing(str(path.resolve()), (status.st_size, status.st_mtime_ns))
 
