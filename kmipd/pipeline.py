@@ -455,9 +455,10 @@ def _cache_key(entry: FigureEntry, cache: ExtractionCache | None) -> str | None:
     return ExtractionCache.key(entry.figure, entry.at_risk, entry.options)
 
 
-def _extract_entry(entry: FigureEntry, cache: ExtractionCache | None = None) -> Extraction | InputError:
-    """One manifest figure extracted and its files drawn (and kept in ``cache``), or the error
-    that stopped it."""
+def _extract_entry(entry: FigureEntry, cache: ExtractionCache | None = None,
+                   key: str | None = None) -> Extraction | InputError:
+    """One manifest figure extracted and its files drawn (and kept in ``cache`` under ``key``), or
+    the error that stopped it."""
     try:
         if entry.curves:
             curves, notes = read_hand_curves(entry.curves, entry.folder)
@@ -472,7 +473,6 @@ def _extract_entry(entry: FigureEntry, cache: ExtractionCache | None = None) -> 
     except InputError as error:
         return error
     extraction.files()  # drawn here, in the worker process, and cached with the extraction
-    key = _cache_key(entry, cache)
     if key is not None:
         cache.put(key, extraction)
     return extraction
@@ -482,9 +482,9 @@ def _extract_all(entries: list[FigureEntry], jobs: int, cache: ExtractionCache |
                  show_progress: bool, dask: str | None = None) -> list[Extraction | InputError]:
     """Every entry's extraction, in manifest order: from ``cache`` when it holds it, else by
     :func:`_extract_entry` here, in ``jobs`` processes, or on the Dask cluster at address ``dask``."""
+    keys = [_cache_key(entry, cache) for entry in entries]
     found = {}
-    for index, entry in enumerate(entries):
-        key = _cache_key(entry, cache)
+    for index, key in enumerate(keys):
         stored = cache.get(key) if key is not None else None
         if stored is not None:
             found[index] = stored
@@ -494,9 +494,9 @@ def _extract_all(entries: list[FigureEntry], jobs: int, cache: ExtractionCache |
     serial = dask is None and (jobs <= 1 or len(missing) <= 1)
     with nullcontext() if serial or not missing else _executor(jobs, dask) as pool:
         if serial:
-            done = ((index, _extract_entry(entries[index], cache)) for index in missing)
+            done = ((index, _extract_entry(entries[index], cache, keys[index])) for index in missing)
         else:
-            futures = {pool.submit(_extract_entry, entries[index], cache): index for index in missing}
+            futures = {pool.submit(_extract_entry, entries[index], cache, keys[index]): index for index in missing}
             done = ((futures[future], future.result()) for future in as_completed(futures))
         if show_progress:
             done = progress(done, "extracting figures", total=len(missing), name=lambda pair: entries[pair[0]].name)

@@ -111,11 +111,15 @@ def reconstruct_arm(curve: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
         drops = merge_subevent_drops(drops, censoring.expected_at_risk(drops.time), table_time)
         censoring = CensoringModel(drops, table_time, table_n, censor_times)
 
-    spare_deaths = SPARE_DEATHS if drops.smoothed else 0
+    def fitter(spare_deaths: int):
+        """:func:`fit_counts` of this arm's drops, up to ``spare_deaths`` deaths short of their sizes."""
+        def fit(times, model: CensoringModel, price: float = 0.0):
+            return fit_counts(times, drops.before, drops.after, drops.drop_noise, model, price,
+                              spare_deaths=spare_deaths)
+        return fit
 
-    def fit(times, model: CensoringModel, price: float = 0.0):
-        return fit_counts(times, drops.before, drops.after, drops.drop_noise, model, price,
-                          spare_deaths=spare_deaths)
+    spare_deaths = SPARE_DEATHS if drops.smoothed else 0
+    fit = fitter(spare_deaths)
 
     try:
         drop_time, counts = _read_drop_times(fit, censoring, drops, table_time)
@@ -132,7 +136,7 @@ def reconstruct_arm(curve: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
                 shortfall.time) from None
         # A level misread by the reading error at survival S with n at risk is that error * n / S
         # deaths, at most reading error * N (n <= N * S).
-        spare_deaths = max(spare_deaths, int(np.ceil(reading_error * table_n[0])))
+        fit = fitter(max(spare_deaths, int(np.ceil(reading_error * table_n[0]))))
         drop_time, counts = _read_drop_times(fit, censoring, drops, table_time)
         notes.append(f"the curve falls up to {max(shortfall.survival, 0.0):.3f} below what the at-risk "
                      f"table allows (at time {shortfall.time:g}), within its reading error: the table "
