@@ -49,8 +49,8 @@ DEV_DATASETS = ("lung", "colon", "pbc", "mgus2", "aml", "nwtco", "rossi", "leuke
                 "kidney_transplant", "dd", "sim_trial_1", "sim_trial_2", "sim_trial_3")
 
 #: Figures per program (look-alikes: sas, stata, prism, journal; under 30% of the corpus).
-PROGRAM_COUNTS = {"r_survminer": 130, "r_base": 56, "lifelines": 44, "matplotlib": 40,
-                  "journal": 28, "sas": 16, "stata": 10, "prism": 10}
+PROGRAM_COUNTS = {"r_survminer": 230, "r_base": 136, "lifelines": 64, "matplotlib": 60,
+                  "journal": 48, "sas": 24, "stata": 10, "prism": 10}
 
 R_PROGRAMS = ("r_survminer", "r_base")
 SURVMINER_PALETTES = {"jco": ("#0073C2", "#EFC000", "#868686", "#CD534C"),
@@ -391,7 +391,9 @@ def at_risk_truth(figure: dict, drawn: dict) -> dict | None:
     if figure["program"] in R_PROGRAMS:
         if not options["risk_table"]:
             return None
-        counts = n_at_risk(figure["ipd"], np.arange(0, options["x_max"] + 1e-9, options["break_by"]))
+        # rounded as R prints its break times, so 3 * 0.2 is the 0.6 R reports, not 0.6000000000000001
+        breaks = np.round(np.arange(0, options["x_max"] + 1e-9, options["break_by"]), 9)
+        counts = n_at_risk(figure["ipd"], breaks)
         return {"arm": counts["arm"].tolist(), "time": [float(t) for t in counts["time"]],
                 "n_risk": [int(n) for n in counts["n_risk"]]}
     table = drawn.get("risk_table")
