@@ -80,6 +80,13 @@ def check_file(path: Path, kind: str, max_bytes: int) -> None:
         raise InputError(f"{kind} file is larger than {max_bytes // 2**20} MB; this is not a figure", source=path)
 
 
+def file_version(path: Path) -> tuple[str, int, int]:
+    """A file's resolved path, size (bytes) and modification time (ns): a cache key that changes
+    when the file is replaced or written to."""
+    status = path.stat()
+    return str(path.resolve()), status.st_size, status.st_mtime_ns
+
+
 def _read_file(path: Path) -> np.ndarray:
     check_file(path, "image", MAX_FILE_BYTES)
     try:

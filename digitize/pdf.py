@@ -43,6 +43,7 @@ from pathlib import Path
 
 import numpy as np
 
+from digitize.image import file_version
 from digitize.result import DigitizationResult
 from digitize.vector import (GLYPH_CHARACTERS, MINUS_SIGNS, MarkCharacter, PageDrawing, VectorPath, Word, km_axes,
                              names_format, read_arms, read_legend, read_plot)
@@ -122,10 +123,10 @@ def _read_page(page) -> PageDrawing:
 
 
 @lru_cache(maxsize=32)
-def _cached_page(path: str, stamp: tuple, number: int | None) -> tuple:
+def _cached_page(path: str, size: int, mtime_ns: int, number: int | None) -> tuple:
     """The page count of a PDF (``number`` None), or ``(PageDrawing, image boxes)`` of page ``number``.
 
-    Kept for the pages last read (``stamp``, the file's size and time, tells a changed file), so
+    Kept for the pages last read (``size`` and ``mtime_ns`` tell a changed file), so
     that finding a PDF's plots and then reading one of them parses its page once.
     """
     with _open(path) as pdf:
@@ -136,9 +137,7 @@ def _cached_page(path: str, stamp: tuple, number: int | None) -> tuple:
 
 def _drawings(path, page: int | None = None) -> list[tuple]:
     """``(page number, PageDrawing, image boxes)`` of every page of a PDF, or of ``page`` (from 1)."""
-    path = Path(path)
-    status = path.stat()
-    key = (str(path.resolve()), (status.st_size, status.st_mtime_ns))
+    key = file_version(Path(path))
     count = _cached_page(*key, None)
     if page is not None and not 1 <= page <= count:
         raise InputError(f"--page {page} asked for, but the PDF has {count} page(s) (pages count from 1)")

@@ -40,7 +40,7 @@ import cv2
 import numpy as np
 from matplotlib.colors import to_rgb
 
-from digitize.image import check_file
+from digitize.image import check_file, file_version
 from digitize.result import DigitizationResult
 from digitize.vector import MINUS_SIGNS, PageDrawing, VectorPath, Word, km_axes, names_format, read_plot
 from kmipd.errors import InputError
@@ -109,13 +109,12 @@ def svg_drawing(path) -> PageDrawing:
     """
     path = Path(path)
     check_file(path, "SVG", MAX_FILE_BYTES)
-    status = path.stat()
-    return _cached_drawing(str(path.resolve()), (status.st_size, status.st_mtime_ns))
+    return _cached_drawing(*file_version(path))
 
 
 @lru_cache(maxsize=8)
-def _cached_drawing(path: str, stamp: tuple) -> PageDrawing:
-    """:func:`svg_drawing` kept for the files last read (``stamp``, size and time, tells a changed file),
+def _cached_drawing(path: str, size: int, mtime_ns: int) -> PageDrawing:
+    """:func:`svg_drawing` kept for the files last read (``size`` and ``mtime_ns`` tell a changed file),
     so that finding the panels of a figure and reading each parses it once."""
     try:
         root = ElementTree.parse(path).getroot()
